@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Debian's libdpdk.pc carries a comment line SwiftPM's pkg-config parser rejects,
+// so the DPDK flags are spelled out here once and shared by every target that
+// sees DPDK headers (the C shim itself and the Swift module importing it).
+let dpdkCFlags = [
+    "-I/usr/include/dpdk",
+    "-I/usr/include/x86_64-linux-gnu/dpdk",
+    "-include", "rte_config.h",
+    "-march=corei7",
+    "-DALLOW_EXPERIMENTAL_API",
+]
+let dpdkImporterFlags = dpdkCFlags.flatMap { ["-Xcc", $0] }
+let dpdkLibraries = [
+    "rte_pdump", "rte_pcapng", "rte_bpf", "rte_ethdev", "rte_net", "rte_mbuf",
+    "rte_mempool", "rte_ring", "rte_meter", "rte_telemetry", "rte_kvargs", "rte_eal",
+]
+
+let package = Package(
+    name: "dpdkscope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dpdkscope", targets: ["dpdkscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // The only code that includes DPDK headers: thin shims over macros,
+        // inline functions and structs Swift cannot reach directly.
+        .target(
+            name: "CDPDK",
+            cSettings: [.unsafeFlags(dpdkCFlags)],
+            linkerSettings: dpdkLibraries.map { .linkedLibrary($0) }
+        ),
+        .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
+        // Pure Swift: everything testable without a DPDK primary.
+        .target(name: "ScopeCore"),
+        .target(name: "ScopeDecode"),
+        // Swift over the C shim: EAL attach, ports, pdump.
+        .target(
+            name: "ScopeDPDK",
+            dependencies: ["CDPDK", "ScopeCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: [.unsafeFlags(dpdkImporterFlags)]
+        ),
+        .executableTarget(
+            name: "dpdkscope",
+            dependencies: [
+                "ScopeCore", "ScopeDPDK", "ScopeDecode", "CPcap",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [.unsafeFlags(dpdkImporterFlags)]
+        ),
+        .testTarget(name: "ScopeCoreTests", dependencies: ["ScopeCore"]),
+        .testTarget(name: "ScopeDecodeTests", dependencies: ["ScopeDecode"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ScopeCore"]),
+    ]
+)

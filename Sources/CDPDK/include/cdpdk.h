@@ -1,0 +1,106 @@
+// Thin C shims over DPDK 22.11 for Swift: only what Swift cannot reach by
+// itself (rte_errno, function-like macros, private struct layouts, signal
+// flags). Every decision lives in Swift; these functions just translate.
+#ifndef CDPDK_H
+#define CDPDK_H
+
+#include <rte_config.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_launch.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+#include <rte_mempool.h>
+#include <rte_pdump.h>
+#include <rte_pcapng.h>
+#include <rte_bpf.h>
+#include <rte_ring.h>
+#include <rte_version.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/// rte_errno is a per-lcore TLS macro Swift cannot read.
+int cdpdk_errno(void);
+
+/// The DPDK version these headers describe, as stored in the shared memory
+/// config (struct rte_mem_config.version): RTE_VERSION.
+uint32_t cdpdk_headers_version(void);
+
+/// Route DPDK's own log lines into an in-memory buffer (before EAL init) so
+/// that a failed attach can be reported as one line instead of a log dump.
+int cdpdk_log_capture_begin(void);
+/// Stop capturing; returns a malloc'd NUL-terminated copy of what was logged
+/// (caller frees) and points DPDK's log back at stderr.
+char *cdpdk_log_capture_end(void);
+
+/// Layout of struct rte_mempool_ops_table, which Swift needs to parse a copy
+/// read out of another process's memory.
+struct cdpdk_ops_table_layout {
+    size_t table_size;
+    size_t num_ops_offset;
+    size_t ops_offset;
+    size_t ops_stride;
+    size_t name_size;
+    unsigned max_ops;
+};
+struct cdpdk_ops_table_layout cdpdk_ops_table_layout(void);
+
+/// Our own process's ops table, for reordering before any pool exists.
+/// (Swift imports the cache-aligned struct as opaque, hence the accessors.)
+void *cdpdk_own_ops_table(void);
+void cdpdk_own_ops_table_lock(void);
+void cdpdk_own_ops_table_unlock(void);
+void cdpdk_own_ops_table_set_count(uint32_t count);
+
+/// Per-queue, per-direction pdump counters straight from the primary's
+/// "rte_pdump_stats" memzone; rte_pdump_stats() only offers per-port sums.
+/// Returns false when the memzone does not exist (the primary never called
+/// rte_pdump_init).
+bool cdpdk_pdump_stats_available(void);
+bool cdpdk_pdump_queue_stats(uint16_t port, uint16_t queue, bool tx,
+                             struct rte_pdump_stats *out);
+
+/// Port facts for `list`, read without reconfiguring anything.
+struct cdpdk_port_info {
+    char name[RTE_ETH_NAME_MAX_LEN];
+    char driver[64];
+    uint8_t mac[6];
+    uint32_t link_speed;   // Mbps; UINT32_MAX when unknown
+    uint8_t link_up;
+    uint8_t link_full_duplex;
+    uint8_t link_autoneg;
+    uint8_t promiscuous;   // 1 on, 0 off, 0xFF unknown
+    uint16_t nb_rx_queues;
+    uint16_t nb_tx_queues;
+    uint16_t mtu;
+    int32_t socket_id;
+};
+int cdpdk_port_info(uint16_t port, struct cdpdk_port_info *out);
+
+/// SIGINT/SIGTERM/SIGPIPE/SIGHUP set a flag the main loop polls; a handler
+/// must only touch a sig_atomic_t, which Swift cannot declare.
+void cdpdk_install_stop_handlers(void);
+int cdpdk_stop_signal(void); // 0 when none arrived, else the signal number
+
+/// mbuf accessors: struct rte_mbuf is cache-aligned, so Swift sees it as
+/// opaque. Inline so the hot path pays no call.
+static inline uint32_t cdpdk_mbuf_pkt_len(const void *m) { return ((const struct rte_mbuf *)m)->pkt_len; }
+static inline uint16_t cdpdk_mbuf_data_len(const void *m) { return ((const struct rte_mbuf *)m)->data_len; }
+static inline const void *cdpdk_mbuf_data(const void *m) { return rte_pktmbuf_mtod((const struct rte_mbuf *)m, const void *); }
+static inline const void *cdpdk_mbuf_next(const void *m) { return ((const struct rte_mbuf *)m)->next; }
+
+/// Ring dequeue on raw pointers (the ring type is opaque to Swift too).
+static inline unsigned cdpdk_ring_dequeue_burst(void *ring, void **objs, unsigned n)
+{
+    return rte_ring_sc_dequeue_burst((struct rte_ring *)ring, objs, n, NULL);
+}
+
+/// rte_pktmbuf_free_bulk on raw pointers dequeued from a ring.
+void cdpdk_free_mbufs(void **objs, unsigned count);
+
+#endif

@@ -1,0 +1,147 @@
+#include "cdpdk.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cdpdk_errno(void) { return rte_errno; }
+
+uint32_t cdpdk_headers_version(void) { return RTE_VERSION; }
+
+static FILE *log_capture;
+static char *log_buffer;
+static size_t log_length;
+
+int cdpdk_log_capture_begin(void)
+{
+    log_capture = open_memstream(&log_buffer, &log_length);
+    if (log_capture == NULL)
+        return -1;
+    return rte_openlog_stream(log_capture);
+}
+
+char *cdpdk_log_capture_end(void)
+{
+    char *copy = NULL;
+    rte_openlog_stream(NULL); // back to the default (stderr)
+    if (log_capture != NULL) {
+        fclose(log_capture);
+        log_capture = NULL;
+        copy = log_buffer; // ownership passes to the caller
+        log_buffer = NULL;
+    }
+    return copy;
+}
+
+struct cdpdk_ops_table_layout cdpdk_ops_table_layout(void)
+{
+    struct cdpdk_ops_table_layout l = {
+        .table_size = sizeof(struct rte_mempool_ops_table),
+        .num_ops_offset = offsetof(struct rte_mempool_ops_table, num_ops),
+        .ops_offset = offsetof(struct rte_mempool_ops_table, ops),
+        .ops_stride = sizeof(struct rte_mempool_ops),
+        .name_size = RTE_MEMPOOL_OPS_NAMESIZE,
+        .max_ops = RTE_MEMPOOL_MAX_OPS_IDX,
+    };
+    return l;
+}
+
+void *cdpdk_own_ops_table(void) { return &rte_mempool_ops_table; }
+void cdpdk_own_ops_table_lock(void) { rte_spinlock_lock(&rte_mempool_ops_table.sl); }
+void cdpdk_own_ops_table_unlock(void) { rte_spinlock_unlock(&rte_mempool_ops_table.sl); }
+void cdpdk_own_ops_table_set_count(uint32_t count) { rte_mempool_ops_table.num_ops = count; }
+
+// Mirrors the private layout in lib/pdump/rte_pdump.c (22.11): rx then tx,
+// each [RTE_MAX_ETHPORTS][RTE_MAX_QUEUES_PER_PORT].
+static const struct rte_memzone *pdump_stats_zone(void)
+{
+    static const struct rte_memzone *zone;
+    if (zone == NULL)
+        zone = rte_memzone_lookup("rte_pdump_stats");
+    return zone;
+}
+
+bool cdpdk_pdump_stats_available(void) { return pdump_stats_zone() != NULL; }
+
+bool cdpdk_pdump_queue_stats(uint16_t port, uint16_t queue, bool tx,
+                             struct rte_pdump_stats *out)
+{
+    const struct rte_memzone *zone = pdump_stats_zone();
+    const size_t per_dir = (size_t)RTE_MAX_ETHPORTS * RTE_MAX_QUEUES_PER_PORT;
+    if (zone == NULL || port >= RTE_MAX_ETHPORTS || queue >= RTE_MAX_QUEUES_PER_PORT)
+        return false;
+    if (zone->len < 2 * per_dir * sizeof(struct rte_pdump_stats))
+        return false;
+    const struct rte_pdump_stats *base = zone->addr;
+    const struct rte_pdump_stats *s =
+        &base[(tx ? per_dir : 0) + (size_t)port * RTE_MAX_QUEUES_PER_PORT + queue];
+    memset(out, 0, sizeof(*out));
+    out->accepted = __atomic_load_n(&s->accepted, __ATOMIC_RELAXED);
+    out->filtered = __atomic_load_n(&s->filtered, __ATOMIC_RELAXED);
+    out->nombuf = __atomic_load_n(&s->nombuf, __ATOMIC_RELAXED);
+    out->ringfull = __atomic_load_n(&s->ringfull, __ATOMIC_RELAXED);
+    return true;
+}
+
+int cdpdk_port_info(uint16_t port, struct cdpdk_port_info *out)
+{
+    struct rte_eth_dev_info info;
+    struct rte_eth_link link;
+    struct rte_ether_addr mac;
+    int ret;
+
+    memset(out, 0, sizeof(*out));
+    if (!rte_eth_dev_is_valid_port(port))
+        return -ENODEV;
+    ret = rte_eth_dev_get_name_by_port(port, out->name);
+    if (ret != 0)
+        return ret;
+    ret = rte_eth_dev_info_get(port, &info);
+    if (ret != 0)
+        return ret;
+    if (info.driver_name != NULL)
+        snprintf(out->driver, sizeof(out->driver), "%s", info.driver_name);
+    out->nb_rx_queues = info.nb_rx_queues;
+    out->nb_tx_queues = info.nb_tx_queues;
+    if (rte_eth_macaddr_get(port, &mac) == 0)
+        memcpy(out->mac, mac.addr_bytes, sizeof(out->mac));
+    memset(&link, 0, sizeof(link));
+    if (rte_eth_link_get_nowait(port, &link) == 0) {
+        out->link_speed = link.link_speed;
+        out->link_up = link.link_status;
+        out->link_full_duplex = link.link_duplex;
+        out->link_autoneg = link.link_autoneg;
+    } else {
+        out->link_speed = RTE_ETH_SPEED_NUM_UNKNOWN;
+    }
+    ret = rte_eth_promiscuous_get(port);
+    out->promiscuous = ret < 0 ? 0xFF : (uint8_t)ret;
+    if (rte_eth_dev_get_mtu(port, &out->mtu) != 0)
+        out->mtu = 0;
+    out->socket_id = rte_eth_dev_socket_id(port);
+    return 0;
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+void cdpdk_install_stop_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+int cdpdk_stop_signal(void) { return stop_signal; }
+
+void cdpdk_free_mbufs(void **objs, unsigned count)
+{
+    rte_pktmbuf_free_bulk((struct rte_mbuf **)objs, count);
+}

@@ -1,0 +1,122 @@
+import CDPDK
+import Logging
+import ScopeCore
+
+/// Options every command shares to reach the primary.
+public struct AttachOptions: Sendable {
+    public var filePrefix: String
+    /// EAL --lcores for our own process; nil picks one automatically.
+    public var lcores: String?
+    public var logLevel: EALArguments.LogLevel
+    public var extraEAL: String
+    /// Diagnostics only: leave our ops table as the linker built it, to
+    /// reproduce what dpdk-dumpcap experiences (DPDK bug 1073).
+    public var skipOpsAlignment: Bool
+
+    public init(filePrefix: String, lcores: String?, logLevel: EALArguments.LogLevel, extraEAL: String,
+                skipOpsAlignment: Bool = false) {
+        self.filePrefix = filePrefix
+        self.lcores = lcores
+        self.logLevel = logLevel
+        self.extraEAL = extraEAL
+        self.skipOpsAlignment = skipOpsAlignment
+    }
+}
+
+/// A live secondary attachment. EAL allows one init per process, so there is
+/// exactly one of these, created on the main thread before any concurrency.
+public struct Attachment: Sendable {
+    public let primary: PrimaryProcess
+    public let lcores: String
+    /// nil when the ops tables could be aligned (or already matched);
+    /// otherwise why not, so later checks can name the risk.
+    public let opsAlignmentProblem: String?
+    public let pdumpAvailable: Bool
+
+    /// The primary is still there (EAL's own check: its config lock is held).
+    public var primaryAlive: Bool { rte_eal_primary_proc_alive(nil) != 0 }
+
+    public func detach() {
+        rte_eal_cleanup()
+    }
+}
+
+public enum EAL {
+    /// Runs every precondition check, then rte_eal_init as a secondary, then
+    /// aligns the mempool ops table. Each failure is one ScopeError line.
+    public static func attach(_ options: AttachOptions, requirePdump: Bool, logger: Logger) throws -> Attachment {
+        try AttachPreconditions.checkRoot()
+        try AttachPreconditions.checkHugetlbfs()
+        let primary = try PrimaryProcess.locate(prefix: options.filePrefix, expectedVersion: cdpdk_headers_version())
+        logger.debug("primary found", metadata: ["pid": "\(primary.pid)", "version": "\(PrimaryProcess.versionString(primary.version))"])
+
+        let layout = MempoolOpsAlignmentApplier.layout
+        let primaryOps = Result { try PrimaryOpsTable.read(pid: primary.pid, layout: layout) }
+
+        let lcores: String
+        if let chosen = options.lcores {
+            lcores = chosen
+        } else {
+            let choice = LcoreChoice.choose(threads: LcoreChoice.primaryThreads(pid: primary.pid),
+                                            primaryCommandLine: primary.commandLine,
+                                            allowedCPUs: LcoreChoice.ownAllowedCPUs())
+            logger.debug("own lcore chosen", metadata: ["lcores": "\(choice.ealValue)", "why": "\(choice.reason)"])
+            lcores = choice.ealValue
+        }
+        let arguments = EALArguments(
+            filePrefix: options.filePrefix, lcores: lcores, logLevel: options.logLevel,
+            pciArguments: EALArguments.pciArguments(primaryCommandLine: primary.commandLine,
+                                                    boundDevices: EALArguments.userspaceBoundPCIDevices()),
+            extra: try EALArguments.splitWords(options.extraEAL))
+        logger.debug("EAL argv", metadata: ["argv": "\(arguments.argv.joined(separator: " "))"])
+        try initialize(argv: arguments.argv, logger: logger)
+
+        var problem: String?
+        switch primaryOps {
+        case .success where options.skipOpsAlignment:
+            problem = "skipped on request (--skip-ops-alignment)"
+        case .success(let (names, location)):
+            do {
+                let before = MempoolOpsAlignmentApplier.ownNames()
+                let plan = try MempoolOpsAlignmentApplier.align(toPrimary: names)
+                logger.debug("mempool ops aligned", metadata: [
+                    "table": "\(location.definedIn)@0x\(String(location.address, radix: 16))",
+                    "primary": "\(names)", "ours-before": "\(before)", "identity": "\(plan.isIdentity)"])
+            } catch {
+                problem = "\(error)"
+            }
+        case .failure(let error):
+            problem = "\(error)"
+        }
+        if let problem {
+            logger.warning("cannot align mempool ops with the primary (\(problem)); if the primary numbers its ops differently, every packet copy will fail and be counted as nombuf (DPDK bug 1073)")
+        }
+
+        let pdump = cdpdk_pdump_stats_available()
+        if requirePdump && !pdump {
+            rte_eal_cleanup()
+            throw ScopeError(.usageOrAttach,
+                             "the primary (pid \(primary.pid)) never called rte_pdump_init(): it cannot serve captures (its 'rte_pdump_stats' memzone does not exist)")
+        }
+        return Attachment(primary: primary, lcores: lcores, opsAlignmentProblem: problem, pdumpAvailable: pdump)
+    }
+
+    /// rte_eal_init with DPDK's log captured, so failure is one line.
+    static func initialize(argv: [String], logger: Logger) throws {
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } // EAL keeps these pointers
+        cArgs.append(nil)
+        _ = cdpdk_log_capture_begin()
+        let status = cArgs.withUnsafeMutableBufferPointer { rte_eal_init(Int32(argv.count), $0.baseAddress) }
+        let errnum = cdpdk_errno()
+        let captured = cdpdk_log_capture_end().map { pointer -> String in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        } ?? ""
+        for line in captured.split(separator: "\n") { logger.debug("\(line)") }
+        if status < 0 {
+            let last = captured.split(separator: "\n").last { !$0.isEmpty }.map { ": \($0)" } ?? ""
+            throw ScopeError(.usageOrAttach,
+                             "EAL could not attach as a secondary (\(String(cString: rte_strerror(errnum))))\(last)")
+        }
+    }
+}
