@@ -33,7 +33,10 @@ enum Entry {
             fail(error)
         } catch {
             let code = DPDKScope.exitCode(for: error)
-            if code == .success { exit(0) }
+            if code == .success {
+                print(DPDKScope.fullMessage(for: error))
+                exit(0)
+            }
             fail(ScopeError(code == .validationFailure ? .usageOrAttach : .failure,
                             DPDKScope.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"))
         }
