@@ -38,7 +38,7 @@ let package = Package(
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         // Pure Swift: everything testable without a DPDK primary.
         .target(name: "ScopeCore"),
-        .target(name: "ScopeDecode"),
+        .target(name: "ScopeDecode", exclude: ["README.md"]),
         // Swift over the C shim: EAL attach, ports, pdump.
         .target(
             name: "ScopeDPDK",

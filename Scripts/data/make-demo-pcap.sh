@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# make-demo-pcap.sh [OUT] — regenerate Scripts/data/demo.pcap (default OUT).
+#
+# Records real application traffic (HTTP/1.1, DNS over UDP, ICMP echo) on a
+# veth pair between two throw-away network namespaces. A veth capture gives
+# Ethernet framing (DLT_EN10MB); a loopback capture would not. The file is
+# classic pcap (microsecond) so that every reader, net_pcap included, takes it.
+#
+# Needs root and: ip, dumpcap (tshark), python3, curl, dig (dnsutils),
+# dnsmasq (dnsmasq-base), ping (iputils-ping), ethtool; Scripts/setup.sh
+# installs them all.
+# Traffic stays inside the namespaces; nothing leaves the machine.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+out=$(realpath -m "${1:-$here/demo.pcap}")
+ns_c=dpdkscope-demo-cli
+ns_s=dpdkscope-demo-srv
+ip_c=10.199.1.1
+ip_s=10.199.1.2
+
+die() { echo "make-demo-pcap: $*" >&2; exit 1; }
+[[ $EUID -eq 0 ]] || die "must run as root (network namespaces)"
+for t in ip ethtool dumpcap python3 curl dig dnsmasq ping capinfos; do
+    command -v "$t" >/dev/null || die "missing '$t' (run Scripts/setup.sh)"
+done
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    # Kill our helpers first so the namespaces can go away cleanly.
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    ip netns del "$ns_c" 2>/dev/null || true
+    ip netns del "$ns_s" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Left-overs from an interrupted run would make 'ip netns add' fail.
+ip netns del "$ns_c" 2>/dev/null || true
+ip netns del "$ns_s" 2>/dev/null || true
+ip netns add "$ns_c"
+ip netns add "$ns_s"
+# Fixed MACs keep the capture stable from one regeneration to the next.
+ip link add demo-cli netns "$ns_c" address 02:00:00:00:01:01 type veth \
+    peer name demo-srv netns "$ns_s" address 02:00:00:00:01:02
+for spec in "$ns_c demo-cli $ip_c" "$ns_s demo-srv $ip_s"; do
+    read -r ns dev addr <<<"$spec"
+    # No IPv6: router solicitations/MLD would make the file differ per run.
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip -n "$ns" addr add "$addr/24" dev "$dev"
+    ip -n "$ns" link set lo up
+    # veth leaves TCP/UDP checksums to "hardware", so the capture would hold
+    # partial (wrong) sums; computing them in software gives valid packets.
+    ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null
+    ip -n "$ns" link set "$dev" up
+done
+
+# Content for the web server: an HTML page, a text file, some JSON.
+mkdir -p "$work/www"
+printf '<!doctype html>\n<title>dpdkscope demo</title>\n<p>Hello from the demo server.</p>\n' >"$work/www/index.html"
+printf 'hello, dpdkscope\n' >"$work/www/hello.txt"
+printf '{"service":"demo","items":[1,2,3],"ok":true}\n' >"$work/www/data.json"
+
+# http.server answers HTTP/1.0 by default; force 1.1 so keep-alive is real.
+ip netns exec "$ns_s" python3 - "$work/www" "$ip_s" <<'EOF' >"$work/http.log" 2>&1 &
+import functools, http.server, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "demo-httpd/1.0"
+srv = http.server.ThreadingHTTPServer((sys.argv[2], 80), functools.partial(H, directory=sys.argv[1]))
+srv.serve_forever()
+EOF
+pids+=($!)
+
+ip netns exec "$ns_s" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+    --no-resolv --no-hosts --bind-interfaces --listen-address="$ip_s" \
+    --pid-file="$work/dnsmasq.pid" --local=/demo.test/ \
+    --host-record=www.demo.test,"$ip_s" --host-record=api.demo.test,"$ip_s" \
+    --txt-record=demo.test,"dpdkscope demo zone" \
+    --mx-host=demo.test,mail.demo.test,10 2>"$work/dnsmasq.log" &
+pids+=($!)
+
+ip netns exec "$ns_c" dumpcap -q -P -i demo-cli -s 0 -w "$work/cap.pcap" \
+    2>"$work/dumpcap.log" &
+dumpcap_pid=$!
+pids+=("$dumpcap_pid")
+
+# Wait until every listener is up, so that no request is lost.
+for _ in $(seq 50); do
+    if [[ -s $work/cap.pcap ]] &&
+        ip netns exec "$ns_s" ss -Hltn 'sport = :80' | grep -q . &&
+        ip netns exec "$ns_s" ss -Hlun 'sport = :53' | grep -q .; then
+        break
+    fi
+    sleep 0.1
+done
+[[ -s $work/cap.pcap ]] || die "dumpcap did not start: $(tail -n 2 "$work/dumpcap.log")"
+
+c() { ip netns exec "$ns_c" "$@"; }
+c ping -q -c 3 -i 0.2 "$ip_s" >/dev/null
+c dig +short +tries=1 @"$ip_s" www.demo.test A >/dev/null
+c dig +short +tries=1 @"$ip_s" api.demo.test A >/dev/null
+c dig +short +tries=1 @"$ip_s" demo.test TXT >/dev/null
+c dig +short +tries=1 @"$ip_s" demo.test MX >/dev/null
+c dig +short +tries=1 @"$ip_s" nope.demo.test A >/dev/null   # NXDOMAIN
+url=http://www.demo.test
+res=(--resolve "www.demo.test:80:$ip_s")
+# Three requests on one keep-alive connection, then a 404 and a 501 (POST).
+c curl -sS "${res[@]}" "$url/" "$url/hello.txt" "$url/data.json" >/dev/null
+c curl -sS -o /dev/null "${res[@]}" "$url/missing"
+c curl -sS -o /dev/null "${res[@]}" -d 'name=demo' "$url/form"
+c ping -q -c 2 -i 0.2 "$ip_s" >/dev/null
+sleep 0.5 # let the last FIN/ACKs reach the capture
+
+kill -INT "$dumpcap_pid"
+wait "$dumpcap_pid" || true
+mv "$work/cap.pcap" "$out"
+chmod 644 "$out" # dumpcap creates it 0600; tests may read it as non-root
+
+# Fail loudly if a regeneration ever loses a protocol the analyzers expect.
+pkts=$(tshark -r "$out" 2>/dev/null | wc -l)
+http=$(tshark -r "$out" -Y http.request 2>/dev/null | wc -l)
+dns=$(tshark -r "$out" -Y dns 2>/dev/null | wc -l)
+icmp=$(tshark -r "$out" -Y icmp 2>/dev/null | wc -l)
+bad=$(tshark -r "$out" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+    -o udp.check_checksum:TRUE -Y 'ip.checksum.status == 0 ||
+    tcp.checksum.status == 0 || udp.checksum.status == 0' 2>/dev/null | wc -l)
+[[ $bad -eq 0 ]] || die "$bad packets with bad checksums"
+[[ $http -gt 0 && $dns -gt 0 && $icmp -gt 0 ]] ||
+    die "capture lacks HTTP ($http), DNS ($dns) or ICMP ($icmp)"
+echo "wrote $out: $pkts packets, $(stat -c %s "$out") bytes" \
+    "(http requests=$http, dns=$dns, icmp=$icmp)"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# setup.sh — install what dpdkscope, its testbed and its demo capture need
+# (Debian bookworm, root), then reserve hugepages. Safe to run repeatedly:
+# apt runs only when a package is missing.
+#
+# Env: HUGEPAGES_COUNT (default 512 x 2 MiB), passed to hugepages.sh.
+# Exit codes: 0 ok; 1 install or hugepage reservation failed; 2 not root.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+packages=(
+    libdpdk-dev dpdk dpdk-dev # DPDK 22.11 headers/libs; dpdk-testpmd, dpdk-dumpcap
+    libpcap-dev               # pcap writing in dpdkscope
+    tshark                    # tshark, dumpcap, capinfos: check captures
+    iproute2 iputils-ping ethtool # namespaces, tap/veth setup, ping
+    procps psmisc             # ps, fuser (is a DPDK prefix in use?)
+    curl python3              # HTTP client and server for test traffic
+    dnsutils dnsmasq-base     # dig and a DNS server for the demo capture
+)
+
+[[ $EUID -eq 0 ]] || { echo "setup: must run as root" >&2; exit 2; }
+
+missing=()
+for p in "${packages[@]}"; do
+    [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+    export DEBIAN_FRONTEND=noninteractive
+    # tshark's setup otherwise asks whether non-root users may capture.
+    echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+    log=$(mktemp /tmp/dpdkscope-setup.XXXXXX.log)
+    if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        echo "setup: apt-get failed (full log: $log)" >&2
+        exit 1
+    fi
+    rm -f "$log"
+    echo "setup: installed ${missing[*]}"
+else
+    echo "setup: all ${#packages[@]} packages already installed"
+fi
+
+"$here/../hugepages/hugepages.sh" reserve || exit 1

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every integration test drives real processes (dpdk-testpmd, namespaces),
+/// so they run one at a time under this parent suite.
+@Suite(.serialized, .enabled(if: Harness.enabled, "\(Harness.missingPrerequisite ?? "")"))
+struct Integration {}
+
+extension Integration {
+    /// testpmd with two net_null ports, two queues each: list, stats and a
+    /// real pdump enable against the unmodified Debian binary.
+    @Suite struct NullPrimary {
+        @Test func listStatsAndProbeAgainstTestpmd() throws {
+            try Harness.checkPrerequisites()
+            let testbed = try Testbed.start("null", prefix: "it-null", extra: ["--rxq", "2", "--txq", "2"])
+            defer { testbed.stop() }
+
+            // list, human form: one line per port with every promised field.
+            let text = try Harness.dpdkscope(["list", "--file-prefix", testbed.prefix])
+            #expect(text.status == 0, "\(text.stderr)")
+            let lines = text.stdout.split(separator: "\n")
+            #expect(lines.first?.contains("pid=\(testbed.pid)") == true)
+            #expect(lines.count == 3)
+            #expect(lines.dropFirst().first?.hasPrefix("0  net_null0  driver=net_null  mac=") == true)
+            #expect(lines.last?.hasSuffix("link=up  speed=10 Gbps  rxq=2  txq=2") == true)
+
+            // list --json against what testpmd was started with.
+            let listed = try Harness.dpdkscope(["list", "--file-prefix", testbed.prefix, "--json"])
+            let report = try jsonObject(listed.stdout)
+            let primary = try #require(report["primary"] as? [String: Any])
+            #expect(primary["pid"] as? Int == Int(testbed.pid))
+            #expect(primary["pdump_available"] as? Bool == true)
+            let ports = try #require(report["ports"] as? [[String: Any]])
+            #expect(ports.map { $0["name"] as? String } == ["net_null0", "net_null1"])
+            for port in ports {
+                #expect(port["driver"] as? String == "net_null")
+                #expect(port["rx_queues"] as? Int == 2)
+                #expect(port["tx_queues"] as? Int == 2)
+                #expect(port["link_up"] as? Bool == true)
+                #expect(port["speed_mbps"] as? Int == 10_000)
+                #expect((port["mac"] as? String)?.split(separator: ":").count == 6)
+            }
+
+            // stats: per port, per queue and direction, by id or by name.
+            let stats = try Harness.dpdkscope(["stats", "--file-prefix", testbed.prefix, "--json", "--queues"])
+            #expect(stats.status == 0, "\(stats.stderr)")
+            let statLines = stats.stdout.split(separator: "\n")
+            #expect(statLines.count == 2)
+            let first = try jsonObject(statLines[0])
+            #expect(first["name"] as? String == "net_null0")
+            #expect((first["queues"] as? [Any])?.count == 4)
+            let one = try Harness.dpdkscope(["stats", "--file-prefix", testbed.prefix, "-i", "net_null1"])
+            #expect(one.stdout.hasPrefix("1  net_null1  accepted="))
+
+            // A pdump enable from our process for one second dequeues packets
+            // with nombuf == 0: the mempool ops alignment works on testpmd.
+            let probe = try Harness.dpdkscope(["probe", "--file-prefix", testbed.prefix, "-i", "0", "--duration", "1", "--json"])
+            #expect(probe.status == 0, "\(probe.stderr)")
+            let result = try jsonObject(probe.stdout)
+            let counters = try #require((result["counters"] as? [String: Any])?["net_null0"] as? [String: Any])
+            #expect((result["dequeued"] as? Int ?? 0) > 0)
+            #expect((counters["accepted"] as? Int ?? 0) > 0)
+            #expect(counters["nombuf"] as? Int == 0)
+            #expect(testbed.isAlive)
+
+            // Without the alignment, Debian's testpmd copies nothing (bug
+            // 1073), and dpdkscope says so with its own exit code.
+            let broken = try Harness.dpdkscope(["probe", "--file-prefix", testbed.prefix, "-i", "0", "--skip-ops-alignment"])
+            #expect(broken.status == 4)
+            #expect(broken.stderr.contains("bug 1073"))
+            #expect(testbed.isAlive)
+
+            // Both probes disabled their callbacks: enabling again works.
+            let again = try Harness.dpdkscope(["probe", "--file-prefix", testbed.prefix, "--duration", "0.5"])
+            #expect(again.status == 0, "\(again.stderr)")
+        }
+
+        @Test func primaryDeathEndsTheToolWithinOneSecond() throws {
+            try Harness.checkPrerequisites()
+            for command in [["stats", "--interval", "0.2"], ["probe", "--duration", "60"]] {
+                let testbed = try Testbed.start("null", prefix: "it-death")
+                defer { testbed.stop() }
+                let tool = try Subprocess([Harness.dpdkscope] + command + ["--file-prefix", testbed.prefix])
+                usleep(2_000_000) // attached and running
+                #expect(tool.isRunning, "dpdkscope \(command[0]) ended early: \(tool.stderr)")
+                kill(testbed.pid, SIGKILL)
+                let killed = Date()
+                let status = tool.wait(timeout: 5)
+                let elapsed = Date().timeIntervalSince(killed)
+                let message = tool.stderr
+                #expect(elapsed < 1.0, "\(command[0]) took \(elapsed) s to notice")
+                #expect(status == 3, "\(message)")
+                #expect(message.split(separator: "\n").count == 1)
+                #expect(message.contains("primary (pid \(testbed.pid)"))
+            }
+        }
+    }
+}

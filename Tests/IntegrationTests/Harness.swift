@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs real programs: the testbed script, dpdkscope itself, and helpers.
+enum Harness {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    static var dpdkscope: String {
+        ProcessInfo.processInfo.environment["DPDKSCOPE_BIN"] ?? packageRoot + "/.build/debug/dpdkscope"
+    }
+
+    static var testbed: String { packageRoot + "/Scripts/testbed.sh" }
+
+    /// Why integration tests cannot run here, or nil when they can. With
+    /// DPDKSCOPE_REQUIRE_INTEGRATION=1 (Scripts/test.sh, CI) a missing
+    /// prerequisite is a failure rather than a skip.
+    static let missingPrerequisite: String? = {
+        if geteuid() != 0 { return "integration tests need root (DPDK primary, hugepages, namespaces)" }
+        if access("/usr/bin/dpdk-testpmd", X_OK) != 0 { return "dpdk-testpmd is not installed (run Scripts/setup.sh)" }
+        if access(dpdkscope, X_OK) != 0 { return "dpdkscope is not built at \(dpdkscope) (run swift build)" }
+        let hugepages = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("HugePages_Total:") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        if hugepages == 0 { return "no hugepages reserved (run hugepages/reserve.sh)" }
+        return nil
+    }()
+
+    static var required: Bool { ProcessInfo.processInfo.environment["DPDKSCOPE_REQUIRE_INTEGRATION"] == "1" }
+
+    /// Enabled unless a prerequisite is missing and the run does not demand it.
+    static var enabled: Bool { missingPrerequisite == nil || required }
+
+    static func checkPrerequisites() throws {
+        if let missing = missingPrerequisite {
+            Issue.record("integration prerequisites missing: \(missing)")
+            throw CancellationError()
+        }
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var seconds: Double
+        var stderrLines: [Substring] { stderr.split(separator: "\n") }
+    }
+
+    /// Runs a program to completion, killing it after `timeout` seconds.
+    @discardableResult
+    static func run(_ arguments: [String], timeout: Double = 60, environment: [String: String] = [:]) throws -> Output {
+        let started = Date()
+        let child = try Subprocess(arguments, environment: environment)
+        let status = child.wait(timeout: timeout)
+        return Output(status: status, stdout: child.stdout, stderr: child.stderr,
+                      seconds: Date().timeIntervalSince(started))
+    }
+
+    static func dpdkscope(_ arguments: [String], timeout: Double = 30) throws -> Output {
+        try run([dpdkscope] + arguments, timeout: timeout)
+    }
+}
+
+/// A running dpdk-testpmd started by Scripts/testbed.sh; stop() tears it down.
+struct Testbed {
+    let prefix: String
+    let facts: [String: String]
+
+    var pid: Int32 { Int32(facts["pid"] ?? "") ?? -1 }
+
+    static func start(_ shape: String, prefix: String, extra: [String] = []) throws -> Testbed {
+        _ = try? Harness.run([Harness.testbed, "stop", "--prefix", prefix])
+        let result = try Harness.run([Harness.testbed, "start", "--shape", shape, "--prefix", prefix] + extra, timeout: 90)
+        guard result.status == 0 else {
+            throw TestbedError(message: "testbed start \(shape) failed (\(result.status)): \(result.stderr)")
+        }
+        var facts: [String: String] = [:]
+        for line in result.stdout.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { facts[String(parts[0])] = String(parts[1]) }
+        }
+        return Testbed(prefix: prefix, facts: facts)
+    }
+
+    func stop() {
+        _ = try? Harness.run([Harness.testbed, "stop", "--prefix", prefix])
+    }
+
+    var isAlive: Bool { kill(pid, 0) == 0 }
+}
+
+struct TestbedError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// JSON helpers for dpdkscope's --json output.
+func jsonObject(_ text: some StringProtocol) throws -> [String: Any] {
+    let value = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    return try #require(value as? [String: Any])
+}

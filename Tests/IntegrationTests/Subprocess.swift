@@ -1,0 +1,88 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// posix_spawn + waitpid. Foundation's Process can miss a child's exit when
+/// that child left grandchildren behind (the testbed's testpmd), and pipes
+/// never reach EOF while a daemonised grandchild holds them; output therefore
+/// goes to temporary files and exits are collected with waitpid.
+final class Subprocess {
+    let pid: pid_t
+    let stdoutPath: String
+    let stderrPath: String
+    private(set) var status: Int32?
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        let stamp = "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        stdoutPath = "/tmp/dpdkscope-it-\(stamp).out"
+        stderrPath = "/tmp/dpdkscope-it-\(stamp).err"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+        var cArgs = arguments.map { strdup($0) } + [nil]
+        var cEnv = env.map { strdup($0) } + [nil]
+        defer { (cArgs + cEnv).forEach { free($0) } }
+        // The test runner blocks signals on its threads; a child must start
+        // with none blocked and default handlers, or SIGTERM never reaches it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var child = pid_t()
+        let rc = posix_spawnp(&child, arguments[0], &actions, &attributes, &cArgs, &cEnv)
+        guard rc == 0 else { throw TestbedError(message: "cannot start \(arguments[0]): \(String(cString: strerror(rc)))") }
+        pid = child
+    }
+
+    var isRunning: Bool {
+        if status != nil { return false }
+        var raw: Int32 = 0
+        if waitpid(pid, &raw, WNOHANG) == pid {
+            status = Self.decode(raw)
+            return false
+        }
+        return true
+    }
+
+    /// Waits up to `timeout` seconds, then SIGKILLs. Returns the exit code
+    /// (128 + signal for a signalled child).
+    @discardableResult
+    func wait(timeout: Double = .infinity) -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning && Date() < deadline { usleep(5_000) }
+        if isRunning {
+            kill(pid, SIGKILL)
+            var raw: Int32 = 0
+            waitpid(pid, &raw, 0)
+            status = Self.decode(raw)
+        }
+        return status ?? -1
+    }
+
+    func signal(_ sig: Int32) { if isRunning { kill(pid, sig) } }
+
+    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if isRunning { kill(pid, SIGKILL); var raw: Int32 = 0; waitpid(pid, &raw, 0) }
+        unlink(stdoutPath)
+        unlink(stderrPath)
+    }
+
+    private static func decode(_ raw: Int32) -> Int32 {
+        let signal = raw & 0x7F
+        return signal == 0 ? (raw >> 8) & 0xFF : 128 + signal
+    }
+}
