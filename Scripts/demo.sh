@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# demo.sh — dpdkscope against a bundled default: installs what it needs,
+# starts Debian's dpdk-testpmd replaying Scripts/data/demo.pcap (a real
+# capture of HTTP, DNS and ping traffic) in a loop, then attaches dpdkscope
+# to it as a secondary. --keep leaves the testbed running afterwards
+# (stop it with: Scripts/testbed.sh stop --prefix dpdkscope-demo).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+prefix=dpdkscope-demo
+keep=0
+[[ ${1:-} == --keep ]] && keep=1
+
+if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
+    export PATH=/opt/swift/usr/bin:$PATH
+fi
+
+Scripts/setup.sh
+echo "demo: building dpdkscope (release)" >&2
+swift build -c release --product dpdkscope 2>&1 | tail -n 1 >&2
+bin=$root/.build/release/dpdkscope
+
+Scripts/testbed.sh start --shape pcap --prefix "$prefix" >/dev/null
+((keep)) || trap 'Scripts/testbed.sh stop --prefix "$prefix"' EXIT
+
+run() { echo; echo "\$ dpdkscope $*"; "$bin" "$@"; }
+run list --file-prefix "$prefix"
+run probe --file-prefix "$prefix" --duration 1
+run stats --file-prefix "$prefix" --queues
+((keep)) && echo && echo "demo: testbed left running with --file-prefix $prefix"
+exit 0
