@@ -39,16 +39,17 @@ let package = Package(
         // Pure Swift: everything testable without a DPDK primary.
         .target(name: "ScopeCore"),
         .target(name: "ScopeDecode", exclude: ["README.md"]),
+        .target(name: "ScopePcap", dependencies: ["ScopeCore"]),
         // Swift over the C shim: EAL attach, ports, pdump.
         .target(
             name: "ScopeDPDK",
-            dependencies: ["CDPDK", "ScopeCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CDPDK", "CPcap", "ScopeCore", "ScopePcap", .product(name: "Logging", package: "swift-log")],
             swiftSettings: [.unsafeFlags(dpdkImporterFlags)]
         ),
         .executableTarget(
             name: "dpdkscope",
             dependencies: [
-                "ScopeCore", "ScopeDPDK", "ScopeDecode", "CPcap",
+                "ScopeCore", "ScopeDPDK", "ScopeDecode", "ScopePcap", "CPcap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -56,6 +57,7 @@ let package = Package(
         ),
         .testTarget(name: "ScopeCoreTests", dependencies: ["ScopeCore"]),
         .testTarget(name: "ScopeDecodeTests", dependencies: ["ScopeDecode"]),
+        .testTarget(name: "ScopePcapTests", dependencies: ["ScopePcap"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ScopeCore"]),
     ]
 )
