@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Integration {
+    /// The other place the ops table can live: a primary without a copy
+    /// relocation keeps it in librte_mempool.so, at load base + st_value.
+    @Suite struct LibraryOpsTable {
+        static let fixture = Harness.packageRoot + "/Tests/Fixtures/mini-primary.c"
+
+        @Test func alignsWithATableInsideLibrteMempool() throws {
+            try Harness.checkPrerequisites()
+            let binary = "/tmp/dpdkscope-mini-primary-\(getpid())"
+            defer { unlink(binary) }
+            let compiled = try Harness.run([
+                "gcc", "-O2", "-fPIC", "-o", binary, Self.fixture,
+                "-I/usr/include/dpdk", "-I/usr/include/x86_64-linux-gnu/dpdk", "-include", "rte_config.h",
+                "-march=corei7", "-DALLOW_EXPERIMENTAL_API",
+                "-lrte_pdump", "-lrte_ethdev", "-lrte_mbuf", "-lrte_mempool", "-lrte_eal",
+            ])
+            try #require(compiled.status == 0, "gcc failed: \(compiled.stderr)")
+            let symbols = try Harness.run(["nm", "-D", binary])
+            #expect(!symbols.stdout.contains("B rte_mempool_ops_table"), "fixture must not carry a copy relocation")
+
+            let prefix = "it-lib"
+            let primary = try Subprocess([binary, "-l", "1", "--no-pci", "--no-telemetry", "-m", "128",
+                                          "--file-prefix", prefix, "--vdev", "net_null0"])
+            defer {
+                primary.signal(SIGTERM)
+                primary.wait(timeout: 5)
+                // EAL leaves its hugepage files (and so the pages) behind.
+                _ = try? Harness.run(["sh", "-c", "rm -f /dev/hugepages/\(prefix)map_*"])
+                try? FileManager.default.removeItem(atPath: "/var/run/dpdk/\(prefix)")
+            }
+            for _ in 0..<100 where !primary.stdout.contains("forwarding") { usleep(100_000) }
+            try #require(primary.stdout.contains("forwarding"), "mini-primary did not start: \(primary.stderr)")
+
+            let probe = try Harness.dpdkscope(["probe", "--file-prefix", prefix, "--log-level", "debug"])
+            #expect(probe.status == 0, "\(probe.stderr.suffix(500))")
+            #expect(probe.stderr.contains("table=/usr/lib/x86_64-linux-gnu/librte_mempool.so"), "ops table not found in the library")
+            let line = try #require(probe.stdout.split(separator: "\n").first { $0.contains("net_null0") })
+            #expect(line.contains("nombuf=0"))
+            let dequeued = probe.stdout.split(separator: " ").first { $0.hasPrefix("dequeued=") }.flatMap { Int($0.dropFirst(9)) } ?? 0
+            #expect(dequeued > 0)
+        }
+    }
+}
