@@ -145,3 +145,48 @@ void cdpdk_free_mbufs(void **objs, unsigned count)
 {
     rte_pktmbuf_free_bulk((struct rte_mbuf **)objs, count);
 }
+
+struct rte_bpf_prm *cdpdk_bpf_convert(const void *pcap_program)
+{
+    return rte_bpf_convert((const struct bpf_program *)pcap_program);
+}
+
+void cdpdk_bpf_dump(const struct rte_bpf_prm *prm)
+{
+    rte_bpf_dump(stdout, prm->ins, prm->nb_ins);
+    fflush(stdout);
+}
+
+struct memzone_visit {
+    void (*visit)(const char *, void *);
+    void *context;
+};
+
+static void memzone_visit_one(const struct rte_memzone *mz, void *arg)
+{
+    struct memzone_visit *v = arg;
+    v->visit(mz->name, v->context);
+}
+
+void cdpdk_memzone_names(void (*visit)(const char *name, void *context), void *context)
+{
+    struct memzone_visit v = { visit, context };
+    rte_memzone_walk(memzone_visit_one, &v);
+}
+
+void cdpdk_mempool_free_foreign(struct rte_mempool *mp)
+{
+    const struct rte_memzone *chunks[RTE_MAX_MEMZONE];
+    unsigned n = 0;
+    struct rte_mempool_memhdr *hdr;
+
+    STAILQ_FOREACH(hdr, &mp->mem_list, next) {
+        /* populate_default's callback frees the chunk's memzone (opaque) */
+        if (hdr->free_cb != NULL && hdr->opaque != NULL && n < RTE_MAX_MEMZONE)
+            chunks[n++] = hdr->opaque;
+        hdr->free_cb = NULL;
+    }
+    rte_mempool_free(mp);
+    for (unsigned i = 0; i < n; i++)
+        rte_memzone_free(chunks[i]);
+}

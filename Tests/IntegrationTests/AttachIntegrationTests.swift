@@ -100,3 +100,34 @@ extension Integration {
         }
     }
 }
+
+extension Integration.NullPrimary {
+    /// kill -9 leaves callbacks copying into a dead ring; the next run must
+    /// disable them, free the dead pid's ring and pool, and capture normally.
+    @Test func killedCaptureIsReclaimedByTheNextRun() throws {
+        try Harness.checkPrerequisites()
+        let testbed = try Testbed.start("null", prefix: "it-reclaim")
+        defer { testbed.stop() }
+        let victim = try Subprocess([Harness.dpdkscope, "probe", "--duration", "60", "--file-prefix", testbed.prefix])
+        usleep(1_500_000)
+        #expect(victim.isRunning, "\(victim.stderr)")
+        victim.signal(SIGKILL)
+        victim.wait(timeout: 5)
+
+        func accepted() throws -> Int {
+            let stats = try Harness.dpdkscope(["stats", "--file-prefix", testbed.prefix, "--json", "-i", "0"])
+            return try jsonObject(stats.stdout)["counters"].flatMap { ($0 as? [String: Any])?["accepted"] as? Int } ?? -1
+        }
+        let before = try accepted()
+        usleep(200_000)
+        #expect(try accepted() > before, "the dead capture's callbacks should still be copying")
+
+        let next = try Harness.dpdkscope(["probe", "--file-prefix", testbed.prefix, "--duration", "0.5"])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(next.stderr.contains("reclaimed the ring and pool of dead dpdkscope pid \(victim.pid) (4 stale callback(s) disabled)"))
+        let after = try accepted()
+        usleep(200_000)
+        #expect(try accepted() == after, "no callback may remain after the reclaim and the clean probe")
+        #expect(testbed.isAlive)
+    }
+}

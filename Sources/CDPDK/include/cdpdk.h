@@ -100,6 +100,24 @@ static inline unsigned cdpdk_ring_dequeue_burst(void *ring, void **objs, unsigne
     return rte_ring_sc_dequeue_burst((struct rte_ring *)ring, objs, n, NULL);
 }
 
+static inline uint16_t cdpdk_mbuf_port(const void *m) { return ((const struct rte_mbuf *)m)->port; }
+static inline uint16_t cdpdk_mbuf_segments(const void *m) { return ((const struct rte_mbuf *)m)->nb_segs; }
+
+/// rte_bpf_convert takes libpcap's struct bpf_program; this module does not
+/// include pcap headers, so the program is passed as an opaque pointer.
+struct rte_bpf_prm *cdpdk_bpf_convert(const void *pcap_program);
+/// rte_bpf_dump of a converted program to stdout.
+void cdpdk_bpf_dump(const struct rte_bpf_prm *prm);
+
+/// Names of every memzone, so Swift can find leftovers of dead captures
+/// (rte_memzone_walk takes a C callback). Calls `visit(name, context)`.
+void cdpdk_memzone_names(void (*visit)(const char *name, void *context), void *context);
+
+/// rte_mempool_free for a pool another (dead) process created. Its memory
+/// chunks carry a free callback pointer valid only in the creator's address
+/// space, so the chunks' memzones are freed here directly instead.
+void cdpdk_mempool_free_foreign(struct rte_mempool *mp);
+
 /// rte_pktmbuf_free_bulk on raw pointers dequeued from a ring.
 void cdpdk_free_mbufs(void **objs, unsigned count);
 

@@ -1,0 +1,123 @@
+import CDPDK
+import Logging
+import ScopeCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One capture's life in the order dpdk-dumpcap taught us, minus its
+/// mistakes: reclaim leftovers → create ring/pool → enable (all or nothing)
+/// → dequeue bursts → disable → grace period → drain → free.
+public final class CaptureSession {
+    public struct Settings: Sendable {
+        public var snaplen: UInt32
+        public var ringSize: UInt32
+        public var mbufs: UInt32
+
+        public init(snaplen: UInt32, ringSize: UInt32 = 16_384, mbufs: UInt32 = 32_767) {
+            self.snaplen = snaplen
+            self.ringSize = ringSize
+            self.mbufs = mbufs
+        }
+
+        /// Per-mbuf data room: enough for a full-size Ethernet frame plus
+        /// the pcapng block around it; longer snaplens use mbuf chains
+        /// instead of a uint16 data room that would wrap (dumpcap's bug).
+        public var dataRoom: UInt16 {
+            UInt16(rte_pcapng_mbuf_size(min(snaplen, 2048)))
+        }
+    }
+
+    public let attachment: Attachment
+    public let tuples: [CaptureTuple]
+    public let settings: Settings
+    let resources: CaptureResources
+    var enabler: PdumpEnabler
+    private var burst = [UnsafeMutableRawPointer?](repeating: nil, count: 256)
+    private var released = false
+
+    public init(attachment: Attachment, tuples: [CaptureTuple], settings: Settings,
+                filter: PacketFilter?, logger: Logger) throws {
+        self.attachment = attachment
+        self.tuples = tuples
+        self.settings = settings
+        CaptureResources.reclaimAbandoned(logger: logger)
+        resources = try CaptureResources(ringSize: settings.ringSize, mbufs: settings.mbufs, dataRoom: settings.dataRoom)
+        enabler = PdumpEnabler(resources: resources, snaplen: settings.snaplen, filter: filter, logger: logger)
+    }
+
+    deinit { release() }
+
+    public func start() throws {
+        do {
+            try enabler.enable(tuples)
+        } catch {
+            release()
+            throw error
+        }
+    }
+
+    /// Dequeues one burst and hands it to `consume`, which must be done with
+    /// every mbuf when it returns (written and flushed); then they are freed.
+    /// Returns how many packets the burst held.
+    @discardableResult
+    public func poll(_ consume: (UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws -> Void) rethrows -> Int {
+        try burst.withUnsafeMutableBufferPointer { buffer in
+            let count = Int(cdpdk_ring_dequeue_burst(UnsafeMutableRawPointer(resources.ring), buffer.baseAddress, UInt32(buffer.count)))
+            guard count > 0 else { return 0 }
+            defer { cdpdk_free_mbufs(buffer.baseAddress, UInt32(count)) }
+            try consume(UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
+            return count
+        }
+    }
+
+    /// Disables every callback, waits for in-flight ones, then drains what
+    /// they enqueued through `consume`, so nothing the primary accepted is lost.
+    public func stop(draining consume: (UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws -> Void) rethrows {
+        if attachment.primaryAlive {
+            enabler.disableAll()
+            usleep(CaptureResources.gracePeriodMicroseconds)
+        } else {
+            enabler.forgetAll()
+        }
+        while try poll(consume) > 0 {}
+    }
+
+    /// Counters of one tuple, from the primary's shared statistics.
+    public func counters(_ tuple: CaptureTuple) -> PdumpCounters {
+        PdumpStatistics.queue(port: tuple.port, queue: tuple.queue, transmit: tuple.direction == .tx)
+    }
+
+    /// Sum over the captured tuples of one port.
+    public func counters(port: UInt16) -> PdumpCounters {
+        tuples.filter { $0.port == port }.reduce(PdumpCounters()) { $0 + counters($1) }
+    }
+
+    /// Frees ring, pool and claim; disables first if still enabled.
+    public func release() {
+        guard !released else { return }
+        if !enabler.enabled.isEmpty {
+            if attachment.primaryAlive {
+                enabler.disableAll()
+                usleep(CaptureResources.gracePeriodMicroseconds)
+            } else {
+                enabler.forgetAll()
+            }
+        }
+        while poll({ _ in }) > 0 {}
+        resources.release()
+        released = true
+    }
+
+    /// Stops the capture with exit code 4 when the primary counts every copy
+    /// as nombuf and nothing arrives: its mempool ops index our pool wrongly.
+    public func checkCopiesArrive(dequeued: UInt64) throws {
+        guard dequeued == 0 else { return }
+        let total = tuples.reduce(PdumpCounters()) { $0 + counters($1) }
+        guard total.accepted == 0, total.nombuf > 0 else { return }
+        let why = attachment.opsAlignmentProblem.map { " (alignment failed: \($0))" } ?? ""
+        throw ScopeError(.captureBroken,
+                         "the primary copied no packet into our pool: \(total.nombuf) copies failed as nombuf. Its mempool ops table orders ops differently from ours (DPDK bug 1073)\(why)")
+    }
+}
