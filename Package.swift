@@ -39,7 +39,7 @@ let package = Package(
         // Pure Swift: everything testable without a DPDK primary.
         .target(name: "ScopeCore"),
         .target(name: "ScopeDecode", exclude: ["README.md"]),
-        .target(name: "ScopePcap", dependencies: ["ScopeCore"]),
+        .target(name: "ScopePcap", dependencies: ["ScopeCore"], exclude: ["README.md"]),
         // Swift over the C shim: EAL attach, ports, pdump.
         .target(
             name: "ScopeDPDK",

@@ -3,7 +3,8 @@
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// The command did what it was asked.
     case success = 0
-    /// An unexpected runtime failure (a bug or an I/O error we did not foresee).
+    /// A runtime failure: the output cannot be written (disk full, quota,
+    /// I/O error) or something we did not foresee.
     case failure = 1
     /// Bad usage or an attach precondition failed: unknown flag, no primary,
     /// no hugepages, not root, DPDK version mismatch, pdump not initialised
@@ -20,7 +21,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     public var summary: String {
         switch self {
         case .success: "success"
-        case .failure: "unexpected runtime failure"
+        case .failure: "runtime failure (e.g. the output cannot be written: disk full)"
         case .usageOrAttach: "usage error or attach precondition failed"
         case .primaryExited: "the DPDK primary process exited"
         case .captureBroken: "the primary cannot copy packets into our pool (mempool ops mismatch)"

@@ -82,13 +82,7 @@ extension CaptureResources {
     /// waits, then frees ring, pool and claim. Returns the pids reclaimed.
     @discardableResult
     public static func reclaimAbandoned(logger: Logger) -> [Int32] {
-        final class Names { var all: [String] = [] }
-        let names = Names()
-        cdpdk_memzone_names({ name, context in
-            guard let name, let context else { return }
-            Unmanaged<Names>.fromOpaque(context).takeUnretainedValue().all.append(String(cString: name))
-        }, Unmanaged.passUnretained(names).toOpaque())
-        let dead = Set(names.all.compactMap { pid(in: $0) }).filter { $0 != getpid() && !PrimaryProcess.isAlive(pid: $0) }
+        let dead = Set(memzoneNames().compactMap { pid(in: $0) }).filter { $0 != getpid() && !PrimaryProcess.isAlive(pid: $0) }
         for pid in dead.sorted() {
             // Disabling a callback that someone already removed fails and
             // librte_pdump logs it; keep that out of the user's terminal.
@@ -112,15 +106,32 @@ extension CaptureResources {
             if let ring = rte_ring_lookup("\(ringPrefix)\(pid)") { rte_ring_free(ring) }
             if let pool = rte_mempool_lookup("\(poolPrefix)\(pid)") { cdpdk_mempool_free_foreign(pool) }
             if let zone = rte_memzone_lookup("\(claimPrefix)\(pid)") { rte_memzone_free(zone) }
+            // Whatever a crash left half-freed (a pool's header or chunk
+            // zones without its list entry) is unreachable otherwise.
+            for name in memzoneNames() where Self.pid(in: name) == pid {
+                if let zone = rte_memzone_lookup(name) { rte_memzone_free(zone) }
+            }
             logger.warning("reclaimed the ring and pool of dead dpdkscope pid \(pid) (\(disabled) stale callback(s) disabled)")
         }
         return dead.sorted()
     }
 
+    /// Every memzone in the primary's shared memory (for leak checks too).
+    public static func memzoneNames() -> [String] {
+        final class Names { var all: [String] = [] }
+        let names = Names()
+        cdpdk_memzone_names({ name, context in
+            guard let name, let context else { return }
+            Unmanaged<Names>.fromOpaque(context).takeUnretainedValue().all.append(String(cString: name))
+        }, Unmanaged.passUnretained(names).toOpaque())
+        return names.all
+    }
+
     /// The pid in one of our shared object names: the ring's memzone is
-    /// "RG_<name>", the pool's "MP_<name>", the claim zone is the name itself.
+    /// "RG_<name>", the pool's "MP_<name>" (chunks "MP_<name>_N", its ops ring
+    /// "RG_MP_<name>"), the claim zone is the name itself.
     static func pid(in memzoneName: String) -> Int32? {
-        for prefix in [claimPrefix, "RG_" + ringPrefix, "MP_" + poolPrefix] where memzoneName.hasPrefix(prefix) {
+        for prefix in [claimPrefix, "RG_" + ringPrefix, "MP_" + poolPrefix, "RG_MP_" + poolPrefix] where memzoneName.hasPrefix(prefix) {
             let digits = memzoneName.dropFirst(prefix.count).prefix { $0.isNumber }
             return Int32(digits)
         }

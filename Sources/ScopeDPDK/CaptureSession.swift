@@ -38,13 +38,13 @@ public final class CaptureSession {
     private var released = false
 
     public init(attachment: Attachment, tuples: [CaptureTuple], settings: Settings,
-                filter: PacketFilter?, logger: Logger) throws {
+                filter: PacketFilter?, takeover: Bool = false, logger: Logger) throws {
         self.attachment = attachment
         self.tuples = tuples
         self.settings = settings
         CaptureResources.reclaimAbandoned(logger: logger)
         resources = try CaptureResources(ringSize: settings.ringSize, mbufs: settings.mbufs, dataRoom: settings.dataRoom)
-        enabler = PdumpEnabler(resources: resources, snaplen: settings.snaplen, filter: filter, logger: logger)
+        enabler = PdumpEnabler(resources: resources, snaplen: settings.snaplen, filter: filter, takeover: takeover, logger: logger)
     }
 
     deinit { release() }
@@ -74,14 +74,21 @@ public final class CaptureSession {
 
     /// Disables every callback, waits for in-flight ones, then drains what
     /// they enqueued through `consume`, so nothing the primary accepted is lost.
-    public func stop(draining consume: (UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws -> Void) rethrows {
+    /// Returns how many packets were still in flight (drained after disable).
+    @discardableResult
+    public func stop(draining consume: (UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws -> Void) rethrows -> Int {
         if attachment.primaryAlive {
             enabler.disableAll()
             usleep(CaptureResources.gracePeriodMicroseconds)
         } else {
             enabler.forgetAll()
         }
-        while try poll(consume) > 0 {}
+        var drained = 0
+        while true {
+            let n = try poll(consume)
+            guard n > 0 else { return drained }
+            drained += n
+        }
     }
 
     /// Counters of one tuple, from the primary's shared statistics.

@@ -12,22 +12,35 @@ public final class PacketFilter {
     /// Owned; freed with rte_free once every callback using it is disabled.
     public private(set) var program: UnsafeMutablePointer<rte_bpf_prm>?
 
+    private var classic = bpf_program()
+
     /// Compiles for Ethernet frames cut at `snaplen`. A bad expression is
-    /// refused with libpcap's own message before anything is enabled.
+    /// refused with libpcap's own message before anything is attached.
     public init(expression: String, snaplen: UInt32) throws {
         self.expression = expression
         guard let pcap = pcap_open_dead(DLT_EN10MB, Int32(clamping: snaplen)) else {
             throw ScopeError(.failure, "libpcap could not open a dead handle to compile the filter")
         }
         defer { pcap_close(pcap) }
-        var classic = bpf_program()
-        guard pcap_compile(pcap, &classic, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+        var compiled = bpf_program()
+        guard pcap_compile(pcap, &compiled, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
             throw ScopeError(.usageOrAttach, "invalid filter '\(expression)': \(String(cString: pcap_geterr(pcap)))")
         }
-        defer { pcap_freecode(&classic) }
-        classicListing = (0..<Int(classic.bf_len)).map { index in
-            bpf_image(classic.bf_insns.advanced(by: index), Int32(index)).map { String(cString: $0) } ?? "?"
+        classicListing = (0..<Int(compiled.bf_len)).map { index in
+            bpf_image(compiled.bf_insns.advanced(by: index), Int32(index)).map { String(cString: $0) } ?? "?"
         }
+        classic = compiled
+    }
+
+    /// The eBPF copy is not freed here: it lives in EAL memory, which may be
+    /// gone by the time this object is; call release() while attached.
+    deinit {
+        pcap_freecode(&classic)
+    }
+
+    /// Translates to eBPF in hugepage memory: needs EAL, so call after attach.
+    public func convert() throws {
+        guard program == nil else { return }
         guard let converted = withUnsafePointer(to: &classic, { cdpdk_bpf_convert($0) }) else {
             throw ScopeError(.usageOrAttach,
                              "filter '\(expression)' cannot be converted to eBPF: \(String(cString: rte_strerror(cdpdk_errno())))")
@@ -36,7 +49,8 @@ public final class PacketFilter {
     }
 
     /// `-d`: the classic program, then the eBPF the primary will run.
-    public func dump() {
+    public func dump() throws {
+        try convert()
         print("; classic BPF (libpcap) for '\(expression)'")
         classicListing.forEach { print($0) }
         print("; eBPF (rte_bpf_convert), \(program?.pointee.nb_ins ?? 0) instructions")

@@ -2,6 +2,10 @@ import CDPDK
 import Logging
 import ScopeCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Enables pdump callbacks tuple by tuple, so a failure can be rolled back
 /// (rte_pdump_enable with ALL_QUEUES stops at the first error and leaves the
 /// earlier queues enabled).
@@ -10,13 +14,25 @@ struct PdumpEnabler {
     let snaplen: UInt32
     let filter: PacketFilter?
     let logger: Logger
+    /// --takeover: a tuple that is already enabled (a killed capture's
+    /// leftover, or anyone's) is disabled and enabled again for us.
+    let takeover: Bool
     private(set) var enabled: [CaptureTuple] = []
+    private(set) var takenOver: [CaptureTuple] = []
 
-    init(resources: CaptureResources, snaplen: UInt32, filter: PacketFilter?, logger: Logger) {
+    init(resources: CaptureResources, snaplen: UInt32, filter: PacketFilter?, takeover: Bool, logger: Logger) {
         self.resources = resources
         self.snaplen = snaplen
         self.filter = filter
+        self.takeover = takeover
         self.logger = logger
+    }
+
+    private func enableOne(_ tuple: CaptureTuple) -> Int32 {
+        let flags = Self.flags(tuple.direction) | UInt32(RTE_PDUMP_FLAG_PCAPNG)
+        guard rte_pdump_enable_bpf(tuple.port, tuple.queue, flags, snaplen, resources.ring,
+                                   resources.pool, filter?.program) != 0 else { return 0 }
+        return cdpdk_errno()
     }
 
     static func flags(_ direction: CaptureDirection) -> UInt32 {
@@ -28,14 +44,23 @@ struct PdumpEnabler {
     mutating func enable(_ tuples: [CaptureTuple]) throws {
         for tuple in tuples {
             resources.claim(tuple)
-            let flags = Self.flags(tuple.direction) | UInt32(RTE_PDUMP_FLAG_PCAPNG)
-            if rte_pdump_enable_bpf(tuple.port, tuple.queue, flags, snaplen, resources.ring,
-                                    resources.pool, filter?.program) != 0 {
-                let err = cdpdk_errno()
+            var err = enableOne(tuple)
+            if err == EEXIST && takeover {
+                // The stale callback may be mid-burst: let it finish before
+                // ours replaces it.
+                _ = rte_pdump_disable(tuple.port, tuple.queue, Self.flags(tuple.direction))
+                usleep(CaptureResources.gracePeriodMicroseconds)
+                err = enableOne(tuple)
+                if err == 0 {
+                    logger.warning("took over \(tuple) from the capture that had it")
+                    takenOver.append(tuple)
+                }
+            }
+            if err != 0 {
                 disableAll()
                 if err == EEXIST {
                     throw ScopeError(.alreadyCapturing,
-                                     "\(tuple) is already being captured by another process (or by one killed without cleanup, whose callback is still installed)")
+                                     "\(tuple) is already being captured by another secondary (if that capture was killed, rerun with --takeover)")
                 }
                 if err == ETIMEDOUT {
                     throw ScopeError(.usageOrAttach, "the primary did not answer the pdump request for \(tuple) within 5 s")
@@ -45,6 +70,7 @@ struct PdumpEnabler {
             enabled.append(tuple)
         }
     }
+
 
     /// Disables every enabled tuple; the caller then waits the grace period
     /// before draining and freeing.

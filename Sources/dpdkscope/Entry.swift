@@ -54,12 +54,14 @@ func writeStderr(_ text: String) {
 }
 
 struct DPDKScope: ParsableCommand {
+    static let version = "0.1.0"
     static let configuration = CommandConfiguration(
         commandName: "dpdkscope",
         abstract: "Capture and analyse a running DPDK application's traffic from a secondary process.",
         discussion: """
         Exit codes: \(ExitStatus.allCases.map { "\($0.rawValue) \($0.summary)" }.joined(separator: "; ")).
         """,
-        subcommands: [ListCommand.self, StatsCommand.self, ProbeCommand.self]
+        version: version,
+        subcommands: [CaptureCommand.self, ListCommand.self, StatsCommand.self, ProbeCommand.self]
     )
 }

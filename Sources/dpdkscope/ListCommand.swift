@@ -8,6 +8,8 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var attach: AttachArguments
     @Flag(help: "Print JSON instead of one line per port.") var json = false
+    @Flag(help: "Also list the memzones in the primary's shared memory (to spot leaked rings and pools).")
+    var memzones = false
 
     struct Report: Encodable {
         struct Primary: Encodable {
@@ -18,6 +20,7 @@ struct ListCommand: ParsableCommand {
         }
         var primary: Primary
         var ports: [PortInfo]
+        var memzones: [String]?
     }
 
     func run() throws {
@@ -29,12 +32,14 @@ struct ListCommand: ParsableCommand {
             primary: .init(pid: primary.pid, filePrefix: primary.prefix,
                            dpdkVersion: PrimaryProcess.versionString(primary.version),
                            pdumpAvailable: attachment.pdumpAvailable),
-            ports: Ports.all())
+            ports: Ports.all(),
+            memzones: memzones ? CaptureResources.memzoneNames().sorted() : nil)
         if json {
             try JSONOutput.print(report)
             return
         }
         print("primary pid=\(primary.pid) file-prefix=\(primary.prefix) dpdk=\(report.primary.dpdkVersion) pdump=\(attachment.pdumpAvailable ? "ready" : "not initialised") ports=\(report.ports.count)")
         for port in report.ports { print(port.line) }
+        for zone in report.memzones ?? [] { print("memzone \(zone)") }
     }
 }

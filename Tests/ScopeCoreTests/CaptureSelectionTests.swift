@@ -50,3 +50,39 @@ import Testing
         }
     }
 }
+
+@Suite struct PrimaryClockRepairTests {
+    // Seen live against Debian's testpmd on a 2.1 GHz host: a packet at
+    // 1795290591.736 s was stamped 10579454436.058 s.
+    let hz: UInt64 = 2_100_000_000
+    let now: UInt64 = 1_795_290_591_736_333_657
+
+    @Test func removesExactlyTwoToTheSixtyFourCycles() throws {
+        var repair = try #require(PrimaryClockRepair(tscHz: hz, nowNanoseconds: now))
+        #expect(repair.wrapNanoseconds == 8_784_163_844_623_596_007) // 2^64 / 2.1e9 s, in ns
+        let real = now - 1_000_000
+        #expect(repair.repair(real + repair.wrapNanoseconds) == real)
+        #expect(repair.repaired == 1)
+        #expect(repair.repair(real) == real) // sane times are left alone
+        #expect(repair.repair(now + 60_000_000_000) == now + 60_000_000_000)
+        #expect(repair.repaired == 1)
+    }
+
+    @Test func repairsAnEnhancedPacketBlockInPlace() throws {
+        var repair = try #require(PrimaryClockRepair(tscHz: hz, nowNanoseconds: now))
+        var block = [UInt8](repeating: 0, count: 32)
+        let stamped = now + repair.wrapNanoseconds
+        block.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: UInt32(truncatingIfNeeded: stamped >> 32), toByteOffset: 12, as: UInt32.self)
+            raw.storeBytes(of: UInt32(truncatingIfNeeded: stamped), toByteOffset: 16, as: UInt32.self)
+            repair.repairBlock(at: raw.baseAddress!)
+            let high = UInt64(raw.load(fromByteOffset: 12, as: UInt32.self))
+            let low = UInt64(raw.load(fromByteOffset: 16, as: UInt32.self))
+            #expect(high << 32 | low == now)
+        }
+    }
+
+    @Test func slowClocksNeedNoRepair() {
+        #expect(PrimaryClockRepair(tscHz: 800_000_000, nowNanoseconds: now) == nil)
+    }
+}

@@ -91,8 +91,8 @@ int cdpdk_stop_signal(void); // 0 when none arrived, else the signal number
 /// opaque. Inline so the hot path pays no call.
 static inline uint32_t cdpdk_mbuf_pkt_len(const void *m) { return ((const struct rte_mbuf *)m)->pkt_len; }
 static inline uint16_t cdpdk_mbuf_data_len(const void *m) { return ((const struct rte_mbuf *)m)->data_len; }
-static inline const void *cdpdk_mbuf_data(const void *m) { return rte_pktmbuf_mtod((const struct rte_mbuf *)m, const void *); }
-static inline const void *cdpdk_mbuf_next(const void *m) { return ((const struct rte_mbuf *)m)->next; }
+static inline void *cdpdk_mbuf_data(void *m) { return rte_pktmbuf_mtod((struct rte_mbuf *)m, void *); }
+static inline void *cdpdk_mbuf_next(void *m) { return ((struct rte_mbuf *)m)->next; }
 
 /// Ring dequeue on raw pointers (the ring type is opaque to Swift too).
 static inline unsigned cdpdk_ring_dequeue_burst(void *ring, void **objs, unsigned n)

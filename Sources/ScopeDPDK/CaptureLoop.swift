@@ -1,0 +1,144 @@
+import CDPDK
+import Logging
+import ScopeCore
+import ScopePcap
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The capture hot loop: dequeue a burst, hand each EPB to the writer
+/// (zero-copy iovecs into the mbufs), flush, free, repeat. One thread, no
+/// locks, no allocation per packet; control checks ride on the loop.
+public struct CaptureLoop {
+    public enum StopReason: String, Sendable {
+        case packetLimit = "packet limit reached"
+        case duration = "duration reached"
+        case fileSize = "file size reached"
+        case signal = "interrupted"
+        case outputClosed = "output closed"
+        case primaryExited = "primary exited"
+    }
+
+    public struct Outcome: Sendable {
+        public var reason: StopReason
+        /// Packets still in the ring (or in a callback) when we disabled.
+        public var inFlightAtStop: Int
+        public var seconds: Double
+    }
+
+    public struct Limits: Sendable {
+        public var packets: UInt64?
+        public var seconds: Double?
+        public var fileBytes: UInt64?
+
+        public init(packets: UInt64? = nil, seconds: Double? = nil, fileBytes: UInt64? = nil) {
+            self.packets = packets
+            self.seconds = seconds
+            self.fileBytes = fileBytes
+        }
+    }
+
+    let session: CaptureSession
+    let writer: CaptureFileWriter
+    let limits: Limits
+    /// Interface index per port id (UInt32.max: not captured).
+    let interfaceOfPort: [UInt32]
+    /// Called at most once a second with packets written so far.
+    let progress: ((UInt64) -> Void)?
+    let logger: Logger
+
+    public init(session: CaptureSession, writer: CaptureFileWriter, interfacePorts: [UInt16], limits: Limits,
+                logger: Logger, progress: ((UInt64) -> Void)?) {
+        self.logger = logger
+        self.session = session
+        self.writer = writer
+        self.limits = limits
+        self.progress = progress
+        var table = [UInt32](repeating: .max, count: Int(RTE_MAX_ETHPORTS))
+        for (index, port) in interfacePorts.enumerated() where Int(port) < table.count { table[Int(port)] = UInt32(index) }
+        interfaceOfPort = table
+    }
+
+    /// Runs until a limit, a signal, a closed output or the primary's exit.
+    /// Always leaves the file complete: on every path the ring is drained
+    /// into it (up to the packet limit) before returning.
+    public func run() throws -> Outcome {
+        let started = monotonicSeconds()
+        var nextControl = started
+        var nextProgress = started + 1
+        var idle = 0
+        var reason: StopReason?
+        let packetLimit = limits.packets ?? .max
+        let segments = UnsafeMutableBufferPointer<UnsafeMutableRawBufferPointer>.allocate(capacity: 64)
+        defer { segments.deallocate() }
+        var clock = PrimaryClockRepair(tscHz: rte_get_tsc_hz(), nowNanoseconds: realtimeNanoseconds())
+        defer {
+            if let clock, clock.repaired > 0 {
+                logger.notice("corrected \(clock.repaired) timestamps the primary stamped 2^64 TSC cycles ahead (DPDK 22.11 pcapng clock fault)")
+            }
+        }
+
+        func write(_ burst: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws {
+            for case let mbuf? in burst {
+                guard writer.totalPackets < packetLimit else { break }
+                let port = Int(cdpdk_mbuf_port(mbuf))
+                let interface = port < interfaceOfPort.count ? interfaceOfPort[port] : .max
+                guard interface != .max else { continue }
+                clock?.repairBlock(at: cdpdk_mbuf_data(mbuf))
+                if cdpdk_mbuf_segments(mbuf) == 1 {
+                    let block = UnsafeMutableRawBufferPointer(start: cdpdk_mbuf_data(mbuf), count: Int(cdpdk_mbuf_data_len(mbuf)))
+                    try writer.append(block, interface: interface)
+                } else {
+                    var count = 0
+                    var segment: UnsafeMutableRawPointer? = mbuf
+                    while let current = segment, count < segments.count {
+                        segments[count] = UnsafeMutableRawBufferPointer(start: cdpdk_mbuf_data(current), count: Int(cdpdk_mbuf_data_len(current)))
+                        count += 1
+                        segment = cdpdk_mbuf_next(current)
+                    }
+                    try writer.append(segments: UnsafeBufferPointer(rebasing: segments[0..<count]), interface: interface)
+                }
+            }
+            // The iovecs point into these mbufs: write them before they go back.
+            try writer.flush()
+        }
+
+        do {
+            while reason == nil {
+                if try session.poll(write) == 0 {
+                    idle += 1
+                    if idle > 64 { usleep(50) }
+                } else {
+                    idle = 0
+                }
+                if writer.totalPackets >= packetLimit { reason = .packetLimit; break }
+                if let maximum = limits.fileBytes, writer.totalBytes >= maximum { reason = .fileSize; break }
+                let now = monotonicSeconds()
+                guard now >= nextControl else { continue }
+                nextControl = now + 0.05
+                clock?.advance(nowNanoseconds: realtimeNanoseconds())
+                if cdpdk_stop_signal() != 0 { reason = .signal }
+                if let seconds = limits.seconds, now - started >= seconds { reason = .duration }
+                try writer.rotateIfDue()
+                if let progress, now >= nextProgress {
+                    nextProgress = now + 1
+                    progress(writer.totalPackets)
+                }
+                if now - started >= 0.5 { try session.checkCopiesArrive(dequeued: writer.totalPackets) }
+                if !session.attachment.primaryAlive { reason = .primaryExited }
+            }
+            let inFlight = try session.stop(draining: write)
+            return Outcome(reason: reason ?? .signal, inFlightAtStop: inFlight, seconds: monotonicSeconds() - started)
+        } catch is OutputPipeClosed {
+            session.release()
+            return Outcome(reason: .outputClosed, inFlightAtStop: 0, seconds: monotonicSeconds() - started)
+        }
+    }
+}
+
+func realtimeNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+}

@@ -1,0 +1,205 @@
+import ScopeCore
+
+/// Writes capture files from EPBs the primary built in our mbufs, without
+/// copying packet bytes: each packet becomes one iovec pointing into its
+/// mbuf, flushed with writev. For pcap the record header is written over the
+/// EPB header in place (`EnhancedPacketBlock.rewriteAsPcapRecord`). Because the iovecs point into the caller's mbufs, every
+/// packet carries an opaque `token` (its mbuf) that the writer hands back
+/// through `release` once the bytes are written (or dropped on error); the
+/// caller frees mbufs there. Packets stay queued until the batch fills,
+/// `flush()`, `rotate*` or `close()`: call `flush()` when the ring runs dry.
+///
+/// Not thread-safe; one capture loop owns it. Little-endian hosts only (the
+/// EPBs arrive in host order and the file headers are written little-endian).
+public final class CaptureFileWriter {
+    /// Current counters for interface `index` (ISB contents); called once
+    /// per interface each time a pcapng file is closed.
+    public typealias StatisticsProvider = (_ interfaceIndex: Int) -> InterfaceStatistics
+    /// Receives tokens of packets whose bytes are no longer referenced.
+    public typealias ReleaseHandler = (UnsafeMutableBufferPointer<UnsafeMutableRawPointer>) -> Void
+
+    public let configuration: CaptureFileConfiguration
+    /// Bytes (headers included) and packets accepted, over all files.
+    @exclusivity(unchecked) public internal(set) var totalBytes: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var totalPackets: UInt64 = 0
+    /// The same for the file being written.
+    @exclusivity(unchecked) public internal(set) var fileBytes: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var filePackets: UInt64 = 0
+    /// Path of the file being written ("-" for standard output).
+    public internal(set) var currentPath: String
+    /// Ring-buffer number of the current file (1-based; 0 without rotation).
+    public internal(set) var fileNumber = 0
+    /// Files written so far that still exist, oldest first.
+    public internal(set) var keptFiles: [String] = []
+
+    let statistics: StatisticsProvider
+    let release: ReleaseHandler?
+    let namer: RingFileNamer?
+    let captureStartRealtime: UInt64
+    var fileOpenedMonotonic: UInt64 = 0
+    var fd: Int32 = -1
+    @exclusivity(unchecked) var isClosed = false
+
+    // Hot-path state is exempt from dynamic exclusivity checks: they cost
+    // ~50 ns a packet, and the writer is single-threaded by contract.
+    @exclusivity(unchecked) var batch: IOVecBatch
+    private let fileSizeLimit: UInt64
+    private let interfaceCount: UInt32
+    private let isPcapng: Bool
+    private let tokens: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    @exclusivity(unchecked) private var tokenCount = 0
+
+    /// Opens the first file and writes its headers.
+    public init(configuration: CaptureFileConfiguration,
+                statistics: @escaping StatisticsProvider = { _ in InterfaceStatistics() },
+                release: ReleaseHandler? = nil) throws {
+        let c = configuration
+        if c.writesToStandardOutput && (c.rotation.rotates || c.rotation.maximumFiles != nil) {
+            throw ScopeError(.usageOrAttach, "ring buffer options (-b) need an output file name, not standard output")
+        }
+        if c.rotation.maximumFiles != nil && !c.rotation.rotates {
+            throw ScopeError(.usageOrAttach, "ring buffer files:N needs filesize: or duration: as well")
+        }
+        if c.format == .pcapng && c.interfaces.isEmpty {
+            throw ScopeError(.usageOrAttach, "a pcapng capture needs at least one interface")
+        }
+        self.configuration = c
+        self.statistics = statistics
+        self.release = release
+        namer = c.rotation.rotates ? RingFileNamer(path: c.path) : nil
+        currentPath = c.path
+        captureStartRealtime = CaptureClock.realtimeNanoseconds()
+        fileSizeLimit = c.rotation.fileSizeBytes ?? .max
+        interfaceCount = UInt32(clamping: c.interfaces.count)
+        isPcapng = c.format == .pcapng
+        batch = IOVecBatch(capacity: min(max(c.maximumBatchVectors, 2), IOVecBatch.systemLimit))
+        tokens = .allocate(capacity: batch.capacity)
+        try openNextFile()
+    }
+
+    deinit {
+        // Abandoned without close(): give the mbufs back and close the fd;
+        // the file keeps what was already written.
+        batch.removeAll()
+        releaseTokens()
+        if fd >= 0 && fd != 1 { _ = systemClose(fd) }
+        tokens.deallocate()
+    }
+
+    /// Queues one contiguous DPDK-built EPB (a single-segment mbuf). Sets its
+    /// interface id to `interface` in place. If this throws, the packet was
+    /// not taken: its token stays with the caller.
+    @inline(__always)
+    public func append(_ block: UnsafeMutableRawBufferPointer, interface: UInt32, token: UnsafeMutableRawPointer? = nil) throws {
+        let epb: EnhancedPacketBlock
+        do { epb = try EnhancedPacketBlock(validating: block) } catch { throw malformed(error) }
+        try prepare(interface: interface, vectors: 1, bytes: block.count)
+        if isPcapng {
+            epb.interfaceID = interface
+            batch.append(epb.base, epb.blockLength)
+            account(bytes: epb.blockLength, token: token)
+        } else {
+            let record = epb.rewriteAsPcapRecord()
+            batch.append(record.baseAddress!, record.count)
+            account(bytes: record.count, token: token)
+        }
+    }
+
+    /// Queues an EPB spread over several mbuf segments: the 28-byte header in
+    /// the first, the trailing length in the last.
+    public func append(segments: UnsafeBufferPointer<UnsafeMutableRawBufferPointer>, interface: UInt32,
+                       token: UnsafeMutableRawPointer? = nil) throws {
+        guard let head = segments.first, head.count >= EnhancedPacketBlock.headerSize, let base = head.baseAddress else {
+            throw malformed(.tooShort(segments.first?.count ?? 0))
+        }
+        var total = 0
+        for segment in segments { total += segment.count }
+        guard total >= EnhancedPacketBlock.minimumSize else { throw malformed(.tooShort(total)) }
+        do {
+            try EnhancedPacketBlock.validateHeader(base, totalLength: total, trailer: Self.trailingWord(segments))
+        } catch { throw malformed(error) }
+        let captured = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 20, as: UInt32.self)))
+        try prepare(interface: interface, vectors: segments.count, bytes: total)
+        if isPcapng {
+            (base + 8).storeBytes(of: interface.littleEndian, as: UInt32.self)
+            for segment in segments where segment.count > 0 { batch.append(segment.baseAddress!, segment.count) }
+            account(bytes: total, token: token)
+            return
+        }
+        // The record header goes in place in the first segment, just before
+        // the data; then the captured bytes, wherever they continue.
+        EnhancedPacketBlock(unchecked: base, blockLength: total).pcapRecordHeader().store(to: base + 12)
+        var skip = 12, remaining = PcapRecordHeader.encodedSize + captured, bytes = 0
+        for segment in segments where remaining > 0 {
+            let start = min(skip, segment.count), length = min(segment.count - start, remaining)
+            skip -= start
+            if length > 0 { batch.append(segment.baseAddress! + start, length) }
+            remaining -= length
+            bytes += length
+        }
+        account(bytes: bytes, token: token)
+    }
+
+    /// Writes everything queued and releases the tokens.
+    public func flush() throws {
+        guard batch.count > 0 else { releaseTokens(); return }
+        let code = batch.drain(to: fd)
+        releaseTokens()
+        if code != 0 { throw WriteFailure.error(writing: displayName, errno: code) }
+    }
+
+    // MARK: hot-path helpers
+
+    /// Everything that can fail happens here, before the packet is taken.
+    @inline(__always)
+    private func prepare(interface: UInt32, vectors: Int, bytes: Int) throws {
+        guard !isClosed else { throw ScopeError(.failure, "capture file \(displayName) is already closed") }
+        if isPcapng && interface >= interfaceCount {
+            throw ScopeError(.failure, "packet for interface \(interface), but the file declares \(interfaceCount)")
+        }
+        if fileBytes >= fileSizeLimit && filePackets > 0 { try rotate() }
+        if vectors > batch.capacity {
+            throw ScopeError(.failure, "packet has \(vectors - 1) segments, more than the \(batch.capacity)-entry write batch")
+        }
+        if batch.freeSlots < vectors || (batch.count > 0 && batch.byteCount + bytes > configuration.maximumBatchBytes) {
+            try flush()
+        }
+    }
+
+    @inline(__always)
+    private func account(bytes: Int, token: UnsafeMutableRawPointer?) {
+        if let token {
+            tokens[tokenCount] = token
+            tokenCount &+= 1
+        }
+        fileBytes &+= UInt64(bytes)
+        totalBytes &+= UInt64(bytes)
+        filePackets &+= 1
+        totalPackets &+= 1
+    }
+
+    func releaseTokens() {
+        guard tokenCount > 0 else { return }
+        let count = tokenCount
+        tokenCount = 0
+        release?(UnsafeMutableBufferPointer(start: tokens, count: count))
+    }
+
+    private func malformed(_ error: EnhancedPacketBlockError) -> ScopeError {
+        ScopeError(.failure, "malformed packet block from the primary: \(error.message)")
+    }
+
+    var displayName: String { configuration.writesToStandardOutput ? "standard output" : currentPath }
+
+    /// The last 4 bytes of a segment chain, which may straddle segments.
+    private static func trailingWord(_ segments: UnsafeBufferPointer<UnsafeMutableRawBufferPointer>) -> UInt32 {
+        var word: UInt32 = 0, needed = 4
+        for segment in segments.reversed() where needed > 0 {
+            for byte in segment.reversed() where needed > 0 {
+                needed -= 1
+                word |= UInt32(byte) << (8 * UInt32(needed))
+            }
+        }
+        return word
+    }
+}

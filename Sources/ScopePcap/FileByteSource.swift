@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ScopeCore
+
+/// Buffered reads from a descriptor into one reusable buffer, so the reader
+/// can hand out packet bytes in place. read(2) rather than mmap: a file
+/// truncated under us then ends early instead of raising SIGBUS, and pipes
+/// work too. The buffer grows only to fit one block, never past `maximumCapacity`.
+struct FileByteSource: ~Copyable {
+    private let fd: Int32
+    private let name: String
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var start = 0
+    private var end = 0
+    private var reachedEnd = false
+    let maximumCapacity: Int
+    /// File offset of `pointer`, for error messages.
+    private(set) var offset: UInt64 = 0
+
+    init(fd: Int32, name: String, maximumCapacity: Int) {
+        self.fd = fd
+        self.name = name
+        self.maximumCapacity = max(maximumCapacity, 64)
+        capacity = min(1 << 20, self.maximumCapacity)
+        buffer = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit {
+        buffer.deallocate()
+        close(fd)
+    }
+
+    var available: Int { end - start }
+    var pointer: UnsafeRawPointer { UnsafeRawPointer(buffer + start) }
+
+    /// Makes `count` bytes available at `pointer` (which may move); false if
+    /// the input ends first. Invalidates pointers handed out earlier.
+    mutating func fill(_ count: Int) throws -> Bool {
+        if available >= count { return true }
+        guard count <= maximumCapacity else { throw ScopeError(.failure, "\(name): internal read of \(count) bytes over the limit") }
+        if start > 0 {
+            if available > 0 { memmove(buffer, buffer + start, available) }
+            end -= start
+            start = 0
+        }
+        if count > capacity {
+            let grown = min(max(count, capacity * 2), maximumCapacity)
+            let replacement = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
+            replacement.copyMemory(from: buffer, byteCount: end)
+            buffer.deallocate()
+            buffer = replacement
+            capacity = grown
+        }
+        while available < count && !reachedEnd {
+            let n = read(fd, buffer + end, capacity - end)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ScopeError(.failure, "cannot read \(name): \(WriteFailure.describe(errno))")
+            }
+            if n == 0 { reachedEnd = true } else { end += n }
+        }
+        return available >= count
+    }
+
+    mutating func consume(_ count: Int) {
+        start += count
+        offset += UInt64(count)
+    }
+}
