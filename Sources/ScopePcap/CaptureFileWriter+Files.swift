@@ -26,7 +26,12 @@ extension CaptureFileWriter {
     /// Flushes, writes one ISB per interface (pcapng), optionally fsyncs and
     /// closes. Idempotent; the writer accepts no packets afterwards.
     public func close() throws {
-        guard !isClosed else { return }
+        guard !isClosed else {
+            // A failed write already closed it logically; release the fd.
+            if fd > 2 { _ = systemClose(fd) }
+            fd = -1
+            return
+        }
         isClosed = true
         try finishFile()
     }
@@ -111,7 +116,12 @@ extension CaptureFileWriter {
     func writeDirect(_ bytes: [UInt8]) throws {
         try flush()
         let code = IOVecBatch.writeAll(bytes, to: fd)
-        if code != 0 { throw WriteFailure.error(writing: displayName, errno: code) }
+        if code != 0 {
+            // Headers or ISBs cut short: drop them so the file ends whole.
+            if fd > 2 && code != EPIPE { _ = ftruncate(fd, off_t(fileBytes)) }
+            isClosed = true
+            throw WriteFailure.error(writing: displayName, errno: code)
+        }
         fileBytes &+= UInt64(bytes.count)
         totalBytes &+= UInt64(bytes.count)
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ScopeCore
 
 /// Writes capture files from EPBs the primary built in our mbufs, without
@@ -48,6 +51,10 @@ public final class CaptureFileWriter {
     private let isPcapng: Bool
     private let tokens: UnsafeMutablePointer<UnsafeMutableRawPointer>
     @exclusivity(unchecked) private var tokenCount = 0
+    /// Where each queued packet ends within the batch, so a failed write
+    /// (disk full) can cut the file back to its last whole packet.
+    private let packetEnds: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private var packetEndCount = 0
 
     /// Opens the first file and writes its headers.
     public init(configuration: CaptureFileConfiguration,
@@ -74,6 +81,7 @@ public final class CaptureFileWriter {
         isPcapng = c.format == .pcapng
         batch = IOVecBatch(capacity: min(max(c.maximumBatchVectors, 2), IOVecBatch.systemLimit))
         tokens = .allocate(capacity: batch.capacity)
+        packetEnds = .allocate(capacity: batch.capacity)
         try openNextFile()
     }
 
@@ -84,6 +92,7 @@ public final class CaptureFileWriter {
         releaseTokens()
         if fd >= 0 && fd != 1 { _ = systemClose(fd) }
         tokens.deallocate()
+        packetEnds.deallocate()
     }
 
     /// Queues one contiguous DPDK-built EPB (a single-segment mbuf). Sets its
@@ -143,9 +152,26 @@ public final class CaptureFileWriter {
     /// Writes everything queued and releases the tokens.
     public func flush() throws {
         guard batch.count > 0 else { releaseTokens(); return }
+        let committed = fileBytes &- UInt64(batch.byteCount)
         let code = batch.drain(to: fd)
         releaseTokens()
-        if code != 0 { throw WriteFailure.error(writing: displayName, errno: code) }
+        let ends = packetEndCount
+        packetEndCount = 0
+        if code != 0 {
+            cutToLastWholePacket(committed: committed, drained: batch.lastDrained, ends: ends, errno: code)
+            throw WriteFailure.error(writing: displayName, errno: code)
+        }
+    }
+
+    /// After a failed write the file may end inside a packet; readers would
+    /// call it corrupt. Truncate it to the end of the last packet that made
+    /// it whole, and write nothing more (no ISB: there is no room anyway).
+    private func cutToLastWholePacket(committed: UInt64, drained: Int, ends: Int, errno code: Int32) {
+        guard code != EPIPE, fd > 2 else { return }
+        var keep = 0
+        for index in 0..<ends where packetEnds[index] <= drained { keep = packetEnds[index] }
+        _ = ftruncate(fd, off_t(committed &+ UInt64(keep)))
+        isClosed = true
     }
 
     // MARK: hot-path helpers
@@ -168,6 +194,8 @@ public final class CaptureFileWriter {
 
     @inline(__always)
     private func account(bytes: Int, token: UnsafeMutableRawPointer?) {
+        packetEnds[packetEndCount] = batch.byteCount
+        packetEndCount &+= 1
         if let token {
             tokens[tokenCount] = token
             tokenCount &+= 1

@@ -15,6 +15,8 @@ struct IOVecBatch: ~Copyable {
     private let vectors: UnsafeMutablePointer<iovec>
     private(set) var count = 0
     private(set) var byteCount = 0
+    /// Bytes the last drain() got to the descriptor, even when it failed.
+    private(set) var lastDrained = 0
 
     init(capacity: Int) {
         self.capacity = max(2, capacity)
@@ -42,6 +44,7 @@ struct IOVecBatch: ~Copyable {
     /// the errno that stopped it; the batch is empty afterwards either way.
     mutating func drain(to fd: Int32) -> Int32 {
         defer { removeAll() }
+        lastDrained = 0
         var first = 0
         while true {
             while first < count && vectors[first].iov_len == 0 { first += 1 }
@@ -58,6 +61,7 @@ struct IOVecBatch: ~Copyable {
                 return code
             }
             guard n > 0 else { return EIO }  // no progress: would loop forever
+            lastDrained += n
             var written = n
             while written > 0 {
                 let length = vectors[first].iov_len

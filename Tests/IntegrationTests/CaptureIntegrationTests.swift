@@ -76,12 +76,13 @@ extension Integration {
             #expect(try Oracle.fields(txOut, ["frame.packet_flags_direction"]).allSatisfy { $0 == ["0x00000002"] })
 
             let bothOut = dir.file("both.pcapng")
-            let both = try Harness.dpdkscope(["capture", "--file-prefix", testbed.prefix, "-i", "0", "-i", "1:0", "-a", "packets:400", "-w", bothOut, "-q"])
+            let both = try Harness.dpdkscope(["capture", "--file-prefix", testbed.prefix, "-i", "0", "-i", "1:0", "-a", "duration:0.3", "-w", bothOut, "-q"])
             #expect(both.status == 0, "\(both.stderr)")
             try Oracle.expectClean(bothOut)
             let info = try Harness.run(["capinfos", "-M", bothOut])
             #expect(info.stdout.contains("Number of interfaces in file: 2"))
-            #expect(Set(try Oracle.fields(bothOut, ["frame.interface_name"]).map { $0.first ?? "" }) == ["net_null0", "net_null1"])
+            #expect(info.stdout.contains("Name = net_null0") && info.stdout.contains("Name = net_null1"))
+            #expect(try Oracle.count(bothOut, filter: "frame.interface_name == \"net_null1\"") > 0)
 
             let missing = try Harness.dpdkscope(["capture", "--file-prefix", testbed.prefix, "-i", "0:5", "-w", bothOut])
             #expect(missing.status == 2 && missing.stderr.contains("queue 5 does not exist"), "\(missing.stderr)")
