@@ -15,10 +15,19 @@ public final class CaptureSession {
         public var ringSize: UInt32
         public var mbufs: UInt32
 
-        public init(snaplen: UInt32, ringSize: UInt32 = 16_384, mbufs: UInt32 = 32_767) {
+        /// Small enough that the mbufs the primary writes and we read stay
+        /// in cache: 16384/32767 measured 20 % slower here (cold lines on
+        /// both sides), 1024 starts to drop on bursts.
+        public static let defaultRingSize: UInt32 = 4096
+
+        /// Twice the ring, so a slow reader shows as `ringfull` (which names
+        /// the cause) before the pool runs dry (`nombuf`).
+        public static func defaultMbufs(ringSize: UInt32) -> UInt32 { ringSize * 2 - 1 }
+
+        public init(snaplen: UInt32, ringSize: UInt32 = defaultRingSize, mbufs: UInt32? = nil) {
             self.snaplen = snaplen
             self.ringSize = ringSize
-            self.mbufs = mbufs
+            self.mbufs = mbufs ?? Self.defaultMbufs(ringSize: ringSize)
         }
 
         /// Per-mbuf data room: enough for a full-size Ethernet frame plus

@@ -54,6 +54,7 @@ public final class CaptureFileWriter {
     /// Where each queued packet ends within the batch, so a failed write
     /// (disk full) can cut the file back to its last whole packet.
     private let packetEnds: UnsafeMutablePointer<Int>
+    private let packetEndCapacity: Int
     @exclusivity(unchecked) private var packetEndCount = 0
 
     /// Opens the first file and writes its headers.
@@ -79,9 +80,12 @@ public final class CaptureFileWriter {
         fileSizeLimit = c.rotation.fileSizeBytes ?? .max
         interfaceCount = UInt32(clamping: c.interfaces.count)
         isPcapng = c.format == .pcapng
-        batch = IOVecBatch(capacity: min(max(c.maximumBatchVectors, 2), IOVecBatch.systemLimit))
+        batch = IOVecBatch(capacity: min(max(c.maximumBatchVectors, 2), IOVecBatch.systemLimit), stagingBytes: c.maximumBatchBytes)
         tokens = .allocate(capacity: batch.capacity)
-        packetEnds = .allocate(capacity: batch.capacity)
+        // Staged packets share vectors, so a batch can hold far more packets
+        // than vectors: at most one per 32 staged bytes (the smallest EPB).
+        packetEndCapacity = batch.capacity + batch.stagingCapacity / 32
+        packetEnds = .allocate(capacity: packetEndCapacity)
         try openNextFile()
     }
 
@@ -103,16 +107,27 @@ public final class CaptureFileWriter {
         let epb: EnhancedPacketBlock
         do { epb = try EnhancedPacketBlock(validating: block) } catch { throw malformed(error) }
         try prepare(interface: interface, vectors: 1, bytes: block.count)
+        let record: UnsafeRawBufferPointer
         if isPcapng {
             epb.interfaceID = interface
-            batch.append(epb.base, epb.blockLength)
-            account(bytes: epb.blockLength, token: token)
+            record = UnsafeRawBufferPointer(start: epb.base, count: epb.blockLength)
         } else {
-            let record = epb.rewriteAsPcapRecord()
-            batch.append(record.baseAddress!, record.count)
-            account(bytes: record.count, token: token)
+            record = epb.rewriteAsPcapRecord()
         }
+        if record.count <= Self.copyThreshold && record.count <= batch.stagingFree {
+            batch.appendCopy(record.baseAddress!, record.count)
+        } else {
+            batch.append(record.baseAddress!, record.count)
+        }
+        account(bytes: record.count, token: token)
     }
+
+    /// Records up to this size are copied into the batch (see IOVecBatch).
+    static let copyThreshold = 2048
+
+    /// True while queued packets still point into caller memory (large or
+    /// multi-segment packets): flush before giving that memory back.
+    public var holdsCallerMemory: Bool { batch.borrowedCount > 0 }
 
     /// Queues an EPB spread over several mbuf segments: the 28-byte header in
     /// the first, the trailing length in the last.
@@ -194,8 +209,10 @@ public final class CaptureFileWriter {
 
     @inline(__always)
     private func account(bytes: Int, token: UnsafeMutableRawPointer?) {
-        packetEnds[packetEndCount] = batch.byteCount
-        packetEndCount &+= 1
+        if packetEndCount < packetEndCapacity {
+            packetEnds[packetEndCount] = batch.byteCount
+            packetEndCount &+= 1
+        }
         if let token {
             tokens[tokenCount] = token
             tokenCount &+= 1

@@ -15,15 +15,47 @@ struct IOVecBatch: ~Copyable {
     private let vectors: UnsafeMutablePointer<iovec>
     private(set) var count = 0
     private(set) var byteCount = 0
+    /// Small packets are copied here and written as one run: the kernel's
+    /// cost per iovec dwarfs copying ~100 bytes, and the mbuf can go back to
+    /// the pool at once instead of waiting for the write.
+    let stagingCapacity: Int
+    private let staging: UnsafeMutableRawPointer
+    private(set) var stagingUsed = 0
+    /// Vectors that point into caller memory (not into staging): while any
+    /// exist, that memory must stay valid until drain().
+    private(set) var borrowedCount = 0
     /// Bytes the last drain() got to the descriptor, even when it failed.
     private(set) var lastDrained = 0
 
-    init(capacity: Int) {
+    init(capacity: Int, stagingBytes: Int = 0) {
         self.capacity = max(2, capacity)
         vectors = .allocate(capacity: self.capacity)
+        stagingCapacity = stagingBytes
+        staging = .allocate(byteCount: max(stagingBytes, 1), alignment: 64)
     }
 
-    deinit { vectors.deallocate() }
+    deinit {
+        vectors.deallocate()
+        staging.deallocate()
+    }
+
+    var stagingFree: Int { @inline(__always) get { stagingCapacity &- stagingUsed } }
+
+    /// Copies `length` bytes into staging; extends the previous vector when
+    /// it ends where this copy starts. The caller checked stagingFree.
+    @inline(__always)
+    mutating func appendCopy(_ base: UnsafeRawPointer, _ length: Int) {
+        let destination = staging + stagingUsed
+        destination.copyMemory(from: base, byteCount: length)
+        stagingUsed &+= length
+        byteCount &+= length
+        if count > 0, let last = vectors[count &- 1].iov_base, last + vectors[count &- 1].iov_len == destination {
+            vectors[count &- 1].iov_len &+= length
+            return
+        }
+        vectors[count] = iovec(iov_base: destination, iov_len: length)
+        count &+= 1
+    }
 
     var freeSlots: Int { @inline(__always) get { capacity &- count } }
 
@@ -32,11 +64,14 @@ struct IOVecBatch: ~Copyable {
         vectors[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: base), iov_len: length)
         count &+= 1
         byteCount &+= length
+        borrowedCount &+= 1
     }
 
     mutating func removeAll() {
         count = 0
         byteCount = 0
+        stagingUsed = 0
+        borrowedCount = 0
     }
 
     /// Writes every queued byte, resuming after partial writes (pipes, signals,

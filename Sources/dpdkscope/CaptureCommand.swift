@@ -33,8 +33,7 @@ struct CaptureCommand: ParsableCommand {
     @Flag(name: .customShort("q"), help: "Do not report packet counts.") var quiet = false
     @Option(help: "Comment stored in the file's section header; repeatable.") var captureComment: [String] = []
     @Flag(name: .customShort("g"), help: "Make output files group-readable (0640 instead of 0600).") var groupReadable = false
-    @Option(help: "Capture ring entries (power of two).") var ringSize: UInt32 = 16_384
-    @Option(help: "Mbufs in the capture pool (default: twice the ring).") var mbufs: UInt32?
+    @OptionGroup var ring: RingArguments
     @Flag(help: "Disable a stale capture registration (e.g. of a killed capture) on our queues, then proceed.")
     var takeover = false
     @Flag(help: "Print a JSON summary as the last line on stderr.") var jsonSummary = false
@@ -43,12 +42,6 @@ struct CaptureCommand: ParsableCommand {
         if [rx, tx, both].filter({ $0 }).count > 1 { throw ValidationError("use only one of --rx, --tx, --both") }
         if pcap && pcapng { throw ValidationError("-P and -n contradict each other") }
         if count == 0 { throw ValidationError("-c must be at least 1") }
-        guard ringSize >= 64, ringSize <= 1 << 24, ringSize & (ringSize - 1) == 0 else {
-            throw ValidationError("--ring-size must be a power of two between 64 and 16777216")
-        }
-        if let mbufs, mbufs < ringSize / 2 || mbufs > 1 << 25 {
-            throw ValidationError("--mbufs must be between half the ring size and 33554432")
-        }
     }
 
     var directions: [CaptureDirection] { rx ? [.rx] : tx ? [.tx] : [.rx, .tx] }
@@ -80,7 +73,7 @@ struct CaptureCommand: ParsableCommand {
 
         let session = try CaptureSession(
             attachment: attachment, tuples: tuples,
-            settings: .init(snaplen: snap, ringSize: ringSize, mbufs: mbufs ?? ringSize * 2 - 1),
+            settings: ring.settings(snaplen: snap),
             filter: compiled, takeover: takeover, logger: logger)
         defer { session.release() }
         let path = output ?? CaptureCommand.defaultPath(for: captured, pcap: pcap)

@@ -12,6 +12,7 @@ struct ProbeCommand: ParsableCommand {
     var ports: [String] = []
     @Option(help: "How long to capture, in seconds.") var duration = 1.0
     @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var ring: RingArguments
 
     func validate() throws {
         guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be in (0, 3600] seconds") }
@@ -22,7 +23,8 @@ struct ProbeCommand: ParsableCommand {
         let attachment = try attach.attach(requirePdump: true, logger: logger)
         defer { attachment.detach() }
         let selected = try PortSelection.resolve(ports, among: Ports.all())
-        let result = try PdumpProbe(attachment: attachment, ports: selected, logger: logger).run(seconds: duration)
+        let result = try PdumpProbe(attachment: attachment, ports: selected, settings: ring.settings(snaplen: 128),
+                                    logger: logger).run(seconds: duration)
         if json {
             try JSONOutput.print(result)
             return

@@ -94,6 +94,10 @@ static inline uint16_t cdpdk_mbuf_data_len(const void *m) { return ((const struc
 static inline void *cdpdk_mbuf_data(void *m) { return rte_pktmbuf_mtod((struct rte_mbuf *)m, void *); }
 static inline void *cdpdk_mbuf_next(void *m) { return ((struct rte_mbuf *)m)->next; }
 
+/// Prefetch into all cache levels: mbufs and their data were last written
+/// by the primary's lcore, so the first touch here is a cross-core miss.
+static inline void cdpdk_prefetch(const void *p) { rte_prefetch0(p); }
+
 /// Ring dequeue on raw pointers (the ring type is opaque to Swift too).
 static inline unsigned cdpdk_ring_dequeue_burst(void *ring, void **objs, unsigned n)
 {
