@@ -81,11 +81,12 @@ public final class CaptureFileWriter {
         interfaceCount = UInt32(clamping: c.interfaces.count)
         isPcapng = c.format == .pcapng
         batch = IOVecBatch(capacity: min(max(c.maximumBatchVectors, 2), IOVecBatch.systemLimit), stagingBytes: c.maximumBatchBytes)
-        tokens = .allocate(capacity: batch.capacity)
         // Staged packets share vectors, so a batch can hold far more packets
-        // than vectors: at most one per 32 staged bytes (the smallest EPB).
-        packetEndCapacity = batch.capacity + batch.stagingCapacity / 32
+        // than vectors: at most one per 16 staged bytes (the smallest pcap
+        // record); prepare() flushes before this fills regardless.
+        packetEndCapacity = batch.capacity + batch.stagingCapacity / 16
         packetEnds = .allocate(capacity: packetEndCapacity)
+        tokens = .allocate(capacity: packetEndCapacity)
         try openNextFile()
     }
 
@@ -202,17 +203,16 @@ public final class CaptureFileWriter {
         if vectors > batch.capacity {
             throw ScopeError(.failure, "packet has \(vectors - 1) segments, more than the \(batch.capacity)-entry write batch")
         }
-        if batch.freeSlots < vectors || (batch.count > 0 && batch.byteCount + bytes > configuration.maximumBatchBytes) {
+        if batch.freeSlots < vectors || packetEndCount >= packetEndCapacity
+            || (batch.count > 0 && batch.byteCount + bytes > configuration.maximumBatchBytes) {
             try flush()
         }
     }
 
     @inline(__always)
     private func account(bytes: Int, token: UnsafeMutableRawPointer?) {
-        if packetEndCount < packetEndCapacity {
-            packetEnds[packetEndCount] = batch.byteCount
-            packetEndCount &+= 1
-        }
+        packetEnds[packetEndCount] = batch.byteCount
+        packetEndCount &+= 1
         if let token {
             tokens[tokenCount] = token
             tokenCount &+= 1

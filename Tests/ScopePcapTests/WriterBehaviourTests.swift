@@ -11,20 +11,26 @@ import ScopeCore
         let writer = try CaptureFileWriter(configuration: configuration, release: { buffer in released += buffer })
         let headerBytes = fileBytes(configuration.path).count
         var tokens: [UnsafeMutableRawPointer] = []
+        // Packets above the copy threshold are written from caller memory
+        // (one iovec each), so their tokens wait for the write.
+        let length = CaptureFileWriter.copyThreshold + 40
+        let blockLength = 28 + (length + 3) / 4 * 4 + 16 + 4
         for i in 0..<6 {
             let block = arena.store(DPDKBlockBuilder.enhancedPacketBlock(
-                packet: DPDKBlockBuilder.udpFrame(length: 60, seed: UInt8(i)), timestamp: 1, direction: .inbound, queue: 0))
+                packet: DPDKBlockBuilder.udpFrame(length: length, seed: UInt8(i)), timestamp: 1, direction: .inbound, queue: 0))
             tokens.append(block.baseAddress!)
             try writer.append(block, interface: 0, token: block.baseAddress!)
         }
         // A batch of 4 went out when the fifth arrived; 2 are still queued.
         #expect(released == Array(tokens[0..<4]))
-        #expect(fileBytes(configuration.path).count == headerBytes + 4 * 108)
+        #expect(fileBytes(configuration.path).count == headerBytes + 4 * blockLength)
+        #expect(writer.holdsCallerMemory)
         try writer.flush()
         #expect(released == tokens)
+        #expect(!writer.holdsCallerMemory)
         #expect(writer.totalPackets == 6)
         #expect(writer.filePackets == 6)
-        #expect(writer.totalBytes == UInt64(headerBytes + 6 * 108))
+        #expect(writer.totalBytes == UInt64(headerBytes + 6 * blockLength))
         try writer.close()
     }
 
