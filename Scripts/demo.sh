@@ -27,6 +27,11 @@ Scripts/testbed.sh start --shape pcap --prefix "$prefix" >/dev/null
 run() { echo; echo "\$ dpdkscope $*"; "$bin" "$@"; }
 run list --file-prefix "$prefix"
 run probe --file-prefix "$prefix" --duration 1
+out=$(mktemp /tmp/dpdkscope-demo.XXXXXX.pcapng)
+run capture --file-prefix "$prefix" -i net_pcap0 --rx -f 'tcp port 80 or udp port 53' -c 200 -w "$out"
+echo; echo "\$ tshark -r $out  (HTTP requests and DNS queries in the capture)"
+tshark -r "$out" -Y 'http.request or dns.flags.response == 0' 2>/dev/null | head -n 12
 run stats --file-prefix "$prefix" --queues
+rm -f "$out"
 ((keep)) && echo && echo "demo: testbed left running with --file-prefix $prefix"
 exit 0

@@ -54,6 +54,25 @@ extension Integration {
             let bad = try Harness.dpdkscope(["capture", "--file-prefix", testbed.prefix, "-f", "tcp port eighty", "-w", out])
             #expect(bad.status == 2)
             #expect(bad.stderr.hasPrefix("dpdkscope: invalid filter 'tcp port eighty'"), "\(bad.stderr)")
+            let huge = try Harness.dpdkscope(["capture", "--file-prefix", testbed.prefix, "-s", "262145", "-w", out])
+            #expect(huge.status == 2 && huge.stderr.contains("at most 262144"), "\(huge.stderr)")
+
+            // Classic pcap keeps nanoseconds; -g and the comment reach the file.
+            let classic = dir.file("classic.pcap")
+            let pcap = try Harness.dpdkscope(["capture", "--file-prefix", testbed.prefix, "-i", "0", "-P", "-c", "20", "-g",
+                                              "-s", "65536", "-w", classic, "-q"])
+            #expect(pcap.status == 0, "\(pcap.stderr)")
+            try Oracle.expectClean(classic)
+            let classicInfo = try Harness.run(["capinfos", "-t", "-l", "-c", classic]).stdout
+            #expect(classicInfo.contains("nanosecond pcap"), "\(classicInfo)")
+            #expect(classicInfo.contains("Packet size limit:   file hdr: 65536"), "\(classicInfo)")
+            var st = stat()
+            stat(classic, &st)
+            #expect(st.st_mode & 0o777 == 0o640)
+            let commented = dir.file("commented.pcapng")
+            _ = try Harness.dpdkscope(["capture", "--file-prefix", testbed.prefix, "-i", "0", "-c", "5",
+                                       "--capture-comment", "incident 42", "-w", commented, "-q"])
+            #expect(try Harness.run(["capinfos", "-k", commented]).stdout.contains("incident 42"))
         }
 
         @Test func directionsQueuesAndSeveralInterfaces() throws {
