@@ -43,7 +43,7 @@ public final class CaptureFileReader {
         self.maximumBlockLength = max(maximumBlockLength, 64)
         let fd = path == "-" ? dup(0) : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw ScopeError(.failure, "cannot open capture file \(path): \(WriteFailure.describe(errno))")
+            throw ScopeError(.usageOrAttach, "cannot open capture file \(path): \(WriteFailure.describe(errno))")
         }
         source = FileByteSource(fd: fd, name: path, maximumCapacity: self.maximumBlockLength + 64)
         guard try source.fill(4) else {

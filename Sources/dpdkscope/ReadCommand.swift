@@ -1,0 +1,136 @@
+import ArgumentParser
+import ScopeCore
+import ScopeDecode
+import ScopePcap
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `dpdkscope read`: the analysis pipeline over pcap/pcapng files, with no
+/// DPDK involved. It is the same PacketPipeline a live capture feeds.
+struct ReadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read", abstract: "Decode pcap or pcapng files: packets, flow events, decode counters.")
+
+    @Argument(help: "Capture files (pcap or pcapng).") var files: [String]
+    @Option(name: .customShort("f"), help: "libpcap filter applied while reading.") var filter: String?
+    @Flag(help: "Print flow events (periodic and final) instead of packets.") var flows = false
+    @Flag(help: "Print JSON lines.") var json = false
+    @Flag(help: "Print decode counters at the end.") var stats = false
+    @Option(help: "Flow table capacity.") var maxFlows = 65_536
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("read needs at least one capture file") }
+        guard maxFlows >= 16, maxFlows <= 1 << 24 else { throw ValidationError("--max-flows must be in 16…16777216") }
+    }
+
+    func run() throws {
+        var pipeline = PacketPipeline(configuration: .init(flows: .init(maxFlows: maxFlows)))
+        var output = StandardOutput()
+        var filters: [UInt16: OfflineFilter] = [:]
+        var skipped = (filtered: UInt64(0), unsupportedLink: UInt64(0), truncatedFiles: 0)
+        let emit: (FlowEvent) -> Void = { event in
+            guard flows else { return }
+            if json { event.appendJSON(to: &output.buffer); output.buffer.append(0x0A) } else { output.write(Self.flowLine(event)) }
+            output.flushIfFull()
+        }
+        // A malformed file is an error before any packet; a cut-off tail is a
+        // warning (captures are often copied while still being written).
+        let readers = try files.map { try CaptureFileReader(path: $0) }
+        for (path, reader) in zip(files, readers) {
+            while let packet = try reader.next() {
+                guard let linkType = Self.linkType(packet.linkType) else { skipped.unsupportedLink += 1; continue }
+                if let filter {
+                    let compiled = try filters[packet.linkType] ?? OfflineFilter(expression: filter, linkType: Int32(packet.linkType))
+                    filters[packet.linkType] = compiled
+                    guard compiled.matches(packet.bytes, originalLength: packet.originalLength) else { skipped.filtered += 1; continue }
+                }
+                let timestamp = packet.timestamp
+                var failure: DecodeError?
+                failure = pipeline.process(packet.bytes, linkType: linkType, timestamp: timestamp, inspect: { decoded, _ in
+                    guard !flows else { return }
+                    if json {
+                        PacketSummary.appendJSON(decoded, timestamp: timestamp, failure: failure, to: &output.buffer)
+                    } else {
+                        output.write(PacketSummary.line(decoded, timestamp: timestamp, failure: failure))
+                    }
+                    output.flushIfFull()
+                }, emit: emit)
+            }
+            if reader.isTruncated {
+                skipped.truncatedFiles += 1
+                writeStderr("dpdkscope: warning: \(path) ends in the middle of a block (truncated after \(reader.packetsRead) packets)\n")
+            }
+        }
+        pipeline.finish(emit: emit)
+        if stats { output.write(statsText(pipeline, skipped: (skipped.filtered, skipped.unsupportedLink))) }
+        output.flush()
+    }
+
+    /// pcap link types the decoder understands.
+    static func linkType(_ value: UInt16) -> LinkType? {
+        switch value {
+        case 1: .ethernet
+        case 12, 14, 101, 228, 229: .rawIP
+        default: nil
+        }
+    }
+
+    static func flowLine(_ event: FlowEvent) -> String {
+        let state = event.isFinal ? "final(\(event.endReason))" : "update"
+        return "\(Timestamp.rfc3339(event.timestamp)) flow \(String(event.flowID, radix: 16)) \(event.transportName) \(event.source):\(event.sourcePort) > \(event.destination):\(event.destinationPort) \(state) packets=\(event.sourcePackets)/\(event.destinationPackets) bytes=\(event.sourceBytes)/\(event.destinationBytes) community_id=\(event.communityIDString)"
+    }
+
+    func statsText(_ pipeline: PacketPipeline, skipped: (filtered: UInt64, unsupportedLink: UInt64)) -> String {
+        let c = pipeline.counters
+        let f = pipeline.flows.counters
+        let r = pipeline.fragments.counters
+        var fields: [(String, UInt64)] = [
+            ("packets", c.packets), ("decoded", c.decoded), ("ipv4", c.ipv4), ("ipv6", c.ipv6), ("tcp", c.tcp),
+            ("udp", c.udp), ("icmp", c.icmp), ("vlan_tagged", c.vlanTagged), ("tunnels_decapsulated", c.tunnelsDecapsulated),
+            ("other_ethertype", c.other), ("malformed", c.malformed), ("ipv4_checksum_errors", c.ipv4ChecksumErrors),
+            ("tcp_option_errors", c.tcpOptionErrors), ("fragments", r.fragments), ("fragments_reassembled", r.reassembled),
+            ("fragments_timed_out", r.timedOut), ("fragments_evicted", r.evicted),
+            ("flows_created", f.created), ("flows_evicted", f.evicted), ("flows_timed_out", f.timedOut), ("flows_closed", f.closed),
+            ("filtered_out", skipped.filtered), ("unsupported_link_type", skipped.unsupportedLink),
+        ]
+        for reason in DecodeError.allCases where reason.isMalformation && c[reason] > 0 {
+            fields.append(("malformed_\(reason)", c[reason]))
+        }
+        if json {
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.field("type", "stats")
+            for (name, value) in fields { writer.field(name, value) }
+            writer.endObject()
+            return String(decoding: writer.output, as: UTF8.self)
+        }
+        return fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+    }
+}
+
+/// Buffered stdout: one write(2) per 64 KiB, not per line.
+struct StandardOutput {
+    var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 17) }
+
+    mutating func write(_ line: String) {
+        buffer += line.utf8
+        buffer.append(0x0A)
+    }
+
+    mutating func flushIfFull() { if buffer.count >= 1 << 16 { flush() } }
+
+    mutating func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer[offset...].withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break } // a closed pipe: nothing more to say
+            offset += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
