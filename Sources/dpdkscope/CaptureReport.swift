@@ -61,9 +61,6 @@ struct CaptureReport {
                 return .init(port: tuple.port, portName: tuple.portName, queue: tuple.queue, direction: tuple.direction.rawValue,
                              accepted: c.accepted, filtered: c.filtered, nombuf: c.nombuf, ringfull: c.ringfull)
             })
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(summary), as: UTF8.self)
+        return try JSONOutput.string(summary)
     }
 }
