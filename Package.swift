@@ -57,7 +57,9 @@ let package = Package(
         ),
         .testTarget(name: "ScopeCoreTests", dependencies: ["ScopeCore"]),
         .testTarget(name: "ScopeDecodeTests", dependencies: ["ScopeDecode"]),
-        .testTarget(name: "ScopePcapTests", dependencies: ["ScopePcap"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["ScopeCore"]),
+        // posix_spawn-based process runner shared by the test targets.
+        .target(name: "ScopeTestSupport", path: "Tests/ScopeTestSupport"),
+        .testTarget(name: "ScopePcapTests", dependencies: ["ScopePcap", "ScopeTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ScopeCore", "ScopeTestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import ScopeTestSupport
 import Testing
 
 #if canImport(Glibc)

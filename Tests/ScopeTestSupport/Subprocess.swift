@@ -8,13 +8,16 @@ import Glibc
 /// that child left grandchildren behind (the testbed's testpmd), and pipes
 /// never reach EOF while a daemonised grandchild holds them; output therefore
 /// goes to temporary files and exits are collected with waitpid.
-final class Subprocess {
-    let pid: pid_t
+public final class Subprocess {
+    public let pid: pid_t
     let stdoutPath: String
     let stderrPath: String
-    private(set) var status: Int32?
+    public private(set) var status: Int32?
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// - Parameters:
+    ///   - environment: added to ours, or with `replacingEnvironment` the
+    ///     child's whole environment (for tools whose output depends on it).
+    public init(_ arguments: [String], environment: [String: String] = [:], replacingEnvironment: Bool = false) throws {
         let stamp = "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         stdoutPath = "/tmp/dpdkscope-it-\(stamp).out"
         stderrPath = "/tmp/dpdkscope-it-\(stamp).err"
@@ -24,7 +27,8 @@ final class Subprocess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+        let base = replacingEnvironment ? [:] : ProcessInfo.processInfo.environment
+        let env = base.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
         var cArgs = arguments.map { strdup($0) } + [nil]
         var cEnv = env.map { strdup($0) } + [nil]
         defer { (cArgs + cEnv).forEach { free($0) } }
@@ -41,11 +45,11 @@ final class Subprocess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child = pid_t()
         let rc = posix_spawnp(&child, arguments[0], &actions, &attributes, &cArgs, &cEnv)
-        guard rc == 0 else { throw TestbedError(message: "cannot start \(arguments[0]): \(String(cString: strerror(rc)))") }
+        guard rc == 0 else { throw SubprocessError(message: "cannot start \(arguments[0]): \(String(cString: strerror(rc)))") }
         pid = child
     }
 
-    var isRunning: Bool {
+    public var isRunning: Bool {
         if status != nil { return false }
         var raw: Int32 = 0
         if waitpid(pid, &raw, WNOHANG) == pid {
@@ -58,7 +62,7 @@ final class Subprocess {
     /// Waits up to `timeout` seconds, then SIGKILLs. Returns the exit code
     /// (128 + signal for a signalled child).
     @discardableResult
-    func wait(timeout: Double = .infinity) -> Int32 {
+    public func wait(timeout: Double = .infinity) -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while isRunning && Date() < deadline { usleep(5_000) }
         if isRunning {
@@ -70,10 +74,10 @@ final class Subprocess {
         return status ?? -1
     }
 
-    func signal(_ sig: Int32) { if isRunning { kill(pid, sig) } }
+    public func signal(_ sig: Int32) { if isRunning { kill(pid, sig) } }
 
-    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     deinit {
         if isRunning { kill(pid, SIGKILL); var raw: Int32 = 0; waitpid(pid, &raw, 0) }
@@ -85,4 +89,9 @@ final class Subprocess {
         let signal = raw & 0x7F
         return signal == 0 ? (raw >> 8) & 0xFF : 128 + signal
     }
+}
+
+public struct SubprocessError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
