@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "ScopeCore"),
         .target(name: "ScopeDecode", exclude: ["README.md"]),
         .target(name: "ScopePcap", dependencies: ["ScopeCore"], exclude: ["README.md"]),
+        // Protocol analyzers: parsers + matchers + events over ScopeDecode's streams.
+        .target(name: "ScopeAnalyzers", dependencies: ["ScopeDecode"]),
         // Swift over the C shim: EAL attach, ports, pdump.
         .target(
             name: "ScopeDPDK",
@@ -60,6 +62,7 @@ let package = Package(
         // posix_spawn-based process runner shared by the test targets.
         .target(name: "ScopeTestSupport", path: "Tests/ScopeTestSupport"),
         .testTarget(name: "ScopePcapTests", dependencies: ["ScopePcap", "ScopeTestSupport"]),
+        .testTarget(name: "ScopeAnalyzersTests", dependencies: ["ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ScopeCore", "ScopeTestSupport"]),
     ]
 )
