@@ -1,5 +1,6 @@
 #include "cdpdk.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,3 +191,52 @@ void cdpdk_mempool_free_foreign(struct rte_mempool *mp)
     for (unsigned i = 0; i < n; i++)
         rte_memzone_free(chunks[i]);
 }
+
+int cdpdk_launch(unsigned lcore, int (*entry)(void *), void *arg)
+{
+    return rte_eal_remote_launch(entry, arg, lcore);
+}
+
+int cdpdk_wait(unsigned lcore) { return rte_eal_wait_lcore(lcore); }
+
+bool cdpdk_lcore_running(unsigned lcore) { return rte_eal_get_lcore_state(lcore) == RUNNING; }
+
+unsigned cdpdk_worker_lcores(unsigned *ids, unsigned max)
+{
+    unsigned n = 0, lcore;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        if (n < max)
+            ids[n++] = lcore;
+    }
+    return n;
+}
+
+static volatile int workers_stop;
+static uint64_t workers_budget;
+
+void cdpdk_workers_reset(uint64_t packet_budget)
+{
+    __atomic_store_n(&workers_budget, packet_budget, __ATOMIC_RELAXED);
+    __atomic_store_n(&workers_stop, 0, __ATOMIC_RELEASE);
+}
+
+void cdpdk_workers_request_stop(void) { __atomic_store_n(&workers_stop, 1, __ATOMIC_RELEASE); }
+
+int cdpdk_workers_stop_requested(void) { return __atomic_load_n(&workers_stop, __ATOMIC_ACQUIRE); }
+
+uint64_t cdpdk_workers_take_budget(uint64_t wanted)
+{
+    uint64_t left = __atomic_load_n(&workers_budget, __ATOMIC_RELAXED);
+    while (left > 0) {
+        uint64_t take = wanted < left ? wanted : left;
+        if (__atomic_compare_exchange_n(&workers_budget, &left, left - take, 0,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            return take;
+    }
+    return 0;
+}
+
+static pthread_mutex_t control_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void cdpdk_control_lock(void) { pthread_mutex_lock(&control_lock); }
+void cdpdk_control_unlock(void) { pthread_mutex_unlock(&control_lock); }

@@ -149,3 +149,29 @@ public struct AutostopConditions: Equatable, Sendable {
         }
     }
 }
+
+/// How `--multi` spreads tuples over workers.
+///
+/// Affinity rule: every tuple with the same queue index goes to the same
+/// worker, whatever its port or direction. With symmetric RSS (the usual
+/// setup on DPDK gateways) both directions of a flow land on the same queue
+/// index of their ports, and io-style forwarding sends rx queue q out on tx
+/// queue q; so a request and its response meet in one worker, and analysis
+/// needs no shared state. Without symmetric RSS, a flow-hash hand-off
+/// between workers would be needed (not done).
+public enum WorkerAssignment {
+    /// Queue groups, largest first, each to the worker with the fewest
+    /// tuples so far. Returns only non-empty workers (never more than asked).
+    public static func assign(_ tuples: [CaptureTuple], workers: Int) -> [[CaptureTuple]] {
+        guard workers > 0 else { return [] }
+        var groups: [UInt16: [CaptureTuple]] = [:]
+        for tuple in tuples { groups[tuple.queue, default: []].append(tuple) }
+        let ordered = groups.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }
+        var buckets = [[CaptureTuple]](repeating: [], count: min(workers, groups.count))
+        for (_, group) in ordered {
+            let target = buckets.indices.min { buckets[$0].count < buckets[$1].count } ?? 0
+            buckets[target] += group
+        }
+        return buckets.map { bucket in bucket.sorted { ($0.port, $0.queue, $0.direction.rawValue) < ($1.port, $1.queue, $1.direction.rawValue) } }
+    }
+}

@@ -54,6 +54,40 @@ public struct LcoreChoice: Equatable, Sendable {
                            reason: "every allowed CPU is busy-polled by the primary; sharing CPU \(allowedCPUs.first ?? 0)")
     }
 
+    /// Our main lcore plus `workers` worker lcores for --multi: lcore ids the
+    /// primary does not use, workers spread round-robin over CPUs the
+    /// primary is not busy-polling (several lcores may share one CPU).
+    public static func chooseMany(workers: Int, threads: [PrimaryThread], primaryCommandLine: [String],
+                                  allowedCPUs: [Int]) -> [LcoreChoice] {
+        let main = choose(threads: threads, primaryCommandLine: primaryCommandLine, allowedCPUs: allowedCPUs)
+        let busy = Set(threads.filter(\.isBusyPolling).flatMap { $0.cpus.count == 1 ? $0.cpus : [] })
+        var used = Set(threads.compactMap(\.workerLcore))
+        used.insert(mainLcore(commandLine: primaryCommandLine))
+        used.insert(main.lcoreID)
+        let free = allowedCPUs.filter { !busy.contains($0) }
+        let cpus = free.isEmpty ? (allowedCPUs.isEmpty ? [0] : allowedCPUs) : free
+        var choices = [main]
+        var next = 0
+        for index in 0..<max(0, workers) {
+            while used.contains(next) { next += 1 }
+            used.insert(next)
+            choices.append(LcoreChoice(lcoreID: next, cpu: cpus[index % cpus.count],
+                                       reason: free.isEmpty ? "no idle CPU; sharing" : "idle CPU"))
+        }
+        return choices
+    }
+
+    /// EAL --lcores for a list of choices ("2@0,3@0,4@1"); the first is main.
+    public static func ealValue(_ choices: [LcoreChoice]) -> String {
+        choices.map(\.ealValue).joined(separator: ",")
+    }
+
+    /// How many CPUs we may use that the primary is not busy-polling.
+    public static func idleCPUCount(threads: [PrimaryThread], allowedCPUs: [Int]) -> Int {
+        let busy = Set(threads.filter(\.isBusyPolling).flatMap { $0.cpus.count == 1 ? $0.cpus : [] })
+        return allowedCPUs.filter { !busy.contains($0) }.count
+    }
+
     /// The primary's main lcore from its EAL arguments: --main-lcore, else the
     /// first lcore of -l/--lcores/-c, else 0.
     public static func mainLcore(commandLine: [String]) -> Int {

@@ -12,9 +12,13 @@ public struct AttachOptions: Sendable {
     /// Diagnostics only: leave our ops table as the linker built it, to
     /// reproduce what dpdk-dumpcap experiences (DPDK bug 1073).
     public var skipOpsAlignment: Bool
+    /// --multi: worker lcores wanted besides the main one (0: none; nil:
+    /// one per CPU the primary is not busy-polling). Ignored with `lcores`.
+    public var workers: Int?
 
     public init(filePrefix: String, lcores: String?, logLevel: EALArguments.LogLevel, extraEAL: String,
-                skipOpsAlignment: Bool = false) {
+                skipOpsAlignment: Bool = false, workers: Int? = 0) {
+        self.workers = workers
         self.filePrefix = filePrefix
         self.lcores = lcores
         self.logLevel = logLevel
@@ -57,11 +61,13 @@ public enum EAL {
         if let chosen = options.lcores {
             lcores = chosen
         } else {
-            let choice = LcoreChoice.choose(threads: LcoreChoice.primaryThreads(pid: primary.pid),
-                                            primaryCommandLine: primary.commandLine,
-                                            allowedCPUs: LcoreChoice.ownAllowedCPUs())
-            logger.debug("own lcore chosen", metadata: ["lcores": "\(choice.ealValue)", "why": "\(choice.reason)"])
-            lcores = choice.ealValue
+            let threads = LcoreChoice.primaryThreads(pid: primary.pid)
+            let allowed = LcoreChoice.ownAllowedCPUs()
+            let workers = options.workers ?? max(1, LcoreChoice.idleCPUCount(threads: threads, allowedCPUs: allowed))
+            let choices = LcoreChoice.chooseMany(workers: workers, threads: threads,
+                                                 primaryCommandLine: primary.commandLine, allowedCPUs: allowed)
+            lcores = LcoreChoice.ealValue(choices)
+            logger.debug("own lcores chosen", metadata: ["lcores": "\(lcores)", "why": "\(choices[0].reason)"])
         }
         let arguments = EALArguments(
             filePrefix: options.filePrefix, lcores: lcores, logLevel: options.logLevel,

@@ -9,8 +9,9 @@ import ScopePcap
 /// access, which cost more than the work itself at 10 Mpps.
 final class BurstWriter {
     let writer: CaptureFileWriter
-    let packetLimit: UInt64
     @exclusivity(unchecked) var clock: PrimaryClockRepair?
+    /// Set once the shared packet budget (-c, -a packets:) ran out.
+    @exclusivity(unchecked) private(set) var budgetExhausted = false
     /// Interface index per port id (UInt32.max: not captured).
     private let interfaceOfPort: UnsafeMutablePointer<UInt32>
     private let segments: UnsafeMutableBufferPointer<UnsafeMutableRawBufferPointer>
@@ -20,9 +21,10 @@ final class BurstWriter {
     private static let headerLookahead = 8
     private static let dataLookahead = 4
 
-    init(writer: CaptureFileWriter, interfacePorts: [UInt16], packetLimit: UInt64, clock: PrimaryClockRepair?) {
+    /// The packet budget lives in the C shim (cdpdk_workers_reset), shared
+    /// by every worker of a --multi capture, so -c stays exact across them.
+    init(writer: CaptureFileWriter, interfacePorts: [UInt16], clock: PrimaryClockRepair?) {
         self.writer = writer
-        self.packetLimit = packetLimit
         self.clock = clock
         interfaceOfPort = .allocate(capacity: Self.ports)
         interfaceOfPort.initialize(repeating: .max, count: Self.ports)
@@ -38,13 +40,15 @@ final class BurstWriter {
     }
 
     func consume(_ burst: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws {
-        let count = burst.count
+        // One atomic per burst; packets beyond the budget go back unwritten.
+        let count = Int(cdpdk_workers_take_budget(UInt64(burst.count)))
+        if count < burst.count { budgetExhausted = true }
         for index in 0..<min(count, Self.headerLookahead) { cdpdk_prefetch(burst[index]) }
         for index in 0..<min(count, Self.dataLookahead) { cdpdk_prefetch(cdpdk_mbuf_data(burst[index])) }
         for index in 0..<count {
             if index &+ Self.headerLookahead < count { cdpdk_prefetch(burst[index &+ Self.headerLookahead]) }
             if index &+ Self.dataLookahead < count { cdpdk_prefetch(cdpdk_mbuf_data(burst[index &+ Self.dataLookahead])) }
-            guard writer.totalPackets < packetLimit, let mbuf = burst[index] else { break }
+            guard let mbuf = burst[index] else { continue }
             let port = Int(cdpdk_mbuf_port(mbuf))
             guard port < Self.ports, interfaceOfPort[port] != .max else { continue }
             try write(mbuf, interface: interfaceOfPort[port])

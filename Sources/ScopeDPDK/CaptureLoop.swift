@@ -25,15 +25,21 @@ public struct CaptureLoop {
         /// Packets still in the ring (or in a callback) when we disabled.
         public var inFlightAtStop: Int
         public var seconds: Double
+
+        public init(reason: StopReason, inFlightAtStop: Int, seconds: Double) {
+            self.reason = reason
+            self.inFlightAtStop = inFlightAtStop
+            self.seconds = seconds
+        }
     }
 
+    /// Stop conditions each loop checks itself; the packet limit is the
+    /// shared budget armed by prepare(packetLimit:).
     public struct Limits: Sendable {
-        public var packets: UInt64?
         public var seconds: Double?
         public var fileBytes: UInt64?
 
-        public init(packets: UInt64? = nil, seconds: Double? = nil, fileBytes: UInt64? = nil) {
-            self.packets = packets
+        public init(seconds: Double? = nil, fileBytes: UInt64? = nil) {
             self.seconds = seconds
             self.fileBytes = fileBytes
         }
@@ -57,6 +63,12 @@ public struct CaptureLoop {
         self.interfacePorts = interfacePorts
     }
 
+    /// Arms the packet budget every loop of one capture draws from (all
+    /// workers of a --multi capture share it). Call once before run().
+    public static func prepare(packetLimit: UInt64?) {
+        cdpdk_workers_reset(packetLimit ?? .max)
+    }
+
     /// Runs until a limit, a signal, a closed output or the primary's exit.
     /// Always leaves the file complete: on every path the ring is drained
     /// into it (up to the packet limit) before returning.
@@ -67,9 +79,7 @@ public struct CaptureLoop {
         var idle = 0
         var polls = 0
         var reason: StopReason?
-        let packetLimit = limits.packets ?? .max
-        let stage = BurstWriter(writer: writer, interfacePorts: interfacePorts, packetLimit: packetLimit,
-                                clock: PrimaryClockRepair(tscHz: rte_get_tsc_hz(), nowNanoseconds: realtimeNanoseconds()))
+        let stage = BurstWriter(writer: writer, interfacePorts: interfacePorts, clock: PrimaryClockRepair(tscHz: rte_get_tsc_hz(), nowNanoseconds: realtimeNanoseconds()))
         defer {
             if let repaired = stage.clock?.repaired, repaired > 0 {
                 logger.notice("corrected \(repaired) timestamps the primary stamped 2^64 TSC cycles ahead (DPDK 22.11 pcapng clock fault)")
@@ -88,7 +98,7 @@ public struct CaptureLoop {
                 } else {
                     idle = 0
                 }
-                if writer.totalPackets >= packetLimit { reason = .packetLimit; break }
+                if stage.budgetExhausted { reason = .packetLimit; break }
                 if let maximum = limits.fileBytes, writer.totalBytes >= maximum { reason = .fileSize; break }
                 // The clock is read every 8th busy poll: at 10 Mpps even the
                 // vDSO call shows in profiles.
@@ -98,7 +108,7 @@ public struct CaptureLoop {
                 guard now >= nextControl else { continue }
                 nextControl = now + 0.05
                 stage.clock?.advance(nowNanoseconds: realtimeNanoseconds())
-                if cdpdk_stop_signal() != 0 { reason = .signal }
+                if cdpdk_stop_signal() != 0 || cdpdk_workers_stop_requested() != 0 { reason = .signal }
                 if let seconds = limits.seconds, now - started >= seconds { reason = .duration }
                 try writer.rotateIfDue()
                 if let progress, now >= nextProgress {

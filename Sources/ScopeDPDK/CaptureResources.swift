@@ -33,8 +33,9 @@ public final class CaptureResources {
     ///   - mbufs: pool size; larger than the ring so a slow reader shows up
     ///     as `ringfull`, which names the cause, rather than `nombuf`.
     ///   - dataRoom: bytes per mbuf; longer packets become chains.
-    public init(ringSize: UInt32, mbufs: UInt32, dataRoom: UInt16) throws {
-        let pid = getpid()
+    public init(ringSize: UInt32, mbufs: UInt32, dataRoom: UInt16, instance: Int = 0) throws {
+        // "<pid>" or "<pid>-<instance>": pid(in:) reads the digits up to '-'.
+        let pid = instance == 0 ? "\(getpid())" : "\(getpid())-\(instance)"
         let socket = rte_socket_id_by_idx(0)
         guard let zone = rte_memzone_reserve("\(Self.claimPrefix)\(pid)", (Self.maxClaims + 1) * 4, socket, 0) else {
             throw ScopeError(.failure, "cannot reserve the capture claim record: \(Self.lastError())")
@@ -82,7 +83,8 @@ extension CaptureResources {
     /// waits, then frees ring, pool and claim. Returns the pids reclaimed.
     @discardableResult
     public static func reclaimAbandoned(logger: Logger) -> [Int32] {
-        let dead = Set(memzoneNames().compactMap { pid(in: $0) }).filter { $0 != getpid() && !PrimaryProcess.isAlive(pid: $0) }
+        let names = memzoneNames()
+        let dead = Set(names.compactMap { pid(in: $0) }).filter { $0 != getpid() && !PrimaryProcess.isAlive(pid: $0) }
         for pid in dead.sorted() {
             // Disabling a callback that someone already removed fails and
             // librte_pdump logs it; keep that out of the user's terminal.
@@ -93,19 +95,16 @@ extension CaptureResources {
                     free(text)
                 }
             }
+            // One owner per session of that process: "<pid>", "<pid>-1", ...
+            let owners = Set(names.compactMap { owner(in: $0) }.filter { Self.pid(inOwner: $0) == pid })
             var disabled = 0
-            if let zone = rte_memzone_lookup("\(claimPrefix)\(pid)") {
-                let words = zone.pointee.addr.bindMemory(to: UInt32.self, capacity: maxClaims + 1)
-                for index in 0..<min(Int(words[0]), maxClaims) {
-                    let word = words[index + 1]
-                    let flags = UInt32(word & 1 == 1 ? RTE_PDUMP_FLAG_TX : RTE_PDUMP_FLAG_RX)
-                    if rte_pdump_disable(UInt16(word >> 16), UInt16((word >> 1) & 0x7FFF), flags) == 0 { disabled += 1 }
-                }
-            }
+            for owner in owners { disabled += disableClaims(of: owner) }
             usleep(gracePeriodMicroseconds)
-            if let ring = rte_ring_lookup("\(ringPrefix)\(pid)") { rte_ring_free(ring) }
-            if let pool = rte_mempool_lookup("\(poolPrefix)\(pid)") { cdpdk_mempool_free_foreign(pool) }
-            if let zone = rte_memzone_lookup("\(claimPrefix)\(pid)") { rte_memzone_free(zone) }
+            for owner in owners {
+                if let ring = rte_ring_lookup("\(ringPrefix)\(owner)") { rte_ring_free(ring) }
+                if let pool = rte_mempool_lookup("\(poolPrefix)\(owner)") { cdpdk_mempool_free_foreign(pool) }
+                if let zone = rte_memzone_lookup("\(claimPrefix)\(owner)") { rte_memzone_free(zone) }
+            }
             // Whatever a crash left half-freed (a pool's header or chunk
             // zones without its list entry) is unreachable otherwise.
             for name in memzoneNames() where Self.pid(in: name) == pid {
@@ -114,6 +113,20 @@ extension CaptureResources {
             logger.warning("reclaimed the ring and pool of dead dpdkscope pid \(pid) (\(disabled) stale callback(s) disabled)")
         }
         return dead.sorted()
+    }
+
+    /// Disables every tuple a dead owner had claimed; returns how many were
+    /// still enabled.
+    static func disableClaims(of owner: String) -> Int {
+        guard let zone = rte_memzone_lookup("\(claimPrefix)\(owner)") else { return 0 }
+        let words = zone.pointee.addr.bindMemory(to: UInt32.self, capacity: maxClaims + 1)
+        var disabled = 0
+        for index in 0..<min(Int(words[0]), maxClaims) {
+            let word = words[index + 1]
+            let flags = UInt32(word & 1 == 1 ? RTE_PDUMP_FLAG_TX : RTE_PDUMP_FLAG_RX)
+            if rte_pdump_disable(UInt16(word >> 16), UInt16((word >> 1) & 0x7FFF), flags) == 0 { disabled += 1 }
+        }
+        return disabled
     }
 
     /// Every memzone in the primary's shared memory (for leak checks too).
@@ -131,10 +144,20 @@ extension CaptureResources {
     /// "RG_<name>", the pool's "MP_<name>" (chunks "MP_<name>_N", its ops ring
     /// "RG_MP_<name>"), the claim zone is the name itself.
     static func pid(in memzoneName: String) -> Int32? {
+        owner(in: memzoneName).flatMap { pid(inOwner: $0) }
+    }
+
+    /// "<pid>" or "<pid>-<instance>" from one of our names (the pool's
+    /// chunk zones "MP_<name>_N" carry a suffix after it).
+    static func owner(in memzoneName: String) -> String? {
         for prefix in [claimPrefix, "RG_" + ringPrefix, "MP_" + poolPrefix, "RG_MP_" + poolPrefix] where memzoneName.hasPrefix(prefix) {
-            let digits = memzoneName.dropFirst(prefix.count).prefix { $0.isNumber }
-            return Int32(digits)
+            let owner = memzoneName.dropFirst(prefix.count).prefix { $0.isNumber || $0 == "-" }
+            return owner.isEmpty ? nil : String(owner)
         }
         return nil
+    }
+
+    static func pid(inOwner owner: String) -> Int32? {
+        Int32(owner.prefix { $0.isNumber })
     }
 }

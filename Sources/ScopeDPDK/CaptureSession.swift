@@ -45,14 +45,20 @@ public final class CaptureSession {
     var enabler: PdumpEnabler
     private var burst = [UnsafeMutableRawPointer?](repeating: nil, count: 256)
     private var released = false
+    /// A callback we could not disable still points at our ring and pool:
+    /// freeing them would let the primary write into freed memory.
+    private var mustLeak = false
 
+    /// - Parameter instance: tells apart the sessions of one process
+    ///   (--multi workers) in shared-memory names.
     public init(attachment: Attachment, tuples: [CaptureTuple], settings: Settings,
-                filter: PacketFilter?, takeover: Bool = false, logger: Logger) throws {
+                filter: PacketFilter?, takeover: Bool = false, logger: Logger, instance: Int = 0) throws {
         self.attachment = attachment
         self.tuples = tuples
         self.settings = settings
-        CaptureResources.reclaimAbandoned(logger: logger)
-        resources = try CaptureResources(ringSize: settings.ringSize, mbufs: settings.mbufs, dataRoom: settings.dataRoom)
+        if instance == 0 { CaptureResources.reclaimAbandoned(logger: logger) }
+        resources = try CaptureResources(ringSize: settings.ringSize, mbufs: settings.mbufs, dataRoom: settings.dataRoom,
+                                         instance: instance)
         enabler = PdumpEnabler(resources: resources, snaplen: settings.snaplen, filter: filter, takeover: takeover, logger: logger)
     }
 
@@ -86,12 +92,7 @@ public final class CaptureSession {
     /// Returns how many packets were still in flight (drained after disable).
     @discardableResult
     public func stop(draining consume: (UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws -> Void) rethrows -> Int {
-        if attachment.primaryAlive {
-            enabler.disableAll()
-            usleep(CaptureResources.gracePeriodMicroseconds)
-        } else {
-            enabler.forgetAll()
-        }
+        disableAndWait()
         var drained = 0
         while true {
             let n = try poll(consume)
@@ -113,17 +114,20 @@ public final class CaptureSession {
     /// Frees ring, pool and claim; disables first if still enabled.
     public func release() {
         guard !released else { return }
-        if !enabler.enabled.isEmpty {
-            if attachment.primaryAlive {
-                enabler.disableAll()
-                usleep(CaptureResources.gracePeriodMicroseconds)
-            } else {
-                enabler.forgetAll()
-            }
-        }
+        if !enabler.enabled.isEmpty { disableAndWait() }
         while poll({ _ in }) > 0 {}
-        resources.release()
         released = true
+        guard !mustLeak else { return } // left claimed: a later run reclaims it
+        resources.release()
+    }
+
+    private func disableAndWait() {
+        guard attachment.primaryAlive else {
+            enabler.forgetAll()
+            return
+        }
+        if !enabler.disableAll().isEmpty { mustLeak = true }
+        usleep(CaptureResources.gracePeriodMicroseconds)
     }
 
     /// Stops the capture with exit code 4 when the primary counts every copy

@@ -30,6 +30,8 @@ struct PdumpEnabler {
 
     private func enableOne(_ tuple: CaptureTuple) -> Int32 {
         let flags = Self.flags(tuple.direction) | UInt32(RTE_PDUMP_FLAG_PCAPNG)
+        cdpdk_control_lock()
+        defer { cdpdk_control_unlock() }
         guard rte_pdump_enable_bpf(tuple.port, tuple.queue, flags, snaplen, resources.ring,
                                    resources.pool, filter?.program) != 0 else { return 0 }
         return cdpdk_errno()
@@ -48,7 +50,7 @@ struct PdumpEnabler {
             if err == EEXIST && takeover {
                 // The stale callback may be mid-burst: let it finish before
                 // ours replaces it.
-                _ = rte_pdump_disable(tuple.port, tuple.queue, Self.flags(tuple.direction))
+                _ = Self.disable(tuple)
                 usleep(CaptureResources.gracePeriodMicroseconds)
                 err = enableOne(tuple)
                 if err == 0 {
@@ -73,13 +75,28 @@ struct PdumpEnabler {
 
 
     /// Disables every enabled tuple; the caller then waits the grace period
-    /// before draining and freeing.
-    mutating func disableAll() {
-        for tuple in enabled where rte_pdump_disable(tuple.port, tuple.queue, Self.flags(tuple.direction)) != 0 {
-            logger.warning("cannot disable capture on \(tuple): \(String(cString: rte_strerror(cdpdk_errno())))")
+    /// before draining and freeing. Returns the tuples that could not be
+    /// disabled: their callbacks may still write into our ring and pool, so
+    /// those must not be freed (they stay claimed for a later reclaim).
+    @discardableResult
+    mutating func disableAll() -> [CaptureTuple] {
+        var stuck: [CaptureTuple] = []
+        for tuple in enabled where Self.disable(tuple) != 0 {
+            let err = cdpdk_errno()
+            // EINVAL: nothing was enabled there any more (someone disabled it).
+            if err != EINVAL { stuck.append(tuple) }
+            logger.warning("cannot disable capture on \(tuple): \(String(cString: rte_strerror(err)))")
         }
         enabled.removeAll()
         resources.unclaimAll()
+        stuck.forEach(resources.claim)
+        return stuck
+    }
+
+    static func disable(_ tuple: CaptureTuple) -> Int32 {
+        cdpdk_control_lock()
+        defer { cdpdk_control_unlock() }
+        return rte_pdump_disable(tuple.port, tuple.queue, flags(tuple.direction))
     }
 
     /// The primary is gone: nothing to disable, nothing will copy any more.

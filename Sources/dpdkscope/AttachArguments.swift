@@ -29,9 +29,11 @@ struct AttachArguments: ParsableArguments {
         return Logger(label: "dpdkscope")
     }
 
-    func attach(requirePdump: Bool, logger: Logger) throws -> Attachment {
+    /// - Parameter workers: worker lcores besides the main one (nil: one per
+    ///   idle CPU); only `capture --multi` asks for any.
+    func attach(requirePdump: Bool, workers: Int? = 0, logger: Logger) throws -> Attachment {
         try EAL.attach(AttachOptions(filePrefix: filePrefix, lcores: lcores, logLevel: logLevel, extraEAL: eal,
-                                     skipOpsAlignment: skipOpsAlignment),
+                                     skipOpsAlignment: skipOpsAlignment, workers: workers),
                        requirePdump: requirePdump, logger: logger)
     }
 }

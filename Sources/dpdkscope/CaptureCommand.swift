@@ -1,6 +1,7 @@
 import ArgumentParser
 import CDPDK
 import Foundation
+import Logging
 import ScopeCore
 import ScopeDPDK
 import ScopePcap
@@ -37,11 +38,20 @@ struct CaptureCommand: ParsableCommand {
     @Flag(help: "Disable a stale capture registration (e.g. of a killed capture) on our queues, then proceed.")
     var takeover = false
     @Flag(help: "Print a JSON summary as the last line on stderr.") var jsonSummary = false
+    @Flag(help: "One ring, file and pinned worker lcore per group of queues (see --workers, --lcores).")
+    var multi = false
+    @Option(help: "With --multi: worker lcores (default: one per CPU the primary is not busy-polling).")
+    var workers: Int?
+    @Flag(help: "With --multi: merge the workers' output into one file, in timestamp order.") var merge = false
 
     func validate() throws {
         if [rx, tx, both].filter({ $0 }).count > 1 { throw ValidationError("use only one of --rx, --tx, --both") }
         if pcap && pcapng { throw ValidationError("-P and -n contradict each other") }
         if count == 0 { throw ValidationError("-c must be at least 1") }
+        if (workers != nil || merge) && !multi { throw ValidationError("--workers and --merge need --multi") }
+        if let workers, workers < 1 || workers > 64 { throw ValidationError("--workers must be in 1…64") }
+        if multi && merge && !ringBuffer.isEmpty { throw ValidationError("--merge cannot be combined with -b") }
+        if multi && !merge && output == "-" { throw ValidationError("--multi writes one file per worker; add --merge to write to stdout") }
     }
 
     var directions: [CaptureDirection] { rx ? [.rx] : tx ? [.tx] : [.rx, .tx] }
@@ -55,7 +65,7 @@ struct CaptureCommand: ParsableCommand {
         // A bad expression is refused before anything is attached.
         let compiled = try filter.map { try PacketFilter(expression: $0, snaplen: snap) }
         let logger = attach.makeLogger()
-        let attachment = try attach.attach(requirePdump: !dumpFilter, logger: logger)
+        let attachment = try attach.attach(requirePdump: !dumpFilter, workers: multi ? workers : 0, logger: logger)
         defer { attachment.detach() }
         if dumpFilter {
             // rte_bpf_convert allocates in hugepage memory, hence the attach.
@@ -68,51 +78,80 @@ struct CaptureCommand: ParsableCommand {
         try compiled?.convert()
         let ports = Ports.all()
         let tuples = try CaptureSelection.tuples(for: specs, among: ports, directions: directions)
-        let interfacePorts = CaptureSelection.ports(of: tuples)
-        let captured = interfacePorts.compactMap { id in ports.first { $0.id == id } }
-
-        let session = try CaptureSession(
-            attachment: attachment, tuples: tuples,
-            settings: ring.settings(snaplen: snap),
-            filter: compiled, takeover: takeover, logger: logger)
-        defer { session.release() }
-        let path = output ?? CaptureCommand.defaultPath(for: captured, pcap: pcap)
-        let writer = try CaptureFileWriter(
-            configuration: CaptureFileConfiguration(
-                path: path, format: pcap ? .pcap : .pcapng, snapLength: snap, groupReadable: groupReadable,
-                rotation: rotation,
-                section: .describingThisHost(application: "dpdkscope \(DPDKScope.version)", comments: captureComment),
-                interfaces: captured.map {
-                    InterfaceDescriptionBlock(snapLength: snap, name: $0.name,
-                                              description: "\($0.driver) port \($0.id) (DPDK)", filter: filter)
-                }),
-            statistics: { index in
-                let port = interfacePorts[index]
-                let counters = session.counters(port: port)
-                return InterfaceStatistics(received: counters.accepted &+ counters.filtered, dropped: counters.dropped,
-                                           filterAccepted: counters.accepted)
-            })
+        let plan = CapturePlan(
+            tuples: tuples, captured: CaptureSelection.ports(of: tuples).compactMap { id in ports.first { $0.id == id } },
+            settings: ring.settings(snaplen: snap), filter: compiled,
+            limits: .init(seconds: stops.seconds, fileBytes: stops.fileBytes),
+            packetLimit: [count, stops.packets].compactMap { $0 }.min())
+        let path = output ?? CaptureCommand.defaultPath(for: plan.captured, pcap: pcap)
         if !quiet {
-            writeStderr("Capturing on \(captured.map { "'\($0.name)'" }.joined(separator: ", "))\n")
+            writeStderr("Capturing on \(plan.captured.map { "'\($0.name)'" }.joined(separator: ", "))\n")
             if output == nil { writeStderr("File: \(path)\n") }
         }
+        let result = multi
+            ? try runMulti(plan, path: path, rotation: rotation, attachment: attachment, logger: logger)
+            : try runSingle(plan, path: path, rotation: rotation, attachment: attachment, logger: logger)
+        if !quiet { writeStderr(result.report.summary(result.totals, outcome: result.outcome)) }
+        if jsonSummary { writeStderr(try result.report.json(result.totals, outcome: result.outcome) + "\n") }
+        if result.outcome.reason == .primaryExited { throw PrimaryExit.error(attachment.primary) }
+    }
+
+    /// What every capture mode needs once the primary's ports are known.
+    struct CapturePlan {
+        var tuples: [CaptureTuple]
+        var captured: [PortInfo]
+        var settings: CaptureSession.Settings
+        var filter: PacketFilter?
+        var limits: CaptureLoop.Limits
+        var packetLimit: UInt64?
+        var interfacePorts: [UInt16] { captured.map(\.id) }
+    }
+
+    struct CaptureResult {
+        var report: CaptureReport
+        var totals: CaptureReport.Totals
+        var outcome: CaptureLoop.Outcome
+    }
+
+    func runSingle(_ plan: CapturePlan, path: String, rotation: RotationPolicy, attachment: Attachment,
+                   logger: Logger) throws -> CaptureResult {
+        let session = try CaptureSession(attachment: attachment, tuples: plan.tuples, settings: plan.settings,
+                                         filter: plan.filter, takeover: takeover, logger: logger)
+        defer { session.release() }
+        let report = CaptureReport(sessions: [session], ports: plan.captured)
+        let writer = try makeWriter(path: path, ports: plan.captured, rotation: rotation, report: report)
         try session.start()
-        let report = CaptureReport(session: session, ports: captured)
-        let limit = [count, stops.packets].compactMap { $0 }.min()
+        CaptureLoop.prepare(packetLimit: plan.packetLimit)
         var previous = (packets: UInt64(0), time: 0.0)
         let live = !quiet && isatty(2) != 0
         let loop = CaptureLoop(
-            session: session, writer: writer, interfacePorts: interfacePorts,
-            limits: .init(packets: limit, seconds: stops.seconds, fileBytes: stops.fileBytes), logger: logger,
+            session: session, writer: writer, interfacePorts: plan.interfacePorts, limits: plan.limits, logger: logger,
             progress: live ? { written in
                 writeStderr(report.liveLine(written: written, previous: &previous, now: Date().timeIntervalSince1970))
             } : nil)
         let outcome = try loop.run()
         if outcome.reason != .outputClosed { try writer.close() }
         if live { writeStderr("\r\u{1B}[K") }
-        if !quiet { writeStderr(report.summary(writer: writer, outcome: outcome)) }
-        if jsonSummary { writeStderr(try report.json(writer: writer, outcome: outcome) + "\n") }
-        if outcome.reason == .primaryExited { throw PrimaryExit.error(attachment.primary) }
+        return CaptureResult(report: report, totals: .init(writers: [writer]), outcome: outcome)
+    }
+
+    /// A writer for `ports`, with one IDB each; ISB counters come from the
+    /// report's sessions (only the tuples they capture).
+    func makeWriter(path: String, ports: [PortInfo], rotation: RotationPolicy, report: CaptureReport) throws -> CaptureFileWriter {
+        try CaptureFileWriter(
+            configuration: CaptureFileConfiguration(
+                path: path, format: pcap ? .pcap : .pcapng, snapLength: UInt32(snaplen), groupReadable: groupReadable,
+                rotation: rotation,
+                section: .describingThisHost(application: "dpdkscope \(DPDKScope.version)", comments: captureComment),
+                interfaces: ports.map {
+                    InterfaceDescriptionBlock(snapLength: UInt32(snaplen), name: $0.name,
+                                              description: "\($0.driver) port \($0.id) (DPDK)", filter: filter)
+                }),
+            statistics: { index in
+                let counters = report.counters(port: ports[index].id)
+                return InterfaceStatistics(received: counters.accepted &+ counters.filtered, dropped: counters.dropped,
+                                           filterAccepted: counters.accepted)
+            })
     }
 
     /// Like dumpcap: a fresh file in /tmp named after the first interface.

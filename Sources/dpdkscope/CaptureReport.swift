@@ -4,28 +4,54 @@ import ScopeDPDK
 import ScopePcap
 
 /// What `capture` tells the user on stderr: a live line on a TTY, the
-/// dumpcap-style summary at exit, and `--json-summary` for scripts.
+/// dumpcap-style summary at exit, and `--json-summary` for scripts. Covers
+/// one session, or every worker's session of a --multi capture.
 struct CaptureReport {
-    let session: CaptureSession
+    let sessions: [CaptureSession]
     let ports: [PortInfo]
+
+    /// Output totals over every writer of the capture.
+    struct Totals {
+        var packets: UInt64 = 0
+        var bytes: UInt64 = 0
+        var files: [String] = []
+
+        init(writers: [CaptureFileWriter]) {
+            for writer in writers {
+                packets += writer.totalPackets
+                bytes += writer.totalBytes
+                files += writer.configuration.writesToStandardOutput ? ["-"]
+                    : (writer.keptFiles.isEmpty ? [writer.currentPath] : writer.keptFiles)
+            }
+        }
+    }
+
+    var tuples: [(session: CaptureSession, tuple: CaptureTuple)] {
+        sessions.flatMap { session in session.tuples.map { (session, $0) } }
+    }
+
+    /// Sum over every session's tuples of one port.
+    func counters(port: UInt16) -> PdumpCounters {
+        sessions.reduce(PdumpCounters()) { $0 + $1.counters(port: port) }
+    }
 
     /// One line, refreshed at most once a second: written, rate, and pdump
     /// counters per queue and direction.
     func liveLine(written: UInt64, previous: inout (packets: UInt64, time: Double), now: Double) -> String {
         let rate = now > previous.time ? Double(written &- previous.packets) / (now - previous.time) : 0
         previous = (written, now)
-        let queues = session.tuples.map { tuple -> String in
-            let c = session.counters(tuple)
-            return "\(tuple.port)/\(tuple.queue)\(tuple.direction.rawValue) a=\(c.accepted) f=\(c.filtered) nb=\(c.nombuf) rf=\(c.ringfull)"
+        let queues = tuples.map { entry -> String in
+            let c = entry.session.counters(entry.tuple)
+            return "\(entry.tuple.port)/\(entry.tuple.queue)\(entry.tuple.direction.rawValue) a=\(c.accepted) f=\(c.filtered) nb=\(c.nombuf) rf=\(c.ringfull)"
         }
         return "\rPackets: \(written) (\(Int(rate)) pkt/s)  " + queues.joined(separator: "  ") + "\u{1B}[K"
     }
 
     /// dumpcap's closing lines, plus why we stopped.
-    func summary(writer: CaptureFileWriter, outcome: CaptureLoop.Outcome) -> String {
-        var text = "Packets captured: \(writer.totalPackets) (\(outcome.reason.rawValue); \(outcome.inFlightAtStop) drained from the ring at stop)\n"
+    func summary(_ totals: Totals, outcome: CaptureLoop.Outcome) -> String {
+        var text = "Packets captured: \(totals.packets) (\(outcome.reason.rawValue); \(outcome.inFlightAtStop) drained from the ring at stop)\n"
         for port in ports {
-            let c = session.counters(port: port.id)
+            let c = counters(port: port.id)
             let received = c.accepted &+ c.filtered
             let percent = received == 0 ? 0 : Double(c.dropped) * 100 / Double(received)
             text += "Packets received/dropped on interface '\(port.name)': \(received)/\(c.dropped) (filtered \(c.filtered), nombuf \(c.nombuf), ringfull \(c.ringfull), \(String(format: "%.1f", percent))% dropped)\n"
@@ -50,17 +76,16 @@ struct CaptureReport {
         var queues: [Queue]
     }
 
-    func json(writer: CaptureFileWriter, outcome: CaptureLoop.Outcome) throws -> String {
-        let summary = JSONSummary(
-            packetsWritten: writer.totalPackets, bytesWritten: writer.totalBytes,
+    func json(_ totals: Totals, outcome: CaptureLoop.Outcome) throws -> String {
+        try JSONOutput.string(JSONSummary(
+            packetsWritten: totals.packets, bytesWritten: totals.bytes,
             seconds: (outcome.seconds * 1000).rounded() / 1000, stopReason: outcome.reason.rawValue,
-            packetsInFlightAtStop: outcome.inFlightAtStop,
-            files: writer.configuration.writesToStandardOutput ? ["-"] : (writer.keptFiles.isEmpty ? [writer.currentPath] : writer.keptFiles),
-            queues: session.tuples.map { tuple in
-                let c = session.counters(tuple)
-                return .init(port: tuple.port, portName: tuple.portName, queue: tuple.queue, direction: tuple.direction.rawValue,
+            packetsInFlightAtStop: outcome.inFlightAtStop, files: totals.files,
+            queues: tuples.map { entry in
+                let c = entry.session.counters(entry.tuple)
+                return .init(port: entry.tuple.port, portName: entry.tuple.portName, queue: entry.tuple.queue,
+                             direction: entry.tuple.direction.rawValue,
                              accepted: c.accepted, filtered: c.filtered, nombuf: c.nombuf, ringfull: c.ringfull)
-            })
-        return try JSONOutput.string(summary)
+            }))
     }
 }

@@ -122,6 +122,29 @@ void cdpdk_memzone_names(void (*visit)(const char *name, void *context), void *c
 /// space, so the chunks' memzones are freed here directly instead.
 void cdpdk_mempool_free_foreign(struct rte_mempool *mp);
 
+/// Worker lcores (--multi). The entry point is a C function pointer with an
+/// opaque argument, which Swift provides from a non-capturing closure.
+int cdpdk_launch(unsigned lcore, int (*entry)(void *), void *arg);
+int cdpdk_wait(unsigned lcore);
+/// True while the lcore still runs its entry point.
+bool cdpdk_lcore_running(unsigned lcore);
+/// Lcore ids EAL gave us, excluding the main one (fills up to `max`).
+unsigned cdpdk_worker_lcores(unsigned *ids, unsigned max);
+
+/// rte_pdump_enable/disable go through rte_mp_request_sync, which refuses a
+/// second request of the same name while one is pending (EEXIST): workers
+/// stopping at once must take turns.
+void cdpdk_control_lock(void);
+void cdpdk_control_unlock(void);
+
+/// Cross-worker control without locks: a stop flag the main lcore raises,
+/// and a packet budget (-c) that workers draw from once per burst.
+void cdpdk_workers_reset(uint64_t packet_budget);
+void cdpdk_workers_request_stop(void);
+int cdpdk_workers_stop_requested(void);
+/// Takes up to `wanted` packets from the budget; returns how many it got.
+uint64_t cdpdk_workers_take_budget(uint64_t wanted);
+
 /// rte_pktmbuf_free_bulk on raw pointers dequeued from a ring.
 void cdpdk_free_mbufs(void **objs, unsigned count);
 

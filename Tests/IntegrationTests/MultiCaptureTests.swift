@@ -1,0 +1,97 @@
+import Foundation
+import ScopeTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Integration {
+    /// `capture --multi`: queue groups on worker lcores (two lcores may
+    /// share one CPU here: this machine has two).
+    @Suite struct MultiCapture {
+        @Test func queuesSplitOverWorkersAndCountsAddUp() throws {
+            try Harness.checkPrerequisites()
+            let dir = ScratchDirectory()
+            defer { dir.remove() }
+            let testbed = try Testbed.start("null", prefix: "it-multi", extra: ["--rxq", "2", "--txq", "2"])
+            defer { testbed.stop() }
+            let run = try Harness.dpdkscope(["capture", "--file-prefix", testbed.prefix, "--multi", "--workers", "2", "-i", "0",
+                                             "--rx", "-a", "duration:1", "-w", dir.file("q.pcapng"), "--json-summary"])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("w0@lcore") && run.stderr.contains("w1@lcore"), "\(run.stderr)")
+            let summary = try captureSummary(run)
+            let files = summary["files"] as? [String] ?? []
+            #expect(files.map { ($0 as NSString).lastPathComponent } == ["q-w0.pcapng", "q-w1.pcapng"])
+            var total = 0
+            for (index, file) in files.enumerated() {
+                try Oracle.expectClean(file)
+                let queues = Set(try Oracle.fields(file, ["frame.interface_queue"]).prefix(2000).map { $0.first ?? "" })
+                #expect(queues.count == 1, "worker \(index) must own whole queues: \(queues)")
+                total += try Oracle.count(file)
+            }
+            // Per-worker files add up to what was written, which is exactly
+            // what the primary enqueued for us (accepted - ringfull).
+            #expect(summary["packets_written"] as? Int == total)
+            let enqueued = captureQueues(summary).reduce(0) { $0 + ($1["accepted"] as? Int ?? 0) - ($1["ringfull"] as? Int ?? 0) }
+            #expect(total == enqueued)
+        }
+
+        @Test func mergeGivesOneOrderedFileAndExactCount() throws {
+            try Harness.checkPrerequisites()
+            let dir = ScratchDirectory()
+            defer { dir.remove() }
+            let testbed = try Testbed.start("null", prefix: "it-merge", extra: ["--rxq", "2", "--txq", "2"])
+            defer { testbed.stop() }
+            let out = dir.file("merged.pcapng")
+            let run = try Harness.dpdkscope(["capture", "--file-prefix", testbed.prefix, "--multi", "--workers", "2", "--merge",
+                                             "-i", "0", "-i", "1", "-c", "20000", "-w", out, "-q"])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["merged.pcapng"], "worker parts must be gone")
+            try Oracle.expectClean(out)
+            #expect(try Oracle.count(out) == 20000, "-c stays exact across workers")
+            let info = try Harness.run(["capinfos", "-M", out]).stdout
+            #expect(info.contains("Number of interfaces in file: 2"))
+            #expect(info.contains("Strict time order:   True"), "\(info)")
+        }
+
+        @Test func fewerWorkersThanTuplesStillCapturesEveryTuple() throws {
+            try Harness.checkPrerequisites()
+            let dir = ScratchDirectory()
+            defer { dir.remove() }
+            let testbed = try Testbed.start("null", prefix: "it-share", extra: ["--rxq", "2", "--txq", "2"])
+            defer { testbed.stop() }
+            // 2 ports × 2 queues × 2 directions = 8 tuples on one worker.
+            let run = try Harness.dpdkscope(["capture", "--file-prefix", testbed.prefix, "--multi", "--workers", "1",
+                                             "-a", "duration:0.5", "-w", dir.file("one.pcapng"), "--json-summary", "-q"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let queues = captureQueues(try captureSummary(run))
+            #expect(queues.count == 8)
+            #expect(queues.allSatisfy { ($0["accepted"] as? Int ?? 0) > 0 }, "\(queues)")
+            let file = dir.file("one-w0.pcapng")
+            try Oracle.expectClean(file)
+            let seen = Set(try Oracle.fields(file, ["frame.interface_name", "frame.interface_queue", "frame.packet_flags_direction"],
+                                             options: ["-c", "200000"]).map { $0.joined(separator: "/") })
+            #expect(seen.count == 8, "\(seen)")
+        }
+
+        @Test func primaryDeathLeavesEveryWorkerFileValid() throws {
+            try Harness.checkPrerequisites()
+            let dir = ScratchDirectory()
+            defer { dir.remove() }
+            let testbed = try Testbed.start("null", prefix: "it-multi-kill", extra: ["--rxq", "2", "--txq", "2"])
+            defer { testbed.stop() }
+            let capture = try Subprocess([Harness.dpdkscope, "capture", "--file-prefix", testbed.prefix, "--multi", "--workers", "2",
+                                          "-i", "0", "-w", dir.file("k.pcapng")])
+            usleep(1_500_000)
+            kill(testbed.pid, SIGKILL)
+            let status = capture.wait(timeout: 10)
+            #expect(status == 3, "\(capture.stderr)")
+            for worker in 0..<2 {
+                let file = dir.file("k-w\(worker).pcapng")
+                try Oracle.expectClean(file)
+                #expect(try Oracle.count(file) > 0)
+            }
+        }
+    }
+}
