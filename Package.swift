@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "dpdkscope",
             dependencies: [
-                "ScopeCore", "ScopeDPDK", "ScopeDecode", "ScopePcap", "CPcap",
+                "ScopeCore", "ScopeDPDK", "ScopeDecode", "ScopePcap", "ScopeAnalyzers", "CPcap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

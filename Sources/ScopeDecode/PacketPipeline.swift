@@ -33,26 +33,27 @@ public struct PacketPipeline {
 
     public var counters: DecodeCounters { decoder.counters }
 
-    /// Runs one packet through. `inspect` sees the decoded packet (the
-    /// reassembled datagram for the last fragment); `emit` gets flow events
-    /// that became due. Returns the decode failure, if any.
+    /// Runs one packet through. `inspect` sees the decoded packet with its
+    /// decode failure, if any (and then the reassembled datagram after the
+    /// last fragment); `emit` gets flow events that became due. Returns the
+    /// packet's decode failure.
     @discardableResult
     public mutating func process(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, timestamp: UInt64,
-                                 inspect: (DecodedPacket, UnsafeRawBufferPointer) -> Void,
+                                 inspect: (DecodedPacket, UnsafeRawBufferPointer, DecodeError?) -> Void,
                                  emit: (FlowEvent) -> Void) -> DecodeError? {
         if timestamp > now { now = timestamp }
         let failure = decoder.decode(bytes, linkType: linkType, into: &packet)
         if packet.fragment.isFragment {
-            inspect(packet, bytes)
+            inspect(packet, bytes, failure)
             guard let datagram = fragments.add(bytes, packet: packet, timestamp: timestamp) else { return failure }
             datagram.withUnsafeBytes { whole in
-                decoder.decode(whole, linkType: .rawIP, into: &reassembled)
+                let wholeFailure = decoder.decode(whole, linkType: .rawIP, into: &reassembled)
                 flows.update(reassembled, timestamp: timestamp, emit: emit)
-                inspect(reassembled, whole)
+                inspect(reassembled, whole, wholeFailure)
             }
         } else {
             flows.update(packet, timestamp: timestamp, emit: emit)
-            inspect(packet, bytes)
+            inspect(packet, bytes, failure)
         }
         flows.reportDue(now: now, emit: emit)
         if now >= nextExpiry {

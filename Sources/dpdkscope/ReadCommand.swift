@@ -11,7 +11,8 @@ import Glibc
 /// DPDK involved. It is the same PacketPipeline a live capture feeds.
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "read", abstract: "Decode pcap or pcapng files: packets, flow events, decode counters.")
+        commandName: "read",
+        abstract: "Decode pcap or pcapng files: packets, flow events, application transactions, decode counters.")
 
     @Argument(help: "Capture files (pcap or pcapng).") var files: [String]
     @Option(name: .customShort("f"), help: "libpcap filter applied while reading.") var filter: String?
@@ -19,6 +20,7 @@ struct ReadCommand: ParsableCommand {
     @Flag(help: "Print JSON lines.") var json = false
     @Flag(help: "Print decode counters at the end.") var stats = false
     @Option(help: "Flow table capacity.") var maxFlows = 65_536
+    @OptionGroup(title: "Transactions") var analysis: AnalyzeOptions
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("read needs at least one capture file") }
@@ -26,7 +28,14 @@ struct ReadCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Option values read once: ArgumentParser's property wrappers cost a
+        // generic lookup per read, which showed as 18 % of the per-packet
+        // profile (see BENCHMARKS.md, decode).
+        let flows = self.flows, json = self.json, filter = self.filter
         var pipeline = PacketPipeline(configuration: .init(flows: .init(maxFlows: maxFlows)))
+        // With --proto/--analyze, transactions replace the packet lines.
+        var analyzer = try ReadAnalysis(analysis, json: json)
+        let packetLines = !flows && analyzer == nil
         var output = StandardOutput()
         var filters: [UInt16: OfflineFilter] = [:]
         var skipped = (filtered: UInt64(0), unsupportedLink: UInt64(0), truncatedFiles: 0)
@@ -47,9 +56,9 @@ struct ReadCommand: ParsableCommand {
                     guard compiled.matches(packet.bytes, originalLength: packet.originalLength) else { skipped.filtered += 1; continue }
                 }
                 let timestamp = packet.timestamp
-                var failure: DecodeError?
-                failure = pipeline.process(packet.bytes, linkType: linkType, timestamp: timestamp, inspect: { decoded, _ in
-                    guard !flows else { return }
+                pipeline.process(packet.bytes, linkType: linkType, timestamp: timestamp, inspect: { decoded, bytes, failure in
+                    analyzer?.process(decoded, bytes: bytes, timestamp: timestamp, into: &output.buffer)
+                    guard packetLines else { output.flushIfFull(); return }
                     if json {
                         PacketSummary.appendJSON(decoded, timestamp: timestamp, failure: failure, to: &output.buffer)
                     } else {
@@ -64,7 +73,11 @@ struct ReadCommand: ParsableCommand {
             }
         }
         pipeline.finish(emit: emit)
-        if stats { output.write(statsText(pipeline, skipped: (skipped.filtered, skipped.unsupportedLink))) }
+        analyzer?.finish(into: &output.buffer)
+        if stats {
+            output.write(statsText(pipeline, skipped: (skipped.filtered, skipped.unsupportedLink),
+                                   analyzers: analyzer?.statsFields ?? []))
+        }
         output.flush()
     }
 
@@ -82,7 +95,8 @@ struct ReadCommand: ParsableCommand {
         return "\(Timestamp.rfc3339(event.timestamp)) flow \(String(event.flowID, radix: 16)) \(event.transportName) \(event.source):\(event.sourcePort) > \(event.destination):\(event.destinationPort) \(state) packets=\(event.sourcePackets)/\(event.destinationPackets) bytes=\(event.sourceBytes)/\(event.destinationBytes) community_id=\(event.communityIDString)"
     }
 
-    func statsText(_ pipeline: PacketPipeline, skipped: (filtered: UInt64, unsupportedLink: UInt64)) -> String {
+    func statsText(_ pipeline: PacketPipeline, skipped: (filtered: UInt64, unsupportedLink: UInt64),
+                   analyzers: [(String, UInt64)] = []) -> String {
         let c = pipeline.counters
         let f = pipeline.flows.counters
         let r = pipeline.fragments.counters
@@ -98,6 +112,7 @@ struct ReadCommand: ParsableCommand {
         for reason in DecodeError.allCases where reason.isMalformation && c[reason] > 0 {
             fields.append(("malformed_\(reason)", c[reason]))
         }
+        fields += analyzers
         if json {
             var writer = JSONWriter()
             writer.beginObject()

@@ -1,0 +1,79 @@
+import ScopeDecode
+
+/// The analyzers' entry point: give it every decoded packet (what
+/// `PacketPipeline`'s `inspect` closure sees) and it returns application
+/// transactions. TCP goes through a `TCPStreamReassembler` into per-connection
+/// sessions; UDP datagrams go straight to datagram protocols. Time is packet
+/// time only. One engine per thread; do not copy it (it owns a reassembler).
+public struct AnalysisEngine {
+    public let configuration: AnalyzerConfiguration
+    private let context: AnalyzerContext
+    private var reassembler: TCPStreamReassembler
+    private var sessions: TCPSessionTable
+    private var now: UInt64 = 0
+    private var nextSweep: UInt64 = 0
+
+    public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration()) {
+        self.configuration = configuration
+        context = AnalyzerContext(configuration: configuration)
+        reassembler = TCPStreamReassembler(configuration: .init(maxConnections: configuration.maxConnections))
+        sessions = TCPSessionTable(context: context)
+    }
+
+    /// Handles one decoded packet; `bytes` is the buffer it was decoded
+    /// from. Fragments are skipped (the reassembled datagram comes later).
+    public mutating func process(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64,
+                                 emit: (TransactionEvent) -> Void) {
+        if timestamp > now { now = timestamp }
+        if !packet.fragment.isFragment {
+            switch packet.transport {
+            case .tcp where !context.streamProtocols.isEmpty:
+                reassembler.process(bytes, packet: packet, timestamp: timestamp, sink: &sessions)
+            case .udp where !context.datagramProtocols.isEmpty:
+                handleDatagram(packet, bytes: bytes, timestamp: timestamp)
+            default:
+                break
+            }
+        }
+        if now >= nextSweep {
+            // Transaction timeouts are checked once per second of packet time.
+            sessions.expire(now: now)
+            context.dns.expire(now: now)
+            nextSweep = now &+ 1_000_000_000
+        }
+        context.drainEvents(emit)
+    }
+
+    /// End of input: closes every connection (flushing close-delimited
+    /// messages) and reports everything still unanswered.
+    public mutating func finish(emit: (TransactionEvent) -> Void) {
+        reassembler.flush(now: now, sink: &sessions)
+        context.dns.drain(now: now)
+        context.drainEvents(emit)
+    }
+
+    /// Counters of one protocol's analyzer.
+    public func counters(for proto: ApplicationProtocol) -> AnalyzerCounters { context.counters(proto) }
+
+    /// The TCP reassembly underneath (gaps, retransmits, connections).
+    public var streamCounters: TCPReassemblyCounters { reassembler.counters }
+
+    private func handleDatagram(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64) {
+        let start = packet.payloadOffset
+        guard start >= 0, packet.payloadLength > 0, start + packet.payloadLength <= bytes.count else { return }
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + packet.payloadLength)])
+        var proto = context.ports.lookup(packet.destinationPort, .udp) ?? context.ports.lookup(packet.sourcePort, .udp)
+        if proto != nil {
+            context.count(proto!) { $0.detectedByPort &+= 1 }
+        } else if context.configuration.selection.detectByContent {
+            let (found, match) = ProtocolDetection.detect(payload, transport: .udp, among: context.datagramProtocols)
+            guard let found, match == .fromClient || match == .fromServer else { return }
+            proto = found
+            context.count(found) { $0.detectedByContent &+= 1 }
+        }
+        switch proto {
+        case .dns: context.dns.datagram(payload, packet: packet, timestamp: timestamp)
+        case .http, nil: break
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// What every session of one engine shares: configuration, the port map,
+/// the outbox of events, per-protocol counters, and correlators that span
+/// connections (DNS pairs queries across UDP datagrams and TCP streams).
+/// A class so sessions can hold it without copying; one engine, one thread.
+final class AnalyzerContext {
+    let configuration: AnalyzerConfiguration
+    let ports: PortMap
+    /// Enabled protocols that run over TCP / UDP, in registry order.
+    let streamProtocols: [ApplicationProtocol]
+    let datagramProtocols: [ApplicationProtocol]
+    private(set) var events: [TransactionEvent] = []
+    private var tallies = Array(repeating: AnalyzerCounters(), count: ApplicationProtocol.allCases.count)
+    lazy var dns = DNSCorrelator(context: self)
+
+    init(configuration: AnalyzerConfiguration) {
+        self.configuration = configuration
+        ports = PortMap(configuration.selection)
+        streamProtocols = configuration.selection.enabled.filter(\.runsOverTCP)
+        datagramProtocols = configuration.selection.enabled.filter(\.runsOverUDP)
+        events.reserveCapacity(64)
+    }
+
+    func count(_ proto: ApplicationProtocol, _ update: (inout AnalyzerCounters) -> Void) {
+        update(&tallies[proto.counterIndex])
+    }
+
+    func counters(_ proto: ApplicationProtocol) -> AnalyzerCounters { tallies[proto.counterIndex] }
+
+    /// Queues an event and counts it as a transaction.
+    func emit(_ event: TransactionEvent) {
+        count(event.application) { $0.transactions &+= 1 }
+        events.append(event)
+    }
+
+    /// Hands the queued events over, oldest first.
+    func drainEvents(_ deliver: (TransactionEvent) -> Void) {
+        guard !events.isEmpty else { return }
+        for event in events { deliver(event) }
+        events.removeAll(keepingCapacity: true)
+    }
+}
+
+extension ApplicationProtocol {
+    var counterIndex: Int {
+        switch self {
+        case .http: 0
+        case .dns: 1
+        }
+    }
+}

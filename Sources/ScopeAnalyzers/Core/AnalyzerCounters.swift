@@ -1,0 +1,48 @@
+/// What one protocol's analyzer saw, cumulative. Every message either ends
+/// up in a transaction event or in one of the "unmatched"/"dropped" counts,
+/// so losses are visible rather than silent (Packetbeat's "response from
+/// unknown transaction" noise becomes numbers here).
+public struct AnalyzerCounters: Equatable, Sendable {
+    public var requests: UInt64 = 0
+    public var responses: UInt64 = 0
+    /// Events emitted: matched pairs plus unmatched requests and responses.
+    public var transactions: UInt64 = 0
+    public var matched: UInt64 = 0
+    /// Requests reported without a response (timeout, stream end, eviction,
+    /// response lost in a gap, duplicate id).
+    public var unmatchedRequests: UInt64 = 0
+    public var unmatchedResponses: UInt64 = 0
+    /// Of `unmatchedRequests`: no response within the transaction timeout.
+    public var timeouts: UInt64 = 0
+    /// Of `unmatchedRequests`: pushed out by the pending-request cap.
+    public var evictions: UInt64 = 0
+    /// Interim responses (HTTP 1xx except 101) dropped before pairing.
+    public var interimResponses: UInt64 = 0
+    /// Stream gaps seen by this protocol and the bytes they covered.
+    public var gaps: UInt64 = 0
+    public var gapBytes: UInt64 = 0
+    /// Gaps the parser absorbed exactly (inside a body of known length).
+    public var gapsAbsorbed: UInt64 = 0
+    /// Bytes skipped while resynchronising on the next message boundary.
+    public var skippedBytes: UInt64 = 0
+    /// Messages that could not be parsed.
+    public var parseErrors: UInt64 = 0
+    /// Messages over a size limit (headers past `maxHeaderBytes`, ...).
+    public var oversized: UInt64 = 0
+    /// Connections (TCP) or datagrams (UDP) handed to this protocol, and by
+    /// which rule.
+    public var detectedByPort: UInt64 = 0
+    public var detectedByContent: UInt64 = 0
+
+    public init() {}
+
+    /// Name/value pairs in a fixed order, for `--stats`.
+    public var fields: [(String, UInt64)] {
+        [("requests", requests), ("responses", responses), ("transactions", transactions), ("matched", matched),
+         ("unmatched_requests", unmatchedRequests), ("unmatched_responses", unmatchedResponses),
+         ("timeouts", timeouts), ("evictions", evictions), ("interim_responses", interimResponses),
+         ("gaps", gaps), ("gap_bytes", gapBytes), ("gaps_absorbed", gapsAbsorbed), ("skipped_bytes", skippedBytes),
+         ("parse_errors", parseErrors), ("oversized", oversized), ("detected_by_port", detectedByPort),
+         ("detected_by_content", detectedByContent)]
+    }
+}

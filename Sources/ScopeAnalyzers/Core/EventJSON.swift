@@ -1,0 +1,119 @@
+import ScopeDecode
+
+/// Nested-object helpers over ScopeDecode's streaming JSON writer.
+extension JSONWriter {
+    mutating func object(_ name: String, _ body: (inout JSONWriter) -> Void) {
+        key(name)
+        beginObject()
+        body(&self)
+        endObject()
+    }
+
+    mutating func timestamp(_ name: String, _ nanoseconds: UInt64) {
+        var text: [UInt8] = []
+        text.reserveCapacity(32)
+        Timestamp.appendRFC3339(nanoseconds, to: &text)
+        key(name)
+        string(utf8: text)
+    }
+
+    mutating func strings(_ name: String, _ values: [String]) {
+        key(name)
+        beginArray()
+        for value in values { string(value) }
+        endArray()
+    }
+
+    mutating func field(_ name: String, _ value: Bool) {
+        key(name)
+        bool(value)
+    }
+
+    /// Fields that are absent stay absent (never `null`).
+    mutating func optional(_ name: String, _ value: String?) {
+        if let value { field(name, value) }
+    }
+}
+
+extension TransactionEvent {
+    /// Appends the event as one ECS/Packetbeat JSON object, no newline.
+    public func appendJSON(to output: inout [UInt8]) {
+        var json = JSONWriter(reservingCapacity: 0)
+        swap(&json.output, &output)
+        defer { swap(&json.output, &output) }
+        json.beginObject()
+        json.timestamp("@timestamp", start)
+        json.field("type", application.rawValue)
+        json.object("event") { event in
+            event.field("kind", "event")
+            event.strings("category", ["network"])
+            event.strings("type", ["connection", "protocol"])
+            event.field("dataset", application.rawValue)
+            event.timestamp("start", start)
+            event.timestamp("end", end)
+            event.field("duration", duration)
+        }
+        json.field("status", status.rawValue)
+        if !notes.isEmpty { json.object("error") { $0.field("message", notes.joined(separator: "; ")) } }
+        let ends = endpoints
+        for (name, address, port, bytes) in [("source", ends.client, ends.clientPort, requestBytes),
+                                              ("destination", ends.server, ends.serverPort, responseBytes),
+                                              ("client", ends.client, ends.clientPort, requestBytes),
+                                              ("server", ends.server, ends.serverPort, responseBytes)] {
+            json.object(name) { side in
+                side.field("ip", address.description)
+                side.field("port", UInt64(port))
+                side.field("bytes", bytes)
+            }
+        }
+        json.object("network") { network in
+            network.field("transport", ends.transport.name)
+            network.field("type", ends.client.family == .ipv4 ? "ipv4" : "ipv6")
+            network.field("protocol", application.rawValue)
+            var id: [UInt8] = []
+            CommunityID.append(ends.communityID, to: &id)
+            network.key("community_id")
+            network.string(utf8: id)
+            network.field("bytes", requestBytes &+ responseBytes)
+            if ends.vlanID != 0 { network.object("vlan") { $0.field("id", String(ends.vlanID)) } }
+        }
+        switch details {
+        case .http(let http): http.appendFields(to: &json, endpoints: ends)
+        case .dns(let dns): dns.appendFields(to: &json)
+        }
+        json.endObject()
+    }
+
+    public var json: String {
+        var output: [UInt8] = []
+        appendJSON(to: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// One human-readable line: time, protocol, client → server, status,
+    /// duration, then what the protocol says about the exchange.
+    public var line: String {
+        func endpoint(_ address: IPAddress, _ port: UInt16) -> String {
+            address.family == .ipv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
+        }
+        let micros = duration / 1000
+        let time = "\(micros / 1000).\(String(repeating: "0", count: 3 - String(micros % 1000).count))\(micros % 1000)ms"
+        let summary: String
+        switch details {
+        case .http(let http): summary = http.summary
+        case .dns(let dns): summary = dns.summary
+        }
+        var text = "\(Timestamp.rfc3339(start)) \(application.rawValue.padded(4)) \(ends: endpoint(endpoints.client, endpoints.clientPort)) -> \(endpoint(endpoints.server, endpoints.serverPort))"
+        text += " \(endpoints.transport.name) \(status.rawValue.padded(5)) \(time.padded(10)) \(summary)"
+        if !notes.isEmpty { text += " [\(notes.joined(separator: "; "))]" }
+        return text
+    }
+}
+
+extension String {
+    func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
+
+extension DefaultStringInterpolation {
+    fileprivate mutating func appendInterpolation(ends text: String) { appendLiteral(text.padded(21)) }
+}

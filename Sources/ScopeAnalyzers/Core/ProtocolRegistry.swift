@@ -1,0 +1,92 @@
+import ScopeDecode
+
+/// Transport a transaction travelled over.
+public enum TransactionTransport: UInt8, Sendable {
+    case tcp
+    case udp
+
+    public var name: String { self == .tcp ? "tcp" : "udp" }
+}
+
+/// What the first bytes of one direction say about a protocol.
+public enum ContentMatch: Equatable, Sendable {
+    case no
+    /// A proper prefix of something that would match: wait for more bytes.
+    case needMore
+    /// Looks like this protocol, sent by the client (a request) ...
+    case fromClient
+    /// ... or by the server (a response).
+    case fromServer
+}
+
+/// The registry: every analyzer the engine knows, with Packetbeat's default
+/// ports and the transports it runs on. Adding a protocol means a case here,
+/// its detector and its session factory (`TCPSessionTable.makeAnalyzer`,
+/// `AnalysisEngine.handleDatagram`).
+public enum ApplicationProtocol: String, CaseIterable, Sendable {
+    case http
+    case dns
+
+    public var defaultPorts: [UInt16] {
+        switch self {
+        case .http: [80, 8080, 8000, 5000, 8002]
+        case .dns: [53]
+        }
+    }
+
+    public var runsOverTCP: Bool { true }
+    public var runsOverUDP: Bool { self == .dns }
+
+    /// Content detection from the first bytes of a direction (at most
+    /// `ProtocolDetection.prefixLength` of them when the answer was
+    /// `.needMore` before). UDP gets whole datagrams.
+    public func detect(_ bytes: UnsafeRawBufferPointer, transport: TransactionTransport) -> ContentMatch {
+        switch self {
+        case .http: transport == .tcp ? HTTPDetection.match(bytes) : .no
+        case .dns: transport == .tcp ? DNSDetection.matchStream(bytes) : DNSDetection.matchDatagram(bytes)
+        }
+    }
+}
+
+/// Port lookups in O(1): one byte per port and transport, holding the index
+/// of the protocol configured there (+1; 0 = none).
+struct PortMap {
+    private var tcp: [UInt8]
+    private var udp: [UInt8]
+    private let protocols = ApplicationProtocol.allCases
+
+    init(_ selection: ProtocolSelection) {
+        tcp = Array(repeating: 0, count: 65_536)
+        udp = Array(repeating: 0, count: 65_536)
+        for (index, proto) in protocols.enumerated() {
+            for port in selection.ports(for: proto) {
+                if proto.runsOverTCP { tcp[Int(port)] = UInt8(index + 1) }
+                if proto.runsOverUDP { udp[Int(port)] = UInt8(index + 1) }
+            }
+        }
+    }
+
+    func lookup(_ port: UInt16, _ transport: TransactionTransport) -> ApplicationProtocol? {
+        let entry = transport == .tcp ? tcp[Int(port)] : udp[Int(port)]
+        return entry == 0 ? nil : protocols[Int(entry) - 1]
+    }
+}
+
+/// Detection by content over every enabled protocol.
+enum ProtocolDetection {
+    /// Bytes a direction may hold back while every detector says `.needMore`.
+    static let prefixLength = 16
+
+    static func detect(_ bytes: UnsafeRawBufferPointer, transport: TransactionTransport,
+                       among protocols: [ApplicationProtocol]) -> (ApplicationProtocol?, ContentMatch) {
+        var waiting = false
+        for proto in protocols {
+            switch proto.detect(bytes, transport: transport) {
+            case .no: continue
+            case .needMore: waiting = true
+            case let match: return (proto, match)
+            }
+        }
+        return (nil, waiting && bytes.count < prefixLength ? .needMore : .no)
+    }
+}

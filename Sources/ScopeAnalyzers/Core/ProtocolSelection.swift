@@ -1,0 +1,77 @@
+/// Which protocols run and on which ports: the `--proto` option.
+///
+/// Grammar: `name[:port[,port|low-high]...][;name...]`, e.g.
+/// `http:80,8080;dns:53` or `http:8000-8010;dns`. A name without ports keeps
+/// its default ports; protocols not named are off. Content detection (on by
+/// default) additionally finds enabled protocols on any other port.
+public struct ProtocolSelection: Equatable, Sendable {
+    private var table: [ApplicationProtocol: [UInt16]]
+    public var detectByContent: Bool
+
+    public struct SpecError: Error, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Every protocol on its default ports.
+    public static let defaults = ProtocolSelection(
+        table: Dictionary(uniqueKeysWithValues: ApplicationProtocol.allCases.map { ($0, $0.defaultPorts) }),
+        detectByContent: true)
+
+    init(table: [ApplicationProtocol: [UInt16]], detectByContent: Bool) {
+        self.table = table
+        self.detectByContent = detectByContent
+    }
+
+    public init(parsing spec: String, detectByContent: Bool = true) throws(SpecError) {
+        self.detectByContent = detectByContent
+        table = [:]
+        var owner: [UInt16: ApplicationProtocol] = [:]
+        let entries = spec.split(separator: ";", omittingEmptySubsequences: false)
+            .map { $0.trimmingSpaces }
+        guard entries.contains(where: { !$0.isEmpty }) else { throw SpecError(description: "empty protocol list") }
+        for entry in entries where !entry.isEmpty {
+            let parts = entry.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = parts[0].trimmingSpaces.lowercased()
+            guard let proto = ApplicationProtocol(rawValue: name) else {
+                let known = ApplicationProtocol.allCases.map(\.rawValue).joined(separator: ", ")
+                throw SpecError(description: "unknown protocol '\(name)' (known: \(known))")
+            }
+            guard table[proto] == nil else { throw SpecError(description: "protocol '\(name)' given twice") }
+            let ports = parts.count > 1 ? try Self.parsePorts(parts[1], for: name) : proto.defaultPorts
+            for port in ports {
+                // One port, one analyzer: otherwise the first to claim it would win silently.
+                if let other = owner[port], other != proto {
+                    throw SpecError(description: "port \(port) given for both \(other.rawValue) and \(name)")
+                }
+                owner[port] = proto
+            }
+            table[proto] = ports
+        }
+    }
+
+    public func isEnabled(_ proto: ApplicationProtocol) -> Bool { table[proto] != nil }
+    public func ports(for proto: ApplicationProtocol) -> [UInt16] { table[proto] ?? [] }
+    /// Enabled protocols in registry order.
+    public var enabled: [ApplicationProtocol] { ApplicationProtocol.allCases.filter(isEnabled) }
+
+    private static func parsePorts(_ text: Substring, for name: String) throws(SpecError) -> [UInt16] {
+        var ports: [UInt16] = []
+        var seen = Set<UInt16>()
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let item = item.trimmingSpaces
+            let bounds = item.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let low = UInt16(bounds[0].trimmingSpaces), low > 0,
+                  let high = bounds.count == 2 ? UInt16(bounds[1].trimmingSpaces) : low, high >= low else {
+                throw SpecError(description: "bad port '\(item)' for \(name) (expected 1-65535 or low-high)")
+            }
+            for port in low...high where seen.insert(port).inserted { ports.append(port) }
+        }
+        return ports
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: String {
+        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+    }
+}

@@ -1,0 +1,163 @@
+import ScopeDecode
+
+/// Per-connection state for one TCP connection, in the slot the reassembler
+/// gave it. Until a protocol claims the connection it holds the first bytes
+/// of each side (at most `ProtocolDetection.prefixLength`) for detection.
+final class TCPSession {
+    let generation: UInt32
+    var client: FlowDirection?
+    var analyzer: StreamAnalyzer?
+    var ignored = false
+    /// Per side (`FlowDirection.rawValue`): bytes held back, and whether
+    /// detection already said no to that side.
+    var held: ([UInt8], [UInt8]) = ([], [])
+    var rejected: (Bool, Bool) = (false, false)
+
+    init(generation: UInt32, client: FlowDirection?) {
+        self.generation = generation
+        self.client = client
+    }
+}
+
+/// The `StreamSink` the engine gives `TCPStreamReassembler`: finds each
+/// connection's session by slot and decides, on the first bytes, which
+/// protocol (if any) analyses it — by configured port first, then by
+/// content — and which side is the client.
+struct TCPSessionTable: StreamSink {
+    private(set) var sessions: [TCPSession?]
+    let context: AnalyzerContext
+
+    init(context: AnalyzerContext) {
+        self.context = context
+        sessions = Array(repeating: nil, count: context.configuration.maxConnections)
+    }
+
+    mutating func opened(_ stream: TCPStream, timestamp: UInt64) {
+        sessions[stream.id.slot] = TCPSession(generation: stream.id.generation, client: stream.client)
+    }
+
+    mutating func deliver(_ bytes: UnsafeRawBufferPointer, stream: TCPStream, direction: FlowDirection,
+                          timestamp: UInt64) {
+        let session = session(for: stream)
+        if let analyzer = session.analyzer {
+            analyzer.deliver(bytes, fromClient: direction == session.client, timestamp: timestamp)
+        } else if !session.ignored {
+            attribute(session, stream: stream, bytes: bytes, direction: direction, timestamp: timestamp)
+        }
+    }
+
+    mutating func gap(length: Int, stream: TCPStream, direction: FlowDirection, timestamp: UInt64) {
+        let session = session(for: stream)
+        if let analyzer = session.analyzer {
+            analyzer.gap(length: length, fromClient: direction == session.client, timestamp: timestamp)
+        } else if direction == .fromLow {
+            session.held.0.removeAll()  // what follows a gap is no message start to detect on
+        } else {
+            session.held.1.removeAll()
+        }
+    }
+
+    mutating func closed(_ stream: TCPStream, reason: StreamCloseReason, timestamp: UInt64) {
+        guard let session = sessions[stream.id.slot], session.generation == stream.id.generation else { return }
+        session.analyzer?.close(reason: reason, timestamp: timestamp)
+        sessions[stream.id.slot] = nil
+    }
+
+    /// Transaction timeouts, swept over every live session.
+    func expire(now: UInt64) {
+        for case let session? in sessions { session.analyzer?.expire(now: now) }
+    }
+
+    private mutating func session(for stream: TCPStream) -> TCPSession {
+        if let session = sessions[stream.id.slot], session.generation == stream.id.generation {
+            if session.client == nil { session.client = stream.client }
+            return session
+        }
+        let session = TCPSession(generation: stream.id.generation, client: stream.client)
+        sessions[stream.id.slot] = session
+        return session
+    }
+
+    private func attribute(_ session: TCPSession, stream: TCPStream, bytes: UnsafeRawBufferPointer,
+                           direction: FlowDirection, timestamp: UInt64) {
+        var data = direction == .fromLow ? session.held.0 : session.held.1
+        let fresh = data.isEmpty
+        if !fresh { data.append(contentsOf: bytes) }
+        func withData<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+            fresh ? body(bytes) : data.withUnsafeBytes(body)
+        }
+        let key = stream.key
+        let ports = context.ports
+        // By port: the server's port when the handshake told us who the
+        // client is, otherwise whichever end has a configured port.
+        var proto: ApplicationProtocol?
+        var serverSide: FlowDirection?
+        if let client = session.client {
+            proto = ports.lookup(client == .fromLow ? key.highPort : key.lowPort, .tcp)
+            serverSide = client.reversed
+        } else if let low = ports.lookup(key.lowPort, .tcp) {
+            (proto, serverSide) = (low, .fromLow)
+        } else if let high = ports.lookup(key.highPort, .tcp) {
+            (proto, serverSide) = (high, .fromHigh)
+        }
+        if let proto {
+            let match = withData { proto.detect($0, transport: .tcp) }
+            if session.client == nil {
+                switch match {
+                case .fromClient: session.client = direction
+                case .fromServer: session.client = direction.reversed
+                default: session.client = serverSide?.reversed
+                }
+            }
+            context.count(proto) { $0.detectedByPort &+= 1 }
+        } else if context.configuration.selection.detectByContent {
+            let (found, match) = withData {
+                ProtocolDetection.detect($0, transport: .tcp, among: context.streamProtocols)
+            }
+            switch match {
+            case .needMore:
+                if direction == .fromLow { session.held.0 = fresh ? Array(bytes) : data } else {
+                    session.held.1 = fresh ? Array(bytes) : data
+                }
+                return
+            case .no:
+                if direction == .fromLow {
+                    session.rejected.0 = true
+                    session.held.0 = []
+                } else {
+                    session.rejected.1 = true
+                    session.held.1 = []
+                }
+                session.ignored = session.rejected.0 && session.rejected.1
+                return
+            case .fromClient, .fromServer:
+                proto = found
+                if session.client == nil { session.client = match == .fromClient ? direction : direction.reversed }
+                context.count(found!) { $0.detectedByContent &+= 1 }
+            }
+        }
+        guard let proto, let client = session.client else {
+            session.ignored = true
+            return
+        }
+        let endpoints = TransactionEndpoints(key: key, client: client, transport: .tcp)
+        let analyzer = Self.makeAnalyzer(proto, endpoints: endpoints, context: context)
+        session.analyzer = analyzer
+        // The other side may have held back bytes while undecided; they came first.
+        let other = direction == .fromLow ? session.held.1 : session.held.0
+        session.held = ([], [])
+        if !other.isEmpty {
+            other.withUnsafeBytes { analyzer.deliver($0, fromClient: direction != client, timestamp: timestamp) }
+        }
+        withData { analyzer.deliver($0, fromClient: direction == client, timestamp: timestamp) }
+    }
+
+    /// The registry's session factory for stream protocols.
+    static func makeAnalyzer(_ proto: ApplicationProtocol, endpoints: TransactionEndpoints,
+                             context: AnalyzerContext) -> StreamAnalyzer {
+        switch proto {
+        case .http: HTTPSession(endpoints: endpoints, context: context)
+        case .dns: DNSStreamSession(endpoints: endpoints, context: context)
+        }
+    }
+}

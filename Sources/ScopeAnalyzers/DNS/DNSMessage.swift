@@ -1,0 +1,132 @@
+/// A parsed DNS message (RFC 1035, EDNS per RFC 6891). Names are in
+/// presentation form without the trailing dot ("." for the root).
+public struct DNSMessage: Equatable, Sendable {
+    public var id: UInt16 = 0
+    public var isResponse = false
+    public var opcode: UInt8 = 0
+    public var authoritative = false
+    public var truncated = false
+    public var recursionDesired = false
+    public var recursionAvailable = false
+    public var authenticData = false
+    public var checkingDisabled = false
+    /// Header RCODE, extended by the OPT record's upper bits when present.
+    public var responseCode: UInt16 = 0
+    public var questions: [DNSQuestion] = []
+    public var answers: [DNSRecord] = []
+    public var authorities: [DNSRecord] = []
+    /// Additional records other than OPT.
+    public var additionals: [DNSRecord] = []
+    /// Counts from the header (records beyond `DNSParser.maxRecordsKept` are counted, not kept).
+    public var answerCount = 0
+    public var authorityCount = 0
+    public var additionalCount = 0
+    public var opt: DNSOpt?
+    /// Message size in bytes (without the TCP length prefix).
+    public var size = 0
+    public var time: UInt64 = 0
+
+    public init() {}
+
+    public var question: DNSQuestion? { questions.first }
+}
+
+public struct DNSQuestion: Equatable, Sendable {
+    public var name: String
+    public var type: UInt16
+    public var recordClass: UInt16
+}
+
+public struct DNSRecord: Equatable, Sendable {
+    public var name: String
+    public var type: UInt16
+    public var recordClass: UInt16
+    public var ttl: UInt32
+    /// Presentation form of the RDATA ("10 mail.test" for MX, RFC 3597
+    /// "\# 4 0a000001" for types without a renderer).
+    public var data: String
+}
+
+/// EDNS(0) pseudo-record.
+public struct DNSOpt: Equatable, Sendable {
+    public var udpSize: UInt16
+    public var version: UInt8
+    public var dnssecOK: Bool
+    public var extendedResponseCode: UInt8
+}
+
+/// A query and its response; either may be missing (an Error event).
+public struct DNSTransaction: Sendable {
+    public var request: DNSMessage?
+    public var response: DNSMessage?
+
+    public init(request: DNSMessage?, response: DNSMessage?) {
+        self.request = request
+        self.response = response
+    }
+}
+
+/// Mnemonics for codes (IANA DNS parameters).
+enum DNSNames {
+    static func type(_ value: UInt16) -> String {
+        switch value {
+        case 1: "A"
+        case 2: "NS"
+        case 5: "CNAME"
+        case 6: "SOA"
+        case 12: "PTR"
+        case 13: "HINFO"
+        case 15: "MX"
+        case 16: "TXT"
+        case 28: "AAAA"
+        case 33: "SRV"
+        case 35: "NAPTR"
+        case 39: "DNAME"
+        case 41: "OPT"
+        case 43: "DS"
+        case 46: "RRSIG"
+        case 47: "NSEC"
+        case 48: "DNSKEY"
+        case 50: "NSEC3"
+        case 52: "TLSA"
+        case 64: "SVCB"
+        case 65: "HTTPS"
+        case 255: "ANY"
+        case 257: "CAA"
+        default: "TYPE\(value)"
+        }
+    }
+
+    static func recordClass(_ value: UInt16) -> String {
+        switch value & 0x7FFF {  // mDNS borrows the top bit
+        case 1: "IN"
+        case 3: "CH"
+        case 4: "HS"
+        case 254: "NONE"
+        case 255: "ANY"
+        default: "CLASS\(value)"
+        }
+    }
+
+    static func opcode(_ value: UInt8) -> String {
+        switch value {
+        case 0: "QUERY"
+        case 1: "IQUERY"
+        case 2: "STATUS"
+        case 4: "NOTIFY"
+        case 5: "UPDATE"
+        default: "OPCODE\(value)"
+        }
+    }
+
+    static func responseCode(_ value: UInt16) -> String {
+        let names = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
+                     "NXRRSET", "NOTAUTH", "NOTZONE", "DSOTYPENI"]
+        if Int(value) < names.count { return names[Int(value)] }
+        switch value {
+        case 16: return "BADVERS"
+        case 23: return "BADCOOKIE"
+        default: return "RCODE\(value)"
+        }
+    }
+}

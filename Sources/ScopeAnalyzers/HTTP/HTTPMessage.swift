@@ -1,0 +1,57 @@
+/// One HTTP/1.x request or response as the parser saw it. Only the header
+/// values events use are kept (all headers only when configured); bodies are
+/// counted, not stored, unless body capture asked for them.
+public struct HTTPMessage: Sendable {
+    public var isRequest: Bool
+    /// Request line (requests).
+    public var method = ""
+    public var target = ""
+    /// Status line (responses).
+    public var statusCode = 0
+    public var statusPhrase = ""
+    /// "1.1", "1.0".
+    public var version = ""
+    public var host: String?
+    public var userAgent: String?
+    public var contentType: String?
+    public var referrer: String?
+    /// Every header, redacted, when `includeHTTPHeaders` is on.
+    public var headers: [(name: String, value: String)] = []
+    /// Start line and headers (and trailers), including line ends.
+    public var headerBytes: UInt64 = 0
+    /// Body bytes after transfer decoding (chunk payloads only).
+    public var bodyBytes: UInt64 = 0
+    /// Everything on the wire: headers, body, chunk framing, trailers.
+    public var bytes: UInt64 = 0
+    public var body: [UInt8]?
+    public var start: UInt64 = 0
+    public var end: UInt64 = 0
+    /// False when the message was cut by a gap or by the end of the stream.
+    public var complete = true
+    public var notes: [String] = []
+
+    public init(isRequest: Bool) {
+        self.isRequest = isRequest
+    }
+
+    /// Media type without parameters ("text/html; charset=utf-8" → "text/html").
+    public var mimeType: String? {
+        guard let contentType else { return nil }
+        let type = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces.lowercased() }
+        return type?.isEmpty == false ? type : nil
+    }
+
+    /// Interim (1xx) responses other than 101 precede the real response.
+    var isInterim: Bool { !isRequest && statusCode >= 100 && statusCode < 200 && statusCode != 101 }
+}
+
+/// A request and its response; either may be missing (an Error event).
+public struct HTTPTransaction: Sendable {
+    public var request: HTTPMessage?
+    public var response: HTTPMessage?
+
+    public init(request: HTTPMessage?, response: HTTPMessage?) {
+        self.request = request
+        self.response = response
+    }
+}

@@ -1,0 +1,104 @@
+/// How a direction copes with lost bytes, limits and the end of its stream.
+extension HTTPMessageParser {
+    enum GapOutcome {
+        /// The gap fell inside a body of known length: framing is intact.
+        /// The message it finished, if it did.
+        case absorbed(completed: HTTPMessage?)
+        /// Framing is lost; the parser resynchronises on the next start
+        /// line. `partial` is the message cut short, when its head was known.
+        case lost(partial: HTTPMessage?)
+    }
+
+    mutating func gap(length: Int, timestamp: UInt64) -> GapOutcome {
+        let size = UInt64(length)
+        switch state {
+        case .body(let remaining) where size <= remaining:
+            noteGap(size)
+            if size == remaining {
+                guard case .message(let done) = complete(at: timestamp) else { return .absorbed(completed: nil) }
+                return .absorbed(completed: done)
+            }
+            enterState(.body(remaining: remaining &- size))
+            return .absorbed(completed: nil)
+        case .chunkData(let remaining) where size <= remaining:
+            noteGap(size)
+            enterState(size == remaining ? .chunkDataEnd : .chunkData(remaining: remaining &- size))
+            return .absorbed(completed: nil)
+        case .untilClose:
+            noteGap(size)
+            return .absorbed(completed: nil)
+        case .tunnel:
+            return .absorbed(completed: nil)
+        case .idle, .resync:
+            lines.reset()
+            skippedBytes &+= lineBytes &+ size
+            lineBytes = 0
+            enterState(.resync)
+            return .lost(partial: nil)
+        case .headers:
+            lines.reset()
+            skippedBytes &+= message.bytes &+ lineBytes &+ size
+            lineBytes = 0
+            enterState(.resync)
+            return .lost(partial: nil)
+        default:
+            // Inside chunk framing or trailers, or a gap longer than the body left.
+            lines.reset()
+            lineBytes = 0
+            message.complete = false
+            message.notes.append("\(length) bytes lost in a gap; message end unknown")
+            message.end = timestamp
+            let partial = message
+            message = HTTPMessage(isRequest: isRequest)
+            enterState(.resync)
+            return .lost(partial: partial)
+        }
+    }
+
+    private mutating func noteGap(_ size: UInt64) {
+        message.bodyBytes &+= size
+        message.bytes &+= size
+        message.notes.append("\(size) body bytes lost in a gap")
+    }
+
+    /// End of stream: a close-delimited body is complete now; any other
+    /// message with a known head is returned cut short.
+    mutating func finish(reason: String) -> HTTPMessage? {
+        lines.reset()
+        switch state {
+        case .untilClose:
+            guard case .message(let done) = complete(at: lastByteTime) else { return nil }
+            return done
+        case .body, .chunkSize, .chunkData, .chunkDataEnd, .trailers:
+            message.complete = false
+            message.notes.append("\(message.isRequest ? "request" : "response") incomplete at \(reason)")
+            message.end = lastByteTime
+            let partial = message
+            message = HTTPMessage(isRequest: isRequest)
+            enterState(.idle)
+            return partial
+        case .headers:
+            skippedBytes &+= message.bytes
+            enterState(.idle)
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    /// A line past `maxHeaderBytes`: skipped, and the message with it.
+    mutating func overflowedLine() -> Output? {
+        let size = lineBytes
+        lineBytes = 0
+        switch state {
+        case .idle, .resync:
+            skippedBytes &+= size
+            let first = state == .idle
+            enterState(.resync)
+            return first ? .failed(oversized: true) : nil
+        default:
+            message.bytes &+= size
+            return abandon(oversized: true)
+        }
+    }
+}

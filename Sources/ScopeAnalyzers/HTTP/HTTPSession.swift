@@ -1,0 +1,141 @@
+import ScopeDecode
+
+/// HTTP/1.x on one TCP connection: a request parser, a response parser and
+/// a FIFO matcher (keep-alive and pipelining pair in order). Interim 1xx
+/// responses are dropped; a response that arrives while its request is
+/// still being sent (417, 401 during an upload) pairs with that request.
+final class HTTPSession: StreamAnalyzer {
+    let endpoints: TransactionEndpoints
+    let context: AnalyzerContext
+    private(set) var requests: HTTPMessageParser
+    private(set) var responses: HTTPMessageParser
+    private(set) var pending: FIFOMatcher<HTTPMessage>
+    /// The request still being received was already answered early.
+    private var inProgressAnswered = false
+
+    init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
+        self.endpoints = endpoints
+        self.context = context
+        requests = HTTPMessageParser(isRequest: true, configuration: context.configuration)
+        responses = HTTPMessageParser(isRequest: false, configuration: context.configuration)
+        pending = FIFOMatcher(capacity: context.configuration.maxPendingPerConnection)
+    }
+
+    func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
+        var offset = 0
+        while offset < bytes.count {
+            let step: HTTPMessageParser.Step
+            if fromClient {
+                step = requests.advance(bytes, from: offset, timestamp: timestamp)
+            } else {
+                let method = pending.first?.method ?? requests.inProgress?.method
+                step = responses.advance(bytes, from: offset, timestamp: timestamp, requestMethod: method)
+            }
+            offset &+= step.consumed
+            if let output = step.output { handle(output, fromClient: fromClient) }
+            if step.consumed == 0 && step.output == nil { break }  // cannot happen; never spin
+        }
+        collectSkipped()
+    }
+
+    func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
+        context.count(.http) {
+            $0.gaps &+= 1
+            $0.gapBytes &+= UInt64(length)
+        }
+        switch fromClient ? requests.gap(length: length, timestamp: timestamp)
+                          : responses.gap(length: length, timestamp: timestamp) {
+        case .absorbed(let completed):
+            context.count(.http) { $0.gapsAbsorbed &+= 1 }
+            if let completed { handle(.message(completed), fromClient: fromClient) }
+        case .lost(let partial):
+            if fromClient {
+                if let partial { handle(.message(partial), fromClient: true) }
+                pending.requestGap()
+            } else {
+                if let partial { handle(.message(partial), fromClient: false) }
+                pending.responseGap { unanswered($0, note: "response lost in a gap of \(length) bytes", at: timestamp) }
+            }
+        }
+        collectSkipped()
+    }
+
+    func close(reason: StreamCloseReason, timestamp: UInt64) {
+        if let response = responses.finish(reason: reason.phrase) { handle(.message(response), fromClient: false) }
+        if let request = requests.finish(reason: reason.phrase) { handle(.message(request), fromClient: true) }
+        pending.drain { unanswered($0, note: "no response before \(reason.phrase)", at: timestamp) }
+        collectSkipped()
+    }
+
+    func expire(now: UInt64) {
+        let timeout = context.configuration.transactionTimeout
+        pending.expire(now: now, timeout: timeout) { request in
+            context.count(.http) { $0.timeouts &+= 1 }
+            unanswered(request, note: "no response within \(timeout / 1_000_000) ms", at: now)
+        }
+    }
+
+    private func handle(_ output: HTTPMessageParser.Output, fromClient: Bool) {
+        switch output {
+        case .failed(let oversized):
+            context.count(.http) { oversized ? ($0.oversized &+= 1) : ($0.parseErrors &+= 1) }
+        case .message(let message) where fromClient:
+            context.count(.http) { $0.requests &+= 1 }
+            if inProgressAnswered {
+                inProgressAnswered = false  // its transaction was emitted with the early response
+                return
+            }
+            if let evicted = pending.push(message, at: message.end) {
+                context.count(.http) { $0.evictions &+= 1 }
+                unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: message.end)
+            }
+        case .message(let response):
+            context.count(.http) { $0.responses &+= 1 }
+            if response.isInterim {
+                context.count(.http) { $0.interimResponses &+= 1 }
+                return
+            }
+            switch pending.match(responseStart: response.start) {
+            case .matched(let request):
+                emit(request: request, response: response)
+            case .unmatched:
+                if !inProgressAnswered, let early = requests.inProgress {
+                    inProgressAnswered = true
+                    var request = early
+                    request.notes.append("answered before the request was complete")
+                    request.end = response.start
+                    emit(request: request, response: response)
+                } else {
+                    context.count(.http) { $0.unmatchedResponses &+= 1 }
+                    emit(request: nil, response: response, note: "response without a request")
+                }
+            }
+        }
+    }
+
+    private func unanswered(_ request: HTTPMessage, note: String, at time: UInt64) {
+        context.count(.http) { $0.unmatchedRequests &+= 1 }
+        emit(request: request, response: nil, note: note, end: max(time, request.end))
+    }
+
+    private func emit(request: HTTPMessage?, response: HTTPMessage?, note: String? = nil, end: UInt64? = nil) {
+        if request != nil && response != nil { context.count(.http) { $0.matched &+= 1 } }
+        var notes = (request?.notes ?? []) + (response?.notes ?? [])
+        if let note { notes.append(note) }
+        let failed = request == nil || response == nil || response!.statusCode >= 400
+            || request?.complete == false || response?.complete == false
+        context.emit(TransactionEvent(
+            application: .http, endpoints: endpoints, start: request?.start ?? response!.start,
+            end: end ?? response?.end ?? request!.end, requestBytes: request?.bytes ?? 0,
+            responseBytes: response?.bytes ?? 0, status: failed ? .error : .ok, notes: notes,
+            details: .http(HTTPTransaction(request: request, response: response))))
+    }
+
+    private func collectSkipped() {
+        let skipped = requests.skippedBytes &+ responses.skippedBytes
+        guard skipped > 0 else { return }
+        requests.skippedBytes = 0
+        responses.skippedBytes = 0
+        context.count(.http) { $0.skippedBytes &+= skipped }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+
+/// Options that turn `read` into a transaction analyzer (ScopeAnalyzers).
+struct AnalyzeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Analyze these protocols: 'http:80,8080;dns:53' (a name alone keeps its default ports).",
+                               valueName: "spec"))
+    var proto: String?
+    @Flag(help: "Analyze every known protocol on its default ports (and by content on any port).")
+    var analyze = false
+    @Flag(help: "Attribute connections by configured port only, no content detection.")
+    var portsOnly = false
+    @Flag(help: "Include HTTP headers in JSON events (credentials and cookie values redacted).")
+    var httpHeaders = false
+    @Option(help: "Seconds before an unanswered request is reported.")
+    var transactionTimeout: Double = 10
+
+    var requested: Bool { proto != nil || analyze }
+
+    func validate() throws {
+        guard transactionTimeout > 0, transactionTimeout <= 86_400 else {
+            throw ValidationError("--transaction-timeout must be in (0, 86400] seconds")
+        }
+        if proto != nil && analyze { throw ValidationError("--proto and --analyze are alternatives") }
+    }
+}
