@@ -54,6 +54,7 @@ runs=$(final_stat number_of_executed_units)
 [[ -n $runs ]] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
 rate=$(final_stat average_exec_per_sec)
 last=$(grep -E 'cov: [0-9]+' "$log" | tail -1 || true)
+[[ -n $rate ]] || rate=$(grep -oE 'exec/s: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || true)  # -fork runs
 cov=$(grep -oE 'cov: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || true)
 ft=$(grep -oE 'ft: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || true)
 after=$(find "$out/crashes" -type f | wc -l)

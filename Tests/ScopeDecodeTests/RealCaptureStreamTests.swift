@@ -44,7 +44,11 @@ struct RealCaptureStreamTests {
         let frames = try #require(readCapture("Tests/Fuzz/captures/extra.pcap"))
         var reassembler = TCPStreamReassembler(configuration: .small())
         let sink = RealCaptureStreamTests.run(frames, reassembler: &reassembler)
-        let body = (0..<1700).flatMap { Array("line \(String(repeating: "0", count: 5 - String($0).count))\($0) of the fuzz seed download\n".utf8) }
+        // capture-extra.sh serves "line %05d of the fuzz seed download\n" for 0..<1700.
+        let body = (0..<1700).flatMap { (line: Int) -> [UInt8] in
+            let number = String(line)
+            return Array("line \(String(repeating: "0", count: 5 - number.count))\(number) of the fuzz seed download\n".utf8)
+        }
         let downloads = sink.streams.values.filter { $0.count > body.count }
         #expect(downloads.count == 2 && downloads.allSatisfy { $0.suffix(body.count).elementsEqual(body) })
         #expect(sink.gaps.isEmpty)
