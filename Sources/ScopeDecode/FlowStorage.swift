@@ -12,6 +12,9 @@ struct FlowRecord {
     var bytesFromHigh: UInt64 = 0
     var initiator = FlowDirection.fromLow
     var tcp = TCPSides()
+    /// Why a flow in the closed list ended (its final event is emitted when
+    /// its linger is over, so the last ACKs are still counted).
+    var endReason = FlowEvent.EndReason.closed
     var communityID = SHA1Digest(h0: 0, h1: 0, h2: 0, h3: 0, h4: 0)
     var list = FlowStorage.freeList
     var previous: Int32 = -1

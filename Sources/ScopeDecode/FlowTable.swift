@@ -6,11 +6,11 @@
 /// per-packet path does not allocate. Time advances only with the packet
 /// timestamps given (nanoseconds since the epoch).
 ///
-/// Flows end on TCP FIN from both sides or RST (final event right away; the
-/// record then lingers briefly in a closed state to absorb the last ACKs and
-/// retransmitted RSTs instead of opening junk flows; a new SYN reopens the
-/// tuple), on idle timeout, or by eviction of the longest-idle flow when the
-/// table is full. Fragments are ignored: account reassembled datagrams.
+/// Flows end on TCP FIN from both sides or RST (the record then lingers
+/// briefly in a closed state, still counting the last ACKs and retransmitted
+/// RSTs instead of opening junk flows, and reports when the linger is over
+/// or a new SYN reopens the tuple), on idle timeout, or by eviction of the
+/// longest-idle flow when the table is full. Fragments are ignored: account reassembled datagrams.
 public struct FlowTable: Sendable {
     public struct Configuration: Sendable {
         public var maxFlows: Int
@@ -77,9 +77,11 @@ public struct FlowTable: Sendable {
         let tcpFlags = packet.transport == .tcp ? packet.tcp.flags : TCPFlags()
         var (slot, found) = storage.find(key, hash: hash)
 
-        if found >= 0 && storage.records[Int(found)].list == FlowStorage.closedList {
-            guard tcpFlags.contains(.syn) && !tcpFlags.contains(.ack) else { return direction }
-            storage.remove(found)  // port reuse: the old flow was already reported
+        if found >= 0 && storage.records[Int(found)].list == FlowStorage.closedList
+            && tcpFlags.contains(.syn) && !tcpFlags.contains(.ack) {
+            // Port reuse: the closed flow ends here, a new one begins.
+            emit(event(found, now: timestamp, reason: storage.records[Int(found)].endReason))
+            storage.remove(found)
             (slot, found) = storage.find(key, hash: hash)
         }
         if found < 0 {
@@ -113,7 +115,7 @@ public struct FlowTable: Sendable {
         if timestamp > storage.records[position].lastSeen { storage.records[position].lastSeen = timestamp }
         storage.moveToFront(found)
 
-        if packet.transport == .tcp {
+        if packet.transport == .tcp && storage.records[position].list != FlowStorage.closedList {
             var sides = storage.records[position].tcp
             if tcpFlags.contains(.syn) { sides.insert(tcpFlags.contains(.ack) ? .synAck : .syn) }
             if tcpFlags.contains(.fin) { sides.insert(direction == .fromLow ? .finFromLow : .finFromHigh) }
@@ -142,6 +144,7 @@ public struct FlowTable: Sendable {
         }
         while let index = tail(of: FlowStorage.closedList),
               FlowTable.elapsed(since: storage.records[Int(index)].lastSeen, now) >= configuration.closedLinger {
+            emit(event(index, now: now, reason: storage.records[Int(index)].endReason))
             storage.remove(index)
         }
         counters.active = storage.activeCount - storage.counts[Int(FlowStorage.closedList)]
@@ -181,7 +184,8 @@ public struct FlowTable: Sendable {
     public mutating func flush(now: UInt64, emit: (FlowEvent) -> Void) {
         for list in 0..<UInt8(FlowStorage.listCount) {
             while let index = tail(of: list) {
-                if list != FlowStorage.closedList { emit(event(index, now: now, reason: .flushed)) }
+                let closed = list == FlowStorage.closedList
+                emit(event(index, now: now, reason: closed ? storage.records[Int(index)].endReason : .flushed))
                 storage.remove(index)
             }
         }
@@ -190,8 +194,11 @@ public struct FlowTable: Sendable {
 
     // MARK: - Policy
 
+    /// FIN from both sides or RST: the flow lingers in the closed list and
+    /// keeps counting (the last ACK is part of it, as tshark and Packetbeat
+    /// count it); its final event goes out when the linger is over.
     private mutating func close(_ index: Int32, reason: FlowEvent.EndReason, now: UInt64, emit: (FlowEvent) -> Void) {
-        emit(event(index, now: now, reason: reason))
+        storage.records[Int(index)].endReason = reason
         counters.closed &+= 1
         storage.move(index, toList: FlowStorage.closedList)
     }
@@ -200,6 +207,7 @@ public struct FlowTable: Sendable {
     /// the open flow idle the longest across the protocol lists.
     private mutating func evictOne(now: UInt64, emit: (FlowEvent) -> Void) {
         if let index = tail(of: FlowStorage.closedList) {
+            emit(event(index, now: now, reason: storage.records[Int(index)].endReason))
             storage.remove(index)
             return
         }
