@@ -79,7 +79,7 @@ public struct CaptureLoop {
         var idle = 0
         var polls = 0
         var reason: StopReason?
-        let stage = BurstWriter(writer: writer, interfacePorts: interfacePorts, clock: PrimaryClockRepair(tscHz: rte_get_tsc_hz(), nowNanoseconds: realtimeNanoseconds()))
+        let stage = BurstWriter(writer: writer, interfacePorts: interfacePorts, clock: PrimaryClockRepair(tscHz: rte_get_tsc_hz(), nowNanoseconds: CaptureClock.realtimeNanoseconds()))
         defer {
             if let repaired = stage.clock?.repaired, repaired > 0 {
                 logger.notice("corrected \(repaired) timestamps the primary stamped 2^64 TSC cycles ahead (DPDK 22.11 pcapng clock fault)")
@@ -107,7 +107,7 @@ public struct CaptureLoop {
                 let now = monotonicSeconds()
                 guard now >= nextControl else { continue }
                 nextControl = now + 0.05
-                stage.clock?.advance(nowNanoseconds: realtimeNanoseconds())
+                stage.clock?.advance(nowNanoseconds: CaptureClock.realtimeNanoseconds())
                 if cdpdk_stop_signal() != 0 || cdpdk_workers_stop_requested() != 0 { reason = .signal }
                 if let seconds = limits.seconds, now - started >= seconds { reason = .duration }
                 try writer.rotateIfDue()
@@ -125,10 +125,4 @@ public struct CaptureLoop {
             return Outcome(reason: .outputClosed, inFlightAtStop: 0, seconds: monotonicSeconds() - started)
         }
     }
-}
-
-func realtimeNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
 }

@@ -1,6 +1,7 @@
 import CDPDK
 import Logging
 import ScopeCore
+import ScopePcap
 
 #if canImport(Glibc)
 import Glibc
@@ -93,8 +94,7 @@ public enum PrimaryExit {
     }
 }
 
+/// Seconds on the monotonic clock, for loop control.
 func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    Double(CaptureClock.monotonicNanoseconds()) / 1e9
 }
