@@ -27,24 +27,9 @@ done
 
 work=$(mktemp -d)
 pids=()
-cleanup() {
-    # Kill our helpers first so the namespaces can go away cleanly.
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    ip netns del "$ns_c" 2>/dev/null || true
-    ip netns del "$ns_s" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Left-overs from an interrupted run would make 'ip netns add' fail.
-ip netns del "$ns_c" 2>/dev/null || true
-ip netns del "$ns_s" 2>/dev/null || true
-ip netns add "$ns_c"
-ip netns add "$ns_s"
-# Fixed MACs keep the capture stable from one regeneration to the next.
-ip link add demo-cli netns "$ns_c" address 02:00:00:00:01:01 type veth \
-    peer name demo-srv netns "$ns_s" address 02:00:00:00:01:02
+# shellcheck source=../lib/netns-pair.sh
+source "$here/../lib/netns-pair.sh"
+netns_pair_create demo-cli demo-srv 02:00:00:00:01:01 02:00:00:00:01:02
 for spec in "$ns_c demo-cli $ip_c" "$ns_s demo-srv $ip_s"; do
     read -r ns dev addr <<<"$spec"
     # No IPv6: router solicitations/MLD would make the file differ per run.

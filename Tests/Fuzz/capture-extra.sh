@@ -24,20 +24,9 @@ for t in ip tc dumpcap python3 curl ping; do command -v "$t" >/dev/null || die "
 
 work=$(mktemp -d)
 pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    ip netns del "$ns_c" 2>/dev/null || true
-    ip netns del "$ns_s" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns del "$ns_c" 2>/dev/null || true
-ip netns del "$ns_s" 2>/dev/null || true
-ip netns add "$ns_c"
-ip netns add "$ns_s"
-ip link add fz-cli netns "$ns_c" address 02:00:00:00:02:01 type veth \
-    peer name fz-srv netns "$ns_s" address 02:00:00:00:02:02
+# shellcheck source=../../Scripts/lib/netns-pair.sh
+source "$here/../../Scripts/lib/netns-pair.sh"
+netns_pair_create fz-cli fz-srv 02:00:00:00:02:01 02:00:00:00:02:02
 c() { ip netns exec "$ns_c" "$@"; }
 s() { ip netns exec "$ns_s" "$@"; }
 for spec in "$ns_c fz-cli 1" "$ns_s fz-srv 2"; do
