@@ -24,11 +24,15 @@ extension Integration {
             for _ in 0..<50 where try Harness.run(["ip", "netns", "exec", b, "sh", "-c", "ss -ltn | grep -q :8080"]).status != 0 {
                 usleep(100_000)
             }
+            let dns = try Subprocess(["ip", "netns", "exec", b, "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
+                                      "--bind-interfaces", "--listen-address=\(addressB)", "--address=/demo.test/10.0.0.7",
+                                      "--pid-file=\(dir.file("dnsmasq.pid"))"])
+            defer { dns.signal(SIGTERM); dns.wait(timeout: 5) }
             let out = dir.file("flows.pcapng")
             let capture = try Subprocess([Harness.dpdkscope, "capture", "--file-prefix", testbed.prefix, "-i", "0", "-w", out, "-q"])
             usleep(1_500_000)
             // Many short connections (each a flow), some with larger bodies.
-            let load = "for i in $(seq 120); do curl -s -o /dev/null http://\(addressB):8080/testbed.sh; curl -s -o /dev/null http://\(addressB):8080/missing-$i; done; ping -c 5 -i 0.05 \(addressB) >/dev/null"
+            let load = "for i in $(seq 120); do curl -s -o /dev/null http://\(addressB):8080/testbed.sh; curl -s -o /dev/null http://\(addressB):8080/missing-$i; done; for i in $(seq 40); do dig +short +tries=1 +time=1 @\(addressB) host$i.demo.test >/dev/null; done; ping -c 5 -i 0.05 \(addressB) >/dev/null"
             let client = try Harness.run(["ip", "netns", "exec", a, "sh", "-c", load], timeout: 120)
             #expect(client.status == 0, "\(client.stderr)")
             usleep(500_000)
@@ -37,28 +41,31 @@ extension Integration {
             try Oracle.expectClean(out)
             #expect(try Oracle.count(out) > 2000, "the capture should hold thousands of packets")
 
-            // tshark: frames and bytes per TCP conversation (tcp.stream).
-            var expected: [String: (frames: Int, bytes: Int)] = [:]
-            for row in try Oracle.fields(out, ["tcp.stream", "frame.len"], filter: "tcp") where row.count == 2 {
-                let entry = expected[row[0], default: (0, 0)]
-                expected[row[0]] = (entry.frames + 1, entry.bytes + (Int(row[1]) ?? 0))
-            }
-            // dpdkscope: final TCP flow events.
             let read = try Harness.dpdkscope(["read", out, "--flows", "--json"])
             #expect(read.status == 0, "\(read.stderr)")
-            var ours: [(frames: Int, bytes: Int)] = []
-            for line in read.stdout.split(separator: "\n") {
-                let event = try jsonObject(line)
-                guard (event["flow"] as? [String: Any])?["final"] as? Bool == true,
-                      (event["network"] as? [String: Any])?["transport"] as? String == "tcp" else { continue }
-                let source = event["source"] as? [String: Any] ?? [:], destination = event["destination"] as? [String: Any] ?? [:]
-                ours.append(((source["packets"] as? Int ?? 0) + (destination["packets"] as? Int ?? 0),
-                             (source["bytes"] as? Int ?? 0) + (destination["bytes"] as? Int ?? 0)))
+            let events = try read.stdout.split(separator: "\n").map { try jsonObject($0) }
+            for transport in ["tcp", "udp"] {
+                // tshark: frames and bytes per conversation (tcp.stream / udp.stream).
+                var expected: [String: (frames: Int, bytes: Int)] = [:]
+                for row in try Oracle.fields(out, ["\(transport).stream", "frame.len"], filter: transport) where row.count == 2 {
+                    let entry = expected[row[0], default: (0, 0)]
+                    expected[row[0]] = (entry.frames + 1, entry.bytes + (Int(row[1]) ?? 0))
+                }
+                // dpdkscope: final flow events of that transport.
+                var ours: [(frames: Int, bytes: Int)] = []
+                for event in events {
+                    guard (event["flow"] as? [String: Any])?["final"] as? Bool == true,
+                          (event["network"] as? [String: Any])?["transport"] as? String == transport else { continue }
+                    let source = event["source"] as? [String: Any] ?? [:], destination = event["destination"] as? [String: Any] ?? [:]
+                    ours.append(((source["packets"] as? Int ?? 0) + (destination["packets"] as? Int ?? 0),
+                                 (source["bytes"] as? Int ?? 0) + (destination["bytes"] as? Int ?? 0)))
+                }
+                #expect(expected.count >= (transport == "tcp" ? 200 : 40), "\(transport): tshark saw \(expected.count) conversations")
+                #expect(ours.count == expected.count, "\(transport) flows: ours \(ours.count), tshark \(expected.count)")
+                let sortKey = { (t: (frames: Int, bytes: Int)) in t.frames * 1_000_000_000 + t.bytes }
+                #expect(ours.map(sortKey).sorted() == expected.values.map(sortKey).sorted(),
+                        "\(transport): per-flow packet/byte totals differ from tshark's")
             }
-            #expect(ours.count == expected.count, "flows: ours \(ours.count), tshark \(expected.count)")
-            let sortKey = { (t: (frames: Int, bytes: Int)) in t.frames * 1_000_000_000 + t.bytes }
-            #expect(ours.map(sortKey).sorted() == expected.values.map(sortKey).sorted(),
-                    "per-flow packet/byte totals differ from tshark's")
         }
     }
 }
