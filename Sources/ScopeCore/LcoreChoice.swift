@@ -41,10 +41,20 @@ public struct LcoreChoice: Equatable, Sendable {
     /// Value for EAL's --lcores.
     public var ealValue: String { "\(lcoreID)@\(cpu)" }
 
+    /// CPUs a busy-polling primary thread is pinned to (a thread allowed on
+    /// several CPUs pins none of them).
+    static func busyCPUs(_ threads: [PrimaryThread]) -> Set<Int> {
+        Set(threads.filter(\.isBusyPolling).flatMap { $0.cpus.count == 1 ? $0.cpus : [] })
+    }
+
+    /// Lcore ids the primary uses: its workers and its main lcore.
+    static func primaryLcores(_ threads: [PrimaryThread], commandLine: [String]) -> Set<Int> {
+        Set(threads.compactMap(\.workerLcore)).union([mainLcore(commandLine: commandLine)])
+    }
+
     public static func choose(threads: [PrimaryThread], primaryCommandLine: [String], allowedCPUs: [Int]) -> LcoreChoice {
-        let busy = Set(threads.filter(\.isBusyPolling).flatMap { $0.cpus.count == 1 ? $0.cpus : [] })
-        var used = Set(threads.compactMap(\.workerLcore))
-        used.insert(mainLcore(commandLine: primaryCommandLine))
+        let busy = busyCPUs(threads)
+        let used = primaryLcores(threads, commandLine: primaryCommandLine)
         let lcore = (0...).first { !used.contains($0) } ?? 0
         if let cpu = allowedCPUs.first(where: { !busy.contains($0) }) {
             let note = busy.isEmpty ? "no busy-polling primary thread found" : "primary polls on CPU \(busy.sorted().map(String.init).joined(separator: ","))"
@@ -60,9 +70,8 @@ public struct LcoreChoice: Equatable, Sendable {
     public static func chooseMany(workers: Int, threads: [PrimaryThread], primaryCommandLine: [String],
                                   allowedCPUs: [Int]) -> [LcoreChoice] {
         let main = choose(threads: threads, primaryCommandLine: primaryCommandLine, allowedCPUs: allowedCPUs)
-        let busy = Set(threads.filter(\.isBusyPolling).flatMap { $0.cpus.count == 1 ? $0.cpus : [] })
-        var used = Set(threads.compactMap(\.workerLcore))
-        used.insert(mainLcore(commandLine: primaryCommandLine))
+        let busy = busyCPUs(threads)
+        var used = primaryLcores(threads, commandLine: primaryCommandLine)
         used.insert(main.lcoreID)
         let free = allowedCPUs.filter { !busy.contains($0) }
         let cpus = free.isEmpty ? (allowedCPUs.isEmpty ? [0] : allowedCPUs) : free
@@ -84,7 +93,7 @@ public struct LcoreChoice: Equatable, Sendable {
 
     /// How many CPUs we may use that the primary is not busy-polling.
     public static func idleCPUCount(threads: [PrimaryThread], allowedCPUs: [Int]) -> Int {
-        let busy = Set(threads.filter(\.isBusyPolling).flatMap { $0.cpus.count == 1 ? $0.cpus : [] })
+        let busy = busyCPUs(threads)
         return allowedCPUs.filter { !busy.contains($0) }.count
     }
 
