@@ -61,8 +61,18 @@ public final class CaptureResources {
     func claim(_ tuple: CaptureTuple) {
         let count = Int(claims[0])
         guard count < Self.maxClaims else { return }
-        claims[count + 1] = UInt32(tuple.port) << 16 | UInt32(tuple.queue) << 1 | (tuple.direction == .tx ? 1 : 0)
+        claims[count + 1] = Self.claimWord(tuple)
         claims[0] = UInt32(count + 1)
+    }
+
+    /// One claimed tuple in the record: port, queue, direction in 32 bits.
+    static func claimWord(_ tuple: CaptureTuple) -> UInt32 {
+        UInt32(tuple.port) << 16 | UInt32(tuple.queue) << 1 | (tuple.direction == .tx ? 1 : 0)
+    }
+
+    static func claimedTuple(_ word: UInt32) -> CaptureTuple {
+        CaptureTuple(port: UInt16(word >> 16), portName: "", queue: UInt16((word >> 1) & 0x7FFF),
+                     direction: word & 1 == 1 ? .tx : .rx)
     }
 
     func unclaimAll() { claims[0] = 0 }
@@ -121,10 +131,9 @@ extension CaptureResources {
         guard let zone = rte_memzone_lookup("\(claimPrefix)\(owner)") else { return 0 }
         let words = zone.pointee.addr.bindMemory(to: UInt32.self, capacity: maxClaims + 1)
         var disabled = 0
-        for index in 0..<min(Int(words[0]), maxClaims) {
-            let word = words[index + 1]
-            let flags = UInt32(word & 1 == 1 ? RTE_PDUMP_FLAG_TX : RTE_PDUMP_FLAG_RX)
-            if rte_pdump_disable(UInt16(word >> 16), UInt16((word >> 1) & 0x7FFF), flags) == 0 { disabled += 1 }
+        for index in 0..<min(Int(words[0]), maxClaims)
+            where PdumpEnabler.disable(claimedTuple(words[index + 1])) == 0 {
+            disabled += 1
         }
         return disabled
     }
