@@ -6,42 +6,26 @@ import ScopeCore
 /// it to classic BPF, rte_bpf_convert translates that to eBPF inside one
 /// rte_zmalloc'd block (hugepage memory, so the primary can read it).
 public final class PacketFilter {
-    public let expression: String
+    public var expression: String { classic.expression }
     /// Classic BPF, one instruction per line (as `tcpdump -d` prints it).
-    public let classicListing: [String]
+    public var classicListing: [String] { classic.listing }
     /// Owned; freed with rte_free once every callback using it is disabled.
+    /// Not freed on deinit: it lives in EAL memory, which may be gone by then;
+    /// call release() while attached.
     public private(set) var program: UnsafeMutablePointer<rte_bpf_prm>?
 
-    private var classic = bpf_program()
+    private let classic: ClassicFilter
 
     /// Compiles for Ethernet frames cut at `snaplen`. A bad expression is
     /// refused with libpcap's own message before anything is attached.
     public init(expression: String, snaplen: UInt32) throws {
-        self.expression = expression
-        guard let pcap = pcap_open_dead(DLT_EN10MB, Int32(clamping: snaplen)) else {
-            throw ScopeError(.failure, "libpcap could not open a dead handle to compile the filter")
-        }
-        defer { pcap_close(pcap) }
-        var compiled = bpf_program()
-        guard pcap_compile(pcap, &compiled, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
-            throw ScopeError(.usageOrAttach, "invalid filter '\(expression)': \(String(cString: pcap_geterr(pcap)))")
-        }
-        classicListing = (0..<Int(compiled.bf_len)).map { index in
-            bpf_image(compiled.bf_insns.advanced(by: index), Int32(index)).map { String(cString: $0) } ?? "?"
-        }
-        classic = compiled
-    }
-
-    /// The eBPF copy is not freed here: it lives in EAL memory, which may be
-    /// gone by the time this object is; call release() while attached.
-    deinit {
-        pcap_freecode(&classic)
+        classic = try ClassicFilter(expression: expression, linkType: DLT_EN10MB, snaplen: snaplen)
     }
 
     /// Translates to eBPF in hugepage memory: needs EAL, so call after attach.
     public func convert() throws {
         guard program == nil else { return }
-        guard let converted = withUnsafePointer(to: &classic, { cdpdk_bpf_convert($0) }) else {
+        guard let converted = classic.withProgram({ cdpdk_bpf_convert($0) }) else {
             throw ScopeError(.usageOrAttach,
                              "filter '\(expression)' cannot be converted to eBPF: \(String(cString: rte_strerror(cdpdk_errno())))")
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ScopeCore
 import ScopeDecode
+import ScopeDPDK
 import ScopePcap
 
 #if canImport(Glibc)
@@ -37,7 +38,7 @@ struct ReadCommand: ParsableCommand {
         var analyzer = try ReadAnalysis(analysis, json: json)
         let packetLines = !flows && analyzer == nil
         var output = StandardOutput()
-        var filters: [UInt16: OfflineFilter] = [:]
+        var filters: [UInt16: ClassicFilter] = [:]
         var skipped = (filtered: UInt64(0), unsupportedLink: UInt64(0), truncatedFiles: 0)
         let emit: (FlowEvent) -> Void = { event in
             guard flows else { return }
@@ -51,7 +52,7 @@ struct ReadCommand: ParsableCommand {
             while let packet = try reader.next() {
                 guard let linkType = Self.linkType(packet.linkType) else { skipped.unsupportedLink += 1; continue }
                 if let filter {
-                    let compiled = try filters[packet.linkType] ?? OfflineFilter(expression: filter, linkType: Int32(packet.linkType))
+                    let compiled = try filters[packet.linkType] ?? ClassicFilter(expression: filter, linkType: Int32(packet.linkType), snaplen: 262_144)
                     filters[packet.linkType] = compiled
                     guard compiled.matches(packet.bytes, originalLength: packet.originalLength) else { skipped.filtered += 1; continue }
                 }
