@@ -16,6 +16,14 @@ packages=(
     procps psmisc             # ps, fuser (is a DPDK prefix in use?)
     curl python3              # HTTP client and server for test traffic
     dnsutils dnsmasq-base     # dig and a DNS server for the demo capture
+    # Real servers and clients for the analyzers' captures and live tests.
+    nginx-light wrk           # HTTP server and load generator
+    redis-server redis-tools  # redis-server, redis-cli, redis-benchmark
+    mariadb-server mariadb-client # mysqld, mysql, mysqlslap
+    postgresql postgresql-client  # postgres, psql, pgbench
+    memcached libmemcached-tools  # memcached; memcp/memcat (text and binary)
+    tmux                      # drives `watch` in its test
+    prometheus                # scrapes the agent's /metrics in its test
 )
 
 [[ $EUID -eq 0 ]] || { echo "setup: must run as root" >&2; exit 2; }
@@ -29,6 +37,12 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     # tshark's setup otherwise asks whether non-root users may capture.
     echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+    # Servers come from apt for their binaries only: never start them at boot.
+    # (policy-rc.d is removed again after the install unless it was there before.)
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
     log=$(mktemp /tmp/dpdkscope-setup.XXXXXX.log)
     if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
         tail -n 20 "$log" >&2

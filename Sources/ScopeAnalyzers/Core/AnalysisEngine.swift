@@ -31,6 +31,8 @@ public struct AnalysisEngine {
                 reassembler.process(bytes, packet: packet, timestamp: timestamp, sink: &sessions)
             case .udp where !context.datagramProtocols.isEmpty:
                 handleDatagram(packet, bytes: bytes, timestamp: timestamp)
+            case .icmpv4 where context.icmpEnabled, .icmpv6 where context.icmpEnabled:
+                context.icmp.packet(packet, bytes: bytes, timestamp: timestamp)
             default:
                 break
             }
@@ -38,7 +40,7 @@ public struct AnalysisEngine {
         if now >= nextSweep {
             // Transaction timeouts are checked once per second of packet time.
             sessions.expire(now: now)
-            context.dns.expire(now: now)
+            context.expireCorrelators(now: now)
             nextSweep = now &+ 1_000_000_000
         }
         context.drainEvents(emit)
@@ -48,7 +50,7 @@ public struct AnalysisEngine {
     /// messages) and reports everything still unanswered.
     public mutating func finish(emit: (TransactionEvent) -> Void) {
         reassembler.flush(now: now, sink: &sessions)
-        context.dns.drain(now: now)
+        context.drainCorrelators(now: now)
         context.drainEvents(emit)
     }
 
@@ -73,7 +75,8 @@ public struct AnalysisEngine {
         }
         switch proto {
         case .dns: context.dns.datagram(payload, packet: packet, timestamp: timestamp)
-        case .http, nil: break
+        case .memcache: context.memcacheUDP.datagram(payload, packet: packet, timestamp: timestamp)
+        case .http, .redis, .mysql, .pgsql, .icmp, nil: break
         }
     }
 }

@@ -8,15 +8,19 @@ final class AnalyzerContext {
     /// Enabled protocols that run over TCP / UDP, in registry order.
     let streamProtocols: [ApplicationProtocol]
     let datagramProtocols: [ApplicationProtocol]
+    let icmpEnabled: Bool
     private(set) var events: [TransactionEvent] = []
     private var tallies = Array(repeating: AnalyzerCounters(), count: ApplicationProtocol.allCases.count)
     lazy var dns = DNSCorrelator(context: self)
+    lazy var memcacheUDP = MemcacheDatagramCorrelator(context: self)
+    lazy var icmp = ICMPCorrelator(context: self)
 
     init(configuration: AnalyzerConfiguration) {
         self.configuration = configuration
         ports = PortMap(configuration.selection)
         streamProtocols = configuration.selection.enabled.filter(\.runsOverTCP)
         datagramProtocols = configuration.selection.enabled.filter(\.runsOverUDP)
+        icmpEnabled = configuration.selection.isEnabled(.icmp)
         events.reserveCapacity(64)
     }
 
@@ -32,6 +36,20 @@ final class AnalyzerContext {
         events.append(event)
     }
 
+    /// Packet time moved on: the engine-wide correlators report what timed out.
+    func expireCorrelators(now: UInt64) {
+        dns.expire(now: now)
+        memcacheUDP.expire(now: now)
+        icmp.expire(now: now)
+    }
+
+    /// End of input: the correlators report everything still pending.
+    func drainCorrelators(now: UInt64) {
+        dns.drain(now: now)
+        memcacheUDP.drain(now: now)
+        icmp.drain(now: now)
+    }
+
     /// Hands the queued events over, oldest first.
     func drainEvents(_ deliver: (TransactionEvent) -> Void) {
         guard !events.isEmpty else { return }
@@ -45,6 +63,11 @@ extension ApplicationProtocol {
         switch self {
         case .http: 0
         case .dns: 1
+        case .redis: 2
+        case .mysql: 3
+        case .pgsql: 4
+        case .memcache: 5
+        case .icmp: 6
         }
     }
 }

@@ -77,10 +77,7 @@ extension TransactionEvent {
             network.field("bytes", requestBytes &+ responseBytes)
             if ends.vlanID != 0 { network.object("vlan") { $0.field("id", String(ends.vlanID)) } }
         }
-        switch details {
-        case .http(let http): http.appendFields(to: &json, endpoints: ends)
-        case .dns(let dns): dns.appendFields(to: &json)
-        }
+        details.detail.appendFields(to: &json, endpoints: ends)
         json.endObject()
     }
 
@@ -98,11 +95,7 @@ extension TransactionEvent {
         }
         let micros = duration / 1000
         let time = "\(micros / 1000).\(String(repeating: "0", count: 3 - String(micros % 1000).count))\(micros % 1000)ms"
-        let summary: String
-        switch details {
-        case .http(let http): summary = http.summary
-        case .dns(let dns): summary = dns.summary
-        }
+        let summary = details.detail.summary
         var text = "\(Timestamp.rfc3339(start)) \(application.rawValue.padded(4)) \(ends: endpoint(endpoints.client, endpoints.clientPort)) -> \(endpoint(endpoints.server, endpoints.serverPort))"
         text += " \(endpoints.transport.name) \(status.rawValue.padded(5)) \(time.padded(10)) \(summary)"
         if !notes.isEmpty { text += " [\(notes.joined(separator: "; "))]" }

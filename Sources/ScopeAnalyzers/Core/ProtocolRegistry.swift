@@ -4,8 +4,16 @@ import ScopeDecode
 public enum TransactionTransport: UInt8, Sendable {
     case tcp
     case udp
+    /// ICMP (v4) or ICMPv6, by the client address family.
+    case icmp
 
-    public var name: String { self == .tcp ? "tcp" : "udp" }
+    public var name: String {
+        switch self {
+        case .tcp: "tcp"
+        case .udp: "udp"
+        case .icmp: "icmp"
+        }
+    }
 }
 
 /// What the first bytes of one direction say about a protocol.
@@ -20,22 +28,33 @@ public enum ContentMatch: Equatable, Sendable {
 }
 
 /// The registry: every analyzer the engine knows, with Packetbeat's default
-/// ports and the transports it runs on. Adding a protocol means a case here,
-/// its detector and its session factory (`TCPSessionTable.makeAnalyzer`,
-/// `AnalysisEngine.handleDatagram`).
+/// ports (and names: `pgsql`, `memcache`) and the transports it runs on.
+/// Adding a protocol means a case here, its detector and its session factory
+/// (`TCPSessionTable.makeAnalyzer`, `AnalysisEngine.handleDatagram`).
 public enum ApplicationProtocol: String, CaseIterable, Sendable {
     case http
     case dns
+    case redis
+    case mysql
+    case pgsql
+    case memcache
+    /// Echo pairing and errors; not a stream or port protocol.
+    case icmp
 
     public var defaultPorts: [UInt16] {
         switch self {
         case .http: [80, 8080, 8000, 5000, 8002]
         case .dns: [53]
+        case .redis: [6379]
+        case .mysql: [3306]
+        case .pgsql: [5432]
+        case .memcache: [11211]
+        case .icmp: []
         }
     }
 
-    public var runsOverTCP: Bool { true }
-    public var runsOverUDP: Bool { self == .dns }
+    public var runsOverTCP: Bool { self != .icmp }
+    public var runsOverUDP: Bool { self == .dns || self == .memcache }
 
     /// Content detection from the first bytes of a direction (at most
     /// `ProtocolDetection.prefixLength` of them when the answer was
@@ -44,6 +63,11 @@ public enum ApplicationProtocol: String, CaseIterable, Sendable {
         switch self {
         case .http: transport == .tcp ? HTTPDetection.match(bytes) : .no
         case .dns: transport == .tcp ? DNSDetection.matchStream(bytes) : DNSDetection.matchDatagram(bytes)
+        case .redis: transport == .tcp ? RedisDetection.match(bytes) : .no
+        case .mysql: transport == .tcp ? MySQLDetection.match(bytes) : .no
+        case .pgsql: transport == .tcp ? PgSQLDetection.match(bytes) : .no
+        case .memcache: transport == .tcp ? MemcacheDetection.matchStream(bytes) : MemcacheDetection.matchDatagram(bytes)
+        case .icmp: .no
         }
     }
 }

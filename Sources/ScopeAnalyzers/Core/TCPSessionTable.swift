@@ -158,6 +158,11 @@ struct TCPSessionTable: StreamSink {
         switch proto {
         case .http: HTTPSession(endpoints: endpoints, context: context)
         case .dns: DNSStreamSession(endpoints: endpoints, context: context)
+        case .redis: RedisSession(endpoints: endpoints, context: context)
+        case .mysql: MySQLSession(endpoints: endpoints, context: context)
+        case .pgsql: PgSQLSession(endpoints: endpoints, context: context)
+        case .memcache: MemcacheSession(endpoints: endpoints, context: context)
+        case .icmp: preconditionFailure("ICMP is not a stream protocol")  // runsOverTCP is false: never attributed
         }
     }
 }

@@ -27,9 +27,16 @@ public struct TransactionEndpoints: Equatable, Sendable {
                   transport: transport, vlanID: key.vlanID)
     }
 
+    /// For ICMP, the ports hold the request's type and code (the
+    /// `CommunityID.digest` convention).
     var communityID: SHA1Digest {
-        CommunityID.digest(source: client, destination: server, ipProtocol: transport == .tcp ? 6 : 17,
-                           sourcePort: clientPort, destinationPort: serverPort)
+        let ipProtocol: UInt8 = switch transport {
+        case .tcp: 6
+        case .udp: 17
+        case .icmp: client.family == .ipv6 ? 58 : 1
+        }
+        return CommunityID.digest(source: client, destination: server, ipProtocol: ipProtocol,
+                                  sourcePort: clientPort, destinationPort: serverPort)
     }
 }
 
@@ -44,6 +51,34 @@ public enum TransactionStatus: String, Sendable {
 public enum TransactionDetails: Sendable {
     case http(HTTPTransaction)
     case dns(DNSTransaction)
+    case redis(RedisTransaction)
+    case mysql(MySQLTransaction)
+    case pgsql(PgSQLTransaction)
+    case memcache(MemcacheTransaction)
+    case icmp(ICMPTransaction)
+
+    /// The one switch over protocols the shared event code needs.
+    var detail: any TransactionDetail {
+        switch self {
+        case .http(let value): value
+        case .dns(let value): value
+        case .redis(let value): value
+        case .mysql(let value): value
+        case .pgsql(let value): value
+        case .memcache(let value): value
+        case .icmp(let value): value
+        }
+    }
+}
+
+/// What each protocol's transaction type gives the shared event code.
+protocol TransactionDetail: Sendable {
+    /// A request and its response were both seen.
+    var isMatched: Bool { get }
+    /// The protocol part of `TransactionEvent.line`.
+    var summary: String { get }
+    /// The protocol's own JSON fields (and `method`/`query`/`resource`).
+    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints)
 }
 
 /// One application transaction: a request and its response, or either one
@@ -65,10 +100,5 @@ public struct TransactionEvent: Sendable {
     public var details: TransactionDetails
 
     public var duration: UInt64 { end >= start ? end &- start : 0 }
-    public var isMatched: Bool {
-        switch details {
-        case .http(let http): http.request != nil && http.response != nil
-        case .dns(let dns): dns.request != nil && dns.response != nil
-        }
-    }
+    public var isMatched: Bool { details.detail.isMatched }
 }

@@ -1,0 +1,9 @@
+import ScopeDecode
+
+/// One Memcache transaction.
+public struct MemcacheTransaction: Sendable, TransactionDetail {
+    // SCAFFOLD: not implemented yet.
+    var isMatched: Bool { false }
+    var summary: String { "" }
+    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {}
+}
