@@ -2,19 +2,37 @@ import CDPDK
 import ScopeCore
 import ScopePcap
 
-/// The per-packet work of a capture: hand each dequeued EPB to the writer.
+/// Sees every captured packet in the capture worker's thread (live
+/// analysis). Called inline, between dequeue and mbuf free: the bytes are
+/// only valid during the call.
+public protocol PacketObserver: AnyObject {
+    /// One packet: its captured bytes, the primary's timestamp (ns since the
+    /// epoch, clock fault repaired) and the port it was seen on.
+    func observe(_ packet: UnsafeRawBufferPointer, timestamp: UInt64, port: UInt16)
+    /// The ring ran dry: a moment to flush output and advance time.
+    func idle()
+}
+
+/// The per-packet work of a capture: hand each dequeued EPB to the writer
+/// and, when live analysis runs, to the observer.
 ///
 /// A class with unchecked stored state rather than a closure over local
 /// vars: captured vars live in boxes with dynamic exclusivity checks on every
 /// access, which cost more than the work itself at 10 Mpps.
 final class BurstWriter {
-    let writer: CaptureFileWriter
+    let writer: CaptureFileWriter?
+    let observer: PacketObserver?
+    /// Packets taken from the ring within the budget (written or observed).
+    @exclusivity(unchecked) private(set) var packets: UInt64 = 0
     @exclusivity(unchecked) var clock: PrimaryClockRepair?
     /// Set once the shared packet budget (-c, -a packets:) ran out.
     @exclusivity(unchecked) private(set) var budgetExhausted = false
     /// Interface index per port id (UInt32.max: not captured).
     private let interfaceOfPort: UnsafeMutablePointer<UInt32>
     private let segments: UnsafeMutableBufferPointer<UnsafeMutableRawBufferPointer>
+    /// Multi-segment packets are gathered here for the observer (rare: only
+    /// when the snap length exceeds the pool's data room).
+    private var gathered: UnsafeMutableRawBufferPointer?
     private static let ports = Int(RTE_MAX_ETHPORTS)
     /// How far ahead to prefetch: mbuf headers twice as far as data, since
     /// the data address comes from the (prefetched) header.
@@ -23,8 +41,9 @@ final class BurstWriter {
 
     /// The packet budget lives in the C shim (cdpdk_workers_reset), shared
     /// by every worker of a --multi capture, so -c stays exact across them.
-    init(writer: CaptureFileWriter, interfacePorts: [UInt16], clock: PrimaryClockRepair?) {
+    init(writer: CaptureFileWriter?, observer: PacketObserver?, interfacePorts: [UInt16], clock: PrimaryClockRepair?) {
         self.writer = writer
+        self.observer = observer
         self.clock = clock
         interfaceOfPort = .allocate(capacity: Self.ports)
         interfaceOfPort.initialize(repeating: .max, count: Self.ports)
@@ -37,12 +56,14 @@ final class BurstWriter {
     deinit {
         interfaceOfPort.deallocate()
         segments.deallocate()
+        gathered?.deallocate()
     }
 
     func consume(_ burst: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws {
         // One atomic per burst; packets beyond the budget go back unwritten.
         let count = Int(cdpdk_workers_take_budget(UInt64(burst.count)))
         if count < burst.count { budgetExhausted = true }
+        packets &+= UInt64(count)
         for index in 0..<min(count, Self.headerLookahead) { cdpdk_prefetch(burst[index]) }
         for index in 0..<min(count, Self.dataLookahead) { cdpdk_prefetch(cdpdk_mbuf_data(burst[index])) }
         for index in 0..<count {
@@ -55,7 +76,7 @@ final class BurstWriter {
         }
         // Small packets were copied; anything else still points into these
         // mbufs and must be written before they go back to the pool.
-        if writer.holdsCallerMemory { try writer.flush() }
+        if let writer, writer.holdsCallerMemory { try writer.flush() }
     }
 
     @inline(__always)
@@ -63,7 +84,9 @@ final class BurstWriter {
         let data = cdpdk_mbuf_data(mbuf)!
         clock?.repairBlock(at: data)
         if cdpdk_mbuf_segments(mbuf) == 1 {
-            try writer.append(UnsafeMutableRawBufferPointer(start: data, count: Int(cdpdk_mbuf_data_len(mbuf))), interface: interface)
+            let block = UnsafeMutableRawBufferPointer(start: data, count: Int(cdpdk_mbuf_data_len(mbuf)))
+            if let observer { observe(block, observer: observer, port: cdpdk_mbuf_port(mbuf)) }
+            try writer?.append(block, interface: interface)
             return
         }
         var used = 0
@@ -73,6 +96,27 @@ final class BurstWriter {
             used += 1
             segment = cdpdk_mbuf_next(current)
         }
-        try writer.append(segments: UnsafeBufferPointer(rebasing: segments[0..<used]), interface: interface)
+        if let observer { observeGathered(used, observer: observer, port: cdpdk_mbuf_port(mbuf)) }
+        try writer?.append(segments: UnsafeBufferPointer(rebasing: segments[0..<used]), interface: interface)
+    }
+
+    @inline(__always)
+    private func observe(_ block: UnsafeMutableRawBufferPointer, observer: PacketObserver, port: UInt16) {
+        // A block the primary built wrongly is the writer's to report; analysis skips it.
+        guard let epb = try? EnhancedPacketBlock(validating: block) else { return }
+        observer.observe(epb.packetBytes, timestamp: epb.timestamp, port: port)
+    }
+
+    private func observeGathered(_ used: Int, observer: PacketObserver, port: UInt16) {
+        let gathered = self.gathered ?? UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 19, alignment: 8)
+        self.gathered = gathered
+        var length = 0
+        for segment in segments[0..<used] {
+            guard length &+ segment.count <= gathered.count else { return }
+            UnsafeMutableRawBufferPointer(rebasing: gathered[length..<(length &+ segment.count)]).copyMemory(
+                from: UnsafeRawBufferPointer(segment))
+            length &+= segment.count
+        }
+        observe(UnsafeMutableRawBufferPointer(rebasing: gathered[0..<length]), observer: observer, port: port)
     }
 }

@@ -25,11 +25,14 @@ public struct CaptureLoop {
         /// Packets still in the ring (or in a callback) when we disabled.
         public var inFlightAtStop: Int
         public var seconds: Double
+        /// Packets this loop took from its ring (written or observed).
+        public var packets: UInt64
 
-        public init(reason: StopReason, inFlightAtStop: Int, seconds: Double) {
+        public init(reason: StopReason, inFlightAtStop: Int, seconds: Double, packets: UInt64 = 0) {
             self.reason = reason
             self.inFlightAtStop = inFlightAtStop
             self.seconds = seconds
+            self.packets = packets
         }
     }
 
@@ -46,18 +49,22 @@ public struct CaptureLoop {
     }
 
     let session: CaptureSession
-    let writer: CaptureFileWriter
+    let writer: CaptureFileWriter?
+    let observer: PacketObserver?
     let limits: Limits
     let interfacePorts: [UInt16]
-    /// Called at most once a second with packets written so far.
+    /// Called at most once a second with packets taken so far.
     let progress: ((UInt64) -> Void)?
     let logger: Logger
 
-    public init(session: CaptureSession, writer: CaptureFileWriter, interfacePorts: [UInt16], limits: Limits,
-                logger: Logger, progress: ((UInt64) -> Void)?) {
+    /// `writer` nil: nothing is written (live analysis only); `observer`
+    /// sees every packet before it is written.
+    public init(session: CaptureSession, writer: CaptureFileWriter?, observer: PacketObserver? = nil,
+                interfacePorts: [UInt16], limits: Limits, logger: Logger, progress: ((UInt64) -> Void)?) {
         self.logger = logger
         self.session = session
         self.writer = writer
+        self.observer = observer
         self.limits = limits
         self.progress = progress
         self.interfacePorts = interfacePorts
@@ -79,7 +86,7 @@ public struct CaptureLoop {
         var idle = 0
         var polls = 0
         var reason: StopReason?
-        let stage = BurstWriter(writer: writer, interfacePorts: interfacePorts, clock: PrimaryClockRepair(tscHz: rte_get_tsc_hz(), nowNanoseconds: CaptureClock.realtimeNanoseconds()))
+        let stage = BurstWriter(writer: writer, observer: observer, interfacePorts: interfacePorts, clock: PrimaryClockRepair(tscHz: rte_get_tsc_hz(), nowNanoseconds: CaptureClock.realtimeNanoseconds()))
         defer {
             if let repaired = stage.clock?.repaired, repaired > 0 {
                 logger.notice("corrected \(repaired) timestamps the primary stamped 2^64 TSC cycles ahead (DPDK 22.11 pcapng clock fault)")
@@ -92,14 +99,17 @@ public struct CaptureLoop {
                 if try session.poll(write) == 0 {
                     // The ring is dry: write what is staged so readers of a
                     // pipe or a growing file see packets without delay.
-                    if idle == 0 { try writer.flush() }
+                    if idle == 0 {
+                        try writer?.flush()
+                        observer?.idle()
+                    }
                     idle += 1
                     if idle > 64 { usleep(50) }
                 } else {
                     idle = 0
                 }
                 if stage.budgetExhausted { reason = .packetLimit; break }
-                if let maximum = limits.fileBytes, writer.totalBytes >= maximum { reason = .fileSize; break }
+                if let maximum = limits.fileBytes, let writer, writer.totalBytes >= maximum { reason = .fileSize; break }
                 // The clock is read every 8th busy poll: at 10 Mpps even the
                 // vDSO call shows in profiles.
                 polls &+= 1
@@ -110,19 +120,23 @@ public struct CaptureLoop {
                 stage.clock?.advance(nowNanoseconds: CaptureClock.realtimeNanoseconds())
                 if cdpdk_stop_signal() != 0 || cdpdk_workers_stop_requested() != 0 { reason = .signal }
                 if let seconds = limits.seconds, now - started >= seconds { reason = .duration }
-                try writer.rotateIfDue()
+                try writer?.rotateIfDue()
+                if idle == 0 { observer?.idle() }  // a busy ring never runs dry: still flush twenty times a second
                 if let progress, now >= nextProgress {
                     nextProgress = now + 1
-                    progress(writer.totalPackets)
+                    progress(stage.packets)
                 }
-                if now - started >= 0.5 { try session.checkCopiesArrive(dequeued: writer.totalPackets) }
+                if now - started >= 0.5 { try session.checkCopiesArrive(dequeued: stage.packets) }
                 if !session.attachment.primaryAlive { reason = .primaryExited }
             }
             let inFlight = try session.stop(draining: write)
-            return Outcome(reason: reason ?? .signal, inFlightAtStop: inFlight, seconds: monotonicSeconds() - started)
+            observer?.idle()
+            return Outcome(reason: reason ?? .signal, inFlightAtStop: inFlight, seconds: monotonicSeconds() - started,
+                           packets: stage.packets)
         } catch is OutputPipeClosed {
             session.release()
-            return Outcome(reason: .outputClosed, inFlightAtStop: 0, seconds: monotonicSeconds() - started)
+            return Outcome(reason: .outputClosed, inFlightAtStop: 0, seconds: monotonicSeconds() - started,
+                           packets: stage.packets)
         }
     }
 }

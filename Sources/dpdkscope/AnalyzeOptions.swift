@@ -1,4 +1,5 @@
 import ArgumentParser
+import ScopeAnalyzers
 
 /// Options that turn `read` into a transaction analyzer (ScopeAnalyzers).
 struct AnalyzeOptions: ParsableArguments {
@@ -15,6 +16,19 @@ struct AnalyzeOptions: ParsableArguments {
     var transactionTimeout: Double = 10
 
     var requested: Bool { proto != nil || analyze }
+
+    /// The analyzers' configuration: `--proto` or every protocol.
+    func configuration() throws -> AnalyzerConfiguration {
+        var selection = ProtocolSelection.defaults
+        if let spec = proto {
+            do { selection = try ProtocolSelection(parsing: spec) } catch { throw ValidationError("--proto: \(error)") }
+        }
+        selection.detectByContent = !portsOnly
+        var configuration = AnalyzerConfiguration(selection: selection)
+        configuration.transactionTimeout = UInt64(transactionTimeout * 1e9)
+        configuration.includeHTTPHeaders = httpHeaders
+        return configuration
+    }
 
     func validate() throws {
         guard transactionTimeout > 0, transactionTimeout <= 86_400 else {

@@ -12,15 +12,7 @@ struct ReadAnalysis {
     /// nil when no analysis was asked for.
     init?(_ options: AnalyzeOptions, json: Bool) throws {
         guard options.requested else { return nil }
-        var selection = ProtocolSelection.defaults
-        if let spec = options.proto {
-            do { selection = try ProtocolSelection(parsing: spec) } catch { throw ValidationError("--proto: \(error)") }
-        }
-        selection.detectByContent = !options.portsOnly
-        var configuration = AnalyzerConfiguration(selection: selection)
-        configuration.transactionTimeout = UInt64(options.transactionTimeout * 1e9)
-        configuration.includeHTTPHeaders = options.httpHeaders
-        engine = AnalysisEngine(configuration: configuration)
+        engine = AnalysisEngine(configuration: try options.configuration())
         self.json = json
     }
 
@@ -35,18 +27,22 @@ struct ReadAnalysis {
         engine.finish { Self.write($0, json: json, to: &output) }
     }
 
-    private static func write(_ event: TransactionEvent, json: Bool, to output: inout [UInt8]) {
+    static func write(_ event: TransactionEvent, json: Bool, to output: inout [UInt8]) {
         if json { event.appendJSON(to: &output) } else { output += event.line.utf8 }
         output.append(0x0A)
     }
 
+    var statsFields: [(String, UInt64)] { engine.statsFields }
+}
+
+extension AnalysisEngine {
     /// Analyzer counters for `--stats`: per protocol, then the TCP streams under them.
     var statsFields: [(String, UInt64)] {
         var fields: [(String, UInt64)] = []
-        for proto in engine.configuration.selection.enabled {
-            fields += engine.counters(for: proto).fields.map { ("\(proto.rawValue)_\($0.0)", $0.1) }
+        for proto in configuration.selection.enabled {
+            fields += counters(for: proto).fields.map { ("\(proto.rawValue)_\($0.0)", $0.1) }
         }
-        let streams = engine.streamCounters
+        let streams = streamCounters
         fields += [("tcp_streams", streams.opened), ("tcp_stream_gaps", streams.gaps),
                    ("tcp_stream_gap_bytes", streams.gapBytes), ("tcp_retransmits_dropped", streams.retransmitsDropped),
                    ("tcp_out_of_order_segments", streams.outOfOrderSegments)]

@@ -16,6 +16,11 @@ struct CaptureReport {
         var bytes: UInt64 = 0
         var files: [String] = []
 
+        /// Nothing written (watch): only what was taken from the rings.
+        init(packets: UInt64) {
+            self.packets = packets
+        }
+
         init(writers: [CaptureFileWriter]) {
             for writer in writers {
                 packets += writer.totalPackets

@@ -46,6 +46,20 @@ public struct AnalysisEngine {
         context.drainEvents(emit)
     }
 
+    /// Live capture on a quiet link: time passes without packets. Moves the
+    /// engine's clock to `now` (wall clock, same epoch as packet times) so
+    /// unanswered requests still time out; never moves it backwards.
+    public mutating func advance(to now: UInt64, emit: (TransactionEvent) -> Void) {
+        guard now > self.now else { return }
+        self.now = now
+        if now >= nextSweep {
+            sessions.expire(now: now)
+            context.expireCorrelators(now: now)
+            nextSweep = now &+ 1_000_000_000
+        }
+        context.drainEvents(emit)
+    }
+
     /// End of input: closes every connection (flushing close-delimited
     /// messages) and reports everything still unanswered.
     public mutating func finish(emit: (TransactionEvent) -> Void) {

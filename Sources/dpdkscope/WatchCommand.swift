@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import ScopeAnalyzers
+import ScopeCore
+import ScopeDPDK
+
+/// `dpdkscope watch`: the analyzers on a live capture. Transactions stream
+/// to stdout (lines, or JSON with --json) as they complete; nothing is
+/// written to disk. Same pass as capture: parse → attach → enable → loop →
+/// clean up, with the analyzers inline in the loop.
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Analyze the primary's traffic live: HTTP, DNS, Redis, MySQL, PostgreSQL, Memcached, ICMP transactions.",
+        discussion: "Transactions go to stdout, status and the closing summary to stderr.")
+
+    @OptionGroup var attach: AttachArguments
+    @Option(name: .customShort("i"), help: "PORT[:QUEUE|:*], port id or device name; repeatable. Default: every port.")
+    var interfaces: [String] = []
+    // Received packets only by default: an application that forwards sends
+    // on one port what it received on another, and seeing both copies would
+    // report every UDP request twice.
+    @Flag(help: "Transmitted packets only.") var tx = false
+    @Flag(help: "Both directions (for applications that terminate traffic rather than forward it).") var both = false
+    @Option(name: .customShort("f"), help: "libpcap capture filter, run by the primary.") var filter: String?
+    @Option(name: .customShort("c"), help: "Stop after N packets.") var count: UInt64?
+    @Option(name: .customShort("a"), help: "Autostop: duration:S or packets:N; repeatable.") var autostop: [String] = []
+    @Option(help: "Protocols and ports: 'http:80,8080;redis:6379'. Default: every protocol on its default ports.")
+    var proto: String?
+    @Flag(help: "Attribute connections by configured port only, no content detection.") var portsOnly = false
+    @Flag(help: "Include HTTP headers in JSON events (credentials and cookie values redacted).") var httpHeaders = false
+    @Option(help: "Seconds before an unanswered request is reported.") var transactionTimeout: Double = 10
+    @Flag(help: "JSON lines (Packetbeat/ECS fields) instead of one human line per transaction.") var json = false
+    @Flag(help: "Print analyzer counters to stderr at the end.") var stats = false
+    @Flag(name: .customShort("q"), help: "No closing summary.") var quiet = false
+    @OptionGroup var ring: RingArguments
+    @Flag(help: "Disable a stale capture registration on our queues, then proceed.") var takeover = false
+
+    func validate() throws {
+        if tx && both { throw ValidationError("use only one of --tx, --both") }
+        if count == 0 { throw ValidationError("-c must be at least 1") }
+        guard transactionTimeout > 0, transactionTimeout <= 86_400 else {
+            throw ValidationError("--transaction-timeout must be in (0, 86400] seconds")
+        }
+    }
+
+    func run() throws {
+        var options = AnalyzeOptions()
+        options.proto = proto
+        options.portsOnly = portsOnly
+        options.httpHeaders = httpHeaders
+        options.transactionTimeout = transactionTimeout
+        let configuration = try options.configuration()
+        let stops = try AutostopConditions(parsing: autostop)
+        if stops.fileBytes != nil { throw ValidationError("-a filesize: needs a file; watch writes none") }
+        let specs = try interfaces.map { try InterfaceSpec(parsing: $0) }
+        let snap = try Snaplen.validate(Snaplen.maximum)
+        let compiled = try filter.map { try PacketFilter(expression: $0, snaplen: snap) }
+        let logger = attach.makeLogger()
+        let attachment = try attach.attach(requirePdump: true, logger: logger)
+        defer { attachment.detach() }
+        defer { compiled?.release() }
+        try compiled?.convert()
+        let ports = Ports.all()
+        let tuples = try CaptureSelection.tuples(for: specs, among: ports, directions: both ? [.rx, .tx] : tx ? [.tx] : [.rx])
+        let captured = CaptureSelection.ports(of: tuples).compactMap { id in ports.first { $0.id == id } }
+        let session = try CaptureSession(attachment: attachment, tuples: tuples, settings: ring.settings(snaplen: snap),
+                                         filter: compiled, takeover: takeover, logger: logger)
+        defer { session.release() }
+        let analysis = LiveAnalysis(configuration: configuration, json: json)
+        if !quiet { writeStderr("Watching \(captured.map { "'\($0.name)'" }.joined(separator: ", ")) for \(configuration.selection.enabled.map(\.rawValue).joined(separator: ", "))\n") }
+        try session.start()
+        CaptureLoop.prepare(packetLimit: [count, stops.packets].compactMap { $0 }.min())
+        let loop = CaptureLoop(session: session, writer: nil, observer: analysis, interfacePorts: captured.map(\.id),
+                               limits: .init(seconds: stops.seconds), logger: logger, progress: nil)
+        let outcome = try loop.run()
+        analysis.finish()
+        let report = CaptureReport(sessions: [session], ports: captured)
+        if !quiet {
+            writeStderr("Transactions: \(analysis.transactions)\n")
+            writeStderr(report.summary(.init(packets: outcome.packets), outcome: outcome))
+        }
+        if stats {
+            writeStderr(analysis.statsFields.map { "\($0.0)=\($0.1)" }.joined(separator: "\n") + "\n")
+        }
+        if outcome.reason == .primaryExited { throw PrimaryExit.error(attachment.primary) }
+    }
+}
