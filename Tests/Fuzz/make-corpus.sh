@@ -22,9 +22,10 @@ if [[ $# -eq 0 ]]; then
     set -- "$root/Scripts/data/demo.pcap"
     [[ -f $here/captures/extra.pcap ]] && set -- "$@" "$here/captures/extra.pcap"
 fi
-rm -rf "$here/corpus"
-mkdir -p "$here/corpus"
-python3 - "$here/corpus" "$@" <<'EOF'
+corpus=${CORPUS_DIR:-$here/corpus}  # make-analyze-corpus.sh points it elsewhere
+rm -rf "$corpus"
+mkdir -p "$corpus"
+python3 - "$corpus" "$@" <<'EOF'
 import os, random, struct, sys
 
 out, pcaps = sys.argv[1], sys.argv[2:]
@@ -131,6 +132,6 @@ for pcap in pcaps:
         merged = [p for pair in zip(*halves) for p in pair]
         write(f"{stem}-interleaved", merged)
 EOF
-count=$(find "$here/corpus" -type f | wc -l)
-bytes=$(du -sb "$here/corpus" | cut -f1)
-echo "make-corpus: $count files, $bytes bytes in $here/corpus"
+count=$(find "$corpus" -type f | wc -l)
+bytes=$(du -sb "$corpus" | cut -f1)
+echo "make-corpus: $count files, $bytes bytes in $corpus"

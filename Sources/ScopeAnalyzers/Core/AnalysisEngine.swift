@@ -13,10 +13,15 @@ public struct AnalysisEngine {
     private var now: UInt64 = 0
     private var nextSweep: UInt64 = 0
 
-    public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration()) {
+    /// `streams`: the reassembler's buffer caps and timeouts (its
+    /// `maxConnections` is taken from `configuration`); nil for defaults.
+    public init(configuration: AnalyzerConfiguration = AnalyzerConfiguration(),
+                streams: TCPStreamReassembler.Configuration? = nil) {
         self.configuration = configuration
         context = AnalyzerContext(configuration: configuration)
-        reassembler = TCPStreamReassembler(configuration: .init(maxConnections: configuration.maxConnections))
+        var limits = streams ?? .init()
+        limits.maxConnections = configuration.maxConnections
+        reassembler = TCPStreamReassembler(configuration: limits)
         sessions = TCPSessionTable(context: context)
     }
 
