@@ -126,21 +126,20 @@ cat "$cache" >/dev/null # page cache warm for every tool alike
 # What the file holds, by dpdkscope's counters (--flows: flow events, not packet lines).
 counters=$("$scope" read "$cache" --flows --stats | tail -n 1)
 say "counters: $counters"
-lines=$("$scope" read "$cache" --stats | wc -l)
-say "capinfos packets=$packets; 'read --stats' printed $lines lines"
+lines=$("$scope" read "$cache" | wc -l)
+say "capinfos packets=$packets; 'read' printed $lines lines"
 # packets= counts decodes: every frame, plus each reassembled datagram again.
 decodes=$(awk -v c="$counters" 'BEGIN { n = split(c, f, /[ =]/); for (i = 1; i < n; i += 2) v[f[i]] = f[i + 1]
     print v["packets"] - v["fragments_reassembled"] }')
 if [[ $decodes != "$packets" ]]; then say "WARNING: dpdkscope saw $decodes frames, capinfos $packets"; fi
 
-# 'read --stats' also prints a line per packet, so the decode-only mode is
-# '--flows --stats' (flow events + counters); both are timed: the text row is
-# the like-for-like match for tcpdump, the other for tshark's conv table.
-names=("dpdkscope read --flows --stats" "dpdkscope read --stats > /dev/null" "tcpdump -r -nn -q > /dev/null" "tshark -r -q -z conv,tcp")
+# Two dpdkscope modes are timed: packet lines (the like-for-like match for
+# tcpdump) and flow events + counters (for tshark's conversation table).
+names=("dpdkscope read --flows --stats" "dpdkscope read > /dev/null" "tcpdump -r -nn -q > /dev/null" "tshark -r -q -z conv,tcp")
 run() { # run INDEX: one pass of tool INDEX, output discarded
     case $1 in
     0) "$scope" read "$cache" --flows --stats ;;
-    1) "$scope" read "$cache" --stats ;;
+    1) "$scope" read "$cache" ;;
     2) tcpdump -r "$cache" -nn -q ;;
     3) tshark -r "$cache" -q -z conv,tcp ;;
     esac >/dev/null 2>>"$work/tools.err"

@@ -19,7 +19,7 @@ struct ReadCommand: ParsableCommand {
     @Option(name: .customShort("f"), help: "libpcap filter applied while reading.") var filter: String?
     @Flag(help: "Print flow events (periodic and final) instead of packets.") var flows = false
     @Flag(help: "Print JSON lines.") var json = false
-    @Flag(help: "Print decode counters at the end.") var stats = false
+    @Flag(help: "Print decode counters at the end (with no other output option: only the counters).") var stats = false
     @Option(help: "Flow table capacity.") var maxFlows = 65_536
     @OptionGroup(title: "Transactions") var analysis: AnalyzeOptions
 
@@ -36,7 +36,7 @@ struct ReadCommand: ParsableCommand {
         var pipeline = PacketPipeline(configuration: .init(flows: .init(maxFlows: maxFlows)))
         // With --proto/--analyze, transactions replace the packet lines.
         var analyzer = try ReadAnalysis(analysis, json: json)
-        let packetLines = !flows && analyzer == nil
+        let packetLines = !flows && analyzer == nil && !stats
         var output = StandardOutput()
         var filters: [UInt16: ClassicFilter] = [:]
         var skipped = (filtered: UInt64(0), unsupportedLink: UInt64(0), truncatedFiles: 0)

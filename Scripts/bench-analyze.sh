@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# bench-analyze.sh — analyzer speed on real traffic, side by side in one run:
+# dpdkscope read with the analyzers vs tshark dissecting the same protocols,
+# same file, best of 3 each.
+#
+# The file is real traffic through the tap testbed (testpmd forwarding between
+# two namespaces), captured by dpdkscope on port 0 (rx and tx: every packet
+# once): nginx + wrk (keep-alive HTTP/1.1), dnsmasq + dig, redis-server +
+# redis-benchmark (plain and -P 16 pipelined), postgres + pgbench -S (simple
+# protocol) and -M extended. Cached as /var/tmp/dpdkscope-bench-analyze.pcapng,
+# reused unless --regenerate.
+#
+# Usage: Scripts/bench-analyze.sh [SECONDS] [--regenerate]   (root; SECONDS
+#        of load, default 20)
+# Output: a Markdown table on stdout (transactions/s, packets/s, CPU s, ratio
+# to tshark; HTTP transactions per CPU second with only HTTP enabled), raw
+# timings on stderr.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache=/var/tmp/dpdkscope-bench-analyze.pcapng
+prefix=dpdkscope-ba seconds=20 regenerate=0
+for arg in "$@"; do
+    case $arg in
+    --regenerate) regenerate=1 ;;
+    *[!0-9]* | '' | 0) echo "usage: $0 [SECONDS] [--regenerate]" >&2; exit 64 ;;
+    *) seconds=$arg ;;
+    esac
+done
+say() { echo "bench-analyze: $*" >&2; }
+die() { say "$*"; exit 1; }
+[[ $EUID -eq 0 ]] || die "must run as root (testbed, namespaces, apt)"
+
+work=$(mktemp -d /tmp/dpdkscope-bench-analyze.XXXXXX)
+partial="" pids=()
+teardown() {
+    local pid
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    pids=()
+    if [[ -f $work/pg/postmaster.pid ]]; then
+        su postgres -s /bin/sh -c "$pgbin/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1 || true
+    fi
+    "$root/Scripts/testbed.sh" stop --prefix "$prefix" || true
+}
+cleanup() {
+    teardown
+    if [[ -n $partial && -f $partial ]]; then rm -f -- "$partial"; fi
+    rm -rf -- "$work"
+}
+trap cleanup EXIT
+
+# setup.sh brings DPDK, tshark, the servers and their clients.
+"$root/Scripts/setup.sh" >/dev/null
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+cd "$root"
+swift build -c release --product dpdkscope >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; die "build failed"; }
+scope=$root/.build/release/dpdkscope
+
+make_pcap() {
+    local info a b ipb cap
+    say "generating $cache: ${seconds}s of load through the tap testbed"
+    "$root/Scripts/testbed.sh" stop --prefix "$prefix"
+    info=$("$root/Scripts/testbed.sh" start --shape tap --prefix "$prefix")
+    kv() { sed -n "s/^$1=//p" <<<"$info"; }
+    a=$(kv netns-a) b=$(kv netns-b) ipb=$(kv ip-b)
+    chmod 755 "$work"
+    mkdir -p "$work/www" "$work/tmp"
+    head -c 600 /dev/urandom | base64 >"$work/www/index.html"
+    cat >"$work/nginx.conf" <<EOF
+daemon off; worker_processes 1; pid $work/nginx.pid; error_log $work/nginx.log warn;
+events { worker_connections 1024; }
+http { access_log off; default_type text/html; keepalive_requests 1000000;
+  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+  server { listen $ipb:8080; root $work/www; } }
+EOF
+    ip netns exec "$b" nginx -p "$work" -c "$work/nginx.conf" -e "$work/nginx.log" & pids+=($!)
+    ip netns exec "$b" dnsmasq -k -C /dev/null --no-resolv --no-hosts --bind-interfaces \
+        --listen-address="$ipb" --address=/#/10.9.9.9 --pid-file="$work/dnsmasq.pid" \
+        --log-facility="$work/dnsmasq.log" & pids+=($!)
+    ip netns exec "$b" redis-server --bind "$ipb" --port 6379 --save '' --appendonly no --dir "$work" \
+        --protected-mode no >"$work/redis.log" 2>&1 & pids+=($!)
+    mkdir -p "$work/pg" && chown postgres "$work/pg"
+    su postgres -s /bin/sh -c "$pgbin/initdb -D $work/pg -A trust" >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; die "initdb failed"; }
+    echo "host all all 0.0.0.0/0 trust" >>"$work/pg/pg_hba.conf"
+    ip netns exec "$b" su postgres -s /bin/sh -c \
+        "$pgbin/pg_ctl -D $work/pg -o \"-c listen_addresses=$ipb -k $work/pg\" -l $work/pg.log -w start" >/dev/null ||
+        { cat "$work/pg.log" >&2; die "postgres failed"; }
+    ip netns exec "$a" "$pgbin/pgbench" -h "$ipb" -U postgres -i -s 1 postgres >"$work/pgbench-init.log" 2>&1 ||
+        { cat "$work/pgbench-init.log" >&2; die "pgbench -i failed"; }
+    seq 1 100000 | awk -v s="$ipb" '{ printf "@%s +tries=1 +time=1 +short host%d.bench.test A\n", s, $1 }' >"$work/dig.batch"
+    ip netns exec "$a" curl -sf -o /dev/null --retry 4 --retry-connrefused "http://$ipb:8080/" || die "nginx does not answer"
+
+    partial=$(mktemp /var/tmp/dpdkscope-bench-analyze.XXXXXX.pcapng)
+    "$scope" capture --file-prefix "$prefix" -i 0 --both -w "$partial" -a "duration:$((seconds + 3))" -q \
+        2>"$work/capture.err" & cap=$!; pids+=($!)
+    sleep 1.5
+    kill -0 "$cap" 2>/dev/null || { cat "$work/capture.err" >&2; die "capture failed to start"; }
+    ip netns exec "$a" wrk -t1 -c8 -d "${seconds}s" "http://$ipb:8080/" >"$work/wrk.txt" & pids+=($!)
+    timeout "$seconds" ip netns exec "$a" dig -f "$work/dig.batch" >/dev/null & pids+=($!)
+    timeout "$seconds" ip netns exec "$a" sh -c "while :; do redis-benchmark -h $ipb -q -n 20000 -c 4 -t set,get,incr,lpush >/dev/null; redis-benchmark -h $ipb -q -n 20000 -P 16 -t set,get >/dev/null; done" & pids+=($!)
+    timeout "$seconds" ip netns exec "$a" "$pgbin/pgbench" -h "$ipb" -U postgres -S -c 2 -T "$seconds" postgres >"$work/pgbench-simple.log" 2>&1 & pids+=($!)
+    timeout "$seconds" ip netns exec "$a" "$pgbin/pgbench" -h "$ipb" -U postgres -S -M extended -c 1 -T "$seconds" postgres >"$work/pgbench-extended.log" 2>&1 & pids+=($!)
+    wait "$cap" || { cat "$work/capture.err" >&2; die "capture failed"; }
+    [[ -s $partial ]] || die "capture wrote nothing"
+    mv -f -- "$partial" "$cache"; partial=""
+    teardown
+}
+
+if ((regenerate)) || [[ ! -s $cache ]]; then make_pcap; else say "reusing $cache (--regenerate to make a new one)"; fi
+packets=$(capinfos -T -r -c -M "$cache" | cut -f2)
+[[ $packets =~ ^[0-9]+$ ]] || die "capinfos could not count $cache"
+cat "$cache" >/dev/null
+
+spec='http:8080;dns;redis;pgsql'
+# Transactions per protocol, from dpdkscope's own counters.
+stats=$("$scope" read "$cache" --proto "$spec" --ports-only --stats | tail -n 1)
+field() { tr ' ' '\n' <<<"$stats" | sed -n "s/^$1=//p"; }
+transactions=0
+for p in http dns redis pgsql; do transactions=$((transactions + $(field "${p}_transactions"))); done
+http=$(field http_transactions)
+say "transactions: total=$transactions http=$http dns=$(field dns_transactions) redis=$(field redis_transactions) pgsql=$(field pgsql_transactions)"
+
+names=("dpdkscope read --proto MIX --json > /dev/null" "dpdkscope read --proto http:8080 --json > /dev/null"
+       "tshark -Y 'http || dns || resp || pgsql' -T fields > /dev/null")
+run() {
+    case $1 in
+    0) "$scope" read "$cache" --proto "$spec" --ports-only --json ;;
+    1) "$scope" read "$cache" --proto http:8080 --ports-only --json ;;
+    2) tshark -r "$cache" -d tcp.port==6379,resp -Y 'http || dns || resp || pgsql' -T fields -e frame.number ;;
+    esac >/dev/null 2>>"$work/tools.err"
+}
+TIMEFORMAT='%3R %3U %3S'
+best=() cpu=()
+for round in 1 2 3; do
+    for i in "${!names[@]}"; do
+        { time run "$i"; } 2>"$work/time" || { tail -n 5 "$work/tools.err" >&2; die "${names[$i]} failed"; }
+        read -r wall user sys <"$work/time"
+        say "round $round: ${names[$i]}: wall=${wall}s user=${user}s sys=${sys}s"
+        if [[ -z ${best[$i]:-} ]] || awk -v a="$wall" -v b="${best[$i]}" 'BEGIN { exit !(a < b) }'; then
+            best[i]=$wall cpu[i]=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+        fi
+    done
+done
+
+echo "| run | packets | transactions | wall s (best of 3) | CPU s | packets/s | transactions/s | × vs tshark |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for i in "${!names[@]}"; do
+    tx=$transactions; [[ $i -eq 1 ]] && tx=$http; [[ $i -eq 2 ]] && tx=$transactions
+    awk -v n="${names[$i]}" -v p="$packets" -v t="$tx" -v s="${best[$i]}" -v c="${cpu[$i]}" -v ts="${best[2]}" \
+        'BEGIN { printf "| `%s` | %d | %d | %.2f | %.2f | %.0f | %.0f | %.1f |\n", n, p, t, s, c, p / s, t / s, ts / s }'
+done
+echo
+awk -v h="$http" -v c="${cpu[1]}" 'BEGIN { printf "HTTP transactions per CPU second (HTTP only, decode included): %.0f\n", h / c }'
+echo "counters: \`$stats\`"
