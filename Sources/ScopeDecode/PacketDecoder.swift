@@ -35,16 +35,19 @@ public struct PacketDecoder: Sendable {
     /// Decodes `bytes` into `packet` (which is reset first). Returns nil when
     /// every layer down to the innermost decoded, otherwise the reason it
     /// stopped; layers decoded before the failure stay valid. Never traps.
+    /// `countAsPacket` false: a datagram reassembled from fragments already
+    /// counted as packets (its layers are still counted).
     @discardableResult
     public mutating func decode(
         _ bytes: UnsafeRawBufferPointer,
         linkType: LinkType = .ethernet,
-        into packet: inout DecodedPacket
+        into packet: inout DecodedPacket,
+        countAsPacket: Bool = true
     ) -> DecodeError? {
         packet = DecodedPacket()
         packet.linkType = linkType
         packet.capturedLength = bytes.count
-        counters.packets &+= 1
+        if countAsPacket { counters.packets &+= 1 }
         let reader = ByteReader(bytes)
         var layer: Layer = linkType == .ethernet
             ? .ethernet(0, end: bytes.count)

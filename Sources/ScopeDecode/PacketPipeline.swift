@@ -47,7 +47,7 @@ public struct PacketPipeline {
             inspect(packet, bytes, failure)
             guard let datagram = fragments.add(bytes, packet: packet, timestamp: timestamp) else { return failure }
             datagram.withUnsafeBytes { whole in
-                let wholeFailure = decoder.decode(whole, linkType: .rawIP, into: &reassembled)
+                let wholeFailure = decoder.decode(whole, linkType: .rawIP, into: &reassembled, countAsPacket: false)
                 flows.update(reassembled, timestamp: timestamp, emit: emit)
                 inspect(reassembled, whole, wholeFailure)
             }

@@ -63,6 +63,25 @@ struct FragmentReassemblerTests {
         #expect(reassembler.datagramsInFlight == 0 && reassembler.bytesInUse == 0)
     }
 
+    /// Through the pipeline: three fragment frames are three packets, not
+    /// four; the reassembled datagram is inspected once more but not counted.
+    @Test func pipelineCountsFramesOnce() {
+        let frames = FragmentReassemblerTests.ipv4Fragments(FragmentReassemblerTests.udpPayload(3000), chunk: 1208)
+        var pipeline = PacketPipeline()
+        var inspected = 0, whole = 0
+        for frame in frames {
+            frame.withUnsafeBytes { bytes in
+                pipeline.process(bytes, linkType: .ethernet, timestamp: 1, inspect: { packet, _, _ in
+                    inspected += 1
+                    if !packet.fragment.isFragment && packet.transport == .udp { whole += 1 }
+                }, emit: { _ in })
+            }
+        }
+        #expect(inspected == 4 && whole == 1)
+        #expect(pipeline.counters.packets == 3)
+        #expect(pipeline.fragments.counters.reassembled == 1)
+    }
+
     @Test func ipv6OutOfOrder() {
         let transport = FragmentReassemblerTests.udpPayload(2000)
         let frames = FragmentReassemblerTests.ipv6Fragments(transport, chunk: 1000)
