@@ -49,6 +49,12 @@ struct RedisParser {
     var skippedBytes: UInt64 = 0
     var parseErrors: UInt64 = 0
     var oversized: UInt64 = 0
+    /// Framing was lost since the session last looked (parse error or an
+    /// oversized line): messages may be missing.
+    var lostFraming = false
+    /// A message was complete: a parse error from now on is a loss, not
+    /// the tail of something sent before the capture began.
+    private var hasParsed = false
 
     init(isRequest: Bool, configuration: AnalyzerConfiguration) {
         self.isRequest = isRequest
@@ -255,6 +261,7 @@ struct RedisParser {
         message.end = timestamp
         message.bytes = pendingBytes
         message.rendered = renderer.finish()
+        hasParsed = true
         reset(to: .line)
         pendingBytes = 0
         pendingStart = nil
@@ -278,6 +285,9 @@ struct RedisParser {
     @discardableResult
     private mutating func fail(parseError: Bool) -> RedisMessage? {
         if parseError { parseErrors &+= 1 }
+        // Garbage before the server's first reply is the tail of a reply from
+        // before the capture (mid-stream start): nothing was paired on it.
+        lostFraming = isRequest || hasParsed
         skipPending()
         reset(to: .lost)
         return nil

@@ -37,6 +37,7 @@ final class RedisSession: StreamAnalyzer {
             let step = fromClient ? requests.advance(bytes, from: offset, timestamp: timestamp)
                                   : replies.advance(bytes, from: offset, timestamp: timestamp)
             offset &+= step.consumed
+            if fromClient ? requests.lostFraming : replies.lostFraming { framingLost(fromClient: fromClient) }
             if let message = step.message {
                 if fromClient { handleRequest(message) } else { handleReply(message) }
             } else if step.consumed == 0 {
@@ -72,6 +73,21 @@ final class RedisSession: StreamAnalyzer {
             pending.requestGap()
         }
         collectTallies()
+    }
+
+    /// A message could not be parsed: treated like a gap of unknown size,
+    /// so nothing after it is paired on the assumption that nothing is
+    /// missing (the parser does not report garbage before the server's
+    /// first reply: that is a mid-stream start, nothing is lost).
+    private func framingLost(fromClient: Bool) {
+        if fromClient {
+            requests.lostFraming = false
+            pending.requestGap()
+        } else {
+            replies.lostFraming = false
+            pending.responseGap { unanswered($0, note: "reply could not be parsed", at: $0.end) }
+            pending.requestGap()
+        }
     }
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {

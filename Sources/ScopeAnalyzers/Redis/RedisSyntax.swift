@@ -29,8 +29,8 @@ enum RedisHeader {
     }
 
     /// An inline command ("PING", "SET k v"): words split on blanks. Nil
-    /// when the first word cannot be a command name (binary garbage, the
-    /// middle of a value after a mid-stream start).
+    /// when the first word is no Redis command (binary garbage, the middle
+    /// of a value after a mid-stream start).
     static func inlineWords(_ line: UnsafeRawBufferPointer) -> [String]? {
         var words: [String] = []
         var wordStart: Int?
@@ -38,7 +38,7 @@ enum RedisHeader {
             let blank = index == line.count || line[index] == 0x20 || line[index] == 0x09
             if blank, let begin = wordStart {
                 let word = UnsafeRawBufferPointer(rebasing: line[begin..<index])
-                if words.isEmpty && !isCommandName(word) { return nil }
+                if words.isEmpty && !RedisCommandNames.contains(word) { return nil }
                 words.append(RedisRenderer.capped(String(decoding: word, as: UTF8.self), RedisLimits.maxElementBytes))
                 wordStart = nil
             } else if !blank && wordStart == nil {
@@ -46,15 +46,6 @@ enum RedisHeader {
             }
         }
         return words.isEmpty ? nil : words
-    }
-
-    static func isCommandName(_ word: UnsafeRawBufferPointer) -> Bool {
-        guard (1...32).contains(word.count) else { return false }
-        return word.allSatisfy { byte in
-            (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") || byte == UInt8(ascii: ".")
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "|")
-                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-        }
     }
 }
 
