@@ -54,7 +54,7 @@ extension Conversation {
 
     @Test func inlineCommands() {
         let conversation = Conversation(steps: [
-            .client("PING\r\n\r\nset  a   1\r\n".bytes, at: 1), .server("+PONG\r\n+OK\r\n".bytes, at: 2),
+            .client("PING\r\n\r\n*0\r\n*-1\r\nset  a   1\r\n".bytes, at: 1), .server("+PONG\r\n+OK\r\n".bytes, at: 2),
         ])
         #expect(conversation.redisSummaries() == ["PING -> PONG", "set a 1 -> OK"])
         #expect(Set(conversation.splitEverywhere(.redis)).count == 1)
@@ -89,11 +89,12 @@ extension Conversation {
             .client(resp("GET", "k"), at: 5),
             .server("|1\r\n+key-popularity\r\n*1\r\n,0.19\r\n$1\r\nv\r\n".bytes, at: 6),  // attribute, then the reply
             .client(resp("GET", "x"), at: 7), .server("!10\r\nSYNTAX bad\r\n".bytes, at: 8),
+            .client(resp("MGET", "a", "b"), at: 9), .server("*2\r\n|1\r\n+ttl\r\n:5\r\n$1\r\n1\r\n$1\r\n2\r\n".bytes, at: 10),
         ])
         #expect(conversation.redisSummaries() == [
             "HELLO 3 -> {server: redis, proto: 3}",
             "X k -> [nil, true, false, 3.14, 12345678901234567890, abc, [1], {}, OOPS!]",
-            "GET k -> v", "GET x -> error SYNTAX bad",
+            "GET k -> v", "GET x -> error SYNTAX bad", "MGET a b -> [1, 2]",
         ])
         #expect(Set(conversation.splitEverywhere(.redis)).count == 1)
     }

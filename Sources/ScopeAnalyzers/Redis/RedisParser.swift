@@ -19,7 +19,7 @@ struct RedisParser {
         case lost(RedisMessage?)
     }
 
-    private enum State: Equatable {
+    enum State: Equatable {
         case line
         case blob(remaining: Int)
         /// CR LF after a blob; `left` is 2 (expect CR) or 1 (expect LF).
@@ -27,7 +27,7 @@ struct RedisParser {
         case lost
     }
 
-    private struct Level {
+    struct Level {
         var type: UInt8
         var remaining: Int
         var index = 0
@@ -36,15 +36,15 @@ struct RedisParser {
     let isRequest: Bool
     let maxMessageSize: Int
     private(set) var buffer: StreamBuffer
-    private var state = State.line
-    private var stack: [Level] = []
-    private var attributeLevels = 0
-    private var current: RedisMessage?
-    private var renderer = RedisRenderer()
-    private var blobType: UInt8 = 0
+    var state = State.line
+    var stack: [Level] = []
+    var attributeLevels = 0
+    var current: RedisMessage?
+    var renderer = RedisRenderer()
+    var blobType: UInt8 = 0
     /// Bytes consumed since the last message boundary, and when they began.
-    private var pendingBytes: UInt64 = 0
-    private var pendingStart: UInt64?
+    var pendingBytes: UInt64 = 0
+    var pendingStart: UInt64?
     /// For the session's counters; it takes and zeroes them.
     var skippedBytes: UInt64 = 0
     var parseErrors: UInt64 = 0
@@ -54,7 +54,7 @@ struct RedisParser {
     var lostFraming = false
     /// A message was complete: a parse error from now on is a loss, not
     /// the tail of something sent before the capture began.
-    private var hasParsed = false
+    var hasParsed = false
 
     init(isRequest: Bool, configuration: AnalyzerConfiguration) {
         self.isRequest = isRequest
@@ -139,7 +139,7 @@ struct RedisParser {
         return .lost(partial)
     }
 
-    // MARK: - Lines
+    // MARK: - Lines (values: RedisParser+Values.swift)
 
     private mutating func line(_ line: UnsafeRawBufferPointer, at timestamp: UInt64) -> RedisMessage? {
         if state == .lost {
@@ -208,66 +208,6 @@ struct RedisParser {
         return elements == 0 ? completeAggregate(at: timestamp) : nil
     }
 
-    // MARK: - Values
-
-    /// Separator before a value inside an aggregate; counts top-level elements.
-    private mutating func beginValue(opensAttribute: Bool) {
-        guard attributeLevels == 0 && !opensAttribute, let parent = stack.last else { return }
-        if stack.count == 1 { current?.elementCount &+= 1 }
-        renderer.separator(afterIndex: parent.index, paired: RESPType.isPaired(parent.type))
-    }
-
-    private mutating func completeBlob(at timestamp: UInt64) -> RedisMessage? {
-        completeScalar(renderer.keptText(verbatim: blobType == UInt8(ascii: "=")), at: timestamp)
-    }
-
-    private mutating func completeScalar(_ text: String, at timestamp: UInt64) -> RedisMessage? {
-        if attributeLevels == 0 {
-            if stack.isEmpty {
-                current?.elements = [text]
-                current?.elementCount = 1
-            } else if stack.count == 1, (current?.elements.count ?? 0) < RedisLimits.maxElements {
-                current?.elements.append(RedisRenderer.capped(text, RedisLimits.maxElementBytes))
-            }
-            renderer.append(text)
-        }
-        return stack.isEmpty ? finish(at: timestamp) : completeAggregate(at: timestamp, counting: true)
-    }
-
-    /// One value finished inside the innermost aggregate (when `counting`),
-    /// closing every aggregate that is now full.
-    private mutating func completeAggregate(at timestamp: UInt64, counting: Bool = false) -> RedisMessage? {
-        var counting = counting
-        while !stack.isEmpty {
-            let last = stack.count &- 1
-            if counting {
-                stack[last].remaining &-= 1
-                stack[last].index &+= 1
-            }
-            guard stack[last].remaining <= 0 else { return nil }
-            let closed = stack.removeLast()
-            if closed.type == UInt8(ascii: "|") {
-                attributeLevels &-= 1
-                return nil  // an attribute is not a value: its parent still waits
-            }
-            if attributeLevels == 0 { renderer.close(closed.type) }
-            counting = true
-        }
-        return finish(at: timestamp)
-    }
-
-    private mutating func finish(at timestamp: UInt64) -> RedisMessage? {
-        guard var message = current else { return nil }
-        message.end = timestamp
-        message.bytes = pendingBytes
-        message.rendered = renderer.finish()
-        hasParsed = true
-        reset(to: .line)
-        pendingBytes = 0
-        pendingStart = nil
-        return message
-    }
-
     // MARK: - Bookkeeping
 
     private mutating func note(consumed: Int, at timestamp: UInt64) {
@@ -293,7 +233,7 @@ struct RedisParser {
         return nil
     }
 
-    private mutating func reset(to newState: State) {
+    mutating func reset(to newState: State) {
         state = newState
         current = nil
         stack.removeAll(keepingCapacity: true)

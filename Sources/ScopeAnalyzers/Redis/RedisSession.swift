@@ -107,6 +107,11 @@ final class RedisSession: StreamAnalyzer {
     // MARK: - Messages
 
     private func handleRequest(_ message: RedisMessage) {
+        guard message.elementCount > 0 && message.rendered != Array("nil".utf8) else {
+            // "*0" / "*-1": the server reads nothing and answers nothing.
+            context.count(.redis) { $0.skippedBytes &+= message.bytes }
+            return
+        }
         context.count(.redis) { $0.requests &+= 1 }
         let command = RedisCommand(message, redactSecrets: context.configuration.redactSecrets)
         if let silence = silencedReason(command) {
