@@ -118,4 +118,19 @@ struct RedisOracleTests {
         let json = analysis.events.map(\.json).joined()
         #expect(!json.contains("not-the-password") && json.contains(#""query":"AUTH <redacted> <redacted>""#))
     }
+
+    /// With no port configured for Redis, content detection (among every
+    /// protocol) finds each connection and the events are the same.
+    @Test func contentDetectionFindsEveryConnection() throws {
+        var table = Dictionary(uniqueKeysWithValues: ApplicationProtocol.allCases.map { ($0, $0.defaultPorts) })
+        table[.redis] = []
+        let configuration = AnalyzerConfiguration(selection: ProtocolSelection(table: table, detectByContent: true))
+        let byContent = try CaptureOracle.analyze("redis.pcap", configuration: configuration)
+        let byPort = try CaptureOracle.analyze("redis.pcap")
+        let connections = try CaptureOracle.tshark("redis.pcap", ["-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+                                                                  "-e", "tcp.stream"])
+        #expect(byContent.counters(.redis).detectedByContent == UInt64(connections.count))
+        #expect(byPort.counters(.redis).detectedByPort == UInt64(connections.count))
+        #expect(byContent.events.map(\.line) == byPort.events.map(\.line))
+    }
 }
