@@ -1,9 +1,73 @@
 import ScopeDecode
 
-/// One Redis transaction.
+/// A reply or push as an event keeps it: capped text, error or not.
+struct RedisReply: Equatable, Sendable {
+    var text: String
+    var isError: Bool
+    var start: UInt64
+    var end: UInt64
+    var bytes: UInt64
+    var notes: [String]
+
+    init(_ message: RedisMessage, redacted: Bool) {
+        text = redacted && !message.isError ? RedisCommand.redacted : message.text
+        isError = message.isError
+        start = message.start
+        end = message.end
+        bytes = message.bytes
+        notes = message.notes
+    }
+}
+
+/// A message the server sent unasked: a pub/sub message, a further
+/// (un)subscribe confirmation, a RESP3 push (`>`), a MONITOR line.
+struct RedisPush: Equatable, Sendable {
+    /// "MESSAGE", "PMESSAGE", "SUBSCRIBE", "INVALIDATE", "MONITOR", ...
+    var kind: String
+    var channel: String?
+
+    init(_ message: RedisMessage, monitor: Bool) {
+        if monitor {
+            kind = "MONITOR"
+            return
+        }
+        let kind = message.kind ?? ""
+        self.kind = kind.uppercased()
+        let index = kind == "pmessage" ? 2 : 1
+        if kind != "invalidate" && message.elements.count > index { channel = message.elements[index] }
+    }
+}
+
+/// One Redis transaction: a command and its reply, either alone, or a
+/// server push on its own.
 public struct RedisTransaction: Sendable, TransactionDetail {
-    // SCAFFOLD: not implemented yet.
-    var isMatched: Bool { false }
-    var summary: String { "" }
-    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {}
+    var command: RedisCommand?
+    var reply: RedisReply?
+    var push: RedisPush?
+
+    var isMatched: Bool { command != nil && reply != nil }
+
+    /// "SET k -> OK", "GET k -> ?", "push MESSAGE news -> [message, news, hi]".
+    var summary: String {
+        let answer = reply.map { ($0.isError ? "error " : "") + RedisRenderer.capped($0.text, 80) } ?? "?"
+        if let push { return "push \(push.kind)\(push.channel.map { " " + $0 } ?? "") -> \(answer)" }
+        let asked = command.map { RedisRenderer.capped($0.query, 80) } ?? "?"
+        return "\(asked) -> \(answer)"
+    }
+
+    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        if let command {
+            json.field("method", command.name)
+            json.optional("resource", command.key)
+            json.field("query", command.query)
+        } else if let push {
+            json.field("method", push.kind)
+            json.optional("resource", push.channel)
+        }
+        guard reply != nil || push != nil else { return }
+        json.object("redis") { redis in
+            if let reply { redis.field(reply.isError ? "error" : "return_value", reply.text) }
+            if push != nil { redis.field("push", true) }
+        }
+    }
 }

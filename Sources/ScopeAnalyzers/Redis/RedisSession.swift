@@ -1,18 +1,232 @@
 import ScopeDecode
 
-/// Redis on one TCP connection.
+/// Redis on one TCP connection: a RESP parser per direction and a FIFO
+/// matcher (pipelining and MULTI/EXEC pair in order: each queued command
+/// with its +QUEUED, EXEC with the array). What the server sends unasked
+/// is not paired but emitted as a push event (`redis.push`): RESP3 `>`
+/// frames, RESP2 `message`/`pmessage`/`smessage` arrays on a subscribed
+/// connection, the extra confirmations of a SUBSCRIBE naming several
+/// channels, and MONITOR lines. Commands sent under CLIENT REPLY OFF/SKIP
+/// get no reply; they are emitted at once instead of waiting for one.
 final class RedisSession: StreamAnalyzer {
-    // SCAFFOLD: not implemented yet.
+    private enum ReplyMode { case on, off, skipNext }
+
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
+    private(set) var requests: RedisParser
+    private(set) var replies: RedisParser
+    private(set) var pending: FIFOMatcher<RedisCommand>
+    /// RESP2 subscribed state: arrays of pub/sub kinds are pushes.
+    private var subscribed = false
+    /// HELLO 3 succeeded or a `>` was seen: pushes announce themselves.
+    private var resp3 = false
+    private var monitoring = false
+    private var replyMode = ReplyMode.on
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
         self.context = context
+        requests = RedisParser(isRequest: true, configuration: context.configuration)
+        replies = RedisParser(isRequest: false, configuration: context.configuration)
+        pending = FIFOMatcher(capacity: context.configuration.maxPendingPerConnection)
     }
 
-    func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {}
-    func gap(length: Int, fromClient: Bool, timestamp: UInt64) {}
-    func close(reason: StreamCloseReason, timestamp: UInt64) {}
-    func expire(now: UInt64) {}
+    func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
+        var offset = 0
+        while offset < bytes.count {
+            let step = fromClient ? requests.advance(bytes, from: offset, timestamp: timestamp)
+                                  : replies.advance(bytes, from: offset, timestamp: timestamp)
+            offset &+= step.consumed
+            if fromClient ? requests.lostFraming : replies.lostFraming { framingLost(fromClient: fromClient) }
+            if let message = step.message {
+                if fromClient { handleRequest(message) } else { handleReply(message) }
+            } else if step.consumed == 0 {
+                break  // cannot happen; never spin
+            }
+        }
+        collectTallies()
+    }
+
+    func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
+        context.count(.redis) {
+            $0.gaps &+= 1
+            $0.gapBytes &+= UInt64(length)
+        }
+        let result = fromClient ? requests.gap(length: length, timestamp: timestamp)
+                                : replies.gap(length: length, timestamp: timestamp)
+        switch result {
+        case .absorbed:
+            context.count(.redis) { $0.gapsAbsorbed &+= 1 }
+        case .lost(let partial) where fromClient:
+            if let partial, !partial.elements.isEmpty {
+                context.count(.redis) { $0.requests &+= 1 }
+                var command = RedisCommand(partial, redactSecrets: context.configuration.redactSecrets)
+                command.notes.append("request cut by a gap of \(length) bytes")
+                unanswered(command, note: nil, at: timestamp)
+            }
+            pending.requestGap()
+        case .lost(let partial):
+            if let partial { context.count(.redis) { $0.skippedBytes &+= partial.bytes } }
+            pending.responseGap { unanswered($0, note: "response lost in a gap of \(length) bytes", at: timestamp) }
+            // Replies already on their way belong to requests given up above:
+            // the next one pairs only if it began after the next request.
+            pending.requestGap()
+        }
+        collectTallies()
+    }
+
+    /// A message could not be parsed: treated like a gap of unknown size,
+    /// so nothing after it is paired on the assumption that nothing is
+    /// missing (the parser does not report garbage before the server's
+    /// first reply: that is a mid-stream start, nothing is lost).
+    private func framingLost(fromClient: Bool) {
+        if fromClient {
+            requests.lostFraming = false
+            pending.requestGap()
+        } else {
+            replies.lostFraming = false
+            pending.responseGap { unanswered($0, note: "reply could not be parsed", at: $0.end) }
+            pending.requestGap()
+        }
+    }
+
+    func close(reason: StreamCloseReason, timestamp: UInt64) {
+        let phrase = reason.phrase
+        pending.drain { unanswered($0, note: "no response before \(phrase)", at: timestamp) }
+        collectTallies()
+    }
+
+    func expire(now: UInt64) {
+        let timeout = context.configuration.transactionTimeout
+        pending.expire(now: now, timeout: timeout) { command in
+            context.count(.redis) { $0.timeouts &+= 1 }
+            unanswered(command, note: "no response within \(timeout / 1_000_000) ms", at: now)
+        }
+    }
+
+    // MARK: - Messages
+
+    private func handleRequest(_ message: RedisMessage) {
+        guard message.elementCount > 0 && message.rendered != Array("nil".utf8) else {
+            // "*0" / "*-1": the server reads nothing and answers nothing.
+            context.count(.redis) { $0.skippedBytes &+= message.bytes }
+            return
+        }
+        context.count(.redis) { $0.requests &+= 1 }
+        let command = RedisCommand(message, redactSecrets: context.configuration.redactSecrets)
+        if let silence = silencedReason(command) {
+            emit(command: command, reply: nil, push: nil, notes: [silence], failed: false, end: command.end)
+            return
+        }
+        if let evicted = pending.push(command, at: command.end) {
+            context.count(.redis) { $0.evictions &+= 1 }
+            unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: command.end)
+        }
+    }
+
+    /// Why no reply will come for this command (CLIENT REPLY OFF/SKIP);
+    /// updates the mode for the commands after it.
+    private func silencedReason(_ command: RedisCommand) -> String? {
+        let mode = replyMode
+        switch command.clientReply {
+        case "ON": replyMode = .on
+        case "OFF": replyMode = .off
+        case "SKIP": replyMode = mode == .off ? .off : .skipNext
+        default: if mode == .skipNext { replyMode = .on }
+        }
+        let silent = switch command.clientReply {
+        case "ON": false
+        case "OFF", "SKIP": true
+        default: mode != .on
+        }
+        return silent ? "no reply expected (CLIENT REPLY)" : nil
+    }
+
+    private func handleReply(_ message: RedisMessage) {
+        context.count(.redis) { $0.responses &+= 1 }
+        if message.isPush { resp3 = true }
+        if isPush(message) {
+            trackSubscriptions(message)
+            let push = RedisPush(message, monitor: monitoring && message.type == UInt8(ascii: "+"))
+            emit(command: nil, reply: RedisReply(message, redacted: false), push: push, notes: [], failed: false,
+                 end: message.end)
+            return
+        }
+        switch pending.match(responseStart: message.start) {
+        case .matched(let command):
+            trackSubscriptions(message)
+            trackModes(command, message)
+            let reply = RedisReply(message, redacted: command.redactsReply)
+            emit(command: command, reply: reply, push: nil, notes: [], failed: reply.isError, end: reply.end)
+        case .unmatched:
+            context.count(.redis) { $0.unmatchedResponses &+= 1 }
+            emit(command: nil, reply: RedisReply(message, redacted: false), push: nil,
+                 notes: ["response without a request"], failed: true, end: message.end)
+        }
+    }
+
+    private func isPush(_ message: RedisMessage) -> Bool {
+        if monitoring && message.type == UInt8(ascii: "+"), let first = message.rendered.first {
+            return first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")  // "+1700000000.123 [0 ...] ..."
+        }
+        guard let kind = message.kind,
+              message.isPush || (subscribed && !resp3 && message.type == UInt8(ascii: "*")) else { return false }
+        if RedisCommand.subscriptionKinds.contains(kind) {
+            // The reply to the pending (un)subscribe, or one more confirmation of it.
+            return pending.first?.name.lowercased() != kind
+        }
+        return message.isPush || RedisCommand.messageKinds.contains(kind)
+    }
+
+    private func trackSubscriptions(_ message: RedisMessage) {
+        guard let kind = message.kind, RedisCommand.subscriptionKinds.contains(kind),
+              message.elements.count >= 3, let count = Int(message.elements[2]) else { return }
+        subscribed = count > 0
+    }
+
+    private func trackModes(_ command: RedisCommand, _ reply: RedisMessage) {
+        guard !reply.isError else { return }
+        switch command.name {
+        case "MONITOR": monitoring = true
+        case "HELLO": resp3 = command.subcommand == "3" || (resp3 && command.subcommand == nil)
+        case "RESET":
+            monitoring = false
+            subscribed = false
+            resp3 = false
+        default: break
+        }
+    }
+
+    // MARK: - Events
+
+    private func unanswered(_ command: RedisCommand, note: String?, at time: UInt64) {
+        context.count(.redis) { $0.unmatchedRequests &+= 1 }
+        emit(command: command, reply: nil, push: nil, notes: note.map { [$0] } ?? [], failed: true,
+             end: max(time, command.end))
+    }
+
+    private func emit(command: RedisCommand?, reply: RedisReply?, push: RedisPush?, notes: [String], failed: Bool,
+                      end: UInt64) {
+        if command != nil && reply != nil { context.count(.redis) { $0.matched &+= 1 } }
+        let allNotes = (command?.notes ?? []) + (reply?.notes ?? []) + notes
+        context.emit(TransactionEvent(
+            application: .redis, endpoints: endpoints, start: command?.start ?? reply?.start ?? end, end: end,
+            requestBytes: command?.bytes ?? 0, responseBytes: reply?.bytes ?? 0,
+            status: failed ? .error : .ok, notes: allNotes,
+            details: .redis(RedisTransaction(command: command, reply: reply, push: push))))
+    }
+
+    private func collectTallies() {
+        let skipped = requests.skippedBytes &+ replies.skippedBytes
+        let errors = requests.parseErrors &+ replies.parseErrors
+        let oversized = requests.oversized &+ replies.oversized
+        guard skipped > 0 || errors > 0 || oversized > 0 else { return }
+        requests.clearTallies()
+        replies.clearTallies()
+        context.count(.redis) {
+            $0.skippedBytes &+= skipped
+            $0.parseErrors &+= errors
+            $0.oversized &+= oversized
+        }
+    }
 }

@@ -1,0 +1,106 @@
+/// What an event needs from a command: its name, the key it works on and
+/// the command line with secrets replaced. Built once per request, so a
+/// queued request costs a few short strings, not its whole value.
+struct RedisCommand: Equatable, Sendable {
+    /// Uppercased first word ("SET", "CLIENT").
+    var name: String
+    /// First argument of a keyed command.
+    var key: String?
+    /// Arguments joined by spaces, capped at `queryBytes`.
+    var query: String
+    /// Subcommand, uppercased, for the commands whose behaviour hangs on it.
+    var subcommand: String?
+    /// The mode of CLIENT REPLY (ON, OFF, SKIP), which decides whether
+    /// replies follow at all.
+    var clientReply: String?
+    /// CONFIG GET of a pattern that can match a password parameter: the
+    /// reply is redacted too.
+    var redactsReply = false
+    var start: UInt64
+    var end: UInt64
+    var bytes: UInt64
+    var notes: [String]
+
+    static let queryBytes = 1024
+    static let redacted = "<redacted>"
+
+    init(_ message: RedisMessage, redactSecrets: Bool) {
+        var words = message.elements
+        if message.elementCount > words.count { words.append("... \(message.elementCount - words.count) more") }
+        name = words.first?.uppercased() ?? ""
+        subcommand = words.count > 1 ? words[1].uppercased() : nil
+        if name == "CLIENT" && subcommand == "REPLY" && words.count > 2 { clientReply = words[2].uppercased() }
+        if redactSecrets { redactsReply = Self.redact(&words, name: name) }
+        key = words.count > 1 && !Self.keyless.contains(name) ? words[1] : nil
+        query = RedisRenderer.capped(words.joined(separator: " "), Self.queryBytes)
+        start = message.start
+        end = message.end
+        bytes = message.bytes
+        notes = message.notes
+    }
+
+    /// Replaces passwords in place; true when the reply carries one too.
+    private static func redact(_ words: inout [String], name: String) -> Bool {
+        func hide(_ index: Int) { if index < words.count { words[index] = redacted } }
+        switch name {
+        case "AUTH":
+            for index in 1..<max(1, words.count) { hide(index) }
+        case "HELLO", "MIGRATE":
+            // HELLO 3 AUTH user pass; MIGRATE ... AUTH pass | AUTH2 user pass
+            for index in words.indices.dropFirst() {
+                switch words[index].uppercased() {
+                case "AUTH" where name == "HELLO", "AUTH2":
+                    hide(index + 1)
+                    hide(index + 2)
+                case "AUTH":
+                    hide(index + 1)
+                default: break
+                }
+            }
+        case "CONFIG" where words.count > 2:
+            let sub = words[1].uppercased()
+            if sub == "SET" {
+                var index = 2
+                while index + 1 < words.count {
+                    if isSecretParameter(words[index]) { hide(index + 1) }
+                    index += 2
+                }
+            } else if sub == "GET" {
+                return words.dropFirst(2).contains { isSecretParameter($0) || $0.contains("*") || $0.contains("?") }
+            }
+        case "ACL" where words.count > 3 && words[1].uppercased() == "SETUSER":
+            // >password, <password, #hash, !hash rules
+            for index in 3..<words.count where words[index].first.map({ ">#<!".contains($0) }) == true {
+                words[index] = String(words[index].prefix(1)) + redacted
+            }
+        default: break
+        }
+        return false
+    }
+
+    private static func isSecretParameter(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower.contains("pass") || lower.contains("auth")
+    }
+
+    /// Commands whose first argument is not a key (Packetbeat's `resource`
+    /// is only meaningful for keyed commands).
+    static let keyless: Set<String> = [
+        "AUTH", "HELLO", "PING", "ECHO", "SELECT", "QUIT", "RESET", "INFO", "CONFIG", "CLIENT", "CLUSTER",
+        "COMMAND", "MULTI", "EXEC", "DISCARD", "UNWATCH", "DBSIZE", "FLUSHDB", "FLUSHALL", "TIME", "LASTSAVE",
+        "SAVE", "BGSAVE", "BGREWRITEAOF", "SHUTDOWN", "MONITOR", "SLOWLOG", "LATENCY", "MEMORY", "MODULE",
+        "ACL", "DEBUG", "SCRIPT", "FUNCTION", "EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO",
+        "SCAN", "KEYS", "RANDOMKEY", "SWAPDB", "REPLICAOF", "SLAVEOF", "ROLE", "SYNC", "PSYNC", "REPLCONF",
+        "WAIT", "WAITAOF", "FAILOVER", "LOLWUT", "PUBLISH", "SPUBLISH", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE",
+        "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "PUBSUB", "READONLY", "READWRITE", "ASKING", "MIGRATE",
+        "OBJECT", "XREAD", "XREADGROUP", "BLMPOP", "BZMPOP", "LMPOP", "ZMPOP", "ZUNION", "ZINTER", "ZDIFF",
+        "ZINTERCARD", "SINTERCARD",
+    ]
+
+    /// Replies to these (one per channel) confirm (un)subscriptions.
+    static let subscriptionKinds: Set<String> = [
+        "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe",
+    ]
+    /// Messages a subscribed connection receives unasked.
+    static let messageKinds: Set<String> = ["message", "pmessage", "smessage"]
+}
