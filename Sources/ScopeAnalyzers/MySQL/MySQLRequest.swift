@@ -35,9 +35,12 @@ struct MySQLRequest: Sendable {
         if frame.truncated { notes.append("request of \(frame.length) bytes truncated to \(payload.count)") }
         switch command {
         case .query, .stmtPrepare:
-            let text = String(mysql: reader.rest, limit: queryLimit)
-            query = text
-            if command == .query { method = Self.keyword(text) ?? command.name } else { method = "PREPARE" }
+            // Some clients (mysqlslap) send the C string's terminating NUL too.
+            var text = reader.rest
+            while text.last == 0 { text = UnsafeRawBufferPointer(rebasing: text.dropLast()) }
+            let query = String(mysql: text, limit: queryLimit)
+            self.query = query
+            method = command == .query ? Self.keyword(query) ?? command.name : "PREPARE"
         case .initDB, .fieldList:
             let argument = command == .initDB ? reader.rest : (reader.nulTerminated() ?? reader.rest)
             query = "\(command.name) \(String(mysql: argument, limit: Self.maxValueBytes))"

@@ -80,10 +80,11 @@ struct MySQLResponseParser {
                 } else if first == 0xFB {
                     break  // LOCAL INFILE: the client sends the file, then the server answers OK or ERR
                 } else if var reader = Optional(MySQLReader(payload)), let count = reader.lengthEncoded(),
-                          count > 0, reader.remaining == 0 {
+                          count > 0, reader.remaining <= 1 {
                     if current.resultSets == 0 { current.numFields = count }
                     current.resultSets &+= 1
-                    state = .columns(remaining: count)
+                    // MariaDB's cached metadata: a trailing "metadata follows" byte; 0 = no column definitions.
+                    state = reader.u8() == 0 ? .afterColumns : .columns(remaining: count)
                 } else {
                     current.notes.append("unexpected response packet 0x\(String(first, radix: 16))")
                     current.complete = false
