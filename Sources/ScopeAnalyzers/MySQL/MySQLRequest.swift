@@ -35,9 +35,12 @@ struct MySQLRequest: Sendable {
         if frame.truncated { notes.append("request of \(frame.length) bytes truncated to \(payload.count)") }
         switch command {
         case .query, .stmtPrepare:
-            // Some clients (mysqlslap) send the C string's terminating NUL too.
+            // Blanks around the statement are dropped (as Packetbeat does), and
+            // the C string's NUL some clients (mysqlslap) send along with it.
             var text = reader.rest
-            while text.last == 0 { text = UnsafeRawBufferPointer(rebasing: text.dropLast()) }
+            func isBlank(_ byte: UInt8?) -> Bool { byte == 0 || byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+            while isBlank(text.last) { text = UnsafeRawBufferPointer(rebasing: text.dropLast()) }
+            while isBlank(text.first) { text = UnsafeRawBufferPointer(rebasing: text.dropFirst()) }
             let query = String(mysql: text, limit: queryLimit)
             self.query = query
             method = command == .query ? Self.keyword(query) ?? command.name : "PREPARE"
