@@ -59,14 +59,18 @@ enum MySQLDetection {
     /// After a gap: does this delivery start with a packet header that
     /// begins a message (a command from the client, the first packet of a
     /// response from the server)? A resynchronisation guess, so strict.
-    static func startsPacket(_ bytes: UnsafeRawBufferPointer, fromClient: Bool) -> Bool {
+    /// At the connection's start, the greeting and the handshake response
+    /// (sequence 0 from the server, 1 from the client) are message starts too.
+    static func startsPacket(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, connectionStart: Bool = false) -> Bool {
         guard bytes.count >= 5 else { return false }
         let length = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16
         let sequence = bytes[3], first = bytes[4]
         if fromClient {
-            return sequence == 0 && length >= 1 && length < MySQLFramer.continuationLength
+            if connectionStart && sequence == 1 && length >= 32 && length < 1 << 16 { return true }
+            return sequence == 0 && length >= 1
                 && MySQLCommand(rawValue: first).isKnown
         }
+        if connectionStart && sequence == 0 && first == 10 && length >= 20 && length < 1 << 16 { return true }
         guard sequence == 1 else { return false }
         switch first {
         case 0x00: return length >= 7 && length < 1 << 16

@@ -49,6 +49,9 @@ struct MySQLFramer {
         self.limit = max(16, limit)
     }
 
+    /// Memory held for straddling payloads (never much over `limit`).
+    var heldCapacity: Int { assembly.capacity }
+
     /// Nothing of an unfinished packet is held.
     var isIdle: Bool { !inMessage && headerCount == 0 }
 

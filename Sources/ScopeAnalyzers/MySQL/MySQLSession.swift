@@ -28,9 +28,13 @@ final class MySQLSession: StreamAnalyzer {
     /// The handshake response, kept until the server accepts or refuses it.
     private var loginAttempt: MySQLRequest?
     private var handshakeSeen = false
-    /// After a gap: that side waits for a delivery that starts a packet.
-    private(set) var clientLost = false
-    private(set) var serverLost = false
+    /// At the start and after a gap: that side waits for a delivery that
+    /// starts a packet (a capture may begin mid-connection, mid-packet).
+    private(set) var clientLost = true
+    private(set) var serverLost = true
+    /// The first bytes of such a delivery when it had fewer than a header's.
+    private var clientProbe: [UInt8] = []
+    private var serverProbe: [UInt8] = []
     /// Client packets inside an exchange (LOCAL INFILE data, auth data of CHANGE_USER).
     private var followUpBytes: UInt64 = 0
 
@@ -45,10 +49,35 @@ final class MySQLSession: StreamAnalyzer {
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
         guard phase != .opaque else { return skip(bytes.count) }
-        if fromClient ? clientLost : serverLost {
-            guard MySQLDetection.startsPacket(bytes, fromClient: fromClient) else { return skip(bytes.count) }
-            if fromClient { clientLost = false } else { serverLost = false }
+        guard fromClient ? clientLost : serverLost else { return parse(bytes, fromClient: fromClient, at: timestamp) }
+        let atStart = phase != .command  // greeting and log-in packets are message starts too
+        let held = fromClient ? clientProbe : serverProbe
+        if held.isEmpty && bytes.count >= 5 {
+            guard MySQLDetection.startsPacket(bytes, fromClient: fromClient, connectionStart: atStart) else {
+                return skip(bytes.count)
+            }
+            found(fromClient: fromClient)
+            return parse(bytes, fromClient: fromClient, at: timestamp)
         }
+        // Too short to judge: hold up to 5 bytes and judge them with what follows.
+        var probe = held
+        probe.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, 5 &- held.count)]))
+        if fromClient { clientProbe = probe.count < 5 ? probe : [] } else { serverProbe = probe.count < 5 ? probe : [] }
+        guard probe.count == 5 else { return }
+        guard probe.withUnsafeBytes({ MySQLDetection.startsPacket($0, fromClient: fromClient, connectionStart: atStart) })
+        else { return skip(held.count &+ bytes.count) }
+        found(fromClient: fromClient)
+        held.withUnsafeBytes { parse($0, fromClient: fromClient, at: timestamp) }
+        parse(bytes, fromClient: fromClient, at: timestamp)
+    }
+
+    private func found(fromClient: Bool) {
+        if fromClient { clientLost = false } else { serverLost = false }
+    }
+
+    /// Bytes of a side that is in step with the packets.
+    private func parse(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, at timestamp: UInt64) {
+        guard phase != .opaque else { return skip(bytes.count) }
         var offset = 0
         while offset < bytes.count {
             let step = fromClient ? clientFramer.next(bytes, from: offset, timestamp: timestamp)
@@ -79,11 +108,13 @@ final class MySQLSession: StreamAnalyzer {
         guard phase != .opaque else { return }
         if phase != .command { phase = .command }  // the rest of the log-in is unknowable
         if fromClient {
-            skip(clientFramer.reset())
+            skip(clientFramer.reset() &+ clientProbe.count)
+            clientProbe = []
             clientLost = true
             pending.requestGap()
         } else {
-            skip(serverFramer.reset())
+            skip(serverFramer.reset() &+ serverProbe.count)
+            serverProbe = []
             serverLost = true
             if let partial = responses.abandon() {
                 completed(partial, note: "response incomplete: \(length) bytes lost in a gap")
