@@ -180,3 +180,23 @@ struct MySQLTests {
         #expect(detect([0, 0x1D, 0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0]) == .no)
     }
 }
+
+extension MySQLTests {
+    @Test func localInfileAndChangeUserExchangesStayOneTransaction() {
+        let (events, counters) = Conversation(steps: B.handshake() + [
+            .client(B.query("LOAD DATA LOCAL INFILE '/tmp/x' INTO TABLE t"), at: 10),
+            .server(B.packet(1, [0xFB] + Array("/tmp/x".utf8)), at: 11),
+            .client(B.packet(2, Array("1\n2\n".utf8)) + B.packet(3, []), at: 12),
+            .server(B.ok(4, affected: 2), at: 13),
+            .client(B.command(0x11, Array("bob\0".utf8) + [20] + Array("CHANGE-USER-SECRET!!".utf8)), at: 20),
+            .server(B.packet(1, [0xFE] + Array("mysql_native_password\0".utf8) + Array(repeating: 0x63, count: 20)), at: 21),
+            .client(B.packet(2, Array("AUTH-SWITCH-SECRET!!".utf8)), at: 22),
+            .server(B.ok(3), at: 23),
+            .client(B.query("SELECT 1"), at: 30), .server(B.resultSet(["1"], [["1"]]), at: 31),
+        ]).runMySQL()
+        #expect(events.summaries == ["LOAD DATA LOCAL INFILE '/tmp/x' INTO TABLE t -> OK 2 affected", "CHANGE_USER -> OK 0 affected",
+                                     "SELECT 1 -> 1 rows"])
+        #expect(events.first?.requestBytes == UInt64(B.query("LOAD DATA LOCAL INFILE '/tmp/x' INTO TABLE t").count + 12))
+        #expect(counters.unmatchedResponses == 0 && events.allSatisfy { !$0.json.contains("SECRET") })
+    }
+}

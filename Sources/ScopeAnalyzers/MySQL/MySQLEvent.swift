@@ -51,6 +51,8 @@ public struct MySQLTransaction: Sendable, TransactionDetail {
             answered = "\(response.numRows) rows"
         } else if let id = response.statementID {
             answered = "statement \(id)"
+        } else if response.numFields > 0 {
+            answered = "\(response.numFields) fields"  // FIELD_LIST
         } else {
             answered = "OK \(response.affectedRows) affected"
         }

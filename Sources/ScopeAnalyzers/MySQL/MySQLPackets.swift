@@ -26,7 +26,7 @@ enum MySQLPackets {
 
     /// HandshakeResponse41 (or the old 320 form). The auth response after
     /// the user name is skipped, never kept.
-    static func login(_ payload: UnsafeRawBufferPointer, serverCapabilities: UInt32?) -> Login? {
+    static func login(_ payload: UnsafeRawBufferPointer) -> Login? {
         var reader = MySQLReader(payload)
         guard let low = reader.u16() else { return nil }
         if UInt32(low) & MySQLFlags.clientProtocol41 == 0 {

@@ -18,23 +18,19 @@ final class MySQLSession: StreamAnalyzer {
 
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
-    private(set) var phase = Phase.start
+    var phase = Phase.start
     private(set) var clientFramer: MySQLFramer
     private(set) var serverFramer: MySQLFramer
-    private(set) var responses = MySQLResponseParser()
+    var responses = MySQLResponseParser()
     private(set) var pending: FIFOMatcher<MySQLRequest>
     private(set) var statements: MySQLStatements
-    private var serverCapabilities: UInt32?
+    var serverCapabilities: UInt32?
     /// The handshake response, kept until the server accepts or refuses it.
-    private var loginAttempt: MySQLRequest?
-    private var handshakeSeen = false
-    /// At the start and after a gap: that side waits for a delivery that
-    /// starts a packet (a capture may begin mid-connection, mid-packet).
-    private(set) var clientLost = true
-    private(set) var serverLost = true
-    /// The first bytes of such a delivery when it had fewer than a header's.
-    private var clientProbe: [UInt8] = []
-    private var serverProbe: [UInt8] = []
+    var loginAttempt: MySQLRequest?
+    var handshakeSeen = false
+    /// Each side's standing against packet boundaries (start, gaps).
+    private(set) var clientSync = MySQLResync(fromClient: true)
+    private(set) var serverSync = MySQLResync(fromClient: false)
     /// Client packets inside an exchange (LOCAL INFILE data, auth data of CHANGE_USER).
     private var followUpBytes: UInt64 = 0
 
@@ -49,30 +45,16 @@ final class MySQLSession: StreamAnalyzer {
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
         guard phase != .opaque else { return skip(bytes.count) }
-        guard fromClient ? clientLost : serverLost else { return parse(bytes, fromClient: fromClient, at: timestamp) }
         let atStart = phase != .command  // greeting and log-in packets are message starts too
-        let held = fromClient ? clientProbe : serverProbe
-        if held.isEmpty && bytes.count >= 5 {
-            guard MySQLDetection.startsPacket(bytes, fromClient: fromClient, connectionStart: atStart) else {
-                return skip(bytes.count)
-            }
-            found(fromClient: fromClient)
-            return parse(bytes, fromClient: fromClient, at: timestamp)
+        let verdict = fromClient ? clientSync.admit(bytes, connectionStart: atStart)
+                                 : serverSync.admit(bytes, connectionStart: atStart)
+        switch verdict {
+        case .hold: return
+        case .skip(let count): return skip(count)
+        case .parse(let held):
+            if !held.isEmpty { held.withUnsafeBytes { parse($0, fromClient: fromClient, at: timestamp) } }
+            parse(bytes, fromClient: fromClient, at: timestamp)
         }
-        // Too short to judge: hold up to 5 bytes and judge them with what follows.
-        var probe = held
-        probe.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, 5 &- held.count)]))
-        if fromClient { clientProbe = probe.count < 5 ? probe : [] } else { serverProbe = probe.count < 5 ? probe : [] }
-        guard probe.count == 5 else { return }
-        guard probe.withUnsafeBytes({ MySQLDetection.startsPacket($0, fromClient: fromClient, connectionStart: atStart) })
-        else { return skip(held.count &+ bytes.count) }
-        found(fromClient: fromClient)
-        held.withUnsafeBytes { parse($0, fromClient: fromClient, at: timestamp) }
-        parse(bytes, fromClient: fromClient, at: timestamp)
-    }
-
-    private func found(fromClient: Bool) {
-        if fromClient { clientLost = false } else { serverLost = false }
     }
 
     /// Bytes of a side that is in step with the packets.
@@ -108,14 +90,10 @@ final class MySQLSession: StreamAnalyzer {
         guard phase != .opaque else { return }
         if phase != .command { phase = .command }  // the rest of the log-in is unknowable
         if fromClient {
-            skip(clientFramer.reset() &+ clientProbe.count)
-            clientProbe = []
-            clientLost = true
+            skip(clientFramer.reset() &+ clientSync.lose())
             pending.requestGap()
         } else {
-            skip(serverFramer.reset() &+ serverProbe.count)
-            serverProbe = []
-            serverLost = true
+            skip(serverFramer.reset() &+ serverSync.lose())
             if let partial = responses.abandon() {
                 completed(partial, note: "response incomplete: \(length) bytes lost in a gap")
             }
@@ -175,43 +153,6 @@ final class MySQLSession: StreamAnalyzer {
         }
     }
 
-    private func handshakeResponse(_ payload: UnsafeRawBufferPointer, _ frame: MySQLFramer.Frame, at time: UInt64) {
-        phase = .login
-        handshakeSeen = true
-        guard let login = MySQLPackets.login(payload, serverCapabilities: serverCapabilities) else {
-            context.count(.mysql) { $0.parseErrors &+= 1 }
-            return
-        }
-        let shared = login.capabilities & (serverCapabilities ?? UInt32.max)
-        responses.deprecateEOF = shared & MySQLFlags.clientDeprecateEOF != 0
-        if login.startsTLS {
-            phase = .opaque  // encrypted from here on: counted as skipped bytes
-            return
-        }
-        loginAttempt = MySQLRequest(login: login.user, frame: frame, end: time)
-    }
-
-    /// The server's side of the auth exchange: OK ends it, ERR refuses the
-    /// log-in (reported), anything else (auth switch, more data) continues.
-    private func loggingIn(_ payload: UnsafeRawBufferPointer, _ frame: MySQLFramer.Frame, at time: UInt64) {
-        guard let first = payload.first, first == 0x00 || first == 0xFF else { return }
-        phase = .command
-        guard first == 0xFF, let attempt = loginAttempt else {
-            loginAttempt = nil
-            return
-        }
-        loginAttempt = nil
-        var refusal = MySQLResponse(start: frame.start)
-        MySQLPackets.error(payload, into: &refusal)
-        refusal.bytes = UInt64(frame.wireBytes)
-        refusal.end = time
-        context.count(.mysql) {
-            $0.requests &+= 1
-            $0.responses &+= 1
-        }
-        emit(request: attempt, response: refusal)
-    }
-
     private func command(_ payload: UnsafeRawBufferPointer, _ frame: MySQLFramer.Frame, at time: UInt64) {
         context.count(.mysql) { $0.requests &+= 1 }
         let request = MySQLRequest(payload: payload, frame: frame, end: time, queryLimit: context.configuration.maxMessageSize,
@@ -263,7 +204,7 @@ final class MySQLSession: StreamAnalyzer {
         emit(request: request, response: nil, note: note, end: max(time, request.end))
     }
 
-    private func emit(request: MySQLRequest?, response: MySQLResponse?, note: String? = nil, end: UInt64? = nil) {
+    func emit(request: MySQLRequest?, response: MySQLResponse?, note: String? = nil, end: UInt64? = nil) {
         let transaction = MySQLTransaction(request: request, response: response)
         if transaction.isMatched { context.count(.mysql) { $0.matched &+= 1 } }
         var notes = (request?.notes ?? []) + (response?.notes ?? [])
