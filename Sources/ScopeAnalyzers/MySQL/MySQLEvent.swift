@@ -1,9 +1,61 @@
 import ScopeDecode
 
-/// One MySQL transaction.
+/// One MySQL transaction: a command and the server's answer (one per
+/// command, even for multi-statement queries: rows and affected rows are
+/// summed over the results, `mysql.result_sets` says how many there were).
 public struct MySQLTransaction: Sendable, TransactionDetail {
-    // SCAFFOLD: not implemented yet.
-    var isMatched: Bool { false }
-    var summary: String { "" }
-    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {}
+    var request: MySQLRequest?
+    var response: MySQLResponse?
+
+    /// Commands the server never answers are complete without a response.
+    var isMatched: Bool {
+        guard let request else { return false }
+        return response != nil || request.command.hasNoResponse
+    }
+
+    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        if let request {
+            json.field("method", request.method)
+            json.field("query", request.query)
+            if let params = request.params { json.strings("params", params) }
+            if let user = request.user { json.object("user") { $0.field("name", user) } }
+        }
+        if let path = response?.path { json.field("path", path) }
+        json.object("mysql") { mysql in
+            if let request, request.command != MySQLCommand(rawValue: 0x0B) { mysql.field("command", request.command.name) }
+            if let id = request?.statementID ?? response?.statementID { mysql.field("statement_id", UInt64(id)) }
+            guard let response else { return }
+            mysql.field("affected_rows", response.affectedRows)
+            mysql.field("insert_id", response.insertID)
+            mysql.field("num_rows", response.numRows)
+            mysql.field("num_fields", response.numFields)
+            if response.resultSets > 1 { mysql.field("result_sets", UInt64(response.resultSets)) }
+            if response.statementID != nil { mysql.field("num_params", UInt64(response.paramCount)) }
+            if let code = response.errorCode {
+                mysql.field("error_code", UInt64(code))
+                mysql.optional("sql_state", response.sqlState)
+                mysql.optional("error_message", response.errorMessage)
+            }
+        }
+    }
+
+    /// "SELECT * FROM t -> 3 rows", "INSERT ... -> OK 1 affected",
+    /// "SELECT x -> ERR 1054" (either side may be "?").
+    var summary: String {
+        let asked = request.map { String($0.query.prefix(80)) } ?? "?"
+        guard let response else { return request?.command.hasNoResponse == true ? asked : "\(asked) -> ?" }
+        let answered: String
+        if response.isError {
+            answered = "ERR \(response.errorCode.map { String($0) } ?? "?")"
+        } else if response.resultSets > 0 {
+            answered = "\(response.numRows) rows"
+        } else if let id = response.statementID {
+            answered = "statement \(id)"
+        } else if response.numFields > 0 {
+            answered = "\(response.numFields) fields"  // FIELD_LIST
+        } else {
+            answered = "OK \(response.affectedRows) affected"
+        }
+        return "\(asked) -> \(answered)"
+    }
 }
