@@ -9,10 +9,7 @@ extension PgSQLSession {
     func serverFrame(_ frame: PgSQLFrame) {
         if carriedResponse.start == nil { carriedResponse.start = frame.start }
         carriedResponse.bytes &+= UInt64(frame.length)
-        if (frame.damaged || frame.oversized) && active?.result != nil {
-            active?.result?.notes.append(frame.oversized ? "a message over the size limit was skipped"
-                                                         : "response bytes lost in a gap")
-        }
+        if frame.damaged && active?.result != nil { active?.result?.notes.append("response bytes lost in a gap") }
         switch frame.type {
         case PgSQLType.parseComplete: take(.parse, frame)
         case PgSQLType.bindComplete: take(.bind, frame)

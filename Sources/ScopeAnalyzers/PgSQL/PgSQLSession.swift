@@ -89,6 +89,7 @@ final class PgSQLSession: StreamAnalyzer {
             if answer == UInt8(ascii: "S") || answer == UInt8(ascii: "G") { client.stopReading() }
         case .oversized:
             context.count(.pgsql) { $0.oversized &+= 1 }
+            if !fromClient { active?.result?.notes.append("a message over the size limit was skipped") }
         case .invalid:
             context.count(.pgsql) { $0.parseErrors &+= 1 }
             lost(fromClient: fromClient, note: "unparsable bytes", at: timestamp)
@@ -170,7 +171,8 @@ final class PgSQLSession: StreamAnalyzer {
     }
 
     private func remember(_ name: String, _ text: String?, in table: inout [String: String?]) {
-        guard table[name] != nil || table.count < context.configuration.maxPendingPerConnection else { return }
+        let limit = context.configuration.maxPendingPerConnection
+        guard name.isEmpty || table[name] != nil || table.count < limit else { return }
         table[name] = .some(text)
     }
 
