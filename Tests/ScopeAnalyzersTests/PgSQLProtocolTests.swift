@@ -183,6 +183,21 @@ import Testing
         #expect(events.isEmpty && counters.parseErrors == 0 && counters.skippedBytes == 0)
     }
 
+    @Test func cancelAndRefusedGSSEncryptionAreStartupOnly() throws {
+        let cancel = PG.int32(16) + PG.int32(80_877_102) + PG.int32(4242) + PG.int32(99)
+        #expect(Self.run([.client(cancel, at: 1)]).events.isEmpty)
+        let gss = PG.int32(8) + PG.int32(80_877_104)
+        let (events, counters) = Self.run([
+            .client(gss, at: 1), .server([UInt8(ascii: "N")], at: 2),
+            .client(PG.sslRequest, at: 3), .server([UInt8(ascii: "N")], at: 4),
+            .client(PG.startup(), at: 5), .server(PG.loginDone, at: 6),
+            .client(PG.query("SHOW x"), at: 7),
+            .server(PG.rowDescription(["x"]) + PG.dataRow(["on"]) + PG.complete("SHOW") + PG.ready(), at: 8),
+        ])
+        #expect(events.map { $0.pgsql?.numRows } == [1] && events.first?.pgsql?.method == "SHOW")
+        #expect(counters.parseErrors == 0 && counters.matched == 1)
+    }
+
     @Test func statementsSplitLikeTheServer() {
         #expect(PgSQLStatements.split("SELECT 1; SELECT 'a;b'; SELECT \"x;\" FROM t") ==
                 ["SELECT 1", "SELECT 'a;b'", "SELECT \"x;\" FROM t"])

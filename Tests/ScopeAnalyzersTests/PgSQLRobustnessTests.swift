@@ -140,6 +140,24 @@ import Testing
         #expect(counters.evictions + 4 == 2000)  // 16 slots; the last four Executes wait with Parse/Bind/Describe/Sync
     }
 
+    @Test func preparedStatementTextsHaveABudget() throws {
+        var configuration = AnalyzerConfiguration()
+        configuration.maxMessageSize = 4096
+        let long = "SELECT '" + String(repeating: "x", count: 1000) + "'"
+        var steps: [Conversation.Step] = []
+        for index in 0..<5 { steps.append(.client(PG.parse(long, name: "s\(index)") + PG.sync, at: UInt64(index))) }
+        steps.append(.server(Array(repeating: PG.parseComplete + PG.ready(), count: 5).flatMap { $0 }, at: 10))
+        steps.append(.client(PG.bind(statement: "s3") + PG.execute() + PG.bind(statement: "s4") + PG.execute()
+                             + PG.sync, at: 11))
+        steps.append(.server(PG.bindComplete + PG.complete("SELECT 1") + PG.bindComplete + PG.complete("SELECT 1")
+                             + PG.ready(), at: 12))
+        let (events, counters) = Self.run(steps, configuration: configuration)
+        // Four texts fit in 4096 bytes; the fifth name is kept without its text.
+        #expect(events.map { $0.pgsql?.query } == [long, nil])
+        #expect(events.map(\.notes) == [[], ["statement text unknown"]])
+        #expect(counters.matched == 2)
+    }
+
     @Test func garbageNeverTrapsAndStaysBounded() {
         var generator = PgSQLRandom(seed: 0x5EED)
         for round in 0..<50 {

@@ -55,3 +55,41 @@ struct PgSQLActiveRequest {
         return request.text
     }
 }
+
+/// Prepared statements (or portals) by name, with their text. Bounded in
+/// names (the unnamed one always has its slot) and in text bytes: past the
+/// budget a name is kept without its text ("statement text unknown" later),
+/// so a client preparing huge statements cannot grow memory without end.
+struct PgSQLNames {
+    let maxNames: Int
+    let maxTextBytes: Int
+    private(set) var texts: [String: String?] = [:]
+    private(set) var textBytes = 0
+
+    init(maxNames: Int, maxTextBytes: Int) {
+        self.maxNames = maxNames
+        self.maxTextBytes = maxTextBytes
+    }
+
+    var count: Int { texts.count }
+
+    /// The text for `name`: nil when unknown (never seen, or not kept).
+    func text(_ name: String) -> String? { texts[name] ?? nil }
+
+    mutating func set(_ name: String, _ text: String?) {
+        remove(name)
+        guard name.isEmpty || texts.count < maxNames else { return }
+        let size = text?.utf8.count ?? 0
+        if let text, textBytes &+ size <= maxTextBytes {
+            texts[name] = .some(text)
+            textBytes &+= size
+        } else {
+            texts[name] = .some(nil)
+        }
+    }
+
+    mutating func remove(_ name: String) {
+        guard let old = texts.removeValue(forKey: name) else { return }
+        textBytes &-= old?.utf8.count ?? 0
+    }
+}

@@ -12,9 +12,10 @@ final class PgSQLSession: StreamAnalyzer {
     private(set) var server: PgSQLFrameParser
     var pending: FIFOMatcher<PgSQLOperation>
     /// Statement text by prepared-statement name and by portal name ("" is
-    /// the unnamed one); at most `maxPendingPerConnection` names each.
-    private(set) var statements: [String: String?] = [:]
-    private(set) var portals: [String: String?] = [:]
+    /// the unnamed one): at most `maxPendingPerConnection` names each, and
+    /// `maxMessageSize` bytes of text (portals share the statements' strings).
+    private(set) var statements: PgSQLNames
+    private(set) var portals: PgSQLNames
     /// Parse/Bind/Describe bytes since the last Execute: part of the next one.
     private var carriedRequest: (bytes: UInt64, start: UInt64?) = (0, nil)
     var active: PgSQLActiveRequest?
@@ -32,6 +33,8 @@ final class PgSQLSession: StreamAnalyzer {
         client = PgSQLFrameParser(fromClient: true, maxMessage: limit)
         server = PgSQLFrameParser(fromClient: false, maxMessage: limit)
         pending = FIFOMatcher(capacity: context.configuration.maxPendingPerConnection)
+        statements = PgSQLNames(maxNames: context.configuration.maxPendingPerConnection, maxTextBytes: limit)
+        portals = PgSQLNames(maxNames: context.configuration.maxPendingPerConnection, maxTextBytes: .max)
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
@@ -131,21 +134,21 @@ final class PgSQLSession: StreamAnalyzer {
             operation.kind = .parse
             let (name, text) = PgSQLBody.parse(body)
             operation.text = textKept ? text : nil
-            remember(name, operation.text, in: &statements)
+            statements.set(name, operation.text)
         case PgSQLType.bind:
             operation.kind = .bind
             let (portal, statement) = PgSQLBody.twoNames(body)
-            remember(portal, statements[statement] ?? nil, in: &portals)
+            portals.set(portal, statements.text(statement))
         case PgSQLType.describe:
             operation.kind = .describe
         case PgSQLType.close:
             operation.kind = .close
             let (kind, name) = PgSQLBody.kindAndName(body)
-            if kind == UInt8(ascii: "S") { statements[name] = nil } else { portals[name] = nil }
+            if kind == UInt8(ascii: "S") { statements.remove(name) } else { portals.remove(name) }
         case PgSQLType.execute:
             operation.kind = .execute
             let portal = PgSQLBody.firstString(body) ?? ""
-            operation.text = portals[portal] ?? nil
+            operation.text = portals.text(portal)
             if operation.text == nil { operation.notes.append("statement text unknown") }
             operation.start = carriedRequest.start ?? frame.start
             operation.bytes &+= carriedRequest.bytes
@@ -168,12 +171,6 @@ final class PgSQLSession: StreamAnalyzer {
             context.count(.pgsql) { $0.evictions &+= 1 }
             unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: frame.end)
         }
-    }
-
-    private func remember(_ name: String, _ text: String?, in table: inout [String: String?]) {
-        let limit = context.configuration.maxPendingPerConnection
-        guard name.isEmpty || table[name] != nil || table.count < limit else { return }
-        table[name] = .some(text)
     }
 
     func unanswered(_ operation: PgSQLOperation, note: String, at time: UInt64) {
