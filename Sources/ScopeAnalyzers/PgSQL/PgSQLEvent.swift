@@ -1,9 +1,66 @@
 import ScopeDecode
 
-/// One PgSQL transaction.
-public struct PgSQLTransaction: Sendable, TransactionDetail {
-    // SCAFFOLD: not implemented yet.
-    var isMatched: Bool { false }
-    var summary: String { "" }
-    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {}
+/// One PostgreSQL transaction: one statement's result. A simple Query with
+/// several statements gives one transaction per statement (each with its
+/// own text); in the extended protocol, one per Execute, with the text of
+/// the statement its portal was bound to.
+public struct PgSQLTransaction: Sendable {
+    /// The statement text (passwords after PASSWORD redacted by default).
+    public var query: String?
+    /// Its first keyword, uppercased.
+    public var method: String?
+    public var hasRequest: Bool
+    public var hasResponse: Bool
+    /// Came through the extended protocol (Parse/Bind/Execute).
+    public var extended: Bool
+    /// Rows the command reports in its CommandComplete tag, else DataRows seen.
+    public var numRows: UInt64 = 0
+    /// Columns of the RowDescription (0 when the command returns no rows).
+    public var numFields: UInt64 = 0
+    /// CommandComplete tag ("SELECT 3", "INSERT 0 1").
+    public var commandTag: String?
+    public var error: PgSQLServerError?
+
+    public init(query: String?, method: String?, hasRequest: Bool, hasResponse: Bool, extended: Bool) {
+        self.query = query
+        self.method = method
+        self.hasRequest = hasRequest
+        self.hasResponse = hasResponse
+        self.extended = extended
+    }
+}
+
+extension PgSQLTransaction: TransactionDetail {
+    var isMatched: Bool { hasRequest && hasResponse }
+
+    /// "SELECT 1 -> 1 row", "SELECT 1/0 -> ERROR 22012 division by zero".
+    var summary: String {
+        var asked = query.map { $0.count > 80 ? String($0.prefix(77)) + "..." : $0 } ?? "?"
+        asked = asked.map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 }.reduce(into: "") { $0.append($1) }
+        let answered: String
+        if let error {
+            answered = "\(error.severity ?? "ERROR") \(error.code ?? "?") \(error.message ?? "")"
+        } else if hasResponse {
+            answered = commandTag ?? "\(numRows) rows"
+        } else {
+            answered = "?"
+        }
+        return "\(asked) -> \(answered)"
+    }
+
+    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        json.optional("method", method)
+        json.optional("query", query)
+        json.object("pgsql") { pgsql in
+            if hasResponse {
+                pgsql.field("num_rows", numRows)
+                pgsql.field("num_fields", numFields)
+            }
+            if let error {
+                pgsql.optional("error_code", error.code)
+                pgsql.optional("error_message", error.message)
+                pgsql.optional("error_severity", error.severity)
+            }
+        }
+    }
 }

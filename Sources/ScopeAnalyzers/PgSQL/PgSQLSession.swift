@@ -1,18 +1,217 @@
 import ScopeDecode
 
-/// PgSQL on one TCP connection.
+/// PostgreSQL (protocol v3) on one TCP connection: a frame parser per side,
+/// a FIFO of the client messages the server will answer (`PgSQLOperation`),
+/// the prepared statements and portals by name (so an Execute knows its
+/// text), and the request whose results are arriving. Startup, SSL and
+/// authentication are framed and passed over; passwords are never read.
 final class PgSQLSession: StreamAnalyzer {
-    // SCAFFOLD: not implemented yet.
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
+    private(set) var client: PgSQLFrameParser
+    private(set) var server: PgSQLFrameParser
+    var pending: FIFOMatcher<PgSQLOperation>
+    /// Statement text by prepared-statement name and by portal name ("" is
+    /// the unnamed one): at most `maxPendingPerConnection` names each, and
+    /// `maxMessageSize` bytes of text (portals share the statements' strings).
+    private(set) var statements: PgSQLNames
+    private(set) var portals: PgSQLNames
+    /// Parse/Bind/Describe bytes since the last Execute: part of the next one.
+    private var carriedRequest: (bytes: UInt64, start: UInt64?) = (0, nil)
+    var active: PgSQLActiveRequest?
+    /// Columns a Describe announced, for the Execute that follows it.
+    var describedFields: UInt64?
+    /// Server bytes since the last result or ReadyForQuery: part of the next result.
+    var carriedResponse: (bytes: UInt64, start: UInt64?) = (0, nil)
+    /// An ErrorResponse hit the current Sync group: the server skips to the Sync.
+    var groupFailed = false
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
         self.context = context
+        let limit = context.configuration.maxMessageSize
+        client = PgSQLFrameParser(fromClient: true, maxMessage: limit)
+        server = PgSQLFrameParser(fromClient: false, maxMessage: limit)
+        pending = FIFOMatcher(capacity: context.configuration.maxPendingPerConnection)
+        statements = PgSQLNames(maxNames: context.configuration.maxPendingPerConnection, maxTextBytes: limit)
+        portals = PgSQLNames(maxNames: context.configuration.maxPendingPerConnection, maxTextBytes: .max)
     }
 
-    func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {}
-    func gap(length: Int, fromClient: Bool, timestamp: UInt64) {}
-    func close(reason: StreamCloseReason, timestamp: UInt64) {}
-    func expire(now: UInt64) {}
+    func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
+        var offset = 0
+        while offset < bytes.count {
+            let step = fromClient ? client.advance(bytes, from: offset, timestamp: timestamp)
+                                  : server.advance(bytes, from: offset, timestamp: timestamp)
+            offset &+= step.consumed
+            if let output = step.output {
+                handle(output, fromClient: fromClient, timestamp: timestamp)
+            } else if step.consumed == 0 {
+                break  // cannot happen; never spin
+            }
+        }
+        collectSkipped()
+    }
+
+    func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
+        context.count(.pgsql) {
+            $0.gaps &+= 1
+            $0.gapBytes &+= UInt64(length)
+        }
+        let result = fromClient ? client.gap(length: length, timestamp: timestamp)
+                                : server.gap(length: length, timestamp: timestamp)
+        switch result {
+        case .absorbed(let frame):
+            context.count(.pgsql) { $0.gapsAbsorbed &+= 1 }
+            if let frame { handle(.frame(frame), fromClient: fromClient, timestamp: timestamp) }
+        case .lost:
+            lost(fromClient: fromClient, note: "lost in a gap of \(length) bytes", at: timestamp)
+        }
+    }
+
+    func close(reason: StreamCloseReason, timestamp: UInt64) {
+        if active != nil { finishActive(note: "response incomplete: \(reason.phrase)", at: timestamp) }
+        pending.drain { unanswered($0, note: "no response before \(reason.phrase)", at: timestamp) }
+        collectSkipped()
+    }
+
+    func expire(now: UInt64) {
+        let timeout = context.configuration.transactionTimeout
+        pending.expire(now: now, timeout: timeout) { operation in
+            guard operation.kind.isTransaction else { return }
+            context.count(.pgsql) { $0.timeouts &+= 1 }
+            unanswered(operation, note: "no response within \(timeout / 1_000_000) ms", at: now)
+        }
+    }
+
+    private func handle(_ output: PgSQLFrameParser.Output, fromClient: Bool, timestamp: UInt64) {
+        switch output {
+        case .frame(let frame):
+            if fromClient { clientFrame(frame) } else { serverFrame(frame) }
+        case .sslAnswer(let answer):
+            // TLS or GSS from here on: neither side is readable any more.
+            if answer == UInt8(ascii: "S") || answer == UInt8(ascii: "G") { client.stopReading() }
+        case .oversized:
+            context.count(.pgsql) { $0.oversized &+= 1 }
+            if !fromClient { active?.result?.notes.append("a message over the size limit was skipped") }
+        case .invalid:
+            context.count(.pgsql) { $0.parseErrors &+= 1 }
+            lost(fromClient: fromClient, note: "unparsable bytes", at: timestamp)
+        }
+    }
+
+    /// Messages of one side may be missing from here on.
+    private func lost(fromClient: Bool, note: String, at time: UInt64) {
+        if fromClient {
+            carriedRequest = (0, nil)
+            pending.requestGap()
+        } else {
+            if active != nil { finishActive(note: "response \(note)", at: time) }
+            carriedResponse = (0, nil)
+            groupFailed = false
+            pending.responseGap { unanswered($0, note: "response \(note)", at: time) }
+        }
+    }
+
+    private func clientFrame(_ frame: PgSQLFrame) {
+        let body = frame.body
+        var operation = PgSQLOperation(kind: .sync, start: frame.start, end: frame.end, bytes: UInt64(frame.length))
+        if frame.oversized {
+            operation.notes.append("message of \(frame.length) bytes over the size limit, not kept")
+        } else if frame.damaged {
+            operation.notes.append("bytes of the message lost in a gap")
+        }
+        let textKept = !frame.oversized && frame.bodyComplete
+        switch frame.type {
+        case 0:
+            if frame.code == PgSQLType.sslRequest || frame.code == PgSQLType.gssEncRequest { server.expectSSLAnswer() }
+            return
+        case PgSQLType.query:
+            operation.kind = .query
+            operation.text = textKept ? PgSQLBody.firstString(body) : nil
+        case PgSQLType.functionCall:
+            operation.kind = .functionCall
+        case PgSQLType.parse:
+            operation.kind = .parse
+            let (name, text) = PgSQLBody.parse(body)
+            operation.text = textKept ? text : nil
+            statements.set(name, operation.text)
+        case PgSQLType.bind:
+            operation.kind = .bind
+            let (portal, statement) = PgSQLBody.twoNames(body)
+            portals.set(portal, statements.text(statement))
+        case PgSQLType.describe:
+            operation.kind = .describe
+        case PgSQLType.close:
+            operation.kind = .close
+            let (kind, name) = PgSQLBody.kindAndName(body)
+            if kind == UInt8(ascii: "S") { statements.remove(name) } else { portals.remove(name) }
+        case PgSQLType.execute:
+            operation.kind = .execute
+            let portal = PgSQLBody.firstString(body) ?? ""
+            operation.text = portals.text(portal)
+            if operation.text == nil { operation.notes.append("statement text unknown") }
+            operation.start = carriedRequest.start ?? frame.start
+            operation.bytes &+= carriedRequest.bytes
+            carriedRequest = (0, nil)
+        case PgSQLType.sync:
+            carriedRequest = (0, nil)
+        default:
+            return  // Flush, Terminate, passwords/SASL, copy data: nothing to answer
+        }
+        switch operation.kind {
+        case .parse, .bind, .describe, .close:
+            carriedRequest.bytes &+= UInt64(frame.length)
+            if carriedRequest.start == nil { carriedRequest.start = frame.start }
+        case .query, .functionCall, .execute:
+            context.count(.pgsql) { $0.requests &+= 1 }
+        case .sync:
+            break
+        }
+        if let evicted = pending.push(operation, at: frame.end), evicted.kind.isTransaction {
+            context.count(.pgsql) { $0.evictions &+= 1 }
+            unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: frame.end)
+        }
+    }
+
+    func unanswered(_ operation: PgSQLOperation, note: String, at time: UInt64) {
+        guard operation.kind.isTransaction else { return }
+        context.count(.pgsql) { $0.unmatchedRequests &+= 1 }
+        var active = PgSQLActiveRequest(request: operation)
+        if operation.kind == .query { active.statements = PgSQLStatements.split(operation.text ?? "") }
+        emit(active, result: nil, tag: nil, error: nil, notes: [note], end: max(time, operation.end))
+    }
+
+    /// One transaction: the active request's current statement and `result`.
+    func emit(_ active: PgSQLActiveRequest, result: PgSQLResultState?, tag: String?, error: PgSQLServerError?,
+              notes: [String], end: UInt64? = nil, failed: Bool = false) {
+        let request = active.request
+        var statement = active.currentStatement
+        if context.configuration.redactSecrets, let text = statement { statement = PgSQLStatements.redactingPasswords(text) }
+        var detail = PgSQLTransaction(query: statement, method: statement.flatMap(PgSQLStatements.method),
+                                      hasRequest: request != nil, hasResponse: result != nil,
+                                      extended: request.map { $0.kind != .query && $0.kind != .functionCall } ?? false)
+        if let result {
+            detail.numRows = tag.flatMap(PgSQLCommandTag.rows) ?? result.rows
+            detail.numFields = result.fields
+            context.count(.pgsql) { $0.responses &+= 1 }
+        }
+        detail.commandTag = tag
+        detail.error = error
+        if detail.isMatched { context.count(.pgsql) { $0.matched &+= 1 } }
+        let first = active.resultsDone == 0
+        let allNotes = (first ? request?.notes ?? [] : []) + (result?.notes ?? []) + notes
+        context.emit(TransactionEvent(
+            application: .pgsql, endpoints: endpoints, start: request?.start ?? result?.start ?? 0,
+            end: end ?? result?.end ?? request?.end ?? 0, requestBytes: first ? request?.bytes ?? 0 : 0,
+            responseBytes: result?.bytes ?? 0, status: failed || error != nil || !detail.isMatched ? .error : .ok,
+            notes: allNotes, details: .pgsql(detail)))
+    }
+
+    private func collectSkipped() {
+        let skipped = client.skippedBytes &+ server.skippedBytes
+        guard skipped > 0 else { return }
+        client.skippedBytes = 0
+        server.skippedBytes = 0
+        context.count(.pgsql) { $0.skippedBytes &+= skipped }
+    }
 }
