@@ -3,8 +3,10 @@ import ScopeDecode
 /// Memcached over UDP: every datagram starts with a frame header (request
 /// id, sequence number, datagram count). A request is one datagram; its
 /// response may span several, which are parsed as they arrive (values are
-/// counted, not reassembled). Pairs by (client, server, request id) in an
-/// expiring table, engine-wide like DNS.
+/// counted, not reassembled) until the response is complete: memcached
+/// numbers the datagrams of one write, and may answer a get in several
+/// writes each counted "1 of 1" (VALUE…, then END). Pairs by (client,
+/// server, request id) in an expiring table, engine-wide like DNS.
 final class MemcacheDatagramCorrelator {
     struct Key: Hashable {
         var endpoints: DNSCorrelator.TransactionEndpointsKey
@@ -16,7 +18,6 @@ final class MemcacheDatagramCorrelator {
         var endpoints: TransactionEndpoints
         var responses: MemcacheParser
         var response: MemcacheMessage?
-        var received = 0
         var nextSequence: UInt16 = 0
         var notes: [String] = []
     }
@@ -36,7 +37,9 @@ final class MemcacheDatagramCorrelator {
             return
         }
         let body = UnsafeRawBufferPointer(rebasing: payload[MemcacheUDPFrame.size...])
-        let fromClient = frame.sequence == 0 && frame.total == 1 && Self.isRequest(body)
+        let toServer = context.ports.lookup(packet.destinationPort, .udp) == .memcache
+        let fromServer = context.ports.lookup(packet.sourcePort, .udp) == .memcache
+        let fromClient = toServer != fromServer ? toServer : frame.sequence == 0 && Self.isRequest(body)
         let endpoints = TransactionEndpoints(
             client: fromClient ? packet.source : packet.destination,
             clientPort: fromClient ? packet.sourcePort : packet.destinationPort,
@@ -69,7 +72,9 @@ final class MemcacheDatagramCorrelator {
         guard let first = body.first else { return false }
         if first == MemcacheBinaryHeader.requestMagic { return true }
         if first == MemcacheBinaryHeader.responseMagic { return false }
-        var words = MemcacheTextLine.Words(body)
+        var end = 0
+        while end < body.count && end < 64 && body[end] != 0x0D && body[end] != 0x0A { end &+= 1 }
+        var words = MemcacheTextLine.Words(UnsafeRawBufferPointer(rebasing: body[..<end]))
         return words.next().map { MemcacheTextLine.requestCommands.contains(String(decoding: $0.prefix(32), as: UTF8.self)) } ?? false
     }
 
@@ -120,13 +125,12 @@ final class MemcacheDatagramCorrelator {
                 .event(endpoints: endpoints, notes: ["response without a request"]))
             return
         }
-        if frame.sequence != pending.nextSequence {
+        if frame.sequence != 0 && frame.sequence != pending.nextSequence {
             pending.notes.append("datagram \(pending.nextSequence) of \(frame.total) missing or out of order")
             if case .lost(let partial) = pending.responses.gap(length: Int(Int32.max), timestamp: timestamp), let partial {
                 pending.response = pending.response ?? partial
             }
         }
-        pending.received &+= 1
         pending.nextSequence = frame.sequence &+ 1
         var offset = 0
         while offset < body.count {
@@ -136,7 +140,7 @@ final class MemcacheDatagramCorrelator {
             if step.consumed == 0 && step.output == nil { break }
         }
         context.count(.memcache) { $0.skippedBytes &+= pending.responses.takeSkipped() }
-        if pending.received >= Int(frame.total) || frame.sequence &+ 1 == frame.total {
+        if pending.response != nil {
             finish(pending, note: nil, at: timestamp)
         } else {
             _ = table.insert(pending, for: key, at: timestamp)
