@@ -24,7 +24,7 @@ struct MemcacheParser {
         case lost(MemcacheMessage?)
     }
 
-    fileprivate enum State: Equatable {
+    enum State: Equatable {
         case idle
         case textLine
         /// Data block left, including its CRLF.
@@ -39,24 +39,24 @@ struct MemcacheParser {
 
     let isRequest: Bool
     let redact: Bool
-    private var buffer: StreamBuffer
-    private var state = State.idle
-    private var strict: Bool
+    var buffer: StreamBuffer
+    var state = State.idle
+    var strict: Bool
     /// The message being assembled (a multi-line text response, binary
     /// stat entries, a request awaiting its data block).
-    private var current: MemcacheMessage?
-    private var header: MemcacheBinaryHeader?
-    private var deferred: MemcacheMessage?
-    private var messageStart: UInt64 = 0
-    private var messageBytes: UInt64 = 0
+    var current: MemcacheMessage?
+    var header: MemcacheBinaryHeader?
+    var deferred: MemcacheMessage?
+    var messageStart: UInt64 = 0
+    var messageBytes: UInt64 = 0
     /// Text VA (meta) response: complete after its one data block.
-    private var singleValue = false
+    var singleValue = false
     /// The open message gathers binary stat entries until the empty one.
-    private var openStats = false
-    private var ownSkipped: UInt64 = 0
+    var openStats = false
+    var ownSkipped: UInt64 = 0
     private var droppedReported: UInt64 = 0
     /// Binary keys/extras over the limit (their message is still reported).
-    private(set) var oversized: UInt64 = 0
+    var oversized: UInt64 = 0
 
     init(isRequest: Bool, limit: Int, redact: Bool, strict: Bool = true) {
         self.isRequest = isRequest
@@ -197,66 +197,7 @@ struct MemcacheParser {
         return partial
     }
 
-    // MARK: - Text
-
-    private mutating func line(_ line: UnsafeRawBufferPointer, consumed: Int, timestamp: UInt64) -> Output? {
-        if isRequest {
-            guard let (message, dataLength) = MemcacheTextLine.request(line, strict: strict, redact: redact) else {
-                return skip(consumed)
-            }
-            strict = false
-            guard let dataLength else { return .message(complete(message, timestamp: timestamp)) }
-            current = message
-            state = .data(remaining: dataLength &+ 2)
-            return nil
-        }
-        guard let piece = MemcacheTextLine.response(line, strict: strict) else { return skip(consumed) }
-        strict = false
-        switch piece {
-        case .value(let key, let length, let flags, let cas):
-            var message = current ?? MemcacheMessage(isRequest: false, binary: false, command: key == nil ? "VA" : "VALUE")
-            message.word = message.command
-            message.countValues &+= 1
-            message.valueBytes &+= UInt64(length)
-            if let key { message.addKey(key) }
-            if message.flags == nil { message.flags = flags }
-            if message.cas == nil { message.cas = cas }
-            singleValue = key == nil
-            current = message
-            state = .data(remaining: length &+ 2)
-            return nil
-        case .stat:
-            var message = current ?? MemcacheMessage(isRequest: false, binary: false, command: "STAT")
-            message.word = message.command
-            message.countValues &+= 1
-            current = message
-            state = .textLine
-            return nil
-        case .final(let message):
-            guard let open = current else { return .message(complete(message, timestamp: timestamp)) }
-            if message.word == "END" { return .message(complete(open, timestamp: timestamp)) }
-            // A multi-line response cut short (an error mid-way): both are reported.
-            var cut = open
-            cut.notes.append("ended without END")
-            let lineBytes = UInt64(line.count &+ 2)
-            messageBytes = messageBytes > lineBytes ? messageBytes &- lineBytes : 0
-            let done = complete(cut, timestamp: timestamp)
-            messageBytes = lineBytes
-            deferred = complete(message, timestamp: timestamp)
-            return .message(done)
-        }
-    }
-
-    private mutating func skip(_ count: Int) -> Output? {
-        ownSkipped &+= UInt64(count)
-        state = .idle
-        current = nil
-        let wasStrict = strict
-        strict = true
-        return wasStrict || count == 0 ? nil : .failed(oversized: false)
-    }
-
-    private mutating func bodyDone(_ remaining: Int, timestamp: UInt64) -> Output? {
+    mutating func bodyDone(_ remaining: Int, timestamp: UInt64) -> Output? {
         guard remaining == 0 else {
             state = state.isValue ? .value(remaining: remaining) : .data(remaining: remaining)
             return nil
@@ -273,7 +214,7 @@ struct MemcacheParser {
         return nil
     }
 
-    private mutating func complete(_ message: MemcacheMessage, timestamp: UInt64) -> MemcacheMessage {
+    mutating func complete(_ message: MemcacheMessage, timestamp: UInt64) -> MemcacheMessage {
         var message = message
         message.start = messageStart
         message.end = timestamp
@@ -281,82 +222,5 @@ struct MemcacheParser {
         current = nil
         state = .idle
         return message
-    }
-}
-
-extension MemcacheParser {
-    // MARK: - Binary
-
-    private mutating func binaryHeader(_ bytes: UnsafeRawBufferPointer, _ timestamp: UInt64) -> Output? {
-        let magic = isRequest ? MemcacheBinaryHeader.requestMagic : MemcacheBinaryHeader.responseMagic
-        guard let parsed = MemcacheBinaryHeader(bytes), parsed.magic == magic,
-              !strict || MemcacheBinaryHeader.plausible(bytes, magic: magic) else {
-            let wasStrict = strict
-            strict = true
-            ownSkipped &+= UInt64(bytes.count)
-            current = nil
-            openStats = false
-            state = .resync
-            return wasStrict ? nil : .failed(oversized: false)
-        }
-        strict = false
-        header = parsed
-        let head = parsed.extrasLength &+ parsed.keyLength
-        if head == 0 { return startValue(parsed.message(extrasAndKey: nil), timestamp) }
-        if head <= buffer.limit {
-            state = .binaryBody(extrasAndKey: head)
-            return nil
-        }
-        var message = parsed.message(extrasAndKey: nil)
-        message.notes.append("key and extras over \(buffer.limit) bytes, not read")
-        oversized &+= 1
-        message.valueBytes = UInt64(parsed.bodyLength)
-        return startValue(message, timestamp, skipping: parsed.bodyLength)
-    }
-
-    private mutating func binaryBody(_ bytes: UnsafeRawBufferPointer, _ timestamp: UInt64) -> Output? {
-        guard let header else { state = .idle; return nil }
-        return startValue(header.message(extrasAndKey: bytes), timestamp)
-    }
-
-    private mutating func startValue(_ message: MemcacheMessage, _ timestamp: UInt64, skipping: Int? = nil) -> Output? {
-        var message = message
-        let length = skipping ?? max(0, header?.valueLength ?? 0)
-        if message.valueBytes > 0 && (message.isRequest || message.statusCode == 0) { message.countValues = 1 }
-        let statEntry = !message.isRequest && message.opcode == 0x10 && message.keyCount > 0 && message.statusCode == 0
-        if openStats, var open = current {
-            // Binary stats: one response per statistic, then one with no key.
-            if statEntry { open.countValues &+= 1 }
-            open.valueBytes &+= message.valueBytes
-            current = open
-        } else {
-            if statEntry {
-                message.countValues = 1
-                message.keys = []
-                message.keyCount = 0
-            }
-            current = message
-        }
-        openStats = statEntry
-        state = .value(remaining: length)
-        return length == 0 ? binaryDone(timestamp) : nil
-    }
-
-    private mutating func binaryDone(_ timestamp: UInt64) -> Output? {
-        guard var message = current else { state = .idle; return nil }
-        header = nil
-        if openStats {
-            state = .idle  // more statistics follow; the message stays open
-            return nil
-        }
-        if !message.isRequest && message.opcode == 0x10 { message.keys = [] }
-        return .message(complete(message, timestamp: timestamp))
-    }
-}
-
-extension MemcacheParser.State {
-    fileprivate var isValue: Bool {
-        if case .value = self { return true }
-        return false
     }
 }
