@@ -74,4 +74,18 @@ import Testing
         #expect(analysis.events.count == 6 + 5 + 1)  // pairs, errors (3 settling an echo), the unanswered ping
         #expect(errors == 5)
     }
+
+    /// dns.pcap holds the port unreachable that answers dig's query to the
+    /// closed port 5399: the error names exactly that DNS flow (same
+    /// community id as the unanswered DNS event).
+    @Test(.enabled(if: CaptureOracle.tsharkAvailable)) func theUnreachableInDNSCaptureNamesTheUnansweredQuery() throws {
+        let analysis = try CaptureOracle.analyze("dns.pcap")
+        let errors = analysis.events.filter { $0.application == .icmp }
+        let unanswered = analysis.events.filter { $0.application == .dns && $0.dns?.response == nil }
+        #expect(errors.count == 1 && unanswered.count == 1)
+        let flow = try #require(errors.first?.icmp?.original?.endpoints)
+        #expect(flow.serverPort == 5399 && flow.transport == .udp)
+        #expect(flow.communityID == unanswered.first?.endpoints.communityID)
+        #expect(errors.first?.status == .error && errors.first?.notes == ["Destination Unreachable (port unreachable)"])
+    }
 }
