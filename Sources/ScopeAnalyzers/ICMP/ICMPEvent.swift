@@ -1,9 +1,139 @@
 import ScopeDecode
 
-/// One ICMP transaction: an echo pair, or an error message.
+/// One ICMP or ICMPv6 message as the correlator keeps it.
+public struct ICMPMessage: Sendable, Equatable {
+    public var type: UInt8
+    public var code: UInt8
+    /// Echo (and v4 timestamp/information/mask) identifier and sequence.
+    public var identifier: UInt16?
+    public var sequence: UInt16?
+    /// ICMP header and data.
+    public var bytes: UInt64
+    public var time: UInt64
+}
+
+/// One ICMP transaction: an echo request and its reply (or either alone),
+/// or an error message with the flow it quotes.
 public struct ICMPTransaction: Sendable, TransactionDetail {
-    // SCAFFOLD: not implemented yet.
-    var isMatched: Bool { false }
-    var summary: String { "" }
-    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {}
+    public var version: UInt8
+    public var request: ICMPMessage?
+    public var response: ICMPMessage?
+    /// For errors (unreachable, time exceeded, …): the offending datagram's flow.
+    public var original: ICMPQuotedFlow?
+
+    var isMatched: Bool { request != nil && response != nil }
+
+    /// Packetbeat's `icmp.*` plus `path` (the address asked), and for
+    /// errors `icmp.original.{source,destination}.{ip,port}`,
+    /// `icmp.original.{transport,community_id}`: the flow the error is about.
+    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        json.field("path", endpoints.server.description)
+        json.object("icmp") { icmp in
+            icmp.field("version", UInt64(version))
+            for (name, message) in [("request", request), ("response", response)] {
+                guard let message else { continue }
+                icmp.object(name) { object in
+                    object.field("type", UInt64(message.type))
+                    object.field("code", UInt64(message.code))
+                    object.field("message", ICMPNames.message(type: message.type, code: message.code, version: version))
+                    if let identifier = message.identifier { object.field("id", UInt64(identifier)) }
+                    if let sequence = message.sequence { object.field("seq", UInt64(sequence)) }
+                }
+            }
+            if let original, response == nil { icmp.object("original") { original.append(to: &$0) } }
+        }
+    }
+
+    /// "Echo Request seq 3 -> Echo Reply", "Destination Unreachable (port)
+    /// for udp 10.0.0.2:5000 -> 10.0.0.1:9".
+    var summary: String {
+        func text(_ message: ICMPMessage?) -> String {
+            guard let message else { return "?" }
+            let base = ICMPNames.message(type: message.type, code: message.code, version: version)
+            return message.sequence.map { "\(base) seq \($0)" } ?? base
+        }
+        if let original, response == nil {
+            let ports = original.sourcePort != nil && original.ipProtocol != 1 && original.ipProtocol != 58
+            let from = ports ? "\(original.source):\(original.sourcePort!)" : original.source.description
+            let to = ports ? "\(original.destination):\(original.destinationPort!)" : original.destination.description
+            return "\(text(request)) for \(original.transportName) \(from) -> \(to)"
+        }
+        return "\(text(request)) -> \(text(response))"
+    }
+}
+
+extension ICMPQuotedFlow {
+    fileprivate func append(to object: inout JSONWriter) {
+        object.object("source") { side in
+            side.field("ip", source.description)
+            if let sourcePort { side.field("port", UInt64(sourcePort)) }
+        }
+        object.object("destination") { side in
+            side.field("ip", destination.description)
+            if let destinationPort { side.field("port", UInt64(destinationPort)) }
+        }
+        object.field("transport", transportName)
+        if let endpoints {
+            var id: [UInt8] = []
+            CommunityID.append(endpoints.communityID, to: &id)
+            object.key("community_id")
+            object.string(utf8: id)
+        }
+    }
+}
+
+/// Names for types and codes (IANA registries).
+enum ICMPNames {
+    static func message(type: UInt8, code: UInt8, version: UInt8) -> String {
+        version == 6 ? v6(type, code) : v4(type, code)
+    }
+
+    private static func v4(_ type: UInt8, _ code: UInt8) -> String {
+        switch type {
+        case 0: return "Echo Reply"
+        case 3:
+            let reasons = ["net unreachable", "host unreachable", "protocol unreachable", "port unreachable",
+                           "fragmentation needed", "source route failed", "destination network unknown",
+                           "destination host unknown", "source host isolated", "network administratively prohibited",
+                           "host administratively prohibited", "network unreachable for TOS",
+                           "host unreachable for TOS", "communication administratively prohibited",
+                           "host precedence violation", "precedence cutoff in effect"]
+            return "Destination Unreachable (\(Int(code) < reasons.count ? reasons[Int(code)] : "code \(code)"))"
+        case 4: return "Source Quench"
+        case 5: return "Redirect"
+        case 8: return "Echo Request"
+        case 9: return "Router Advertisement"
+        case 10: return "Router Solicitation"
+        case 11: return code == 0 ? "Time Exceeded (TTL exceeded in transit)" : "Time Exceeded (fragment reassembly time exceeded)"
+        case 12: return "Parameter Problem"
+        case 13: return "Timestamp Request"
+        case 14: return "Timestamp Reply"
+        case 15: return "Information Request"
+        case 16: return "Information Reply"
+        case 17: return "Address Mask Request"
+        case 18: return "Address Mask Reply"
+        default: return "Type \(type) code \(code)"
+        }
+    }
+
+    private static func v6(_ type: UInt8, _ code: UInt8) -> String {
+        switch type {
+        case 1:
+            let reasons = ["no route to destination", "administratively prohibited", "beyond scope of source address",
+                           "address unreachable", "port unreachable", "source address failed policy",
+                           "reject route to destination"]
+            return "Destination Unreachable (\(Int(code) < reasons.count ? reasons[Int(code)] : "code \(code)"))"
+        case 2: return "Packet Too Big"
+        case 3: return code == 0 ? "Time Exceeded (hop limit exceeded in transit)" : "Time Exceeded (fragment reassembly time exceeded)"
+        case 4: return "Parameter Problem"
+        case 128: return "Echo Request"
+        case 129: return "Echo Reply"
+        case 133: return "Router Solicitation"
+        case 134: return "Router Advertisement"
+        case 135: return "Neighbor Solicitation"
+        case 136: return "Neighbor Advertisement"
+        case 137: return "Redirect"
+        default: return "Type \(type) code \(code)"
+        }
+    }
 }

@@ -1,9 +1,94 @@
 import ScopeDecode
 
-/// One Memcache transaction.
+/// One Memcache transaction: a request and its response, a request that
+/// expects none (`noreply`, quiet binary opcodes, `quit`), or either alone.
 public struct MemcacheTransaction: Sendable, TransactionDetail {
-    // SCAFFOLD: not implemented yet.
-    var isMatched: Bool { false }
-    var summary: String { "" }
-    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {}
+    public var request: MemcacheMessage?
+    public var response: MemcacheMessage?
+
+    /// No response was due: a `noreply`/quiet request that succeeded silently.
+    var expectsNoResponse: Bool { request.map { $0.noreply || $0.quiet } ?? false }
+
+    var isMatched: Bool { request != nil && (response != nil || expectsNoResponse) }
+
+    var failed: Bool {
+        guard let request else { return true }
+        guard let response else { return !expectsNoResponse || !request.notes.isEmpty }
+        return response.isError || !request.notes.isEmpty || !response.notes.isEmpty
+    }
+
+    /// The event for this transaction (shared by TCP sessions and UDP).
+    func event(endpoints: TransactionEndpoints, notes: [String], end: UInt64? = nil) -> TransactionEvent {
+        let main = request ?? response
+        let allNotes = (request?.notes ?? []) + (response?.notes ?? []) + notes
+        return TransactionEvent(
+            application: .memcache, endpoints: endpoints, start: main?.start ?? 0,
+            end: end ?? response?.end ?? request?.end ?? 0, requestBytes: request?.bytes ?? 0,
+            responseBytes: response?.bytes ?? 0, status: failed ? .error : .ok, notes: allNotes,
+            details: .memcache(self))
+    }
+
+    /// Packetbeat's `memcache.*` fields; `method` is the command, `query`
+    /// the command with its keys (values are never emitted).
+    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        if let request {
+            json.field("method", request.command)
+            json.field("query", ([request.command] + request.keys).joined(separator: " "))
+            if let key = request.keys.first { json.field("resource", key) }
+        }
+        json.object("memcache") { memcache in
+            memcache.field("protocol_type", (request ?? response)?.binary == true ? "binary" : "text")
+            if let request { memcache.object("request") { request.appendRequest(to: &$0) } }
+            if let response { memcache.object("response") { response.appendResponse(to: &$0, request: request) } }
+        }
+    }
+
+    /// "get k1 k2 -> VALUE ×2" (either side may be "?").
+    var summary: String {
+        let asked = request.map { ([$0.command] + $0.keys.prefix(3)).joined(separator: " ") + ($0.keyCount > 3 ? " …" : "") } ?? "?"
+        guard let response else { return "\(asked) -> " + (expectsNoResponse ? "(no reply expected)" : "?") }
+        var answer = response.binary ? response.status : response.word
+        if response.countValues > 0 && response.command != "COUNTER" { answer += " ×\(response.countValues)" }
+        if let value = response.numericValue { answer += " \(value)" }
+        return "\(asked) -> \(answer)"
+    }
+}
+
+extension MemcacheMessage {
+    fileprivate func appendCommon(to object: inout JSONWriter) {
+        if let opcode {
+            object.field("opcode", word)
+            object.field("opcode_value", UInt64(opcode))
+            object.field("opaque", UInt64(opaque))
+        }
+        if !keys.isEmpty { object.strings("keys", keys) }
+        object.field("count_values", UInt64(countValues))
+        object.field("bytes", valueBytes)
+        if let flags { object.field("flags", UInt64(flags)) }
+        if let cas { object.field("cas_unique", cas) }
+    }
+
+    fileprivate func appendRequest(to object: inout JSONWriter) {
+        object.field("command", command)
+        object.field("type", MemcacheNames.type(command))
+        appendCommon(to: &object)
+        if keyCount > keys.count { object.field("key_count", UInt64(keyCount)) }
+        if noreply { object.field("noreply", true) }
+        if quiet { object.field("quiet", true) }
+        if let exptime { object.field("exptime", UInt64(exptime)) }
+        if let delta { object.field("delta", delta) }
+        object.optional("line", line)
+    }
+
+    fileprivate func appendResponse(to object: inout JSONWriter, request: MemcacheMessage?) {
+        // Binary responses mirror the request's command (Packetbeat).
+        object.field("command", binary ? command : word)
+        object.field("type", MemcacheNames.type(binary ? command : request?.command ?? command))
+        object.field("status", status)
+        if let statusCode { object.field("status_code", UInt64(statusCode)) }
+        appendCommon(to: &object)
+        object.optional("error_msg", errorMessage)
+        object.optional("version", version)
+        if let numericValue { object.field("value", numericValue) }
+    }
 }

@@ -1,18 +1,137 @@
 import ScopeDecode
 
-/// Memcache on one TCP connection.
+/// Memcached on one TCP connection: a parser per direction and a FIFO
+/// matcher (the server answers in order, text and binary alike). Text
+/// `noreply` requests are reported at once; binary quiet requests wait in
+/// the queue, and a later response (by opaque, typically the NOOP ending a
+/// pipeline) settles every quiet request queued before it as answered by
+/// silence.
 final class MemcacheSession: StreamAnalyzer {
-    // SCAFFOLD: not implemented yet.
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
+    private var requests: MemcacheParser
+    private var responses: MemcacheParser
+    private var pending: FIFOMatcher<MemcacheMessage>
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
         self.context = context
+        let configuration = context.configuration
+        requests = MemcacheParser(isRequest: true, limit: configuration.maxHeaderBytes, redact: configuration.redactSecrets)
+        responses = MemcacheParser(isRequest: false, limit: configuration.maxHeaderBytes, redact: configuration.redactSecrets)
+        pending = FIFOMatcher(capacity: configuration.maxPendingPerConnection)
     }
 
-    func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {}
-    func gap(length: Int, fromClient: Bool, timestamp: UInt64) {}
-    func close(reason: StreamCloseReason, timestamp: UInt64) {}
-    func expire(now: UInt64) {}
+    func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
+        var offset = 0
+        // A response held back (a multi-line one cut short) comes out even at the end of the input.
+        while offset < bytes.count || (!fromClient && responses.hasDeferred) {
+            let step = fromClient ? requests.advance(bytes, from: offset, timestamp: timestamp)
+                                  : responses.advance(bytes, from: offset, timestamp: timestamp)
+            offset &+= step.consumed
+            if let output = step.output { handle(output, fromClient: fromClient, at: timestamp) }
+            if step.consumed == 0 && step.output == nil { break }
+        }
+        collectCounts()
+    }
+
+    func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
+        context.count(.memcache) {
+            $0.gaps &+= 1
+            $0.gapBytes &+= UInt64(length)
+        }
+        switch fromClient ? requests.gap(length: length, timestamp: timestamp)
+                          : responses.gap(length: length, timestamp: timestamp) {
+        case .absorbed(let completed):
+            context.count(.memcache) { $0.gapsAbsorbed &+= 1 }
+            if let completed { handle(.message(completed), fromClient: fromClient, at: timestamp) }
+        case .lost(let partial):
+            if let partial { handle(.message(partial), fromClient: fromClient, at: timestamp) }
+            if fromClient {
+                pending.requestGap()
+            } else {
+                pending.responseGap { unanswered($0, note: "response lost in a gap of \(length) bytes", at: timestamp) }
+            }
+        }
+        collectCounts()
+    }
+
+    func close(reason: StreamCloseReason, timestamp: UInt64) {
+        if let response = responses.finish(note: "incomplete at \(reason.phrase)", timestamp: timestamp) {
+            handle(.message(response), fromClient: false, at: timestamp)
+        }
+        if let request = requests.finish(note: "incomplete at \(reason.phrase)", timestamp: timestamp) {
+            handle(.message(request), fromClient: true, at: timestamp)
+        }
+        pending.drain { unanswered($0, note: "no response before \(reason.phrase)", at: timestamp) }
+        collectCounts()
+    }
+
+    func expire(now: UInt64) {
+        let timeout = context.configuration.transactionTimeout
+        pending.expire(now: now, timeout: timeout) { request in
+            if !request.quiet { context.count(.memcache) { $0.timeouts &+= 1 } }
+            unanswered(request, note: "no response within \(timeout / 1_000_000) ms", at: now)
+        }
+    }
+
+    private func handle(_ output: MemcacheParser.Output, fromClient: Bool, at time: UInt64) {
+        switch output {
+        case .failed(let oversized):
+            context.count(.memcache) { oversized ? ($0.oversized &+= 1) : ($0.parseErrors &+= 1) }
+        case .message(let request) where fromClient:
+            context.count(.memcache) { $0.requests &+= 1 }
+            if request.noreply || (request.quiet && !request.binary) {
+                emit(MemcacheTransaction(request: request, response: nil))
+            } else if let evicted = pending.push(request, at: request.end) {
+                context.count(.memcache) { $0.evictions &+= 1 }
+                unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: request.end)
+            }
+        case .message(let response):
+            context.count(.memcache) { $0.responses &+= 1 }
+            // Quiet binary requests before the one this answers succeeded silently.
+            while response.binary, let first = pending.first, first.binary, first.quiet, first.opaque != response.opaque {
+                if case .matched(let quiet) = pending.match(responseStart: response.start) {
+                    emit(MemcacheTransaction(request: quiet, response: nil))
+                } else {
+                    break
+                }
+            }
+            switch pending.match(responseStart: response.start) {
+            case .matched(var request):
+                context.count(.memcache) { $0.matched &+= 1 }
+                if request.binary && response.binary && request.opaque != response.opaque {
+                    request.notes.append("response opaque \(response.opaque) does not match the request's \(request.opaque)")
+                }
+                emit(MemcacheTransaction(request: request, response: response))
+            case .unmatched:
+                context.count(.memcache) { $0.unmatchedResponses &+= 1 }
+                emit(MemcacheTransaction(request: nil, response: response), note: "response without a request")
+            }
+        }
+    }
+
+    /// A request given up. Quiet binary requests were answered by silence.
+    private func unanswered(_ request: MemcacheMessage, note: String, at time: UInt64) {
+        if request.quiet {
+            emit(MemcacheTransaction(request: request, response: nil))
+            return
+        }
+        context.count(.memcache) { $0.unmatchedRequests &+= 1 }
+        emit(MemcacheTransaction(request: request, response: nil), note: note, end: max(time, request.end))
+    }
+
+    private func emit(_ transaction: MemcacheTransaction, note: String? = nil, end: UInt64? = nil) {
+        context.emit(transaction.event(endpoints: endpoints, notes: note.map { [$0] } ?? [], end: end))
+    }
+
+    private func collectCounts() {
+        let skipped = requests.takeSkipped() &+ responses.takeSkipped()
+        let oversized = requests.takeOversized() &+ responses.takeOversized()
+        guard skipped > 0 || oversized > 0 else { return }
+        context.count(.memcache) {
+            $0.skippedBytes &+= skipped
+            $0.oversized &+= oversized
+        }
+    }
 }

@@ -1,0 +1,167 @@
+/// What one line of the text protocol says: a request (and the length of
+/// the data block that follows it), or a piece of a response.
+enum MemcacheTextLine {
+    /// The space-separated words of a line, without copying until asked.
+    struct Words {
+        let line: UnsafeRawBufferPointer
+        private var position = 0
+
+        init(_ line: UnsafeRawBufferPointer) {
+            self.line = line
+        }
+
+        mutating func next() -> UnsafeRawBufferPointer? {
+            while position < line.count && (line[position] == 0x20 || line[position] == 0x09) { position &+= 1 }
+            guard position < line.count else { return nil }
+            let start = position
+            while position < line.count && line[position] != 0x20 && line[position] != 0x09 { position &+= 1 }
+            return UnsafeRawBufferPointer(rebasing: line[start..<position])
+        }
+
+        mutating func nextString(max: Int = 250) -> String? {
+            next().map { String(decoding: $0.prefix(max), as: UTF8.self) }
+        }
+
+        mutating func nextNumber() -> UInt64? { next().flatMap(Self.number) }
+
+        /// The rest of the line after the current word.
+        mutating func rest() -> String {
+            while position < line.count && line[position] == 0x20 { position &+= 1 }
+            return String(decoding: line[position...].prefix(256), as: UTF8.self)
+        }
+
+        static func number(_ word: UnsafeRawBufferPointer) -> UInt64? {
+            guard !word.isEmpty, word.count <= 20 else { return nil }
+            var value: UInt64 = 0
+            for byte in word {
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                let (times, o1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times.addingReportingOverflow(UInt64(byte &- 0x30))
+                guard !o1 && !o2 else { return nil }
+                value = sum
+            }
+            return value
+        }
+    }
+
+    static let requestCommands: Set<String> = [
+        "get", "gets", "gat", "gats", "set", "add", "replace", "append", "prepend", "cas", "incr", "decr",
+        "delete", "touch", "stats", "version", "flush_all", "verbosity", "quit", "mg", "ms", "md", "ma", "mn", "me",
+        "slabs", "lru_crawler", "watch", "shutdown", "cache_memlimit", "misbehave",
+    ]
+
+    static let responseWords: Set<String> = [
+        "VALUE", "END", "STAT", "STORED", "NOT_STORED", "EXISTS", "NOT_FOUND", "DELETED", "TOUCHED", "OK",
+        "ERROR", "CLIENT_ERROR", "SERVER_ERROR", "VERSION", "RESET", "VA", "HD", "NF", "NS", "EX", "EN", "MN", "ME",
+    ]
+
+    /// A request line. `strict`: only known commands (after a gap or at a
+    /// mid-stream start, where a line may be a piece of a data block).
+    /// Returns nil for a line that is not a request; `dataLength` is the
+    /// data block (without its CRLF) a storage command announces.
+    static func request(_ line: UnsafeRawBufferPointer, strict: Bool, redact: Bool)
+        -> (message: MemcacheMessage, dataLength: Int?)? {
+        var words = Words(line)
+        guard let command = words.nextString(max: 32) else { return nil }
+        var message = MemcacheMessage(isRequest: true, binary: false, command: command)
+        guard requestCommands.contains(command) else {
+            guard !strict, line.count <= 256, line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
+            message.command = "unknown"
+            message.line = redact ? command : String(decoding: line, as: UTF8.self)
+            return (message, nil)
+        }
+        var dataLength: Int?
+        switch command {
+        case "get", "gets", "gat", "gats":
+            if command.hasPrefix("gat") { message.exptime = words.nextNumber().map(clamp32) }
+            while let key = words.nextString() { message.addKey(key) }
+            guard message.keyCount > 0 else { return strict ? nil : (message, nil) }
+        case "set", "add", "replace", "append", "prepend", "cas":
+            guard let key = words.nextString(), let flags = words.nextNumber(), let exptime = words.nextNumber(),
+                  let length = words.nextNumber(), length <= UInt64(Int32.max) else {
+                return strict ? nil : (message, nil)  // the server answers CLIENT_ERROR
+            }
+            message.addKey(key)
+            message.flags = clamp32(flags)
+            message.exptime = clamp32(exptime)
+            if command == "cas" { message.cas = words.nextNumber() }
+            message.noreply = words.nextString() == "noreply"
+            message.valueBytes = length
+            message.countValues = 1
+            dataLength = Int(length)
+        case "incr", "decr", "touch", "delete":
+            guard let key = words.nextString() else { return strict ? nil : (message, nil) }
+            message.addKey(key)
+            var last: String?
+            while let word = words.nextString() {
+                if let value = UInt64(word) {
+                    if command == "touch" { message.exptime = clamp32(value) } else { message.delta = value }
+                }
+                last = word
+            }
+            if command == "delete" { message.delta = nil }
+            message.noreply = last == "noreply"
+        case "ms", "mg", "md", "ma":
+            guard let key = words.nextString() else { return strict ? nil : (message, nil) }
+            message.addKey(key)
+            if command == "ms" {
+                guard let length = words.nextNumber(), length <= UInt64(Int32.max) else { return strict ? nil : (message, nil) }
+                message.valueBytes = length
+                message.countValues = 1
+                dataLength = Int(length)
+            }
+            // Meta quiet mode: no answer on success. Treated like noreply
+            // (a quiet failure's answer would show up as unmatched).
+            while let flag = words.next() { if flag.count == 1 && flag[0] == UInt8(ascii: "q") { message.quiet = true } }
+        default:
+            var last: String?
+            while let word = words.nextString() { last = word }
+            message.noreply = last == "noreply" || command == "quit"
+        }
+        return (message, dataLength)
+    }
+
+    /// One line of a response: its first word and what it adds.
+    enum ResponsePiece {
+        /// VALUE/VA header: a data block of this length follows.
+        case value(key: String?, length: Int, flags: UInt32?, cas: UInt64?)
+        /// A STAT line (more follow until END).
+        case stat
+        /// A complete one-line response, or the END of a multi-line one.
+        case final(MemcacheMessage)
+    }
+
+    static func response(_ line: UnsafeRawBufferPointer, strict: Bool) -> ResponsePiece? {
+        var words = Words(line)
+        guard let first = words.next() else { return nil }
+        let word = String(decoding: first.prefix(32), as: UTF8.self)
+        var message = MemcacheMessage(isRequest: false, binary: false, command: word)
+        message.word = word
+        switch word {
+        case "VALUE":
+            guard let key = words.nextString(), let flags = words.nextNumber(), let length = words.nextNumber(),
+                  length <= UInt64(Int32.max) else { return nil }
+            return .value(key: key, length: Int(length), flags: clamp32(flags), cas: words.nextNumber())
+        case "VA":
+            guard let length = words.nextNumber(), length <= UInt64(Int32.max) else { return nil }
+            return .value(key: nil, length: Int(length), flags: nil, cas: nil)
+        case "STAT":
+            return .stat
+        case "CLIENT_ERROR", "SERVER_ERROR":
+            message.errorMessage = words.rest()
+        case "VERSION":
+            message.version = words.nextString(max: 64)
+        default:
+            if let number = Words.number(first) {
+                message.word = "COUNTER"
+                message.command = "COUNTER"
+                message.numericValue = number
+            } else if !responseWords.contains(word) {
+                guard !strict, line.count <= 1024, line.allSatisfy({ $0 >= 0x09 && $0 < 0x7F }) else { return nil }
+            }
+        }
+        return .final(message)
+    }
+
+    static func clamp32(_ value: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: min(value, UInt64(UInt32.max))) }
+}
