@@ -23,6 +23,20 @@
 //           events (url.*, http.*, user_agent.*), redaction of credentials.
 //   DNS/    whole-message parser with bounded name decompression, the engine-
 //           wide DNSCorrelator (UDP and TCP share it), DNS-over-TCP framing.
+//   Redis/  RESP2/RESP3 parser per direction (values counted, at most a capped
+//           rendering kept), FIFOMatcher pairing incl. MULTI/EXEC; pub/sub and
+//           RESP3 pushes are their own events, never paired with a command.
+//   MySQL/  framer per direction (3-byte length + sequence, 16 MiB
+//           continuations, ≤ maxMessageSize kept), resynchronisation on a
+//           plausible packet start, connection phase for capabilities (auth
+//           never kept; TLS ends parsing), FIFOMatcher over commands, response
+//           state machine (OK/ERR/result sets with either EOF style; multi-
+//           results summed into one transaction), statement table for params.
+//   PgSQL/  protocol v3 framing per side (header + needed prefix only;
+//           oversized skipped exactly; resync on ReadyForQuery / Sync /
+//           Query), a FIFO of client messages the server answers in order;
+//           one transaction per statement of a simple Query and per Execute
+//           (text via Parse/Bind names); passwords never read.
 //
 // A new protocol is a case in ApplicationProtocol, a detector, a parser, a
 // matcher choice (FIFOMatcher or ExpiringTable) and an event builder.
@@ -45,6 +59,14 @@
 //   - Interim HTTP 1xx (not 101) responses are dropped and counted; 101 and a
 //     successful CONNECT end HTTP parsing on the connection.
 //
-// Not done yet: Redis, MySQL, PostgreSQL, Memcached, ICMP; DNS
+//   Memcache/ text and binary per direction (values counted, never kept), FIFO
+//           pairing; quiet binary requests settled by the next opaque; UDP
+//           frames paired engine-wide by request id.
+//   ICMP/   engine-wide echo pairing (RTT), errors tied to the quoted flow
+//           (original 5-tuple and community id); a quoted pending echo takes
+//           the error as its response.
+//
+// Not done yet: DNS
 // registered_domain/top_level_domain (needs a public suffix list); MIME
-// sniffing (mime_type comes from Content-Type); HTTP/2; fuzzing.
+// sniffing (mime_type comes from Content-Type); HTTP/2. Fuzzing:
+// Tests/Fuzz/AnalyzeFuzz.swift (Scripts/fuzz.sh analyze).

@@ -67,7 +67,8 @@ extension TransactionEvent {
             }
         }
         json.object("network") { network in
-            network.field("transport", ends.transport.name)
+            // Packetbeat/ECS name ICMPv6 "ipv6-icmp".
+            network.field("transport", ends.transport == .icmp && ends.client.family == .ipv6 ? "ipv6-icmp" : ends.transport.name)
             network.field("type", ends.client.family == .ipv4 ? "ipv4" : "ipv6")
             network.field("protocol", application.rawValue)
             var id: [UInt8] = []
