@@ -85,8 +85,8 @@ EOF
     su postgres -s /bin/sh -c "$pgbin/initdb -D $work/pg -A trust" >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; die "initdb failed"; }
     echo "host all all 0.0.0.0/0 trust" >>"$work/pg/pg_hba.conf"
     ip netns exec "$b" su postgres -s /bin/sh -c \
-        "$pgbin/pg_ctl -D $work/pg -o \"-c listen_addresses=$ipb -k $work/pg\" -l $work/pg.log -w start" >/dev/null ||
-        { cat "$work/pg.log" >&2; die "postgres failed"; }
+        "$pgbin/pg_ctl -D $work/pg -o \"-c listen_addresses=$ipb -k $work/pg\" -l $work/pg/server.log -w start" >/dev/null ||
+        { cat "$work/pg/server.log" >&2; die "postgres failed"; }
     ip netns exec "$a" "$pgbin/pgbench" -h "$ipb" -U postgres -i -s 1 postgres >"$work/pgbench-init.log" 2>&1 ||
         { cat "$work/pgbench-init.log" >&2; die "pgbench -i failed"; }
     seq 1 100000 | awk -v s="$ipb" '{ printf "@%s +tries=1 +time=1 +short host%d.bench.test A\n", s, $1 }' >"$work/dig.batch"
