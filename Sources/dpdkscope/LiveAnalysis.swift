@@ -17,7 +17,7 @@ import Glibc
 final class LiveAnalysis: PacketObserver {
     @exclusivity(unchecked) private var pipeline = PacketPipeline()
     @exclusivity(unchecked) private var engine: AnalysisEngine
-    @exclusivity(unchecked) private var output: [UInt8] = []
+    @exclusivity(unchecked) private var output = StandardOutput()
     private let json: Bool
     /// stdout went away (a closed pipe): stop the capture.
     private(set) var outputClosed = false
@@ -26,14 +26,13 @@ final class LiveAnalysis: PacketObserver {
     init(configuration: AnalyzerConfiguration, json: Bool) {
         engine = AnalysisEngine(configuration: configuration)
         self.json = json
-        output.reserveCapacity(1 << 17)
     }
 
     func observe(_ packet: UnsafeRawBufferPointer, timestamp: UInt64, port: UInt16) {
         pipeline.process(packet, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
             engine.process(decoded, bytes: bytes, timestamp: timestamp) { self.stage($0) }
         }, emit: { _ in })
-        if output.count >= 1 << 16 { flush() }
+        if output.buffer.count >= 1 << 16 { flush() }
     }
 
     func idle() {
@@ -51,24 +50,13 @@ final class LiveAnalysis: PacketObserver {
 
     private func stage(_ event: TransactionEvent) {
         transactions &+= 1
-        ReadAnalysis.write(event, json: json, to: &output)
+        ReadAnalysis.write(event, json: json, to: &output.buffer)
     }
 
     private func flush() {
-        guard !output.isEmpty else { return }
-        defer { output.removeAll(keepingCapacity: true) }
-        guard !outputClosed else { return }
-        let complete = output.withUnsafeBytes { bytes -> Bool in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(1, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return false }
-                offset += written
-            }
-            return true
-        }
-        if !complete {
+        guard !output.buffer.isEmpty else { return }
+        guard !outputClosed else { return output.buffer.removeAll(keepingCapacity: true) }
+        if !output.flush() {
             outputClosed = true
             cdpdk_workers_request_stop()
         }

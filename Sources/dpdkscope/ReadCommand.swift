@@ -139,14 +139,17 @@ struct StandardOutput {
 
     mutating func flushIfFull() { if buffer.count >= 1 << 16 { flush() } }
 
-    mutating func flush() {
+    /// Writes and empties the buffer; false when stdout is gone (a closed pipe).
+    @discardableResult
+    mutating func flush() -> Bool {
         var offset = 0
+        defer { buffer.removeAll(keepingCapacity: true) }
         while offset < buffer.count {
             let n = buffer[offset...].withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break } // a closed pipe: nothing more to say
+            guard n > 0 else { return false } // a closed pipe: nothing more to say
             offset += n
         }
-        buffer.removeAll(keepingCapacity: true)
+        return true
     }
 }
