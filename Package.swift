@@ -26,6 +26,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
     ],
     targets: [
         // The only code that includes DPDK headers: thin shims over macros,
@@ -42,6 +45,19 @@ let package = Package(
         .target(name: "ScopePcap", dependencies: ["ScopeCore"], exclude: ["README.md"]),
         // Protocol analyzers: parsers + matchers + events over ScopeDecode's streams.
         .target(name: "ScopeAnalyzers", dependencies: ["ScopeDecode"]),
+        // Live views over analyzer events: dashboard statistics, rotating
+        // JSON-lines files. Pure Swift.
+        .target(name: "ScopeLive", dependencies: ["ScopeAnalyzers", "ScopeDecode", "ScopeCore"]),
+        // The agent's YAML configuration: schema, validation, reference text.
+        .target(name: "ScopeConfig", dependencies: ["ScopeAnalyzers", "ScopeCore", .product(name: "Yams", package: "Yams")]),
+        // Prometheus metrics (swift-prometheus) and their /metrics endpoint (SwiftNIO).
+        .target(name: "ScopeMetrics", dependencies: [
+            "ScopeAnalyzers", "ScopeDecode",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // Swift over the C shim: EAL attach, ports, pdump.
         .target(
             name: "ScopeDPDK",
@@ -52,6 +68,7 @@ let package = Package(
             name: "dpdkscope",
             dependencies: [
                 "ScopeCore", "ScopeDPDK", "ScopeDecode", "ScopePcap", "ScopeAnalyzers", "CPcap",
+                "ScopeLive", "ScopeConfig", "ScopeMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -63,6 +80,9 @@ let package = Package(
         .target(name: "ScopeTestSupport", path: "Tests/ScopeTestSupport"),
         .testTarget(name: "ScopePcapTests", dependencies: ["ScopePcap", "ScopeTestSupport"]),
         .testTarget(name: "ScopeAnalyzersTests", dependencies: ["ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),
+        .testTarget(name: "ScopeLiveTests", dependencies: ["ScopeLive", "ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),
+        .testTarget(name: "ScopeConfigTests", dependencies: ["ScopeConfig", "ScopeAnalyzers", "ScopeTestSupport"]),
+        .testTarget(name: "ScopeMetricsTests", dependencies: ["ScopeMetrics", "ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ScopeCore", "ScopeTestSupport"]),
     ]
 )
