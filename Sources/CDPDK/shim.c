@@ -142,6 +142,24 @@ void cdpdk_install_stop_handlers(void)
 
 int cdpdk_stop_signal(void) { return stop_signal; }
 
+static volatile sig_atomic_t reload_signal;
+
+static void on_reload_signal(int sig) { reload_signal = sig; }
+
+void cdpdk_install_reload_handler(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_reload_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+int cdpdk_take_reload_request(void)
+{
+    return __atomic_exchange_n(&reload_signal, 0, __ATOMIC_SEQ_CST) != 0;
+}
+
 void cdpdk_free_mbufs(void **objs, unsigned count)
 {
     rte_pktmbuf_free_bulk((struct rte_mbuf **)objs, count);

@@ -48,7 +48,9 @@ public struct CaptureLoop {
         }
     }
 
-    let session: CaptureSession
+    /// Usually one; the agent polls one session per configured capture
+    /// (each has its own filter and snaplen, hence its own ring).
+    let sessions: [CaptureSession]
     let writer: CaptureFileWriter?
     let observer: PacketObserver?
     let limits: Limits
@@ -61,8 +63,15 @@ public struct CaptureLoop {
     /// sees every packet before it is written.
     public init(session: CaptureSession, writer: CaptureFileWriter?, observer: PacketObserver? = nil,
                 interfacePorts: [UInt16], limits: Limits, logger: Logger, progress: ((UInt64) -> Void)?) {
+        self.init(sessions: [session], writer: writer, observer: observer, interfacePorts: interfacePorts,
+                  limits: limits, logger: logger, progress: progress)
+    }
+
+    public init(sessions: [CaptureSession], writer: CaptureFileWriter?, observer: PacketObserver? = nil,
+                interfacePorts: [UInt16], limits: Limits, logger: Logger, progress: ((UInt64) -> Void)?) {
+        precondition(!sessions.isEmpty, "a capture loop needs a session")
         self.logger = logger
-        self.session = session
+        self.sessions = sessions
         self.writer = writer
         self.observer = observer
         self.limits = limits
@@ -96,7 +105,7 @@ public struct CaptureLoop {
 
         do {
             while reason == nil {
-                if try session.poll(write) == 0 {
+                if try poll(write) == 0 {
                     // The ring is dry: write what is staged so readers of a
                     // pipe or a growing file see packets without delay.
                     if idle == 0 {
@@ -126,17 +135,25 @@ public struct CaptureLoop {
                     nextProgress = now + 1
                     progress(stage.packets)
                 }
-                if now - started >= 0.5 { try session.checkCopiesArrive(dequeued: stage.packets) }
-                if !session.attachment.primaryAlive { reason = .primaryExited }
+                if now - started >= 0.5 { for session in sessions { try session.checkCopiesArrive(dequeued: stage.packets) } }
+                if !sessions[0].attachment.primaryAlive { reason = .primaryExited }
             }
-            let inFlight = try session.stop(draining: write)
+            var inFlight = 0
+            for session in sessions { inFlight += try session.stop(draining: write) }
             observer?.idle()
             return Outcome(reason: reason ?? .signal, inFlightAtStop: inFlight, seconds: monotonicSeconds() - started,
                            packets: stage.packets)
         } catch is OutputPipeClosed {
-            session.release()
+            for session in sessions { session.release() }
             return Outcome(reason: .outputClosed, inFlightAtStop: 0, seconds: monotonicSeconds() - started,
                            packets: stage.packets)
         }
+    }
+
+    private func poll(_ write: (UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws -> Void) throws -> Int {
+        if sessions.count == 1 { return try sessions[0].poll(write) }
+        var taken = 0
+        for session in sessions { taken += try session.poll(write) }
+        return taken
     }
 }

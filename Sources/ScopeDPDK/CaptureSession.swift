@@ -101,6 +101,10 @@ public final class CaptureSession {
         }
     }
 
+    /// Packets waiting in our ring, and its capacity.
+    public var ringOccupancy: Int { Int(cdpdk_ring_count(UnsafeRawPointer(resources.ring))) }
+    public var ringCapacity: Int { Int(settings.ringSize) }
+
     /// Counters of one tuple, from the primary's shared statistics.
     public func counters(_ tuple: CaptureTuple) -> PdumpCounters {
         PdumpStatistics.queue(port: tuple.port, queue: tuple.queue, transmit: tuple.direction == .tx)

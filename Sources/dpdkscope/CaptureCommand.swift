@@ -138,14 +138,22 @@ struct CaptureCommand: ParsableCommand {
     /// A writer for `ports`, with one IDB each; ISB counters come from the
     /// report's sessions (only the tuples they capture).
     func makeWriter(path: String, ports: [PortInfo], rotation: RotationPolicy, report: CaptureReport) throws -> CaptureFileWriter {
+        try Self.makeWriter(path: path, format: pcap ? .pcap : .pcapng, snaplen: UInt32(snaplen), groupReadable: groupReadable,
+                            comments: captureComment, ports: ports, filter: { _ in filter }, rotation: rotation, report: report)
+    }
+
+    /// Shared with the agent's dumpfile, whose captures may each carry a filter.
+    static func makeWriter(path: String, format: CaptureFileConfiguration.Format, snaplen: UInt32, groupReadable: Bool,
+                           comments: [String], ports: [PortInfo], filter: (UInt16) -> String?, rotation: RotationPolicy,
+                           report: CaptureReport) throws -> CaptureFileWriter {
         try CaptureFileWriter(
             configuration: CaptureFileConfiguration(
-                path: path, format: pcap ? .pcap : .pcapng, snapLength: UInt32(snaplen), groupReadable: groupReadable,
+                path: path, format: format, snapLength: snaplen, groupReadable: groupReadable,
                 rotation: rotation,
-                section: .describingThisHost(application: "dpdkscope \(DPDKScope.version)", comments: captureComment),
+                section: .describingThisHost(application: "dpdkscope \(DPDKScope.version)", comments: comments),
                 interfaces: ports.map {
-                    InterfaceDescriptionBlock(snapLength: UInt32(snaplen), name: $0.name,
-                                              description: "\($0.driver) port \($0.id) (DPDK)", filter: filter)
+                    InterfaceDescriptionBlock(snapLength: snaplen, name: $0.name,
+                                              description: "\($0.driver) port \($0.id) (DPDK)", filter: filter($0.id))
                 }),
             statistics: { index in
                 let counters = report.counters(port: ports[index].id)

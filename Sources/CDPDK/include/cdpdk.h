@@ -86,6 +86,10 @@ int cdpdk_port_info(uint16_t port, struct cdpdk_port_info *out);
 /// must only touch a sig_atomic_t, which Swift cannot declare.
 void cdpdk_install_stop_handlers(void);
 int cdpdk_stop_signal(void); // 0 when none arrived, else the signal number
+/// For long-running modes: SIGHUP asks for a reload instead of a stop.
+/// Install after cdpdk_install_stop_handlers.
+void cdpdk_install_reload_handler(void);
+int cdpdk_take_reload_request(void); // 1 once per SIGHUP received, then 0
 
 /// mbuf accessors: struct rte_mbuf is cache-aligned, so Swift sees it as
 /// opaque. Inline so the hot path pays no call.
@@ -97,6 +101,9 @@ static inline void *cdpdk_mbuf_next(void *m) { return ((struct rte_mbuf *)m)->ne
 /// Prefetch into all cache levels: mbufs and their data were last written
 /// by the primary's lcore, so the first touch here is a cross-core miss.
 static inline void cdpdk_prefetch(const void *p) { rte_prefetch0(p); }
+
+/// Entries waiting in a ring (for occupancy metrics).
+static inline unsigned cdpdk_ring_count(const void *ring) { return rte_ring_count((const struct rte_ring *)ring); }
 
 /// Ring dequeue on raw pointers (the ring type is opaque to Swift too).
 static inline unsigned cdpdk_ring_dequeue_burst(void *ring, void **objs, unsigned n)
