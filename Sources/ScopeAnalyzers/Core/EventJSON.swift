@@ -10,11 +10,14 @@ extension JSONWriter {
     }
 
     mutating func timestamp(_ name: String, _ nanoseconds: UInt64) {
-        var text: [UInt8] = []
-        text.reserveCapacity(32)
-        Timestamp.appendRFC3339(nanoseconds, to: &text)
         key(name)
-        string(utf8: text)
+        asciiString { Timestamp.appendRFC3339(nanoseconds, to: &$0) }
+    }
+
+    /// An address as text, rendered straight into the output.
+    mutating func field(_ name: String, _ address: IPAddress) {
+        key(name)
+        asciiString { address.appendText(to: &$0) }
     }
 
     mutating func strings(_ name: String, _ values: [String]) {
@@ -46,8 +49,10 @@ extension TransactionEvent {
         json.field("type", application.rawValue)
         json.object("event") { event in
             event.field("kind", "event")
-            event.strings("category", ["network"])
-            event.strings("type", ["connection", "protocol"])
+            event.key("category")
+            event.raw(#"["network"]"#)
+            event.key("type")
+            event.raw(#"["connection","protocol"]"#)
             event.field("dataset", application.rawValue)
             event.timestamp("start", start)
             event.timestamp("end", end)
@@ -56,25 +61,25 @@ extension TransactionEvent {
         json.field("status", status.rawValue)
         if !notes.isEmpty { json.object("error") { $0.field("message", notes.joined(separator: "; ")) } }
         let ends = endpoints
-        for (name, address, port, bytes) in [("source", ends.client, ends.clientPort, requestBytes),
-                                              ("destination", ends.server, ends.serverPort, responseBytes),
-                                              ("client", ends.client, ends.clientPort, requestBytes),
-                                              ("server", ends.server, ends.serverPort, responseBytes)] {
+        func side(_ name: String, _ address: IPAddress, _ port: UInt16, _ bytes: UInt64) {
             json.object(name) { side in
-                side.field("ip", address.description)
+                side.field("ip", address)
                 side.field("port", UInt64(port))
                 side.field("bytes", bytes)
             }
         }
+        side("source", ends.client, ends.clientPort, requestBytes)
+        side("destination", ends.server, ends.serverPort, responseBytes)
+        side("client", ends.client, ends.clientPort, requestBytes)
+        side("server", ends.server, ends.serverPort, responseBytes)
         json.object("network") { network in
             // Packetbeat/ECS name ICMPv6 "ipv6-icmp".
             network.field("transport", ends.transport == .icmp && ends.client.family == .ipv6 ? "ipv6-icmp" : ends.transport.name)
             network.field("type", ends.client.family == .ipv4 ? "ipv4" : "ipv6")
             network.field("protocol", application.rawValue)
-            var id: [UInt8] = []
-            CommunityID.append(ends.communityID, to: &id)
+            let id = ends.communityID
             network.key("community_id")
-            network.string(utf8: id)
+            network.asciiString { CommunityID.append(id, to: &$0) }
             network.field("bytes", requestBytes &+ responseBytes)
             if ends.vlanID != 0 { network.object("vlan") { $0.field("id", String(ends.vlanID)) } }
         }

@@ -71,7 +71,18 @@ public struct ProtocolSelection: Equatable, Sendable {
 }
 
 extension StringProtocol {
+    /// Without leading and trailing spaces and tabs. Walks UTF-8 code units
+    /// (header values are trimmed per message: Characters cost too much).
     var trimmingSpaces: String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+        let bytes = utf8
+        var start = bytes.startIndex
+        while start < bytes.endIndex, bytes[start] == 0x20 || bytes[start] == 0x09 { start = bytes.index(after: start) }
+        var end = start, index = start
+        while index < bytes.endIndex {
+            let next = bytes.index(after: index)
+            if bytes[index] != 0x20 && bytes[index] != 0x09 { end = next }
+            index = next
+        }
+        return String(self[start..<end])
     }
 }

@@ -37,8 +37,11 @@ public struct HTTPMessage: Sendable {
     /// Media type without parameters ("text/html; charset=utf-8" → "text/html").
     public var mimeType: String? {
         guard let contentType else { return nil }
-        let type = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces.lowercased() }
-        return type?.isEmpty == false ? type : nil
+        let end = contentType.utf8.firstIndex(of: UInt8(ascii: ";")) ?? contentType.endIndex
+        let type = contentType[..<end].trimmingSpaces
+        guard !type.isEmpty else { return nil }
+        // Almost always lowercase already: lowercased() would copy anyway.
+        return type.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? type.lowercased() : type
     }
 
     /// Interim (1xx) responses other than 101 precede the real response.
