@@ -36,6 +36,9 @@ final class LiveAnalysis: PacketObserver {
 
     func observe(_ packet: UnsafeRawBufferPointer, timestamp: UInt64, port: UInt16) {
         packets &+= 1
+        // The loop already calls idle() twenty times a second on a busy
+        // ring; this keeps the redraw going should a burst never end.
+        if packets & 0xFFFF == 0 { tick() }
         pipeline.process(packet, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
             engine.process(decoded, bytes: bytes, timestamp: timestamp) { self.stage($0) }
         }, emit: { _ in })
@@ -43,17 +46,17 @@ final class LiveAnalysis: PacketObserver {
     }
 
     /// The loop calls this when the ring runs dry and twenty times a second
-    /// while it never does: often enough for a once-a-second redraw, so the
-    /// per-packet path carries no clock check.
+    /// while it never does; watch also calls it from the loop's
+    /// once-a-second progress, the only call while the ring stays dry (so
+    /// timeouts fire and the dashboard redraws without traffic).
     func idle() {
         engine.advance(to: CaptureClock.realtimeNanoseconds()) { self.stage($0) }
         flush()
         tick()
     }
 
-    /// The dashboard's chance to read keys and redraw; also called from the
-    /// loop's once-a-second progress, which comes even when no packet does.
-    func tick() {
+    /// The dashboard's chance to read keys and redraw (once a second).
+    private func tick() {
         guard let dashboard else { return }
         if dashboard.tick(packets: packets, now: LiveDashboard.monotonicNow()) { cdpdk_workers_request_stop() }
     }

@@ -93,7 +93,7 @@ struct WatchCommand: ParsableCommand {
         CaptureLoop.prepare(packetLimit: [count, stops.packets].compactMap { $0 }.min())
         let loop = CaptureLoop(session: session, writer: nil, observer: analysis, interfacePorts: captured.map(\.id),
                                limits: .init(seconds: stops.seconds), logger: logger,
-                               progress: dashboard == nil ? nil : { _ in analysis.tick() })
+                               progress: { _ in analysis.idle() })
         let outcome = try loop.run()
         analysis.finish()
         screen?.restore()
