@@ -2,6 +2,7 @@ import CDPDK
 import ScopeAnalyzers
 import ScopeDecode
 import ScopeDPDK
+import ScopeLive
 import ScopePcap
 
 #if canImport(Glibc)
@@ -13,31 +14,51 @@ import Glibc
 /// Inline rather than handed to another thread: a hand-off would copy every
 /// packet out of the mbuf, and the analyzers cost less per packet than that
 /// copy plus the queue traffic. Events are staged in one buffer and written
-/// to stdout when it fills or the ring runs dry.
+/// to stdout when it fills or the ring runs dry; or, with a dashboard, they
+/// only feed its statistics and the screen is redrawn once a second.
 final class LiveAnalysis: PacketObserver {
     @exclusivity(unchecked) private var pipeline = PacketPipeline()
     @exclusivity(unchecked) private var engine: AnalysisEngine
     @exclusivity(unchecked) private var output = StandardOutput()
     private let json: Bool
+    private let dashboard: LiveDashboard?
+    /// Packets observed: the dashboard's packets/s.
+    @exclusivity(unchecked) private var packets: UInt64 = 0
     /// stdout went away (a closed pipe): stop the capture.
     private(set) var outputClosed = false
     private(set) var transactions: UInt64 = 0
 
-    init(configuration: AnalyzerConfiguration, json: Bool) {
+    init(configuration: AnalyzerConfiguration, json: Bool, dashboard: LiveDashboard? = nil) {
         engine = AnalysisEngine(configuration: configuration)
         self.json = json
+        self.dashboard = dashboard
     }
 
     func observe(_ packet: UnsafeRawBufferPointer, timestamp: UInt64, port: UInt16) {
+        packets &+= 1
+        // The loop already calls idle() twenty times a second on a busy
+        // ring; this keeps the redraw going should a burst never end.
+        if packets & 0xFFFF == 0 { tick() }
         pipeline.process(packet, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
             engine.process(decoded, bytes: bytes, timestamp: timestamp) { self.stage($0) }
         }, emit: { _ in })
         if output.buffer.count >= 1 << 16 { flush() }
     }
 
+    /// The loop calls this when the ring runs dry and twenty times a second
+    /// while it never does; watch also calls it from the loop's
+    /// once-a-second progress, the only call while the ring stays dry (so
+    /// timeouts fire and the dashboard redraws without traffic).
     func idle() {
         engine.advance(to: CaptureClock.realtimeNanoseconds()) { self.stage($0) }
         flush()
+        tick()
+    }
+
+    /// The dashboard's chance to read keys and redraw (once a second).
+    private func tick() {
+        guard let dashboard else { return }
+        if dashboard.tick(packets: packets, now: LiveDashboard.monotonicNow()) { cdpdk_workers_request_stop() }
     }
 
     /// End of capture: closes every connection and reports what is pending.
@@ -50,6 +71,7 @@ final class LiveAnalysis: PacketObserver {
 
     private func stage(_ event: TransactionEvent) {
         transactions &+= 1
+        if let dashboard { return dashboard.record(event) }
         ReadAnalysis.write(event, json: json, to: &output.buffer)
     }
 

@@ -3,16 +3,23 @@ import Foundation
 import ScopeAnalyzers
 import ScopeCore
 import ScopeDPDK
+import ScopeLive
 
-/// `dpdkscope watch`: the analyzers on a live capture. Transactions stream
-/// to stdout (lines, or JSON with --json) as they complete; nothing is
+/// `dpdkscope watch`: the analyzers on a live capture. On a terminal, a
+/// top-style dashboard redrawn every second; otherwise (or with --json or
+/// --lines) transactions stream to stdout as they complete. Nothing is
 /// written to disk. Same pass as capture: parse → attach → enable → loop →
 /// clean up, with the analyzers inline in the loop.
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "Analyze the primary's traffic live: HTTP, DNS, Redis, MySQL, PostgreSQL, Memcached, ICMP transactions.",
-        discussion: "Transactions go to stdout, status and the closing summary to stderr.")
+        discussion: """
+        On a terminal: a dashboard of rates, errors and latency percentiles per protocol and server, the capture's \
+        health and the top resources, redrawn every second (q quits, c switches between the last second and \
+        since start). Otherwise, or with --json or --lines: one transaction per line on stdout. Status and the \
+        closing summary go to stderr.
+        """)
 
     @OptionGroup var attach: AttachArguments
     @Option(name: .customShort("i"), help: "PORT[:QUEUE|:*], port id or device name; repeatable. Default: every port.")
@@ -31,6 +38,7 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "Include HTTP headers in JSON events (credentials and cookie values redacted).") var httpHeaders = false
     @Option(help: "Seconds before an unanswered request is reported.") var transactionTimeout: Double = 10
     @Flag(help: "JSON lines (Packetbeat/ECS fields) instead of one human line per transaction.") var json = false
+    @Flag(help: "One human line per transaction even on a terminal (no dashboard).") var lines = false
     @Flag(help: "Print analyzer counters to stderr at the end.") var stats = false
     @Flag(name: .customShort("q"), help: "No closing summary.") var quiet = false
     @OptionGroup var ring: RingArguments
@@ -38,6 +46,7 @@ struct WatchCommand: ParsableCommand {
 
     func validate() throws {
         if tx && both { throw ValidationError("use only one of --tx, --both") }
+        if json && lines { throw ValidationError("use only one of --json, --lines") }
         if count == 0 { throw ValidationError("-c must be at least 1") }
         guard transactionTimeout > 0, transactionTimeout <= 86_400 else {
             throw ValidationError("--transaction-timeout must be in (0, 86400] seconds")
@@ -67,14 +76,27 @@ struct WatchCommand: ParsableCommand {
         let session = try CaptureSession(attachment: attachment, tuples: tuples, settings: ring.settings(snaplen: snap),
                                          filter: compiled, takeover: takeover, logger: logger)
         defer { session.release() }
-        let analysis = LiveAnalysis(configuration: configuration, json: json)
         if !quiet { writeStderr("Watching \(captured.map { "'\($0.name)'" }.joined(separator: ", ")) for \(configuration.selection.enabled.map(\.rawValue).joined(separator: ", "))\n") }
         try session.start()
+        // The screen is taken only once the capture runs, and given back on
+        // every way out of here: the defer, or at once after the loop so the
+        // closing summary lands on the normal screen.
+        let screen = json || lines ? nil : TerminalScreen()
+        defer { screen?.restore() }
+        let dashboard = screen.map { screen in
+            LiveDashboard(display: screen, ports: captured.map(\.name), now: LiveDashboard.monotonicNow()) {
+                session.tuples.reduce(PdumpCounters()) { $0 + session.counters($1) }
+            }
+        }
+        dashboard?.refresh(packets: 0, now: LiveDashboard.monotonicNow())
+        let analysis = LiveAnalysis(configuration: configuration, json: json, dashboard: dashboard)
         CaptureLoop.prepare(packetLimit: [count, stops.packets].compactMap { $0 }.min())
         let loop = CaptureLoop(session: session, writer: nil, observer: analysis, interfacePorts: captured.map(\.id),
-                               limits: .init(seconds: stops.seconds), logger: logger, progress: nil)
+                               limits: .init(seconds: stops.seconds), logger: logger,
+                               progress: { _ in analysis.idle() })
         let outcome = try loop.run()
         analysis.finish()
+        screen?.restore()
         let report = CaptureReport(sessions: [session], ports: captured)
         if !quiet {
             writeStderr("Transactions: \(analysis.transactions)\n")

@@ -1,0 +1,112 @@
+import Foundation
+import ScopeTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Integration {
+    /// `watch` on a real terminal (a tmux pane of 160×48): the dashboard
+    /// shows live HTTP traffic through the tap testbed and the capture's
+    /// health, `q` quits with status 0, and the terminal is given back
+    /// (normal screen, line editing and echo on).
+    @Suite struct WatchDashboard {
+        @Test func dashboardShowsLiveTrafficAndQuitsOnQ() throws {
+            try Harness.checkPrerequisites()
+            let dir = ScratchDirectory()
+            defer { dir.remove() }
+            let testbed = try Testbed.start("tap", prefix: "it-dash")
+            defer { testbed.stop() }
+            let a = try #require(testbed.facts["netns-a"]), b = try #require(testbed.facts["netns-b"])
+            let addressB = try #require(testbed.facts["ip-b"])
+            let server = try Subprocess(["ip", "netns", "exec", b, "python3", "-m", "http.server", "8080", "--bind", addressB,
+                                         "--directory", Harness.packageRoot + "/Scripts"])
+            defer { server.signal(SIGTERM); server.wait(timeout: 5) }
+            for _ in 0..<50 where try Harness.run(["ip", "netns", "exec", b, "sh", "-c", "ss -ltn | grep -q :8080"]).status != 0 {
+                usleep(100_000)
+            }
+
+            // A tmux server of our own (its own socket), gone with the test.
+            let tmux = Tmux(socket: "dpdkscope-it-\(getpid())")
+            defer { tmux.killServer() }
+            let exitFile = dir.file("exit"), sttyFile = dir.file("stty")
+            let watch = "\(Harness.dpdkscope) watch --file-prefix \(testbed.prefix) --proto http:8080"
+            let started = try tmux.run(["new-session", "-d", "-s", "watch", "-x", "160", "-y", "48",
+                                        "sh", "-c", "\(watch); echo EXIT=$? > \(exitFile); stty -a > \(sttyFile); sleep 120"])
+            #expect(started.status == 0, "\(started.stderr)")
+            usleep(1_500_000)
+            let curl = "curl -s -o /dev/null http://\(addressB):8080"
+            let load = try Subprocess(["ip", "netns", "exec", a, "sh", "-c",
+                                       "end=$(($(date +%s)+6)); i=0; while [ $(date +%s) -lt $end ]; do i=$((i+1)); \(curl)/testbed.sh; \(curl)/missing-$((i%3)); done"])
+            defer { load.signal(SIGTERM); load.wait(timeout: 5) }
+
+            // Wait for a redraw that shows the traffic (at most ~8 s).
+            var screen: [Substring] = []
+            for _ in 0..<32 {
+                usleep(250_000)
+                screen = try tmux.capture()
+                if let rate = Self.httpRate(screen), rate > 0 { break }
+            }
+            let shown = screen.joined(separator: "\n")
+            #expect(screen.first?.hasPrefix("dpdkscope watch ") == true, "\(shown)")
+            #expect((Self.httpRate(screen) ?? 0) > 0, "no http row with traffic:\n\(shown)")
+            let health = screen.first { $0.hasPrefix("capture ") }
+            #expect(health?.contains("pkt/s  pdump accepted ") == true && health?.contains(" ringfull ") == true
+                    && health?.contains("drop ") == true, "\(shown)")
+            #expect(screen.contains { $0.hasPrefix("PROTO    SERVER") && $0.contains("P99") }, "\(shown)")
+            #expect(screen.contains { $0.hasSuffix("/testbed.sh") }, "\(shown)")
+            #expect(screen.count <= 48 && screen.allSatisfy { $0.count <= 160 })
+
+            #expect(load.wait(timeout: 30) == 0)
+            #expect(try tmux.run(["send-keys", "-t", "watch", "q"]).status == 0)
+            var exitLine = ""
+            for _ in 0..<50 where exitLine.isEmpty {
+                usleep(100_000)
+                exitLine = (try? String(contentsOfFile: exitFile, encoding: .utf8)) ?? ""
+            }
+            #expect(exitLine == "EXIT=0\n", "watch did not quit on q: '\(exitLine)'\n\((try? tmux.capture())?.joined(separator: "\n") ?? "")")
+            usleep(300_000)
+            // Back on the normal screen: the closing summary, no dashboard.
+            let after = try tmux.capture()
+            #expect(after.contains { $0.hasPrefix("Transactions: ") } && !after.contains { $0.hasPrefix("PROTO ") },
+                    "\(after.joined(separator: "\n"))")
+            let stty = (try? String(contentsOfFile: sttyFile, encoding: .utf8)) ?? ""
+            #expect(stty.contains(" icanon") && !stty.contains("-icanon") && !stty.contains("-echo "), "\(stty)")
+            #expect(stty.contains("susp = ^Z"), "\(stty)")
+        }
+
+        /// The http row's rate column (TX/S), "1.2k" style included.
+        static func httpRate(_ screen: [Substring]) -> Double? {
+            guard let row = screen.first(where: { $0.hasPrefix("http ") }) else { return nil }
+            let columns = row.split(separator: " ")
+            guard columns.count > 2 else { return nil }
+            var text = columns[2]
+            var scale = 1.0
+            if text.hasSuffix("k") { scale = 1e3; text = text.dropLast() }
+            if text.hasSuffix("M") { scale = 1e6; text = text.dropLast() }
+            return Double(text).map { $0 * scale }
+        }
+    }
+}
+
+/// tmux on a private socket.
+struct Tmux {
+    let socket: String
+
+    @discardableResult
+    func run(_ arguments: [String]) throws -> Harness.Output {
+        try Harness.run(["tmux", "-L", socket] + arguments, timeout: 10)
+    }
+
+    /// The visible pane, one element per row.
+    func capture() throws -> [Substring] {
+        var rows = try run(["capture-pane", "-p", "-t", "watch"]).stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        if rows.last?.isEmpty == true { rows.removeLast() }
+        return rows
+    }
+
+    func killServer() {
+        _ = try? run(["kill-server"])
+    }
+}
