@@ -130,7 +130,10 @@ public struct CaptureLoop {
                 if cdpdk_stop_signal() != 0 || cdpdk_workers_stop_requested() != 0 { reason = .signal }
                 if let seconds = limits.seconds, now - started >= seconds { reason = .duration }
                 try writer?.rotateIfDue()
-                if idle == 0 { observer?.idle() }  // a busy ring never runs dry: still flush twenty times a second
+                // Twenty times a second, busy or dry: a busy ring never runs
+                // dry, and a quiet one goes dry only once; observers flush,
+                // expire timeouts, redraw and take reload requests here.
+                observer?.idle()
                 if let progress, now >= nextProgress {
                     nextProgress = now + 1
                     progress(stage.packets)
