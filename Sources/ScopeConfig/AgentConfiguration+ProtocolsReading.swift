@@ -1,0 +1,124 @@
+import ScopeAnalyzers
+
+extension AgentConfiguration.Protocols {
+    /// Reads the section and checks what spans protocols: one port, one
+    /// analyzer; every enabled port protocol has ports; something is enabled.
+    /// `maxMessageBytes` bounds `http.max_body_bytes` (a body is one message).
+    init(reading section: ConfigSection, maxMessageBytes: Int) {
+        self.init()
+        section.read("detect_by_content", into: &detectByContent) { $0.bool() }
+        var claims = PortClaims()
+
+        let httpSection = section.section("http", keys: ["enabled", "ports", "headers", "include_body_for", "max_body_bytes"])
+        httpSection.read("enabled", into: &http.enabled) { $0.bool() }
+        httpSection.read("headers", into: &http.headers) { $0.bool() }
+        httpSection.read("include_body_for", into: &http.includeBodyFor) { value in
+            let prefixes = value.items(of: "media types")?.map { $0.text()?.lowercased() }
+            return prefixes?.contains(nil) == false ? prefixes?.compactMap { $0 } : nil
+        }
+        httpSection.read("max_body_bytes", into: &http.maxBodyBytes) { value in
+            guard let bytes = value.size(in: 0...(1 << 30)) else { return nil }
+            guard bytes <= maxMessageBytes else {
+                return value.fail("\(value.scalarText) is more than limits.max_message_bytes (\(Units.format(bytes: maxMessageBytes))), the most one message may buffer")
+            }
+            return bytes
+        }
+        http.ports = claims.read(httpSection, .http, enabled: http.enabled)
+
+        let dnsSection = section.section("dns", keys: ["enabled", "ports", "include_authorities", "include_additionals"])
+        dnsSection.read("enabled", into: &dns.enabled) { $0.bool() }
+        dnsSection.read("include_authorities", into: &dns.includeAuthorities) { $0.bool() }
+        dnsSection.read("include_additionals", into: &dns.includeAdditionals) { $0.bool() }
+        dns.ports = claims.read(dnsSection, .dns, enabled: dns.enabled)
+
+        redis = claims.readPortProtocol(section, .redis)
+        mysql = claims.readPortProtocol(section, .mysql)
+        pgsql = claims.readPortProtocol(section, .pgsql)
+        memcache = claims.readPortProtocol(section, .memcache)
+
+        section.section("icmp", keys: ["enabled"]).read("enabled", into: &icmp.enabled) { $0.bool() }
+
+        if !ApplicationProtocol.allCases.contains(where: isEnabled) {
+            section.report("no protocol is enabled; enable at least one")
+        }
+    }
+}
+
+/// Ports taken so far, in registry order, and where each was given (nil
+/// for a default port): a port belongs to one analyzer, else the first to
+/// claim it would win silently. Problems are reported at the written port.
+private struct PortClaims {
+    private var owners: [UInt16: (proto: ApplicationProtocol, item: ConfigValue?)] = [:]
+    /// One report per written item and other protocol: two overlapping
+    /// ranges are one mistake, not thousands of errors.
+    private var reported = Set<String>()
+
+    mutating func readPortProtocol(_ parent: ConfigSection, _ proto: ApplicationProtocol)
+    -> AgentConfiguration.Protocols.PortProtocol {
+        let section = parent.section(proto.rawValue, keys: ["enabled", "ports"])
+        var enabled = true
+        section.read("enabled", into: &enabled) { $0.bool() }
+        return .init(enabled: enabled, ports: read(section, proto, enabled: enabled))
+    }
+
+    /// The section's `ports` (the defaults when absent), without repeats.
+    mutating func read(_ section: ConfigSection, _ proto: ApplicationProtocol, enabled: Bool) -> [UInt16] {
+        guard let value = section["ports"] else {
+            if enabled { claimDefaults(of: proto) }
+            return proto.defaultPorts
+        }
+        guard let items = value.items(of: "ports") else { return proto.defaultPorts }
+        if enabled && items.isEmpty {
+            value.report("an enabled protocol needs at least one port (set enabled: false to turn it off)")
+        }
+        var ports: [UInt16] = []
+        var seen = Set<UInt16>()
+        for item in items {
+            guard let range = Self.portRange(item) else { continue }
+            for port in range where seen.insert(port).inserted {
+                ports.append(port)
+                if enabled { claim(port, for: proto, at: item) }
+            }
+        }
+        return ports
+    }
+
+    /// A port number, or a "low-high" range.
+    private static func portRange(_ item: ConfigValue) -> ClosedRange<UInt16>? {
+        if case .scalar(let scalar) = item.node, ScalarText(scalar).isIntegerSyntax {
+            return item.port().map { $0...$0 }
+        }
+        guard let text = item.text() else { return nil }
+        let bounds = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard bounds.count == 2, let low = UInt16(bounds[0]), let high = UInt16(bounds[1]), low > 0, low <= high else {
+            return item.fail("\(quoted(text)) is not a port (1-65535) or port range (low-high)")
+        }
+        return low...high
+    }
+
+    private mutating func claim(_ port: UInt16, for proto: ApplicationProtocol, at item: ConfigValue) {
+        guard let owner = owners[port], owner.proto != proto else {
+            owners[port] = (proto, item)
+            return
+        }
+        let whose = owner.item.map { "given for \(owner.proto.rawValue) at \($0.path)" }
+            ?? "one of \(owner.proto.rawValue)'s default ports (set protocols.\(owner.proto.rawValue).ports or disable it)"
+        reportConflict(at: item, with: owner.proto, "port \(port) is already \(whose)")
+    }
+
+    private mutating func claimDefaults(of proto: ApplicationProtocol) {
+        for port in proto.defaultPorts {
+            guard let owner = owners[port], owner.proto != proto, let item = owner.item else {
+                owners[port] = owners[port] ?? (proto, nil)
+                continue
+            }
+            reportConflict(at: item, with: proto,
+                           "port \(port) is also one of \(proto.rawValue)'s default ports (set protocols.\(proto.rawValue).ports or disable it)")
+        }
+    }
+
+    private mutating func reportConflict(at item: ConfigValue, with other: ApplicationProtocol, _ message: String) {
+        guard reported.insert("\(item.path) \(other.rawValue)").inserted else { return }
+        item.report(message + "; a port belongs to one protocol")
+    }
+}
