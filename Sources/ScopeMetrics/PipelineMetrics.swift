@@ -1,0 +1,78 @@
+import Prometheus
+
+/// Counters keyed by a name the caller supplies with each cumulative
+/// sample (a decoder error reason, an analyzer counter name). Each name
+/// keeps its own last value; names past `maxNames` are ignored, and label
+/// values past the label cap share the "other" series.
+struct NamedCumulativeCounters {
+    static let maxNames = 1_024
+    private var counters: [String: CumulativeCounter] = [:]
+    private let makeCounter: (String) -> Counter
+
+    init(makeCounter: @escaping (String) -> Counter) { self.makeCounter = makeCounter }
+
+    mutating func update(_ name: String, to value: UInt64) {
+        if counters[name] == nil {
+            guard counters.count < Self.maxNames else { return }
+            counters[name] = CumulativeCounter(makeCounter(name))
+        }
+        counters[name]?.update(to: value)
+    }
+}
+
+/// Decoder errors by reason, and the flow table.
+struct DecoderMetrics {
+    private var errors: NamedCumulativeCounters
+    private var flowsCreated: CumulativeCounter
+    private var flowsEvicted: CumulativeCounter
+    private let flowsActive: Gauge
+
+    init(registry: PrometheusCollectorRegistry, labelCap: Int) {
+        var reasons = LabelSlots(cap: labelCap)
+        errors = NamedCumulativeCounters { reason in
+            let slot = reasons.slot(for: LabelValue.sanitized(reason, maxLength: 64))
+            return registry.counter(MetricFamilies.decoderErrors, [("reason", reasons.value(slot))])
+        }
+        flowsCreated = CumulativeCounter(registry.counter(MetricFamilies.flowsCreated))
+        flowsEvicted = CumulativeCounter(registry.counter(MetricFamilies.flowsEvicted))
+        flowsActive = registry.gauge(MetricFamilies.flowsActive)
+    }
+
+    mutating func update(errorsByReason: [(reason: String, count: UInt64)], flowsActive active: Int,
+                         flowsCreated created: UInt64, flowsEvicted evicted: UInt64) {
+        for (reason, count) in errorsByReason { errors.update(reason, to: count) }
+        flowsActive.set(to: Double(active))
+        flowsCreated.update(to: created)
+        flowsEvicted.update(to: evicted)
+    }
+}
+
+/// `AnalysisEngine.statsFields` as one counter family: "http_requests"
+/// becomes `{protocol="http",counter="requests"}`, "tcp_stream_gaps"
+/// `{protocol="tcp",counter="stream_gaps"}`. One family with labels rather
+/// than a family per field keeps the catalogue fixed as analyzers add
+/// counters, and lets PromQL sum over protocols.
+struct AnalyzerMetrics {
+    private var fields: NamedCumulativeCounters
+
+    init(registry: PrometheusCollectorRegistry, labelCap: Int) {
+        var counters = LabelSlots(cap: labelCap * 4)
+        fields = NamedCumulativeCounters { name in
+            let (proto, counter) = Self.split(name)
+            let slot = counters.slot(for: LabelValue.sanitized(counter, maxLength: 64))
+            return registry.counter(MetricFamilies.analyzer,
+                                    [("protocol", LabelValue.sanitized(proto)), ("counter", counters.value(slot))])
+        }
+    }
+
+    mutating func update(_ values: [(String, UInt64)]) {
+        for (name, value) in values { fields.update(name, to: value) }
+    }
+
+    /// At the first "_": ("http", "unmatched_requests"); a name without
+    /// one has no protocol part.
+    static func split(_ name: String) -> (proto: String, counter: String) {
+        guard let underscore = name.firstIndex(of: "_") else { return ("none", name) }
+        return (String(name[..<underscore]), String(name[name.index(after: underscore)...]))
+    }
+}
