@@ -62,6 +62,6 @@ struct DPDKScope: ParsableCommand {
         Exit codes: \(ExitStatus.allCases.map { "\($0.rawValue) \($0.summary)" }.joined(separator: "; ")).
         """,
         version: version,
-        subcommands: [CaptureCommand.self, WatchCommand.self, ReadCommand.self, ListCommand.self, StatsCommand.self, ProbeCommand.self]
+        subcommands: [CaptureCommand.self, WatchCommand.self, AgentCommand.self, ConfigCommand.self, ReadCommand.self, ListCommand.self, StatsCommand.self, ProbeCommand.self]
     )
 }

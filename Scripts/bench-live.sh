@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# bench-live.sh — does live analysis keep up with capture? Side by side in
+# one run, each workload captured twice by the same build: capture only
+# (`capture -w /dev/null`) and capture + analysis (`watch --json`, the same
+# inline analyzers the agent runs), rx on every port.
+#
+#   1. pcap replay at full rate: the pcap testbed replaying the bench-analyze
+#      capture (HTTP, DNS, Redis, PostgreSQL; Scripts/bench-analyze.sh makes
+#      it) or, without it, the bundled demo capture, in an endless loop.
+#   2. wrk load: nginx and wrk in the tap testbed's namespaces, keep-alive
+#      HTTP/1.1 through testpmd. Below saturation every wrk request must come
+#      out as one matched transaction: "lost" is wrk's count minus ours.
+#
+# Usage: Scripts/bench-live.sh [SECONDS]   (root; default 10 s per run)
+# Output: a Markdown table on stdout (paste into BENCHMARKS.md), raw lines
+# on stderr. Target (issue 7): analysis keeps >= 70 % of the capture-only
+# packet rate, and loses no transaction below saturation.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+seconds=${1:-10}
+[[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [SECONDS]" >&2; exit 64; }
+prefix=dpdkscope-bl
+say() { echo "bench-live: $*" >&2; }
+die() { say "$*"; exit 1; }
+[[ $EUID -eq 0 ]] || die "must run as root (testbed, namespaces, apt)"
+
+work=$(mktemp -d /var/tmp/dpdkscope-bench-live.XXXXXX)
+pids=()
+teardown() {
+    local pid
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    pids=()
+    "$root/Scripts/testbed.sh" stop --prefix "$prefix" >/dev/null 2>&1 || true
+}
+trap 'teardown; rm -rf -- "$work"' EXIT
+
+"$root/Scripts/setup.sh" >/dev/null
+cd "$root"
+swift build -c release --product dpdkscope >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; die "build failed"; }
+scope=$root/.build/release/dpdkscope
+
+rows=()
+# measure NAME MODE -> runs dpdkscope for $seconds (or until SIGINT from the
+# caller's load), appends "packets seconds transactions drop%" to $work/last.
+measure() {
+    local mode=$1 out=$work/out.$1 err=$work/err.$1 packets tx drop
+    if [[ $mode == capture ]]; then
+        "$scope" capture --file-prefix "$prefix" -i 0 -i 1 --rx -w /dev/null -a "duration:$seconds" -q --json-summary \
+            2>"$err" >"$out" || { cat "$err" >&2; die "capture failed"; }
+        read -r packets drop < <(python3 - "$err" <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+acc = sum(q["accepted"] for q in s["queues"]); lost = sum(q["nombuf"] + q["ringfull"] for q in s["queues"])
+print(s["packets_written"], "%.2f" % (100.0 * lost / (acc + lost) if acc + lost else 0))
+PY
+)
+        tx=0
+    else
+        "$scope" watch --file-prefix "$prefix" -i 0 -i 1 --json -a "duration:$seconds" >"$out" 2>"$err" ||
+            { cat "$err" >&2; die "watch failed"; }
+        packets=$(sed -n 's/^Packets captured: \([0-9]*\).*/\1/p' "$err")
+        tx=$(sed -n 's/^Transactions: \([0-9]*\).*/\1/p' "$err")
+        drop=$(python3 - "$err" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+acc = sum(int(x) for x in re.findall(r"accepted=(\d+)", text)); lost = sum(int(x) for x in re.findall(r"(?:nombuf|ringfull)=(\d+)", text))
+print("%.2f" % (100.0 * lost / (acc + lost) if acc + lost else 0))
+PY
+)
+    fi
+    echo "$packets $tx $drop" >"$work/last"
+    say "$mode: packets=$packets transactions=$tx drop%=$drop"
+}
+
+row() { # row WORKLOAD CAPTURE_PACKETS ANALYSIS_PACKETS TX DROP_CAPTURE DROP_ANALYSIS [WRK LOST]
+    local ratio
+    ratio=$(awk -v a="$3" -v c="$2" 'BEGIN { printf "%.0f", c ? 100 * a / c : 0 }')
+    rows+=("| $1 | $(awk -v p="$2" -v s="$seconds" 'BEGIN { printf "%.0f", p / s }') | $5 | $(awk -v p="$3" -v s="$seconds" 'BEGIN { printf "%.0f", p / s }') | $6 | $ratio % | $(awk -v t="$4" -v s="$seconds" 'BEGIN { printf "%.0f", t / s }') | ${7:-n/a} | ${8:-n/a} |")
+}
+
+# 1. Replay at full rate.
+# net_pcap preloads the whole file into mbufs: the first 40 000 packets of
+# the mix fit the testbed's memory.
+replay=$root/Scripts/data/demo.pcap
+if [[ -s /var/tmp/dpdkscope-bench-analyze.pcapng ]]; then
+    replay=$work/mix.pcap
+    editcap -F pcap -r /var/tmp/dpdkscope-bench-analyze.pcapng "$replay" 1-40000
+fi
+say "replaying $replay at full rate"
+"$root/Scripts/testbed.sh" start --shape pcap --prefix "$prefix" --pcap "$replay" --mem 512 >/dev/null
+measure capture; read -r cp _ cd <"$work/last"
+measure watch; read -r ap at ad <"$work/last"
+row "pcap replay, full rate ($(capinfos -c -M "$replay" | awk '/Number of packets/ { print $NF }') packets looped)" "$cp" "$ap" "$at" "$cd" "$ad"
+teardown
+
+# 2. wrk through the tap testbed.
+info=$("$root/Scripts/testbed.sh" start --shape tap --prefix "$prefix")
+kv() { sed -n "s/^$1=//p" <<<"$info"; }
+a=$(kv netns-a) b=$(kv netns-b) ipb=$(kv ip-b)
+chmod 755 "$work"
+mkdir -p "$work/www" "$work/tmp"
+head -c 600 /dev/urandom | base64 >"$work/www/index.html"
+cat >"$work/nginx.conf" <<CONF
+daemon off; worker_processes 1; pid $work/nginx.pid; error_log $work/nginx.log warn;
+events { worker_connections 1024; }
+http { access_log off; default_type text/html; keepalive_requests 1000000;
+  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+  server { listen $ipb:8080; root $work/www; } }
+CONF
+ip netns exec "$b" nginx -p "$work" -c "$work/nginx.conf" -e "$work/nginx.log" & pids+=($!)
+ip netns exec "$a" curl -sf -o /dev/null --retry 4 --retry-connrefused "http://$ipb:8080/" || die "nginx does not answer"
+load() { # wrk for the middle of the measurement window, so every request is seen whole
+    sleep 1
+    ip netns exec "$a" wrk -t1 -c16 -d "$((seconds - 3))s" "http://$ipb:8080/" >"$work/wrk.$1"
+}
+load capture & lp=$!; measure capture; wait "$lp"; read -r cp _ cd <"$work/last"
+load watch & lp=$!; measure watch; wait "$lp"; read -r ap at ad <"$work/last"
+requests=$(awk '/requests in/ { print $1 }' "$work/wrk.watch")
+matched=$(grep -c '"type":"http".*"status":"OK"\|"status":"OK".*"type":"http"' "$work/out.watch" || true)
+row "wrk keep-alive HTTP through the tap testbed" "$cp" "$ap" "$at" "$cd" "$ad" "$requests" "$((requests - matched))"
+
+echo "| workload | capture only pkt/s | drop % | capture + analysis pkt/s | drop % | analysis / capture | transactions/s | wrk requests | lost |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${rows[@]}"

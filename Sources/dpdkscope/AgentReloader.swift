@@ -1,0 +1,71 @@
+import ScopeConfig
+import ScopeCore
+import ScopeMetrics
+
+/// SIGHUP: read the file again and apply what can change under a running
+/// capture — protocols, limits, redaction, flow reporting, event outputs,
+/// metrics. Attach, captures, ring and dumpfile need new rings or a new
+/// EAL, so a change there is reported and left for a restart. A file that
+/// no longer validates changes nothing.
+struct AgentReloader {
+    let path: String
+    private(set) var running: AgentConfiguration
+    private(set) var server: MetricsServer?
+    let quiet: Bool
+
+    init(path: String, running: AgentConfiguration, server: MetricsServer?, quiet: Bool) {
+        self.path = path
+        self.running = running
+        self.server = server
+        self.quiet = quiet
+    }
+
+    mutating func reload(into analysis: AgentAnalysis) {
+        let next: AgentConfiguration
+        do {
+            next = try AgentCommand.load(path)
+        } catch {
+            tell("reload failed (\(error)); the running configuration stays")
+            return
+        }
+        guard next != running else { return tell("reload: configuration unchanged") }
+        var restartOnly: [String] = []
+        if next.attach != running.attach { restartOnly.append("attach") }
+        if next.captures != running.captures { restartOnly.append("captures") }
+        if next.ring != running.ring { restartOnly.append("ring") }
+        if next.outputs.dumpfile != running.outputs.dumpfile { restartOnly.append("outputs.dumpfile") }
+        var outputs: AgentOutputs?
+        if AgentOutputs.Plan(next) != AgentOutputs.Plan(running) {
+            do {
+                outputs = try AgentOutputs(plan: .init(next))
+            } catch {
+                tell("reload: cannot open the new event outputs (\(error)); keeping the old ones")
+            }
+        }
+        var metrics: AgentMetrics??
+        if next.outputs.metrics != running.outputs.metrics {
+            server?.stop()
+            server = nil
+            do {
+                let (newMetrics, newServer) = try AgentRuntime.startMetrics(next)
+                metrics = .some(newMetrics)
+                server = newServer
+            } catch {
+                metrics = .some(nil)
+                tell("reload: metrics endpoint not restarted (\(error))")
+            }
+        }
+        analysis.apply(settings: .init(next), outputs: outputs, metrics: metrics)
+        var applied = next
+        applied.attach = running.attach
+        applied.captures = running.captures
+        applied.ring = running.ring
+        applied.outputs.dumpfile = running.outputs.dumpfile
+        running = applied
+        tell("configuration reloaded" + (restartOnly.isEmpty ? "" : "; changes to \(restartOnly.joined(separator: ", ")) take effect after a restart"))
+    }
+
+    private func tell(_ text: String) {
+        if !quiet { writeStderr("dpdkscope agent: \(text)\n") }
+    }
+}

@@ -1,0 +1,144 @@
+import CDPDK
+import Logging
+import ScopeAnalyzers
+import ScopeConfig
+import ScopeCore
+import ScopeDecode
+import ScopeDPDK
+import ScopeLive
+import ScopeMetrics
+import ScopePcap
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One agent run, the dumpcap pass stretched over the agent's lifetime:
+/// attach → enable every capture → loop (analyze, write, serve metrics,
+/// reload on SIGHUP) → flush and clean up. A dying primary ends the run;
+/// with --wait-for-primary the command then starts over in a fresh process.
+struct AgentRuntime {
+    /// Thrown after a clean unwind when the agent should re-attach.
+    struct ReattachRequest: Error {}
+
+    let path: String
+    let configuration: AgentConfiguration
+    let waitForPrimary: Bool
+    let quiet: Bool
+
+    func run() throws {
+        let logger = Self.makeLogger(configuration.attach.logLevel)
+        if waitForPrimary, !Self.waitForPrimary(prefix: configuration.attach.filePrefix, quiet: quiet) { return }
+        let attachment: Attachment
+        do {
+            attachment = try EAL.attach(
+                AttachOptions(filePrefix: configuration.attach.filePrefix, lcores: configuration.attach.lcores,
+                              logLevel: configuration.attach.logLevel, extraEAL: configuration.attach.eal,
+                              skipOpsAlignment: false, workers: 0),
+                requirePdump: true, logger: logger)
+        } catch let error as ScopeError where waitForPrimary && error.status == .usageOrAttach {
+            // A primary that is still starting (no pdump yet) fails here
+            // after EAL is up; only a new process can try again.
+            if !quiet { writeStderr("dpdkscope agent: \(error.message); retrying\n") }
+            sleep(1)
+            throw ReattachRequest()
+        }
+        defer { attachment.detach() }
+        cdpdk_install_reload_handler()
+
+        let captures = try AgentCaptures(configuration: configuration, attachment: attachment, logger: logger)
+        defer { captures.release() }
+        let dumpfile = try captures.makeDumpfile(configuration.outputs.dumpfile)
+        let outputs = try AgentOutputs(plan: .init(configuration))
+        let (metrics, server) = try Self.startMetrics(configuration)
+        defer { server?.stop() }
+        let analysis = AgentAnalysis(settings: .init(configuration), outputs: outputs, metrics: metrics,
+                                     sessions: captures.sessions, dumpfile: dumpfile)
+        var reloader = AgentReloader(path: path, running: configuration, server: server, quiet: quiet)
+        analysis.reload = { reloader.reload(into: analysis) }
+        try captures.start()
+        CaptureLoop.prepare(packetLimit: nil)
+        if !quiet { writeStderr(startMessage(captures: captures, server: server, attachment: attachment)) }
+        let loop = CaptureLoop(sessions: captures.sessions, writer: dumpfile, observer: analysis,
+                               interfacePorts: captures.ports.map(\.id), limits: .init(), logger: logger, progress: nil)
+        let outcome = try loop.run()
+        analysis.finish()
+        analysis.outputs.close()
+        if outcome.reason != .outputClosed { try dumpfile?.close() }
+        reloader.server?.stop()
+        if !quiet {
+            writeStderr("Transactions: \(analysis.transactions)\n")
+            writeStderr(CaptureReport(sessions: captures.sessions, ports: captures.ports)
+                .summary(.init(packets: outcome.packets), outcome: outcome))
+        }
+        if let error = analysis.stopError { throw error }
+        if outcome.reason == .primaryExited {
+            if waitForPrimary { throw ReattachRequest() }
+            throw PrimaryExit.error(attachment.primary)
+        }
+    }
+
+    private func startMessage(captures: AgentCaptures, server: MetricsServer?, attachment: Attachment) -> String {
+        var text = "dpdkscope agent: attached to pid \(attachment.primary.pid); capturing \(captures.sessions.flatMap(\.tuples).map(\.description).joined(separator: ", "))\n"
+        if let server, let port = server.boundPort { text += "dpdkscope agent: metrics on http://\(configuration.outputs.metrics.address):\(port)/metrics\n" }
+        if configuration.outputs.file.enabled { text += "dpdkscope agent: events to \(configuration.outputs.file.path)\n" }
+        return text
+    }
+
+    static func startMetrics(_ configuration: AgentConfiguration) throws -> (AgentMetrics?, MetricsServer?) {
+        let settings = configuration.outputs.metrics
+        guard settings.enabled else { return (nil, nil) }
+        let metrics = AgentMetrics(policy: .init(settings))
+        let server = MetricsServer(host: settings.address, port: Int(settings.port), metrics: metrics)
+        do {
+            try server.start()
+        } catch {
+            throw ScopeError(.failure, "\(error)")
+        }
+        return (metrics, server)
+    }
+
+    static func makeLogger(_ level: EALArguments.LogLevel) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level.swiftLogLevel
+            return handler
+        }
+        return Logger(label: "dpdkscope")
+    }
+
+    /// Polls for the primary's config lock; false when a stop signal came first.
+    static func waitForPrimary(prefix: String, quiet: Bool) -> Bool {
+        var told = false
+        while cdpdk_stop_signal() == 0 {
+            if (try? PrimaryProcess.locate(prefix: prefix, expectedVersion: cdpdk_headers_version(), initTimeout: 0)) != nil {
+                return true
+            }
+            if !told, !quiet { writeStderr("dpdkscope agent: waiting for a DPDK primary with file-prefix '\(prefix)'\n") }
+            told = true
+            usleep(250_000)
+        }
+        return false
+    }
+
+    /// Replaces this process with a fresh agent (same arguments, plus
+    /// --wait-for-primary). Every inherited descriptor is closed first: one
+    /// left open on the dead primary's hugepage files would pin its memory.
+    static func reexecute(waitForPrimary: Bool) -> Never {
+        var arguments = CommandLine.arguments
+        if waitForPrimary, !arguments.contains("--wait-for-primary") { arguments.append("--wait-for-primary") }
+        if let directory = opendir("/proc/self/fd") {
+            var descriptors: [Int32] = []
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if let fd = Int32(name), fd > 2 { descriptors.append(fd) }
+            }
+            closedir(directory)
+            for fd in descriptors { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        }
+        var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        cArguments.append(nil)
+        execv("/proc/self/exe", &cArguments)
+        Entry.fail(ScopeError(.failure, "cannot restart the agent: \(String(cString: strerror(errno)))"))
+    }
+}
