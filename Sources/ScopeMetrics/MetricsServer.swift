@@ -31,6 +31,13 @@ public final class MetricsServer {
     private let metrics: AgentMetrics
     private var group: MultiThreadedEventLoopGroup?
     private var channel: Channel?
+    private var open: NIOLoopBoundBox<Int>?
+
+    /// Connections open now (for tests).
+    var openConnections: Int? {
+        guard let open else { return nil }
+        return try? open.eventLoop.submit { open.value }.wait()
+    }
 
     public init(host: String = "127.0.0.1", port: Int = 9091, metrics: AgentMetrics) {
         self.host = host
@@ -51,8 +58,6 @@ public final class MetricsServer {
         let open = NIOLoopBoundBox.makeBoxSendingValue(0, eventLoop: group.next())
         let metrics = self.metrics
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 64)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 4)
             .childChannelInitializer { channel in
@@ -67,8 +72,10 @@ public final class MetricsServer {
                 }
             }
         do {
-            channel = try bootstrap.bind(host: host, port: port).wait()
+            let socket = try ListeningSocket.bind(host: host, port: port)
+            channel = try bootstrap.withBoundSocket(socket).wait()
             self.group = group
+            self.open = open
         } catch {
             try? group.syncShutdownGracefully()
             throw MetricsServerError(description: "cannot serve metrics on \(Self.endpoint(host, port)): "
@@ -83,6 +90,7 @@ public final class MetricsServer {
         let group = self.group
         self.channel = nil
         self.group = nil
+        open = nil
         try? channel?.close().wait()
         try? group?.syncShutdownGracefully()
     }

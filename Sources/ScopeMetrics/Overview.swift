@@ -7,4 +7,5 @@
 // CaptureMetrics   pdump/ring counters per port, queue and direction
 // PipelineMetrics  decoder errors, flow table, analyzer counters
 // ProcessMetrics   resident memory, start time, uptime from /proc
-// MetricsServer    the HTTP endpoint (one NIO thread; MetricsHTTPHandler)
+// MetricsServer    the HTTP endpoint (one NIO thread; MetricsHTTPHandler,
+//                  ListeningSocket for a close-on-exec listening socket)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ScopeMetrics
+@testable import ScopeMetrics
 import ScopeTestSupport
 import Testing
 
@@ -45,7 +45,7 @@ import Testing
         defer { server.stop() }
         let request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
             + "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        let response = try PlainHTTP.exchange(port: port, request: request)
+        let response = try PlainHTTP.exchange(port: port, request: request, untilClose: true)
         #expect(response.raw.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
     }
 
@@ -85,6 +85,13 @@ import Testing
         #expect(second.boundPort == nil)
     }
 
+    /// An address this host does not have: still one line, errno's words.
+    @Test func foreignAddressIsOneClearLine() {
+        let server = MetricsServer(host: "192.0.2.1", port: 9091, metrics: AgentMetrics())
+        let error = #expect(throws: MetricsServerError.self) { try server.start() }
+        #expect(error?.description == "cannot serve metrics on 192.0.2.1:9091: cannot assign requested address")
+    }
+
     @Test func stopFreesThePort() throws {
         let (first, port) = try Self.running()
         #expect(try PlainHTTP.get(port: port, path: "/metrics").status == 200)
@@ -116,6 +123,6 @@ import Testing
             do { status = try PlainHTTP.get(port: port, path: "/metrics").status } catch { errors.append("\(error)") }
             if status == nil { usleep(100_000) }
         }
-        #expect(status == 200, "\(Set(errors))")
+        #expect(status == 200, "\(Set(errors)) open=\(String(describing: server.openConnections))")
     }
 }

@@ -36,11 +36,15 @@ public final class PrometheusServer {
                   - targets: ['\(target)']
             """
         try config.write(toFile: directory + "/prometheus.yml", atomically: true, encoding: .utf8)
-        // exec: the shell becomes Prometheus, so the pid is Prometheus's own.
-        let command = "exec \(Self.binary) --config.file=\(directory)/prometheus.yml"
+        // The shell first closes what it inherited past stderr (NIO's
+        // sockets are not close-on-exec: Prometheus holding a test's
+        // connection would keep it open after the test closed it), then
+        // becomes Prometheus, so the pid is Prometheus's own.
+        let command = #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done"#
+            + "; exec \(Self.binary) --config.file=\(directory)/prometheus.yml"
             + " --web.listen-address=127.0.0.1:\(port) --storage.tsdb.path=\(directory)/data"
             + " > \(directory)/prometheus.log 2>&1"
-        process = try Subprocess(["/bin/sh", "-c", command])
+        process = try Subprocess(["/bin/bash", "-c", command])
         try waitUntilReady(timeout: readyTimeout)
     }
 
@@ -116,14 +120,15 @@ public enum PlainHTTP {
         try exchange(host: host, port: port, request: "\(method) \(path) HTTP/1.0\r\nHost: \(host):\(port)\r\n\r\n")
     }
 
-    /// Sends `request` as is, reads until the server closes, parses the
-    /// status line and headers (lowercased names).
+    /// Sends `request` as is, reads one response (all of them until the
+    /// server closes with `untilClose`), parses the first status line and
+    /// headers (lowercased names).
     public static func exchange(host: String = "127.0.0.1", port: Int, request: String,
-                                timeout: Int = 10) throws -> Response {
+                                untilClose: Bool = false, timeout: Int = 10) throws -> Response {
         let fd = try connect(host: host, port: port, timeout: timeout)
         defer { close(fd) }
         try send(fd, Array(request.utf8))
-        let raw = String(decoding: receiveAll(fd), as: UTF8.self)
+        let raw = String(decoding: untilClose ? receiveAll(fd) : receiveResponse(fd), as: UTF8.self)
         guard let split = raw.range(of: "\r\n\r\n") else {
             throw SubprocessError(message: "no HTTP response head in \(raw.prefix(200).debugDescription)")
         }
@@ -142,7 +147,7 @@ public enum PlainHTTP {
 
     /// A connected TCP socket with send/receive timeouts.
     public static func connect(host: String = "127.0.0.1", port: Int, timeout: Int = 10) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SubprocessError(message: "socket: \(String(cString: strerror(errno)))") }
         var time = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
@@ -170,20 +175,40 @@ public enum PlainHTTP {
         }
     }
 
-    /// Everything until EOF (or the receive timeout, or a reset).
-    public static func receiveAll(_ fd: Int32) -> [UInt8] {
+    /// Everything until EOF (or the receive timeout, or a reset), or until
+    /// `isComplete` says the bytes so far are enough.
+    public static func receiveAll(_ fd: Int32, isComplete: ([UInt8]) -> Bool = { _ in false }) -> [UInt8] {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
+        while !isComplete(result) {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { return result }
             result += chunk[..<count]
+        }
+        return result
+    }
+
+    /// One response: up to its Content-Length when it has one (the server
+    /// may not be the only holder of its end, so EOF can come late), else
+    /// until EOF.
+    static func receiveResponse(_ fd: Int32) -> [UInt8] {
+        receiveAll(fd) { bytes in
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard let end = text.range(of: "\r\n\r\n") else { return false }
+            let length = text[..<end.lowerBound].split(separator: "\r\n").lazy
+                .compactMap { line -> Int? in
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                    return Int(parts[1].trimmingCharacters(in: .whitespaces))
+                }.first
+            guard let length else { return false }
+            return text[end.upperBound...].utf8.count >= length
         }
     }
 
     /// A loopback port nothing listens on right now (the kernel's pick).
     public static func freeLocalPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SubprocessError(message: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var address = try socketAddress(host: "127.0.0.1", port: 0)
