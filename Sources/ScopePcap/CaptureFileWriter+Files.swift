@@ -51,6 +51,7 @@ extension CaptureFileWriter {
             }
             fd = try Self.createFile(currentPath, mode: mode_t(c.fileMode))
             keptFiles.append(currentPath)
+            crashSlot?.track(path: currentPath, committed: 0)
         }
         fileBytes = 0
         filePackets = 0
@@ -124,6 +125,7 @@ extension CaptureFileWriter {
         }
         fileBytes &+= UInt64(bytes.count)
         totalBytes &+= UInt64(bytes.count)
+        crashSlot?.commit(fileBytes)
     }
 }
 

@@ -30,6 +30,8 @@ public final class CaptureFileWriter {
     @exclusivity(unchecked) public internal(set) var filePackets: UInt64 = 0
     /// Path of the file being written ("-" for standard output).
     public internal(set) var currentPath: String
+    /// Where the crash guard learns how much of the file is whole.
+    let crashSlot: CrashTruncationGuard.Slot?
     /// Ring-buffer number of the current file (1-based; 0 without rotation).
     public internal(set) var fileNumber = 0
     /// Files written so far that still exist, oldest first.
@@ -60,7 +62,7 @@ public final class CaptureFileWriter {
     /// Opens the first file and writes its headers.
     public init(configuration: CaptureFileConfiguration,
                 statistics: @escaping StatisticsProvider = { _ in InterfaceStatistics() },
-                release: ReleaseHandler? = nil) throws {
+                release: ReleaseHandler? = nil, crashGuard: CrashTruncationGuard? = nil) throws {
         let c = configuration
         if c.writesToStandardOutput && (c.rotation.rotates || c.rotation.maximumFiles != nil) {
             throw ScopeError(.usageOrAttach, "ring buffer options (-b) need an output file name, not standard output")
@@ -87,6 +89,7 @@ public final class CaptureFileWriter {
         packetEndCapacity = batch.capacity + batch.stagingCapacity / 16
         packetEnds = .allocate(capacity: packetEndCapacity)
         tokens = .allocate(capacity: packetEndCapacity)
+        crashSlot = c.writesToStandardOutput ? nil : crashGuard?.makeSlot()
         try openNextFile()
     }
 
@@ -177,6 +180,7 @@ public final class CaptureFileWriter {
             cutToLastWholePacket(committed: committed, drained: batch.lastDrained, ends: ends, errno: code)
             throw WriteFailure.error(writing: displayName, errno: code)
         }
+        crashSlot?.commit(fileBytes)
     }
 
     /// After a failed write the file may end inside a packet; readers would

@@ -29,6 +29,7 @@ struct AgentRuntime {
     func run() throws {
         let logger = Self.makeLogger(configuration.attach.logLevel)
         if waitForPrimary, !Self.waitForPrimary(prefix: configuration.attach.filePrefix, quiet: quiet) { return }
+        if configuration.outputs.dumpfile.enabled { crashGuard = CrashTruncationGuard.start() }
         let attachment: Attachment
         do {
             attachment = try EAL.attach(

@@ -65,6 +65,8 @@ struct CaptureCommand: ParsableCommand {
         // A bad expression is refused before anything is attached.
         let compiled = try filter.map { try PacketFilter(expression: $0, snaplen: snap) }
         let logger = attach.makeLogger()
+        // Forked before EAL starts its threads; see CrashTruncationGuard.
+        if !dumpFilter && output != "-" { crashGuard = CrashTruncationGuard.start() }
         let attachment = try attach.attach(requirePdump: !dumpFilter, workers: multi ? workers : 0, logger: logger)
         defer { attachment.detach() }
         if dumpFilter {
@@ -159,7 +161,8 @@ struct CaptureCommand: ParsableCommand {
                 let counters = report.counters(port: ports[index].id)
                 return InterfaceStatistics(received: counters.accepted &+ counters.filtered, dropped: counters.dropped,
                                            filterAccepted: counters.accepted)
-            })
+            },
+            crashGuard: crashGuard)
     }
 
     /// Like dumpcap: a fresh file in /tmp named after the first interface.
@@ -169,3 +172,7 @@ struct CaptureCommand: ParsableCommand {
         return "/tmp/dpdkscope_\(String(name))_\(stamp).\(pcap ? "pcap" : "pcapng")"
     }
 }
+
+/// This process's crash guard (capture files stay whole if we are killed),
+/// started once by the command that writes capture files, before attach.
+nonisolated(unsafe) var crashGuard: CrashTruncationGuard?
