@@ -65,7 +65,8 @@ PY
         drop=$(python3 - "$err" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
-acc = sum(int(x) for x in re.findall(r"accepted=(\d+)", text)); lost = sum(int(x) for x in re.findall(r"(?:nombuf|ringfull)=(\d+)", text))
+pairs = re.findall(r"received/dropped on interface '[^']*': (\d+)/(\d+)", text)
+acc = sum(int(r) for r, _ in pairs); lost = sum(int(d) for _, d in pairs)
 print("%.2f" % (100.0 * lost / (acc + lost) if acc + lost else 0))
 PY
 )
@@ -85,8 +86,8 @@ row() { # row WORKLOAD CAPTURE_PACKETS ANALYSIS_PACKETS TX DROP_CAPTURE DROP_ANA
 # the mix fit the testbed's memory.
 replay=$root/Scripts/data/demo.pcap
 if [[ -s /var/tmp/dpdkscope-bench-analyze.pcapng ]]; then
-    replay=$work/mix.pcap
-    editcap -F pcap -r /var/tmp/dpdkscope-bench-analyze.pcapng "$replay" 1-40000
+    replay=/var/tmp/dpdkscope-bench-live-mix.pcap
+    [[ -s $replay ]] || editcap -F pcap -r /var/tmp/dpdkscope-bench-analyze.pcapng "$replay" 1-40000
 fi
 say "replaying $replay at full rate"
 "$root/Scripts/testbed.sh" start --shape pcap --prefix "$prefix" --pcap "$replay" --mem 512 >/dev/null

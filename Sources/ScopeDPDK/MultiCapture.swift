@@ -16,16 +16,19 @@ public final class MultiCapture {
         public let lcore: UInt32
         public let tuples: [CaptureTuple]
         public let session: CaptureSession
-        public let writer: CaptureFileWriter
+        /// nil for a worker that only analyzes (watch --multi).
+        public let writer: CaptureFileWriter?
+        public let observer: PacketObserver?
         let loop: CaptureLoop
         public fileprivate(set) var outcome: CaptureLoop.Outcome?
         public fileprivate(set) var failure: Error?
 
-        init(lcore: UInt32, tuples: [CaptureTuple], session: CaptureSession, writer: CaptureFileWriter, loop: CaptureLoop) {
+        init(lcore: UInt32, tuples: [CaptureTuple], session: CaptureSession, stage: Stage, loop: CaptureLoop) {
             self.lcore = lcore
             self.tuples = tuples
             self.session = session
-            self.writer = writer
+            self.writer = stage.writer
+            self.observer = stage.observer
             self.loop = loop
         }
 
@@ -40,15 +43,27 @@ public final class MultiCapture {
         }
     }
 
+    /// What one worker does with its packets: write them, analyze them, or both.
+    public struct Stage {
+        public var writer: CaptureFileWriter?
+        public var observer: PacketObserver?
+
+        public init(writer: CaptureFileWriter?, observer: PacketObserver? = nil) {
+            self.writer = writer
+            self.observer = observer
+        }
+    }
+
     public let workers: [Worker]
     let attachment: Attachment
 
     /// Creates every worker's resources and files, then enables every
     /// tuple; if any step fails, everything already enabled is disabled.
-    /// - Parameter makeWriter: the file for worker `index` covering `ports`.
+    /// - Parameter makeStage: the file and/or analysis of worker `index`,
+    ///   covering `ports`.
     public init(attachment: Attachment, groups: [[CaptureTuple]], settings: CaptureSession.Settings,
                 filter: PacketFilter?, takeover: Bool, limits: CaptureLoop.Limits, logger: Logger,
-                makeWriter: (_ index: Int, _ ports: [UInt16], _ session: CaptureSession) throws -> CaptureFileWriter) throws {
+                makeStage: (_ index: Int, _ ports: [UInt16], _ session: CaptureSession) throws -> Stage) throws {
         self.attachment = attachment
         var lcores = [UInt32](repeating: 0, count: 128)
         let available = Int(lcores.withUnsafeMutableBufferPointer { cdpdk_worker_lcores($0.baseAddress, UInt32($0.count)) })
@@ -61,10 +76,10 @@ public final class MultiCapture {
             let session = try CaptureSession(attachment: attachment, tuples: tuples, settings: settings, filter: filter,
                                              takeover: takeover, logger: logger, instance: index)
             let ports = CaptureSelection.ports(of: tuples)
-            let writer = try makeWriter(index, ports, session)
-            let loop = CaptureLoop(session: session, writer: writer, interfacePorts: ports, limits: limits,
-                                   logger: logger, progress: nil)
-            built.append(Worker(lcore: lcores[index], tuples: tuples, session: session, writer: writer, loop: loop))
+            let stage = try makeStage(index, ports, session)
+            let loop = CaptureLoop(session: session, writer: stage.writer, observer: stage.observer, interfacePorts: ports,
+                                   limits: limits, logger: logger, progress: nil)
+            built.append(Worker(lcore: lcores[index], tuples: tuples, session: session, stage: stage, loop: loop))
         }
         workers = built
         do {
@@ -104,5 +119,8 @@ public final class MultiCapture {
     }
 
     /// Packets written by all workers; valid once run() returned.
-    public var packetsWritten: UInt64 { workers.reduce(0) { $0 + $1.writer.totalPackets } }
+    public var packetsWritten: UInt64 { workers.reduce(0) { $0 + ($1.writer?.totalPackets ?? 0) } }
+
+    /// Packets each worker took from its ring; valid once run() returned.
+    public var packetsTaken: UInt64 { workers.reduce(0) { $0 + ($1.outcome?.packets ?? 0) } }
 }

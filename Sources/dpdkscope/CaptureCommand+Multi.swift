@@ -25,8 +25,8 @@ extension CaptureCommand {
         ) { index, ports, session in
             reportSessions.append(session)
             let report = CaptureReport(sessions: [session], ports: portInfo(ports))
-            return try makeWriter(path: workerPaths[index], ports: portInfo(ports), rotation: merge ? RotationPolicy() : rotation,
-                                  report: report)
+            return MultiCapture.Stage(writer: try makeWriter(path: workerPaths[index], ports: portInfo(ports),
+                                                             rotation: merge ? RotationPolicy() : rotation, report: report))
         }
         defer { capture.workers.forEach { $0.session.release() } }
         let report = CaptureReport(sessions: reportSessions, ports: plan.captured)
@@ -44,7 +44,7 @@ extension CaptureCommand {
             writeStderr(report.liveLine(written: accepted, previous: &previous, now: Date().timeIntervalSince1970))
         } : nil)
         if live { writeStderr("\r\u{1B}[K") }
-        var writers = capture.workers.map(\.writer)
+        var writers = capture.workers.compactMap(\.writer)
         for writer in writers { try writer.close() }
         let outcomes = capture.workers.compactMap(\.outcome)
         var outcome = outcomes.first { $0.reason == .primaryExited } ?? outcomes.first

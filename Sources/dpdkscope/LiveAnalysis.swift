@@ -28,10 +28,16 @@ final class LiveAnalysis: PacketObserver {
     private(set) var outputClosed = false
     private(set) var transactions: UInt64 = 0
 
-    init(configuration: AnalyzerConfiguration, json: Bool, dashboard: LiveDashboard? = nil) {
+    /// Shared by the workers of `watch --multi`: their batches of whole
+    /// lines reach stdout one at a time (a pipe interleaves writes over
+    /// PIPE_BUF bytes otherwise).
+    private let outputLock: OutputLock?
+
+    init(configuration: AnalyzerConfiguration, json: Bool, dashboard: LiveDashboard? = nil, outputLock: OutputLock? = nil) {
         engine = AnalysisEngine(configuration: configuration)
         self.json = json
         self.dashboard = dashboard
+        self.outputLock = outputLock
     }
 
     func observe(_ packet: UnsafeRawBufferPointer, timestamp: UInt64, port: UInt16) {
@@ -78,9 +84,23 @@ final class LiveAnalysis: PacketObserver {
     private func flush() {
         guard !output.buffer.isEmpty else { return }
         guard !outputClosed else { return output.buffer.removeAll(keepingCapacity: true) }
-        if !output.flush() {
+        outputLock?.lock()
+        let written = output.flush()
+        outputLock?.unlock()
+        if !written {
             outputClosed = true
             cdpdk_workers_request_stop()
         }
     }
+}
+
+/// A plain mutex: taken once per output batch, never per packet.
+final class OutputLock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func lock() { pthread_mutex_lock(&mutex) }
+    func unlock() { pthread_mutex_unlock(&mutex) }
 }

@@ -41,6 +41,9 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "One human line per transaction even on a terminal (no dashboard).") var lines = false
     @Flag(help: "Print analyzer counters to stderr at the end.") var stats = false
     @Flag(name: .customShort("q"), help: "No closing summary.") var quiet = false
+    @Flag(help: "Analyze on worker lcores: each queue group gets its own ring, capture loop and analyzers (streams events: needs --json or --lines on a terminal).")
+    var multi = false
+    @Option(help: "With --multi: worker lcores (default: one per CPU the primary is not busy-polling).") var workers: Int?
     @OptionGroup var ring: RingArguments
     @Flag(help: "Disable a stale capture registration on our queues, then proceed.") var takeover = false
 
@@ -48,6 +51,8 @@ struct WatchCommand: ParsableCommand {
         if tx && both { throw ValidationError("use only one of --tx, --both") }
         if json && lines { throw ValidationError("use only one of --json, --lines") }
         if count == 0 { throw ValidationError("-c must be at least 1") }
+        if workers != nil && !multi { throw ValidationError("--workers needs --multi") }
+        if let workers, workers < 1 || workers > 64 { throw ValidationError("--workers must be between 1 and 64") }
         guard transactionTimeout > 0, transactionTimeout <= 86_400 else {
             throw ValidationError("--transaction-timeout must be in (0, 86400] seconds")
         }
@@ -66,13 +71,20 @@ struct WatchCommand: ParsableCommand {
         let snap = try Snaplen.validate(Snaplen.maximum)
         let compiled = try filter.map { try PacketFilter(expression: $0, snaplen: snap) }
         let logger = attach.makeLogger()
-        let attachment = try attach.attach(requirePdump: true, logger: logger)
+        if multi && !json && !lines && isatty(1) != 0 {
+            throw ValidationError("--multi streams transactions: add --json or --lines (the dashboard runs on one worker)")
+        }
+        let attachment = try attach.attach(requirePdump: true, workers: multi ? workers : 0, logger: logger)
         defer { attachment.detach() }
         defer { compiled?.release() }
         try compiled?.convert()
         let ports = Ports.all()
         let tuples = try CaptureSelection.tuples(for: specs, among: ports, directions: both ? [.rx, .tx] : tx ? [.tx] : [.rx])
         let captured = CaptureSelection.ports(of: tuples).compactMap { id in ports.first { $0.id == id } }
+        if multi {
+            return try runMulti(tuples: tuples, captured: captured, configuration: configuration, filter: compiled,
+                                snaplen: snap, stops: stops, attachment: attachment, logger: logger)
+        }
         let session = try CaptureSession(attachment: attachment, tuples: tuples, settings: ring.settings(snaplen: snap),
                                          filter: compiled, takeover: takeover, logger: logger)
         defer { session.release() }

@@ -1,0 +1,60 @@
+import Logging
+import ScopeAnalyzers
+import ScopeCore
+import ScopeDPDK
+
+extension WatchCommand {
+    /// `watch --multi`: queue groups on worker lcores, each with its own
+    /// ring, loop and analyzers, nothing shared per packet. A worker owns
+    /// its queues, hence their flows: tuples are grouped by queue index, so
+    /// queue q of every port and direction lands on one worker and a request
+    /// meets its response as long as the application (RSS) keeps both
+    /// directions of a flow on the same queue index. Workers share only the
+    /// stdout lock, taken once per batch of lines.
+    func runMulti(tuples: [CaptureTuple], captured: [PortInfo], configuration: AnalyzerConfiguration,
+                  filter: PacketFilter?, snaplen: UInt32, stops: AutostopConditions, attachment: Attachment,
+                  logger: Logger) throws {
+        let workerCount = max(1, attachment.lcores.split(separator: ",").count - 1)
+        let groups = WorkerAssignment.assign(tuples, workers: workerCount)
+        let lock = OutputLock()
+        var analyses: [LiveAnalysis] = []
+        let capture = try MultiCapture(
+            attachment: attachment, groups: groups, settings: ring.settings(snaplen: snaplen), filter: filter,
+            takeover: takeover, limits: .init(seconds: stops.seconds), logger: logger
+        ) { _, _, _ in
+            let analysis = LiveAnalysis(configuration: configuration, json: json, outputLock: lock)
+            analyses.append(analysis)
+            return MultiCapture.Stage(writer: nil, observer: analysis)
+        }
+        defer { capture.workers.forEach { $0.session.release() } }
+        if !quiet {
+            let layout = capture.workers.enumerated().map { "w\($0.offset)@lcore\($0.element.lcore): \($0.element.tuples.count) tuple(s)" }
+            writeStderr("Watching \(captured.map { "'\($0.name)'" }.joined(separator: ", ")) on \(layout.joined(separator: ", "))\n")
+        }
+        CaptureLoop.prepare(packetLimit: [count, stops.packets].compactMap { $0 }.min())
+        try capture.run(progress: nil)
+        analyses.forEach { $0.finish() }
+        let outcomes = capture.workers.compactMap(\.outcome)
+        var outcome = outcomes.first { $0.reason == .primaryExited } ?? outcomes.first
+            ?? CaptureLoop.Outcome(reason: .signal, inFlightAtStop: 0, seconds: 0)
+        outcome.inFlightAtStop = outcomes.reduce(0) { $0 + $1.inFlightAtStop }
+        if !quiet {
+            writeStderr("Transactions: \(analyses.reduce(0) { $0 + $1.transactions })\n")
+            let report = CaptureReport(sessions: capture.workers.map(\.session), ports: captured)
+            writeStderr(report.summary(.init(packets: capture.packetsTaken), outcome: outcome))
+        }
+        if stats { writeStderr(Self.summed(analyses.map(\.statsFields)).map { "\($0.0)=\($0.1)" }.joined(separator: "\n") + "\n") }
+        if outcome.reason == .primaryExited { throw PrimaryExit.error(attachment.primary) }
+    }
+
+    /// Counters of every worker, added name by name (same names, same order).
+    static func summed(_ fields: [[(String, UInt64)]]) -> [(String, UInt64)] {
+        guard var total = fields.first else { return [] }
+        for other in fields.dropFirst() {
+            for (index, field) in other.enumerated() where index < total.count && total[index].0 == field.0 {
+                total[index].1 &+= field.1
+            }
+        }
+        return total
+    }
+}
