@@ -19,6 +19,7 @@
 #   T-fuzz.log       (decode: fuzz.log) the fuzzer's output
 # Reproduce a crash:  .build-fuzz/T-fuzz .build-fuzz/T-crashes/crash-...
 # The fuzzer runs under nice (FUZZ_NICE, default 10): builds come first.
+# FUZZ_TIMEOUT (default 20) is the per-input time limit in seconds.
 set -euo pipefail
 
 target=decode
@@ -60,7 +61,9 @@ fi
 
 cp -n "$seeds"/* "$corpus/" 2>/dev/null || true
 before=$(find "$crashes" -type f | wc -l)
-flags=(-max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -timeout=20
+# FUZZ_TIMEOUT: seconds one input may take. Raise it when the fuzzer runs
+# niced beside builds: a 0.3 s input then takes 20 s of wall time.
+flags=(-max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -timeout="${FUZZ_TIMEOUT:-20}"
        -artifact_prefix="$crashes/" -print_final_stats=1)
 echo "fuzz.sh: fuzzing for ${seconds}s with $jobs job(s)"
 status=0
