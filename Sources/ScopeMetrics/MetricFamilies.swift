@@ -40,22 +40,22 @@ enum MetricFamilies {
         help: "Packets seen by the pdump callbacks, by outcome: accepted, filtered, nombuf (no mbuf for the copy), ringfull (ring full, dropped).")
     static let dequeuedPackets = MetricFamily(
         name: "dpdkscope_capture_dequeued_packets_total",
-        help: "Packets taken from the pdump ring.")
+        help: "Packets taken from the pdump rings (counted per capture loop, on the first tuple of its first ring).")
     static let dequeuedBytes = MetricFamily(
         name: "dpdkscope_capture_dequeued_bytes_total",
-        help: "Bytes of the packets taken from the pdump ring.")
+        help: "Bytes of the packets taken from the pdump rings (per capture loop, on the first tuple of its first ring).")
     static let writtenPackets = MetricFamily(
         name: "dpdkscope_capture_written_packets_total",
-        help: "Packets written to the capture output.")
+        help: "Packets written to the pcapng dumpfile (per capture loop, on the first tuple of its first ring).")
     static let writtenBytes = MetricFamily(
         name: "dpdkscope_capture_written_bytes_total",
-        help: "Bytes written to the capture output.")
+        help: "Bytes written to the pcapng dumpfile (per capture loop, on the first tuple of its first ring).")
     static let ringOccupancy = MetricFamily(
         name: "dpdkscope_capture_ring_occupancy",
-        help: "Packets waiting in the pdump ring at the last sample.")
+        help: "Packets waiting in a pdump ring at the last sample (per ring, on its first tuple).")
     static let ringCapacity = MetricFamily(
         name: "dpdkscope_capture_ring_capacity",
-        help: "Packets the pdump ring can hold.")
+        help: "Packets a pdump ring can hold (per ring, on its first tuple).")
 
     // Decoder.
     static let decoderErrors = MetricFamily(
