@@ -44,15 +44,10 @@ struct AgentBed {
     }
 
     private mutating func startServers() throws {
-        servers.append(try Subprocess(["ip", "netns", "exec", b, "python3", "-m", "http.server", "8080", "--bind", addressB,
-                                       "--directory", Harness.packageRoot + "/Scripts"]))
+        servers.append(try testbed.startHTTPServer())
         servers.append(try Subprocess(["ip", "netns", "exec", b, "redis-server", "--bind", addressB, "--port", "6379",
                                        "--save", "", "--appendonly", "no", "--protected-mode", "no"]))
-        for port in [8080, 6379] {
-            for _ in 0..<50 where try Harness.run(["ip", "netns", "exec", b, "sh", "-c", "ss -ltn | grep -q :\(port)"]).status != 0 {
-                usleep(100_000)
-            }
-        }
+        try testbed.waitForListener(port: 6379)
     }
 
     private mutating func stopServers() {

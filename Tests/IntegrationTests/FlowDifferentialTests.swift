@@ -18,12 +18,8 @@ extension Integration {
             defer { testbed.stop() }
             let a = try #require(testbed.facts["netns-a"]), b = try #require(testbed.facts["netns-b"])
             let addressB = try #require(testbed.facts["ip-b"])
-            let server = try Subprocess(["ip", "netns", "exec", b, "python3", "-m", "http.server", "8080", "--bind", addressB,
-                                         "--directory", Harness.packageRoot + "/Scripts"])
+            let server = try testbed.startHTTPServer()
             defer { server.signal(SIGTERM); server.wait(timeout: 5) }
-            for _ in 0..<50 where try Harness.run(["ip", "netns", "exec", b, "sh", "-c", "ss -ltn | grep -q :8080"]).status != 0 {
-                usleep(100_000)
-            }
             let dns = try Subprocess(["ip", "netns", "exec", b, "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
                                       "--bind-interfaces", "--listen-address=\(addressB)", "--address=/demo.test/10.0.0.7",
                                       "--pid-file=\(dir.file("dnsmasq.pid"))"])

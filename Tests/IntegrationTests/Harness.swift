@@ -104,3 +104,25 @@ func jsonObject(_ text: some StringProtocol) throws -> [String: Any] {
     let value = try JSONSerialization.jsonObject(with: Data(text.utf8))
     return try #require(value as? [String: Any])
 }
+
+extension Testbed {
+    /// Python's http.server on namespace B's address, serving Scripts/;
+    /// returns once it listens. The caller stops it (SIGTERM).
+    func startHTTPServer(port: Int = 8080) throws -> Subprocess {
+        guard let b = facts["netns-b"], let address = facts["ip-b"] else {
+            throw TestbedError(message: "startHTTPServer needs the tap testbed")
+        }
+        let server = try Subprocess(["ip", "netns", "exec", b, "python3", "-m", "http.server", "\(port)", "--bind", address,
+                                     "--directory", Harness.packageRoot + "/Scripts"])
+        try waitForListener(port: port)
+        return server
+    }
+
+    /// Polls namespace B until something listens on TCP `port` (5 s at most).
+    func waitForListener(port: Int) throws {
+        guard let b = facts["netns-b"] else { return }
+        for _ in 0..<50 where try Harness.run(["ip", "netns", "exec", b, "sh", "-c", "ss -ltn | grep -q :\(port)"]).status != 0 {
+            usleep(100_000)
+        }
+    }
+}

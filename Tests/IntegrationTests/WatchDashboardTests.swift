@@ -18,14 +18,10 @@ extension Integration {
             defer { dir.remove() }
             let testbed = try Testbed.start("tap", prefix: "it-dash")
             defer { testbed.stop() }
-            let a = try #require(testbed.facts["netns-a"]), b = try #require(testbed.facts["netns-b"])
+            let a = try #require(testbed.facts["netns-a"])
             let addressB = try #require(testbed.facts["ip-b"])
-            let server = try Subprocess(["ip", "netns", "exec", b, "python3", "-m", "http.server", "8080", "--bind", addressB,
-                                         "--directory", Harness.packageRoot + "/Scripts"])
+            let server = try testbed.startHTTPServer()
             defer { server.signal(SIGTERM); server.wait(timeout: 5) }
-            for _ in 0..<50 where try Harness.run(["ip", "netns", "exec", b, "sh", "-c", "ss -ltn | grep -q :8080"]).status != 0 {
-                usleep(100_000)
-            }
 
             // A tmux server of our own (its own socket), gone with the test.
             let tmux = Tmux(socket: "dpdkscope-it-\(getpid())")
