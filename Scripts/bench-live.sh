@@ -18,6 +18,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/nginx.sh
+source "$root/Scripts/lib/nginx.sh"
 seconds=${1:-10}
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [SECONDS]" >&2; exit 64; }
 prefix=dpdkscope-bl
@@ -100,18 +102,7 @@ teardown
 info=$("$root/Scripts/testbed.sh" start --shape tap --prefix "$prefix")
 kv() { sed -n "s/^$1=//p" <<<"$info"; }
 a=$(kv netns-a) b=$(kv netns-b) ipb=$(kv ip-b)
-chmod 755 "$work"
-mkdir -p "$work/www" "$work/tmp"
-head -c 600 /dev/urandom | base64 >"$work/www/index.html"
-cat >"$work/nginx.conf" <<CONF
-daemon off; worker_processes 1; pid $work/nginx.pid; error_log $work/nginx.log warn;
-events { worker_connections 1024; }
-http { access_log off; default_type text/html; keepalive_requests 1000000;
-  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-  server { listen $ipb:8080; root $work/www; } }
-CONF
-ip netns exec "$b" nginx -p "$work" -c "$work/nginx.conf" -e "$work/nginx.log" & pids+=($!)
+nginx_start "$b" "$work" "$ipb:8080"
 ip netns exec "$a" curl -sf -o /dev/null --retry 4 --retry-connrefused "http://$ipb:8080/" || die "nginx does not answer"
 load() { # wrk for the middle of the measurement window, so every request is seen whole
     sleep 1
