@@ -22,7 +22,7 @@ extension WatchCommand {
             attachment: attachment, groups: groups, settings: ring.settings(snaplen: snaplen), filter: filter,
             takeover: takeover, limits: .init(seconds: stops.seconds), logger: logger
         ) { _, _, _ in
-            let analysis = LiveAnalysis(configuration: configuration, json: json, outputLock: lock)
+            let analysis = LiveAnalysis(configuration: configuration, json: streamsJSON, outputLock: lock)
             analyses.append(analysis)
             return MultiCapture.Stage(writer: nil, observer: analysis)
         }

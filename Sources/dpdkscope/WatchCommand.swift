@@ -6,8 +6,8 @@ import ScopeDPDK
 import ScopeLive
 
 /// `dpdkscope watch`: the analyzers on a live capture. On a terminal, a
-/// top-style dashboard redrawn every second; otherwise (or with --json or
-/// --lines) transactions stream to stdout as they complete. Nothing is
+/// top-style dashboard redrawn every second; otherwise JSON lines (or, with
+/// --lines, human lines) stream to stdout as transactions complete. Nothing is
 /// written to disk. Same pass as capture: parse → attach → enable → loop →
 /// clean up, with the analyzers inline in the loop.
 struct WatchCommand: ParsableCommand {
@@ -17,8 +17,9 @@ struct WatchCommand: ParsableCommand {
         discussion: """
         On a terminal: a dashboard of rates, errors and latency percentiles per protocol and server, the capture's \
         health and the top resources, redrawn every second (q quits, c switches between the last second and \
-        since start). Otherwise, or with --json or --lines: one transaction per line on stdout. Status and the \
-        closing summary go to stderr.
+        since start). With --json, or when stdout is not a terminal: one Packetbeat/ECS JSON transaction per line \
+        (for pipes into jq or a log shipper); --lines gives one human line each instead. Status and the closing \
+        summary go to stderr.
         """)
 
     @OptionGroup var attach: AttachArguments
@@ -37,7 +38,7 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "Attribute connections by configured port only, no content detection.") var portsOnly = false
     @Flag(help: "Include HTTP headers in JSON events (credentials and cookie values redacted).") var httpHeaders = false
     @Option(help: "Seconds before an unanswered request is reported.") var transactionTimeout: Double = 10
-    @Flag(help: "JSON lines (Packetbeat/ECS fields) instead of one human line per transaction.") var json = false
+    @Flag(help: "JSON lines (Packetbeat/ECS fields), also on a terminal (the default when stdout is not one).") var json = false
     @Flag(help: "One human line per transaction even on a terminal (no dashboard).") var lines = false
     @Flag(help: "Print analyzer counters to stderr at the end.") var stats = false
     @Flag(name: .customShort("q"), help: "No closing summary.") var quiet = false
@@ -57,6 +58,9 @@ struct WatchCommand: ParsableCommand {
             throw ValidationError("--transaction-timeout must be in (0, 86400] seconds")
         }
     }
+
+    /// JSON unless --lines: asked for, or stdout is a pipe or a file.
+    var streamsJSON: Bool { json || (!lines && isatty(1) == 0) }
 
     func run() throws {
         var options = AnalyzeOptions()
@@ -101,7 +105,7 @@ struct WatchCommand: ParsableCommand {
             }
         }
         dashboard?.refresh(packets: 0, now: LiveDashboard.monotonicNow())
-        let analysis = LiveAnalysis(configuration: configuration, json: json, dashboard: dashboard)
+        let analysis = LiveAnalysis(configuration: configuration, json: streamsJSON, dashboard: dashboard)
         CaptureLoop.prepare(packetLimit: [count, stops.packets].compactMap { $0 }.min())
         let loop = CaptureLoop(session: session, writer: nil, observer: analysis, interfacePorts: captured.map(\.id),
                                limits: .init(seconds: stops.seconds), logger: logger,

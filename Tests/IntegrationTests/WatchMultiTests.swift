@@ -10,7 +10,8 @@ extension Integration {
     /// `watch --multi`: analysis on two worker lcores over a 2-queue tap
     /// primary. The kernel spreads flows over both queues with a symmetric
     /// hash, so each flow's request and response reach one worker: every
-    /// transaction must come out exactly once and matched.
+    /// transaction must come out exactly once and matched. No --json: with
+    /// stdout not a terminal, JSON is the default.
     @Suite struct WatchMulti {
         @Test func workersReportEveryTransactionOnce() throws {
             try Harness.checkPrerequisites()
@@ -22,8 +23,7 @@ extension Integration {
             let addressB = try #require(testbed.facts["ip-b"])
             let server = try testbed.startHTTPServer()
             defer { server.signal(SIGTERM); server.wait(timeout: 5) }
-            let watch = try Subprocess([Harness.dpdkscope, "watch", "--file-prefix", testbed.prefix, "--multi", "--workers", "2",
-                                        "--json", "--proto", "http:8080", "--stats"])
+            let watch = try Subprocess([Harness.dpdkscope, "watch", "--file-prefix", testbed.prefix, "--multi", "--workers", "2", "--proto", "http:8080", "--stats"])
             usleep(1_500_000)
             let load = "for i in $(seq 40); do curl -s -o /dev/null http://\(addressB):8080/missing-$i; done"
             let client = try Harness.run(["ip", "netns", "exec", a, "sh", "-c", load], timeout: 120)
