@@ -86,20 +86,21 @@ final class AgentAnalysis: PacketObserver {
         outputs.flush()
     }
 
-    /// A reload: new analyzer settings start a new engine (the old one
-    /// reports its pending transactions first, so nothing is dropped
-    /// silently); new outputs or metrics replace the old ones.
-    func apply(settings new: Settings, outputs newOutputs: AgentOutputs?, metrics newMetrics: AgentMetrics??) {
-        if new.analyzers.selection != settings.analyzers.selection || new.analyzers.transactionTimeout != settings.analyzers.transactionTimeout
-            || new.analyzers.includeHTTPHeaders != settings.analyzers.includeHTTPHeaders
-            || new.analyzers.redactSecrets != settings.analyzers.redactSecrets
-            || new.analyzers.bodyCapture != settings.analyzers.bodyCapture || new.analyzers.maxCapturedBody != settings.analyzers.maxCapturedBody
-            || new.analyzers.maxConnections != settings.analyzers.maxConnections {
+    /// A reload. New protocols, limits or redaction start a new engine, new
+    /// flow settings a new pipeline; the old ones report what they hold
+    /// first (pending transactions, final flows), so nothing is dropped
+    /// silently. New outputs or metrics replace the old ones.
+    func apply(settings new: Settings, newEngine: Bool, newPipeline: Bool, outputs newOutputs: AgentOutputs?,
+               metrics newMetrics: AgentMetrics??) {
+        if newEngine || newPipeline {
             engine.finish { deliver($0) }
             engine = AnalysisEngine(configuration: new.analyzers, streams: new.streams)
         }
-        settings.reportFlows = new.reportFlows
-        settings.analyzers = new.analyzers
+        if newPipeline {
+            if settings.reportFlows { pipeline.finish { outputs.stage($0) } }
+            pipeline = PacketPipeline(configuration: .init(flows: new.flows))
+        }
+        settings = new
         if let newOutputs {
             outputs.close()
             outputs = newOutputs

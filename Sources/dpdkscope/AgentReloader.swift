@@ -55,7 +55,10 @@ struct AgentReloader {
                 tell("reload: metrics endpoint not restarted (\(error))")
             }
         }
-        analysis.apply(settings: .init(next), outputs: outputs, metrics: metrics)
+        let newEngine = next.protocols != running.protocols || next.limits != running.limits
+            || next.redactCredentials != running.redactCredentials
+        let newPipeline = next.flows != running.flows || next.limits.flowTableSize != running.limits.flowTableSize
+        analysis.apply(settings: .init(next), newEngine: newEngine, newPipeline: newPipeline, outputs: outputs, metrics: metrics)
         var applied = next
         applied.attach = running.attach
         applied.captures = running.captures

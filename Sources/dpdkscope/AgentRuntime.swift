@@ -56,7 +56,7 @@ struct AgentRuntime {
         let analysis = AgentAnalysis(settings: .init(configuration), outputs: outputs, metrics: metrics,
                                      sessions: captures.sessions, dumpfile: dumpfile)
         var reloader = AgentReloader(path: path, running: configuration, server: server, quiet: quiet)
-        analysis.reload = { reloader.reload(into: analysis) }
+        analysis.reload = { [unowned analysis] in reloader.reload(into: analysis) }
         try captures.start()
         CaptureLoop.prepare(packetLimit: nil)
         if !quiet { writeStderr(startMessage(captures: captures, server: server, attachment: attachment)) }
