@@ -2,6 +2,7 @@ import Logging
 import ScopeConfig
 import ScopeCore
 import ScopeDPDK
+import ScopeLive
 import ScopePcap
 
 /// The agent's captures: one session (ring, pool, filter, snaplen) per
@@ -65,6 +66,7 @@ final class AgentCaptures {
     /// keeping the newest files (Wireshark's ring-buffer naming).
     func makeDumpfile(_ settings: AgentConfiguration.Outputs.Dumpfile) throws -> CaptureFileWriter? {
         guard settings.enabled else { return nil }
+        try RotatingLineFile.makeParentDirectories(of: settings.path)
         let rotation = RotationPolicy(fileSizeBytes: UInt64(settings.rotateBytes), maximumFiles: settings.keep + 1)
         return try CaptureCommand.makeWriter(
             path: settings.path, format: .pcapng, snaplen: UInt32(settings.snaplen), groupReadable: false,

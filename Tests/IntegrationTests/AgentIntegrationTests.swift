@@ -170,6 +170,32 @@ extension Integration {
             #expect(try bed.events(events).ofType("http").count == 16)
         }
 
+        @Test func stdoutStreamsEventsAndTheDumpfileRotates() throws {
+            try Harness.checkPrerequisites()
+            let bed = try AgentBed(prefix: "it-agent-out")
+            defer { bed.stop() }
+            let dump = bed.dir.file("dump/live.pcapng")
+            let config = try bed.writeConfiguration(bed.configuration(protocols: Self.httpAndRedis, outputs: """
+                  stdout: { enabled: true, format: json }
+                  file: { enabled: false }
+                  dumpfile: { enabled: true, path: \(dump), rotate_bytes: 64KiB, keep: 2 }
+                  metrics: { enabled: false }
+                """))
+            let agent = try bed.startAgent(config: config)
+            defer { agent.signal(SIGKILL) }
+            try bed.curl(30)
+            usleep(500_000)
+            agent.signal(SIGTERM)
+            #expect(agent.wait(timeout: 15) == 0, "\(agent.stderr)")
+            let events = try agent.stdout.split(separator: "\n").map { try jsonObject($0) }
+            #expect(events.ofType("http").count == 30)
+            // Ring buffer: the newest keep+1 files, Wireshark's naming, each whole.
+            let files = try FileManager.default.contentsOfDirectory(atPath: bed.dir.file("dump")).sorted()
+            #expect(files.count == 3, "\(files)")
+            #expect(files.allSatisfy { $0.hasPrefix("live_") && $0.hasSuffix(".pcapng") }, "\(files)")
+            for name in files { try Oracle.expectClean(bed.dir.file("dump/" + name)) }
+        }
+
         @Test func checkConfigReportsEveryErrorWithItsPath() throws {
             try Harness.checkPrerequisites()
             let dir = ScratchDirectory()

@@ -97,7 +97,9 @@ public final class RotatingLineFile {
         descriptor = fd
     }
 
-    private static func makeParentDirectories(of path: String) throws {
+    /// Missing parent directories of `path`, created 0700 (events and
+    /// packets are private).
+    public static func makeParentDirectories(of path: String) throws {
         var prefix = ""
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
         for (index, part) in parts.enumerated() {
