@@ -16,6 +16,7 @@ packages=(
     procps psmisc             # ps, fuser (is a DPDK prefix in use?)
     curl python3              # HTTP client and server for test traffic
     dnsutils dnsmasq-base     # dig and a DNS server for the demo capture
+    publicsuffix              # the Public Suffix List: dns.question.registered_domain etc.
     # Real servers and clients for the analyzers' captures and live tests.
     nginx-light wrk           # HTTP server and load generator
     redis-server redis-tools  # redis-server, redis-cli, redis-benchmark

@@ -12,6 +12,11 @@ struct AnalyzeOptions: ParsableArguments {
     var portsOnly = false
     @Flag(help: "Include HTTP headers in JSON events (credentials and cookie values redacted).")
     var httpHeaders = false
+    @Option(help: ArgumentHelp("Keep HTTP bodies of this media type or prefix ('application/json', 'text/') in JSON events; repeatable.",
+                               valueName: "type"))
+    var includeBodyFor: [String] = []
+    @Option(help: ArgumentHelp("Most bytes kept of each such body.", valueName: "n"))
+    var maxBodyBytes: Int = AnalyzerConfiguration().maxCapturedBody
     @Option(help: "Seconds before an unanswered request is reported.")
     var transactionTimeout: Double = 10
 
@@ -27,6 +32,9 @@ struct AnalyzeOptions: ParsableArguments {
         var configuration = AnalyzerConfiguration(selection: selection)
         configuration.transactionTimeout = UInt64(transactionTimeout * 1e9)
         configuration.includeHTTPHeaders = httpHeaders
+        // Media types are compared lowercased (HTTPMessage.mimeType is).
+        configuration.bodyCapture = includeBodyFor.map { $0.lowercased() }
+        configuration.maxCapturedBody = maxBodyBytes
         return configuration
     }
 
@@ -35,5 +43,14 @@ struct AnalyzeOptions: ParsableArguments {
             throw ValidationError("--transaction-timeout must be in (0, 86400] seconds")
         }
         if proto != nil && analyze { throw ValidationError("--proto and --analyze are alternatives") }
+        // A kept body is one message buffered: the same cap as any other.
+        let cap = AnalyzerConfiguration().maxMessageSize
+        guard maxBodyBytes >= 0, maxBodyBytes <= cap else {
+            throw ValidationError("--max-body-bytes must be in [0, \(cap)], the most one message may buffer")
+        }
+        // An empty prefix would keep every body that names a type.
+        if includeBodyFor.contains(where: { $0.allSatisfy(\.isWhitespace) }) {
+            throw ValidationError("--include-body-for needs a media type or prefix, e.g. 'application/json' or 'text/'")
+        }
     }
 }

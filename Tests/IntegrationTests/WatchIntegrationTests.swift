@@ -21,9 +21,7 @@ extension Integration {
             let server = try Subprocess(["ip", "netns", "exec", b, "python3", "-m", "http.server", "8080", "--bind", addressB,
                                          "--directory", Harness.packageRoot + "/Scripts"])
             defer { server.signal(SIGTERM); server.wait(timeout: 5) }
-            for _ in 0..<50 where try Harness.run(["ip", "netns", "exec", b, "sh", "-c", "ss -ltn | grep -q :8080"]).status != 0 {
-                usleep(100_000)
-            }
+            try Self.waitForListener(in: b, port: 8080)
             let dns = try Subprocess(["ip", "netns", "exec", b, "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
                                       "--bind-interfaces", "--listen-address=\(addressB)", "--address=/demo.test/10.0.0.7",
                                       "--pid-file=\(dir.file("dnsmasq.pid"))"])
@@ -51,8 +49,23 @@ extension Integration {
             let names = dnsEvents.compactMap { ((($0["dns"] as? [String: Any])?["question"] as? [String: Any])?["name"] as? String) }
             #expect(Set(names) == Set((1...15).map { "host\($0).demo.test" }) && names.count == 15)
             #expect(dnsEvents.allSatisfy { $0["status"] as? String == "OK" })
+            // With the Public Suffix List (package publicsuffix), the question is cut by the default rule.
+            if access("/usr/share/publicsuffix/public_suffix_list.dat", R_OK) == 0 {
+                let questions = dnsEvents.compactMap { ($0["dns"] as? [String: Any])?["question"] as? [String: Any] }
+                #expect(questions.count == 15 && questions.allSatisfy {
+                    $0["registered_domain"] as? String == "demo.test" && $0["top_level_domain"] as? String == "test"
+                        && ($0["subdomain"] as? String)?.hasPrefix("host") == true
+                })
+            }
             #expect(watch.stderr.contains("Transactions: 55"), "\(watch.stderr)")
             #expect(watch.stderr.contains("http_unmatched_requests=0") && watch.stderr.contains("dns_unmatched_requests=0"))
+        }
+
+        /// Waits (up to 5 s) until something listens on the TCP port in the namespace.
+        static func waitForListener(in namespace: String, port: Int) throws {
+            for _ in 0..<50 where try Harness.run(["ip", "netns", "exec", namespace, "sh", "-c", "ss -ltn | grep -q :\(port)\\b"]).status != 0 {
+                usleep(100_000)
+            }
         }
     }
 }

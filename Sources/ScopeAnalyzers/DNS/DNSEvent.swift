@@ -3,7 +3,9 @@ import ScopeDecode
 extension DNSTransaction {
     /// Packetbeat's DNS fields: header and flags from the response when
     /// there is one (else the query), question and op code from the query.
-    func appendFields(to json: inout JSONWriter) {
+    /// `suffixes` cuts the question name into registered domain, top-level
+    /// domain and subdomain; without a list those fields are left out.
+    func appendFields(to json: inout JSONWriter, suffixes: PublicSuffixList? = PublicSuffixList.system) {
         guard let main = response ?? request else { return }
         let asked = request ?? main
         if let question = asked.question {
@@ -30,6 +32,11 @@ extension DNSTransaction {
                     object.field("name", question.name)
                     object.field("type", DNSNames.type(question.type))
                     object.field("class", DNSNames.recordClass(question.recordClass))
+                    if let parts = suffixes?.split(question.name) {
+                        if let registered = parts.registeredDomain { object.field("registered_domain", registered) }
+                        object.field("top_level_domain", parts.topLevelDomain)
+                        if let subdomain = parts.subdomain { object.field("subdomain", subdomain) }
+                    }
                 }
             }
             if let response {

@@ -1,0 +1,162 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The Public Suffix List (publicsuffix.org): which trailing labels of a
+/// name are a public suffix ("co.uk"), so the label before it makes the
+/// registered domain ("example.co.uk"). Normal rules, wildcards ("*.ck"),
+/// exceptions ("!www.ck"); the longest matching rule wins, an exception wins
+/// over everything, and with no match the default rule "*" makes the last
+/// label the suffix. Matching is ASCII case-insensitive; internationalised
+/// rules stay in Unicode, so punycode names ("xn--...") match only punycode
+/// rules, as the list is shipped.
+///
+/// Stored as a trie of labels read right to left, in one dictionary keyed by
+/// (parent node, label): a lookup is one small-string probe per label.
+public struct PublicSuffixList: Sendable {
+    /// Debian's `publicsuffix` package.
+    public static let defaultPath = "/usr/share/publicsuffix/public_suffix_list.dat"
+    /// Loaded on first use, once per process; nil when the file is missing,
+    /// unreadable or past the limits (the DNS fields are then left out).
+    public static let system: PublicSuffixList? = PublicSuffixList(contentsOf: defaultPath)
+
+    /// The real list is about 250 KB and 10,000 rules: these bound memory
+    /// against a corrupt or hostile file.
+    public static let maxFileBytes = 4 << 20
+    public static let maxNodes = 200_000
+
+    private struct Edge: Hashable, Sendable {
+        var parent: Int32
+        var label: String
+    }
+
+    private struct Kinds: OptionSet, Sendable {
+        let rawValue: UInt8
+        static let normal = Kinds(rawValue: 1)
+        /// "*.<this node>" is a rule.
+        static let wildcard = Kinds(rawValue: 2)
+        static let exception = Kinds(rawValue: 4)
+    }
+
+    private var children: [Edge: Int32] = [:]
+    private var kinds: [Kinds] = [[]]  // node 0: the root
+    public private(set) var ruleCount = 0
+
+    /// Parses the list's text format: one rule per line, read up to the first
+    /// whitespace; "//" comments and blank lines skipped; malformed rules
+    /// (empty labels, a "*" anywhere but first) ignored. nil past `maxNodes`
+    /// trie nodes (about one per distinct rule label).
+    public init?(parsing text: some Collection<UInt8>, maxNodes: Int = Self.maxNodes) {
+        for line in text.split(separator: UInt8(ascii: "\n")) {
+            let rule = line.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }
+            guard !rule.isEmpty, !rule.starts(with: "//".utf8) else { continue }
+            guard add(rule: Array(rule), maxNodes: maxNodes) else { return nil }
+        }
+    }
+
+    public init?(parsing text: String, maxNodes: Int = Self.maxNodes) { self.init(parsing: Array(text.utf8), maxNodes: maxNodes) }
+
+    /// nil when the file is missing, unreadable, larger than `maxFileBytes`
+    /// or holds too many rules.
+    public init?(contentsOf path: String) {
+        guard let bytes = Self.readFile(path) else { return nil }
+        self.init(parsing: bytes)
+    }
+
+    /// false only when the node limit is reached.
+    private mutating func add(rule: [UInt8], maxNodes: Int) -> Bool {
+        var body = rule[...]
+        var kind = Kinds.normal
+        if body.first == UInt8(ascii: "!") {
+            kind = .exception
+            body = body.dropFirst()
+        } else if body.starts(with: "*.".utf8) {
+            kind = .wildcard
+            body = body.dropFirst(2)
+        }
+        let labels = body.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard !labels.isEmpty, labels.allSatisfy({ !$0.isEmpty && !$0.contains(UInt8(ascii: "*")) }) else { return true }
+        var node: Int32 = 0
+        for label in labels.reversed() {
+            // Internationalised rules are matched in their wire form.
+            guard let text = Punycode.asciiLabel(String(decoding: label.map(Self.asciiLowercase), as: UTF8.self)) else { return true }
+            let edge = Edge(parent: node, label: text)
+            if let next = children[edge] {
+                node = next
+                continue
+            }
+            guard kinds.count < maxNodes else { return false }
+            node = Int32(kinds.count)
+            kinds.append([])
+            children[edge] = node
+        }
+        kinds[Int(node)].insert(kind)
+        ruleCount += 1
+        return true
+    }
+
+    /// The name's public suffix, registered domain and subdomain, lowercased;
+    /// nil for the root, an empty label, or a name with presentation escapes
+    /// ("\." or "\DDD": not a host name, and its dots are not all separators).
+    public func split(_ name: String) -> DomainParts? {
+        guard !name.isEmpty, name != ".", !name.utf8.contains(UInt8(ascii: "\\")) else { return nil }
+        let lower = name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? String(decoding: name.utf8.map(Self.asciiLowercase), as: UTF8.self) : name
+        let labels = lower.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.allSatisfy({ !$0.isEmpty }) else { return nil }
+        var suffixLabels = 0
+        var node: Int32 = 0
+        for (depth, label) in labels.reversed().enumerated() {
+            // "*.<suffix so far>" covers this label too.
+            if kinds[Int(node)].contains(.wildcard) { suffixLabels = max(suffixLabels, depth &+ 1) }
+            guard let next = children[Edge(parent: node, label: String(label))] else { break }
+            node = next
+            if kinds[Int(node)].contains(.exception) {
+                suffixLabels = depth  // the exception rule less its first label
+                break
+            }
+            if kinds[Int(node)].contains(.normal) { suffixLabels = max(suffixLabels, depth &+ 1) }
+        }
+        suffixLabels = max(suffixLabels, 1)  // the default rule "*"
+        let count = labels.count
+        func tail(_ n: Int) -> String { String(lower[labels[count &- n].startIndex...]) }
+        guard count > suffixLabels else { return DomainParts(topLevelDomain: tail(count), registeredDomain: nil, subdomain: nil) }
+        let registered = labels[count &- suffixLabels &- 1]
+        let subdomain = count > suffixLabels &+ 1 ? String(lower[..<lower.index(before: registered.startIndex)]) : nil
+        return DomainParts(topLevelDomain: tail(suffixLabels), registeredDomain: tail(suffixLabels &+ 1), subdomain: subdomain)
+    }
+
+    private static func asciiLowercase(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+
+    private static func readFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if got < 0 && errno == EINTR { continue }
+            guard got >= 0 else { return nil }
+            if got == 0 { return bytes }
+            guard bytes.count + got <= maxFileBytes else { return nil }
+            bytes += chunk[..<got]
+        }
+    }
+}
+
+/// A host name cut by the Public Suffix List (ECS `dns.question.*`).
+public struct DomainParts: Equatable, Sendable {
+    /// The public suffix: "co.uk" of "www.example.co.uk".
+    public var topLevelDomain: String
+    /// The suffix and one more label: "example.co.uk"; nil when the name is
+    /// itself a public suffix.
+    public var registeredDomain: String?
+    /// What precedes the registered domain: "www"; nil when nothing does.
+    public var subdomain: String?
+}
