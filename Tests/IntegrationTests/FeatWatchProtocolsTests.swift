@@ -25,8 +25,8 @@ extension Integration.Watch {
         let memcached = try Subprocess(["ip", "netns", "exec", b, "memcached", "-l", addressB, "-p", "11211", "-U", "0",
                                         "-u", "nobody"])
         defer { memcached.signal(SIGTERM); memcached.wait(timeout: 5) }
-        try Self.waitForListener(in: b, port: 6379)
-        try Self.waitForListener(in: b, port: 11211)
+        try testbed.waitForListener(port: 6379)
+        try testbed.waitForListener(port: 11211)
         let watch = try Subprocess([Harness.dpdkscope, "watch", "--file-prefix", testbed.prefix, "--json",
                                     "--proto", "redis;memcache;icmp", "--stats"])
         usleep(1_500_000)

@@ -121,7 +121,7 @@ extension Testbed {
     /// Polls namespace B until something listens on TCP `port` (5 s at most).
     func waitForListener(port: Int) throws {
         guard let b = facts["netns-b"] else { return }
-        for _ in 0..<50 where try Harness.run(["ip", "netns", "exec", b, "sh", "-c", "ss -ltn | grep -q :\(port)"]).status != 0 {
+        for _ in 0..<50 where try Harness.run(["ip", "netns", "exec", b, "sh", "-c", "ss -ltn | grep -q :\(port)\\b"]).status != 0 {
             usleep(100_000)
         }
     }

@@ -18,10 +18,8 @@ extension Integration {
             defer { testbed.stop() }
             let a = try #require(testbed.facts["netns-a"]), b = try #require(testbed.facts["netns-b"])
             let addressB = try #require(testbed.facts["ip-b"])
-            let server = try Subprocess(["ip", "netns", "exec", b, "python3", "-m", "http.server", "8080", "--bind", addressB,
-                                         "--directory", Harness.packageRoot + "/Scripts"])
+            let server = try testbed.startHTTPServer()
             defer { server.signal(SIGTERM); server.wait(timeout: 5) }
-            try Self.waitForListener(in: b, port: 8080)
             let dns = try Subprocess(["ip", "netns", "exec", b, "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
                                       "--bind-interfaces", "--listen-address=\(addressB)", "--address=/demo.test/10.0.0.7",
                                       "--pid-file=\(dir.file("dnsmasq.pid"))"])
@@ -59,13 +57,6 @@ extension Integration {
             }
             #expect(watch.stderr.contains("Transactions: 55"), "\(watch.stderr)")
             #expect(watch.stderr.contains("http_unmatched_requests=0") && watch.stderr.contains("dns_unmatched_requests=0"))
-        }
-
-        /// Waits (up to 5 s) until something listens on the TCP port in the namespace.
-        static func waitForListener(in namespace: String, port: Int) throws {
-            for _ in 0..<50 where try Harness.run(["ip", "netns", "exec", namespace, "sh", "-c", "ss -ltn | grep -q :\(port)\\b"]).status != 0 {
-                usleep(100_000)
-            }
         }
     }
 }
