@@ -77,7 +77,8 @@ let package = Package(
         .testTarget(name: "ScopeCoreTests", dependencies: ["ScopeCore"]),
         .testTarget(name: "ScopeDecodeTests", dependencies: ["ScopeDecode"]),
         // posix_spawn-based process runner shared by the test targets.
-        .target(name: "ScopeTestSupport", path: "Tests/ScopeTestSupport"),
+        .target(name: "ScopeTestSupport", dependencies: ["ScopeAnalyzers", "ScopeDecode", "ScopePcap"],
+                path: "Tests/ScopeTestSupport"),
         .testTarget(name: "ScopePcapTests", dependencies: ["ScopePcap", "ScopeTestSupport"]),
         .testTarget(name: "ScopeAnalyzersTests", dependencies: ["ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),
         .testTarget(name: "ScopeLiveTests", dependencies: ["ScopeLive", "ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),

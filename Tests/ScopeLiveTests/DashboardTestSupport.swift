@@ -3,6 +3,7 @@ import ScopeAnalyzers
 import ScopeDecode
 import ScopeLive
 import ScopePcap
+import ScopeTestSupport
 
 /// Reproducible randomness for the statistics tests.
 struct SplitMix64: RandomNumberGenerator {
@@ -34,27 +35,9 @@ enum Samples {
     }
 }
 
-/// The fixture captures through the same path `dpdkscope read` takes
-/// (CaptureFileReader → PacketPipeline → AnalysisEngine).
+/// The fixture captures' events (shared FixtureAnalysis).
 enum FixtureEvents {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/captures").path
-
-    static func read(_ name: String) throws -> [TransactionEvent] {
-        let reader = try CaptureFileReader(path: directory + "/" + name)
-        var pipeline = PacketPipeline()
-        var engine = AnalysisEngine()
-        var events: [TransactionEvent] = []
-        while let packet = try reader.next() {
-            guard packet.linkType == 1 else { continue }
-            let timestamp = packet.timestamp
-            pipeline.process(packet.bytes, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
-                engine.process(decoded, bytes: bytes, timestamp: timestamp) { events.append($0) }
-            }, emit: { _ in })
-        }
-        engine.finish { events.append($0) }
-        return events
-    }
+    static func read(_ name: String) throws -> [TransactionEvent] { try FixtureAnalysis.events(name) }
 }
 
 /// A display that records what the dashboard draws.

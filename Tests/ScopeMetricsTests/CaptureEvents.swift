@@ -2,13 +2,11 @@ import Foundation
 import ScopeAnalyzers
 import ScopeDecode
 import ScopePcap
+import ScopeTestSupport
 
 /// The fixture captures through the same path `dpdkscope read` takes
 /// (CaptureFileReader → PacketPipeline → AnalysisEngine).
 enum CaptureEvents {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/captures").path
-
     struct Analysis {
         var events: [TransactionEvent]
         var engine: AnalysisEngine
@@ -26,19 +24,8 @@ enum CaptureEvents {
     }
 
     static func analyze(_ name: String) throws -> Analysis {
-        let reader = try CaptureFileReader(path: directory + "/" + name)
-        var pipeline = PacketPipeline()
-        var engine = AnalysisEngine()
-        var events: [TransactionEvent] = []
-        while let packet = try reader.next() {
-            guard packet.linkType == 1 else { continue }
-            let timestamp = packet.timestamp
-            pipeline.process(packet.bytes, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
-                engine.process(decoded, bytes: bytes, timestamp: timestamp) { events.append($0) }
-            }, emit: { _ in })
-        }
-        engine.finish { events.append($0) }
-        return Analysis(events: events, engine: engine)
+        let analysis = try FixtureAnalysis.analyze(name)
+        return Analysis(events: analysis.events, engine: analysis.engine)
     }
 
     static func events(_ name: String) throws -> [TransactionEvent] { try analyze(name).events }

@@ -1,0 +1,35 @@
+import Foundation
+import ScopeAnalyzers
+import ScopeDecode
+import ScopePcap
+
+/// The fixture captures (Tests/Fixtures/captures) through the same path
+/// `dpdkscope read` takes: CaptureFileReader → PacketPipeline →
+/// AnalysisEngine. Shared by every test target that needs real events.
+public enum FixtureAnalysis {
+    public static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures/captures").path
+
+    public struct Analysis {
+        public var events: [TransactionEvent]
+        public var engine: AnalysisEngine
+    }
+
+    public static func analyze(_ name: String, configuration: AnalyzerConfiguration = AnalyzerConfiguration()) throws -> Analysis {
+        let reader = try CaptureFileReader(path: directory + "/" + name)
+        var pipeline = PacketPipeline()
+        var engine = AnalysisEngine(configuration: configuration)
+        var events: [TransactionEvent] = []
+        while let packet = try reader.next() {
+            guard packet.linkType == 1 else { continue }
+            let timestamp = packet.timestamp
+            pipeline.process(packet.bytes, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
+                engine.process(decoded, bytes: bytes, timestamp: timestamp) { events.append($0) }
+            }, emit: { _ in })
+        }
+        engine.finish { events.append($0) }
+        return Analysis(events: events, engine: engine)
+    }
+
+    public static func events(_ name: String) throws -> [TransactionEvent] { try analyze(name).events }
+}
