@@ -60,7 +60,8 @@ else
 fi
 
 cp -n "$seeds"/* "$corpus/" 2>/dev/null || true
-before=$(find "$crashes" -type f | wc -l)
+# slow-unit-* files are reports of slow inputs, not failures.
+before=$(find "$crashes" -type f ! -name "slow-unit-*" | wc -l)
 # FUZZ_TIMEOUT: seconds one input may take. Raise it when the fuzzer runs
 # niced beside builds: a 0.3 s input then takes 20 s of wall time.
 flags=(-max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -timeout="${FUZZ_TIMEOUT:-20}"
@@ -84,7 +85,7 @@ last=$(grep -E 'cov: [0-9]+' "$log" | tail -1 || true)
 [[ -n $rate ]] || rate=$(grep -oE 'exec/s: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || true)  # -fork runs
 cov=$(grep -oE 'cov: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || true)
 ft=$(grep -oE 'ft: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || true)
-after=$(find "$crashes" -type f | wc -l)
+after=$(find "$crashes" -type f ! -name "slow-unit-*" | wc -l)
 echo "fuzz.sh: executions=${runs:-?} exec/s=${rate:-?} cov=${cov:-?} ft=${ft:-?}" \
      "corpus=$(find "$corpus" -type f | wc -l) crashes=$((after - before)) (total $after in $crashes)" \
      "target=$target seconds=$seconds jobs=$jobs exit=$status"
