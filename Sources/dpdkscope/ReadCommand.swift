@@ -66,7 +66,7 @@ struct ReadCommand: ParsableCommand {
                         if json {
                             PacketSummary.appendJSON(decoded, timestamp: timestamp, failure: failure, to: &output.buffer)
                         } else {
-                            output.write(PacketSummary.line(decoded, timestamp: timestamp, failure: failure))
+                            PacketSummary.appendLine(decoded, timestamp: timestamp, failure: failure, to: &output.buffer)
                         }
                         output.flushIfFull()
                     }, emit: emit)

@@ -82,7 +82,6 @@ struct GzipReadCommandTests {
 enum DPDKScopeBinary {
     static var path: String {
         ProcessInfo.processInfo.environment["DPDKSCOPE_BIN"]
-            ?? URL(fileURLWithPath: GzipReaderTests.fixtures).deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent(".build/debug/dpdkscope").path
+            ?? GzipReaderTests.root + "/.build/debug/dpdkscope"
     }
 }

@@ -18,10 +18,18 @@ import ScopeCore
         return (plain, gz)
     }
 
-    static var fixtures: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/captures").path
+    /// The repository (through any symlinked scratch package: resolved).
+    static var root: String {
+        var file = #filePath
+        if let resolved = realpath(#filePath, nil) {
+            file = String(cString: resolved)
+            free(resolved)
+        }
+        return URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
     }
+
+    static var fixtures: String { root + "/Tests/Fixtures/captures" }
 
     /// Everything a reader reports, for comparing two readings.
     static func contents(_ path: String) throws -> (format: CaptureFileReader.Format, interfaces: [CaptureInterface],
