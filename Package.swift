@@ -39,10 +39,11 @@ let package = Package(
             linkerSettings: dpdkLibraries.map { .linkedLibrary($0) }
         ),
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Pure Swift: everything testable without a DPDK primary.
         .target(name: "ScopeCore"),
         .target(name: "ScopeDecode", exclude: ["README.md"]),
-        .target(name: "ScopePcap", dependencies: ["ScopeCore"], exclude: ["README.md"]),
+        .target(name: "ScopePcap", dependencies: ["ScopeCore", "CZlib"], exclude: ["README.md"]),
         // Protocol analyzers: parsers + matchers + events over ScopeDecode's streams.
         .target(name: "ScopeAnalyzers", dependencies: ["ScopeDecode"]),
         // Live views over analyzer events: dashboard statistics, rotating

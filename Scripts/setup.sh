@@ -11,6 +11,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 packages=(
     libdpdk-dev dpdk dpdk-dev # DPDK 22.11 headers/libs; dpdk-testpmd, dpdk-dumpcap
     libpcap-dev               # pcap writing in dpdkscope
+    zlib1g-dev                # reading .pcap.gz / .pcapng.gz (zlib inflate)
     tshark                    # tshark, dumpcap, capinfos: check captures
     iproute2 iputils-ping ethtool # namespaces, tap/veth setup, ping
     procps psmisc             # ps, fuser (is a DPDK prefix in use?)

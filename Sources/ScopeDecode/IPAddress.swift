@@ -65,14 +65,15 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
             }
             return
         }
-        let groups = (0..<8).map { index -> UInt16 in
+        // The eight 16-bit groups, read on demand: no array per address.
+        func group(_ index: Int) -> UInt16 {
             let word = index < 4 ? high : low
-            return UInt16(truncatingIfNeeded: word >> UInt64((3 - index % 4) * 16))
+            return UInt16(truncatingIfNeeded: word >> UInt64((3 - (index & 3)) * 16))
         }
         // Longest run of zero groups (first one wins a tie); runs of one stay.
         var bestStart = -1, bestLength = 0, runStart = -1
         for index in 0...8 {
-            if index < 8 && groups[index] == 0 {
+            if index < 8 && group(index) == 0 {
                 if runStart < 0 { runStart = index }
             } else if runStart >= 0 {
                 let length = index - runStart
@@ -88,7 +89,7 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
                 continue
             }
             if index > 0 && index != bestStart + bestLength { output.append(UInt8(ascii: ":")) }
-            appendHex(groups[index], to: &output)
+            appendHex(group(index), to: &output)
             index += 1
         }
     }

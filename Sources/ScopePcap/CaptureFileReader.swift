@@ -12,7 +12,9 @@ import ScopeCore
 /// a block longer than `maximumBlockLength` is an error, not an allocation.
 /// Errors are ScopeErrors naming the file and offset. A file that ends
 /// mid-block is not an error: `next()` returns nil and `isTruncated` is set.
-/// gzip input is not supported (decompress first).
+/// gzip-compressed files (recognised by their magic, not their name) are
+/// decompressed while reading, in bounded memory; a cut-off or corrupt gzip
+/// stream is an error.
 public final class CaptureFileReader {
     public enum Format: Sendable, Equatable {
         case pcap(nanosecond: Bool, bigEndian: Bool)
@@ -49,6 +51,12 @@ public final class CaptureFileReader {
         guard try source.fill(4) else {
             throw ScopeError(.failure, "\(path) is \(source.available == 0 ? "empty" : "too short to be a capture file")")
         }
+        if source.pointer.load(as: UInt8.self) == 0x1F && (source.pointer + 1).load(as: UInt8.self) == 0x8B {
+            try source.decompressGzip()
+            guard try source.fill(4) else {
+                throw ScopeError(.failure, "\(path) decompresses to \(source.available == 0 ? "nothing" : "too little to be a capture file")")
+            }
+        }
         let magic = source.pointer.loadUnaligned(as: UInt32.self)
         let p = ClassicPcapFileHeader.self
         switch UInt32(littleEndian: magic) {
@@ -58,9 +66,7 @@ public final class CaptureFileReader {
         case p.microsecondMagic.byteSwapped: format = .pcap(nanosecond: false, bigEndian: true)
         case p.nanosecondMagic.byteSwapped: format = .pcap(nanosecond: true, bigEndian: true)
         default:
-            let gzip = source.pointer.load(as: UInt8.self) == 0x1F && (source.pointer + 1).load(as: UInt8.self) == 0x8B
-            throw ScopeError(.failure, gzip ? "\(path) is gzip-compressed; decompress it first"
-                                            : "\(path) is not a pcap or pcapng capture file")
+            throw ScopeError(.failure, "\(path) is not a pcap or pcapng capture file\(source.isCompressed ? " (after gzip decompression)" : "")")
         }
         if case .pcap(let nanosecond, let bigEndian) = format {
             try readPcapHeader(nanosecond: nanosecond, bigEndian: bigEndian)
@@ -88,6 +94,6 @@ public final class CaptureFileReader {
     }
 
     func corrupt(_ what: String, at offset: UInt64) -> ScopeError {
-        ScopeError(.failure, "\(path): \(what) at offset \(offset) (corrupt capture file?)")
+        ScopeError(.failure, "\(path): \(what) at \(source.isCompressed ? "uncompressed " : "")offset \(offset) (corrupt capture file?)")
     }
 }

@@ -9,6 +9,7 @@ import ScopeCore
 /// can hand out packet bytes in place. read(2) rather than mmap: a file
 /// truncated under us then ends early instead of raising SIGBUS, and pipes
 /// work too. The buffer grows only to fit one block, never past `maximumCapacity`.
+/// After `decompressGzip()` the bytes come out of a streaming inflater instead.
 struct FileByteSource: ~Copyable {
     private let fd: Int32
     private let name: String
@@ -17,6 +18,7 @@ struct FileByteSource: ~Copyable {
     private var start = 0
     private var end = 0
     private var reachedEnd = false
+    private var inflater: GzipInflater?
     let maximumCapacity: Int
     /// File offset of `pointer`, for error messages.
     private(set) var offset: UInt64 = 0
@@ -35,6 +37,9 @@ struct FileByteSource: ~Copyable {
     }
 
     var available: Int { end - start }
+    /// True once the input turned out to be gzip: offsets are then into the
+    /// decompressed stream.
+    var isCompressed: Bool { inflater != nil }
     var pointer: UnsafeRawPointer { UnsafeRawPointer(buffer + start) }
 
     /// Makes `count` bytes available at `pointer` (which may move); false if
@@ -56,6 +61,11 @@ struct FileByteSource: ~Copyable {
             capacity = grown
         }
         while available < count && !reachedEnd {
+            if let inflater {
+                let n = try inflater.read(into: buffer + end, capacity: capacity - end)
+                if n == 0 { reachedEnd = true } else { end += n }
+                continue
+            }
             let n = read(fd, buffer + end, capacity - end)
             if n < 0 {
                 if errno == EINTR { continue }
@@ -64,6 +74,16 @@ struct FileByteSource: ~Copyable {
             if n == 0 { reachedEnd = true } else { end += n }
         }
         return available >= count
+    }
+
+    /// From now on, decompress: the bytes read so far (from the start of
+    /// the file) are the beginning of a gzip stream.
+    mutating func decompressGzip() throws {
+        guard inflater == nil, offset == 0 else { return }
+        inflater = try GzipInflater(fd: fd, name: name, prefix: UnsafeRawBufferPointer(start: buffer + start, count: available))
+        start = 0
+        end = 0
+        reachedEnd = false
     }
 
     mutating func consume(_ count: Int) {

@@ -13,9 +13,9 @@ import Glibc
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
-        abstract: "Decode pcap or pcapng files: packets, flow events, application transactions, decode counters.")
+        abstract: "Decode pcap or pcapng files (gzip-compressed too): packets, flow events, application transactions, decode counters.")
 
-    @Argument(help: "Capture files (pcap or pcapng).") var files: [String]
+    @Argument(help: "Capture files (pcap or pcapng, optionally gzip-compressed; - for stdin).") var files: [String]
     @Option(name: .customShort("f"), help: "libpcap filter applied while reading.") var filter: String?
     @Flag(help: "Print flow events (periodic and final) instead of packets.") var flows = false
     @Flag(help: "Print JSON lines.") var json = false
@@ -48,30 +48,37 @@ struct ReadCommand: ParsableCommand {
         // A malformed file is an error before any packet; a cut-off tail is a
         // warning (captures are often copied while still being written).
         let readers = try files.map { try CaptureFileReader(path: $0) }
-        for (path, reader) in zip(files, readers) {
-            while let packet = try reader.next() {
-                guard let linkType = Self.linkType(packet.linkType) else { skipped.unsupportedLink += 1; continue }
-                if let filter {
-                    let compiled = try filters[packet.linkType] ?? ClassicFilter(expression: filter, linkType: Int32(packet.linkType), snaplen: 262_144)
-                    filters[packet.linkType] = compiled
-                    guard compiled.matches(packet.bytes, originalLength: packet.originalLength) else { skipped.filtered += 1; continue }
-                }
-                let timestamp = packet.timestamp
-                pipeline.process(packet.bytes, linkType: linkType, timestamp: timestamp, inspect: { decoded, bytes, failure in
-                    analyzer?.process(decoded, bytes: bytes, timestamp: timestamp, into: &output.buffer)
-                    guard packetLines else { output.flushIfFull(); return }
-                    if json {
-                        PacketSummary.appendJSON(decoded, timestamp: timestamp, failure: failure, to: &output.buffer)
-                    } else {
-                        output.write(PacketSummary.line(decoded, timestamp: timestamp, failure: failure))
+        // A read error mid-file (corrupt or cut-off gzip, a broken block)
+        // still prints what was decoded before it, then fails.
+        do {
+            for (path, reader) in zip(files, readers) {
+                while let packet = try reader.next() {
+                    guard let linkType = Self.linkType(packet.linkType) else { skipped.unsupportedLink += 1; continue }
+                    if let filter {
+                        let compiled = try filters[packet.linkType] ?? ClassicFilter(expression: filter, linkType: Int32(packet.linkType), snaplen: 262_144)
+                        filters[packet.linkType] = compiled
+                        guard compiled.matches(packet.bytes, originalLength: packet.originalLength) else { skipped.filtered += 1; continue }
                     }
-                    output.flushIfFull()
-                }, emit: emit)
+                    let timestamp = packet.timestamp
+                    pipeline.process(packet.bytes, linkType: linkType, timestamp: timestamp, inspect: { decoded, bytes, failure in
+                        analyzer?.process(decoded, bytes: bytes, timestamp: timestamp, into: &output.buffer)
+                        guard packetLines else { output.flushIfFull(); return }
+                        if json {
+                            PacketSummary.appendJSON(decoded, timestamp: timestamp, failure: failure, to: &output.buffer)
+                        } else {
+                            PacketSummary.appendLine(decoded, timestamp: timestamp, failure: failure, to: &output.buffer)
+                        }
+                        output.flushIfFull()
+                    }, emit: emit)
+                }
+                if reader.isTruncated {
+                    skipped.truncatedFiles += 1
+                    writeStderr("dpdkscope: warning: \(path) ends in the middle of a block (truncated after \(reader.packetsRead) packets)\n")
+                }
             }
-            if reader.isTruncated {
-                skipped.truncatedFiles += 1
-                writeStderr("dpdkscope: warning: \(path) ends in the middle of a block (truncated after \(reader.packetsRead) packets)\n")
-            }
+        } catch {
+            output.flush()
+            throw error
         }
         pipeline.finish(emit: emit)
         analyzer?.finish(into: &output.buffer)
