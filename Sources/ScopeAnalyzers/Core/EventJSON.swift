@@ -11,13 +11,13 @@ extension JSONWriter {
 
     mutating func timestamp(_ name: String, _ nanoseconds: UInt64) {
         key(name)
-        asciiString { Timestamp.appendRFC3339(nanoseconds, to: &$0) }
+        timestamp(nanoseconds)
     }
 
     /// An address as text, rendered straight into the output.
     mutating func field(_ name: String, _ address: IPAddress) {
         key(name)
-        asciiString { address.appendText(to: &$0) }
+        self.address(address)
     }
 
     mutating func strings(_ name: String, _ values: [String]) {
@@ -30,6 +30,16 @@ extension JSONWriter {
     mutating func field(_ name: String, _ value: Bool) {
         key(name)
         bool(value)
+    }
+
+    /// `text.lowercased()` as a string value; ASCII (nearly always) is
+    /// lowered on the way out instead of through a new String.
+    mutating func lowercased(_ text: some StringProtocol) {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return string(text.lowercased()) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.utf8.count) { buffer in
+            for (index, byte) in text.utf8.enumerated() { buffer[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+            string(utf8: UnsafeRawBufferPointer(buffer))
+        }
     }
 
     /// Fields that are absent stay absent (never `null`).
@@ -59,7 +69,17 @@ extension TransactionEvent {
             event.field("duration", duration)
         }
         json.field("status", status.rawValue)
-        if !notes.isEmpty { json.object("error") { $0.field("message", notes.joined(separator: "; ")) } }
+        if !notes.isEmpty {
+            json.object("error") { error in
+                error.key("message")
+                error.string(composedOf: { message in
+                    for (index, note) in notes.enumerated() {
+                        if index > 0 { message.append("; ") }
+                        message.append(note)
+                    }
+                })
+            }
+        }
         let ends = endpoints
         func side(_ name: String, _ address: IPAddress, _ port: UInt16, _ bytes: UInt64) {
             json.object(name) { side in
@@ -77,13 +97,12 @@ extension TransactionEvent {
             network.field("transport", ends.transport == .icmp && ends.client.family == .ipv6 ? "ipv6-icmp" : ends.transport.name)
             network.field("type", ends.client.family == .ipv4 ? "ipv4" : "ipv6")
             network.field("protocol", application.rawValue)
-            let id = ends.communityID
             network.key("community_id")
-            network.asciiString { CommunityID.append(id, to: &$0) }
+            network.communityID(ends.communityID)
             network.field("bytes", requestBytes &+ responseBytes)
             if ends.vlanID != 0 { network.object("vlan") { $0.field("id", String(ends.vlanID)) } }
         }
-        details.detail.appendFields(to: &json, endpoints: ends)
+        details.appendFields(to: &json, endpoints: ends)
         json.endObject()
     }
 
@@ -101,7 +120,7 @@ extension TransactionEvent {
         }
         let micros = duration / 1000
         let time = "\(micros / 1000).\(String(repeating: "0", count: 3 - String(micros % 1000).count))\(micros % 1000)ms"
-        let summary = details.detail.summary
+        let summary = details.summary
         var text = "\(Timestamp.rfc3339(start)) \(application.rawValue.padded(4)) \(ends: endpoint(endpoints.client, endpoints.clientPort)) -> \(endpoint(endpoints.server, endpoints.serverPort))"
         text += " \(endpoints.transport.name) \(status.rawValue.padded(5)) \(time.padded(10)) \(summary)"
         if !notes.isEmpty { text += " [\(notes.joined(separator: "; "))]" }

@@ -140,7 +140,8 @@ struct TCPSessionTable: StreamSink {
             session.ignored = true
             return
         }
-        let endpoints = TransactionEndpoints(key: key, client: client, transport: .tcp)
+        var endpoints = TransactionEndpoints(key: key, client: client, transport: .tcp)
+        endpoints.cacheCommunityID()
         let analyzer = Self.makeAnalyzer(proto, endpoints: endpoints, context: context)
         session.analyzer = analyzer
         // The other side may have held back bytes while undecided; they came first.

@@ -1,55 +1,87 @@
 import ScopeDecode
 
 /// The `url.*` view of a request (ECS): domain and port from the Host
-/// header when present, else the server's address and port.
-struct HTTPURL: Equatable {
-    var scheme = "http"
-    var domain: String
+/// header when present, else the server's address and port. Parts are
+/// slices of the request's own strings: nothing is built until a field
+/// is written.
+struct HTTPURL {
+    var scheme: Substring = "http"
+    /// nil: the server's address is the domain.
+    var domain: Substring?
+    var server: IPAddress
     var port: UInt16
-    var path: String
-    var query: String?
+    /// Empty means "/".
+    var pathPart: Substring
+    var query: Substring?
 
     init(request: HTTPMessage, endpoints: TransactionEndpoints) {
         var target = Substring(request.target)
         var authority: Substring? = request.host.map { Substring($0) }
         // Absolute form (proxies): "http://host:port/path?query".
-        if let colon = target.firstIndex(of: ":"), target[colon...].hasPrefix("://"),
+        if let colon = target.utf8.firstIndex(of: UInt8(ascii: ":")), target[colon...].hasPrefix("://"),
            target[..<colon].allSatisfy(\.isLetter) {
-            scheme = target[..<colon].lowercased()
+            let name = target[..<colon]
+            scheme = name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? Substring(name.lowercased()) : name
             let rest = target[target.index(colon, offsetBy: 3)...]
-            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
             authority = rest[..<slash]
             target = rest[slash...]
         }
-        domain = endpoints.server.description
+        server = endpoints.server
         port = endpoints.serverPort
         if let authority, !authority.isEmpty {
             var host = authority
-            if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
-                domain = String(host[host.index(after: host.startIndex)..<close])
+            if host.hasPrefix("["), let close = host.utf8.firstIndex(of: UInt8(ascii: "]")) {
+                domain = host[host.index(after: host.startIndex)..<close]
                 host = host[host.index(after: close)...]
                 if host.hasPrefix(":"), let value = UInt16(host.dropFirst()) { port = value }
-            } else if let colon = host.lastIndex(of: ":") {
-                domain = String(host[..<colon])
+            } else if let colon = host.utf8.lastIndex(of: UInt8(ascii: ":")) {
+                domain = host[..<colon]
                 if let value = UInt16(host[host.index(after: colon)...]) { port = value }
             } else {
-                domain = String(host)
+                domain = host
             }
         }
-        if let mark = target.firstIndex(of: "?") {
-            path = String(target[..<mark])
-            query = String(target[target.index(after: mark)...])
+        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            pathPart = target[..<mark]
+            query = target[target.index(after: mark)...]
         } else {
-            path = String(target)
+            pathPart = target
         }
-        if path.isEmpty { path = "/" }
+    }
+
+    var path: String { pathPart.isEmpty ? "/" : String(pathPart) }
+
+    /// IPv6 literals go in brackets.
+    private var bracketed: Bool { domain.map { $0.utf8.contains(UInt8(ascii: ":")) } ?? (server.family == .ipv6) }
+
+    private var showsPort: Bool { port != (scheme == "https" ? 443 : 80) }
+
+    func appendDomain(to json: inout JSONWriter) {
+        if let domain { json.string(domain) } else { json.address(server) }
+    }
+
+    func appendFull(to text: inout JSONStringPieces) {
+        text.append(scheme)
+        text.append("://")
+        if bracketed { text.append("[") }
+        if let domain { text.append(domain) } else { text.append(server) }
+        if bracketed { text.append("]") }
+        if showsPort {
+            text.append(":")
+            text.append(UInt64(port))
+        }
+        text.append(pathPart.isEmpty ? "/" : pathPart)
+        if let query {
+            text.append("?")
+            text.append(query)
+        }
     }
 
     var full: String {
-        let host = domain.contains(":") ? "[\(domain)]" : domain
-        let defaultPort: UInt16 = scheme == "https" ? 443 : 80
-        let portText = port == defaultPort ? "" : ":\(port)"
-        return "\(scheme)://\(host)\(portText)\(path)" + (query.map { "?" + $0 } ?? "")
+        var json = JSONWriter(reservingCapacity: 64)
+        json.string(composedOf: appendFull)
+        return String(decoding: json.output.dropFirst().dropLast(), as: UTF8.self)
     }
 }
 
@@ -58,14 +90,26 @@ extension HTTPTransaction {
         if let request {
             let url = HTTPURL(request: request, endpoints: endpoints)
             json.field("method", request.method)
-            json.field("query", "\(request.method) \(url.path)")
+            json.key("query")
+            json.string(composedOf: { query in
+                query.append(request.method)
+                query.append(" ")
+                query.append(url.pathPart.isEmpty ? "/" : url.pathPart)
+            })
             json.object("url") { object in
-                object.field("scheme", url.scheme)
-                object.field("domain", url.domain)
+                object.key("scheme")
+                object.string(url.scheme)
+                object.key("domain")
+                url.appendDomain(to: &object)
                 object.field("port", UInt64(url.port))
-                object.field("path", url.path)
-                object.optional("query", url.query)
-                object.field("full", url.full)
+                object.key("path")
+                object.string(url.pathPart.isEmpty ? "/" : url.pathPart)
+                if let query = url.query {
+                    object.key("query")
+                    object.string(query)
+                }
+                object.key("full")
+                object.string(composedOf: url.appendFull)
             }
             if let agent = request.userAgent { json.object("user_agent") { $0.field("original", agent) } }
         }
@@ -81,7 +125,8 @@ extension HTTPTransaction {
             if let response {
                 http.object("response") { object in
                     object.field("status_code", UInt64(response.statusCode))
-                    object.field("status_phrase", response.statusPhrase.lowercased())
+                    object.key("status_phrase")
+                    object.lowercased(response.statusPhrase)
                     response.appendCommon(to: &object)
                 }
             }
@@ -103,7 +148,10 @@ extension HTTPMessage {
             body.field("bytes", bodyBytes)
             if let captured = self.body { body.field("content", String(decoding: captured, as: UTF8.self)) }
         }
-        object.optional("mime_type", mimeType)
+        if let type = mimeTypeText {
+            object.key("mime_type")
+            if HTTPMessage.hasUppercaseASCII(type) { object.lowercased(type) } else { object.string(type) }
+        }
         guard !headers.isEmpty else { return }
         // Packetbeat's shape: lowercase names, repeated headers joined.
         var merged: [(String, String)] = []
