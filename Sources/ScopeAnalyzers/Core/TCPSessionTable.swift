@@ -5,13 +5,14 @@ import ScopeDecode
 /// of each side (at most `ProtocolDetection.prefixLength`) for detection.
 final class TCPSession {
     let generation: UInt32
-    var client: FlowDirection?
-    var analyzer: StreamAnalyzer?
-    var ignored = false
+    // Unchecked exclusivity: see AnalyzerContext.
+    @exclusivity(unchecked) var client: FlowDirection?
+    @exclusivity(unchecked) var analyzer: StreamAnalyzer?
+    @exclusivity(unchecked) var ignored = false
     /// Per side (`FlowDirection.rawValue`): bytes held back, and whether
     /// detection already said no to that side.
-    var held: ([UInt8], [UInt8]) = ([], [])
-    var rejected: (Bool, Bool) = (false, false)
+    @exclusivity(unchecked) var held: ([UInt8], [UInt8]) = ([], [])
+    @exclusivity(unchecked) var rejected: (Bool, Bool) = (false, false)
 
     init(generation: UInt32, client: FlowDirection?) {
         self.generation = generation

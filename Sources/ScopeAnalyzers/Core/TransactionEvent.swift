@@ -80,7 +80,7 @@ public enum TransactionStatus: String, Sendable {
 }
 
 /// The protocol-specific part of an event.
-public enum TransactionDetails: Sendable {
+public indirect enum TransactionDetails: Sendable {
     case http(HTTPTransaction)
     case dns(DNSTransaction)
     case redis(RedisTransaction)

@@ -7,11 +7,12 @@ import ScopeDecode
 final class HTTPSession: StreamAnalyzer {
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
-    private(set) var requests: HTTPMessageParser
-    private(set) var responses: HTTPMessageParser
-    private(set) var pending: FIFOMatcher<HTTPMessage>
+    // Unchecked exclusivity: see AnalyzerContext.
+    @exclusivity(unchecked) private(set) var requests: HTTPMessageParser
+    @exclusivity(unchecked) private(set) var responses: HTTPMessageParser
+    @exclusivity(unchecked) private(set) var pending: FIFOMatcher<HTTPMessage>
     /// The request still being received was already answered early.
-    private var inProgressAnswered = false
+    @exclusivity(unchecked) private var inProgressAnswered = false
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints

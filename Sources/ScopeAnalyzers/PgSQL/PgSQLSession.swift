@@ -8,23 +8,24 @@ import ScopeDecode
 final class PgSQLSession: StreamAnalyzer {
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
-    private(set) var client: PgSQLFrameParser
-    private(set) var server: PgSQLFrameParser
-    var pending: FIFOMatcher<PgSQLOperation>
+    // Unchecked exclusivity: see AnalyzerContext.
+    @exclusivity(unchecked) private(set) var client: PgSQLFrameParser
+    @exclusivity(unchecked) private(set) var server: PgSQLFrameParser
+    @exclusivity(unchecked) var pending: FIFOMatcher<PgSQLOperation>
     /// Statement text by prepared-statement name and by portal name ("" is
     /// the unnamed one): at most `maxPendingPerConnection` names each, and
     /// `maxMessageSize` bytes of text (portals share the statements' strings).
-    private(set) var statements: PgSQLNames
-    private(set) var portals: PgSQLNames
+    @exclusivity(unchecked) private(set) var statements: PgSQLNames
+    @exclusivity(unchecked) private(set) var portals: PgSQLNames
     /// Parse/Bind/Describe bytes since the last Execute: part of the next one.
-    private var carriedRequest: (bytes: UInt64, start: UInt64?) = (0, nil)
-    var active: PgSQLActiveRequest?
+    @exclusivity(unchecked) private var carriedRequest: (bytes: UInt64, start: UInt64?) = (0, nil)
+    @exclusivity(unchecked) var active: PgSQLActiveRequest?
     /// Columns a Describe announced, for the Execute that follows it.
-    var describedFields: UInt64?
+    @exclusivity(unchecked) var describedFields: UInt64?
     /// Server bytes since the last result or ReadyForQuery: part of the next result.
-    var carriedResponse: (bytes: UInt64, start: UInt64?) = (0, nil)
+    @exclusivity(unchecked) var carriedResponse: (bytes: UInt64, start: UInt64?) = (0, nil)
     /// An ErrorResponse hit the current Sync group: the server skips to the Sync.
-    var groupFailed = false
+    @exclusivity(unchecked) var groupFailed = false
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints

@@ -13,15 +13,16 @@ final class RedisSession: StreamAnalyzer {
 
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
-    private(set) var requests: RedisParser
-    private(set) var replies: RedisParser
-    private(set) var pending: FIFOMatcher<RedisCommand>
+    // Unchecked exclusivity: see AnalyzerContext.
+    @exclusivity(unchecked) private(set) var requests: RedisParser
+    @exclusivity(unchecked) private(set) var replies: RedisParser
+    @exclusivity(unchecked) private(set) var pending: FIFOMatcher<RedisCommand>
     /// RESP2 subscribed state: arrays of pub/sub kinds are pushes.
-    private var subscribed = false
+    @exclusivity(unchecked) private var subscribed = false
     /// HELLO 3 succeeded or a `>` was seen: pushes announce themselves.
-    private var resp3 = false
-    private var monitoring = false
-    private var replyMode = ReplyMode.on
+    @exclusivity(unchecked) private var resp3 = false
+    @exclusivity(unchecked) private var monitoring = false
+    @exclusivity(unchecked) private var replyMode = ReplyMode.on
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
