@@ -1,20 +1,21 @@
 /// The byte work under `JSONWriter`: each function writes at a cursor into
 /// space the caller reserved, never past the size it promised.
+@usableFromInline
 enum JSONText {
-    @inline(__always)
+    @inlinable @inline(__always)
     static func put(_ byte: UInt8, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         cursor.pointee = byte
         cursor += 1
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func needsEscape(_ byte: UInt8) -> Bool {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     /// Whether any of the eight bytes of `word` needs escaping: below 0x20,
     /// a quote or a backslash (exact; bytes of 0x80 and up never count).
-    @inline(__always)
+    @inlinable @inline(__always)
     static func wordNeedsEscape(_ word: UInt64) -> Bool {
         // Bit Twiddling Hacks' "has a byte less than n" and "has a zero byte" (of word ^ pattern).
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
@@ -24,45 +25,72 @@ enum JSONText {
         return (control | quote | backslash) & highs != 0
     }
 
-    /// Room for `bytes` quoted: a short string is sized for the worst case
-    /// (every byte a `\u00XX`) without looking; a long one is counted.
-    static func quotedLimit(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        if bytes.count <= 64 { return bytes.count &* 6 &+ 2 }
-        var escapes = 0
-        for byte in bytes where needsEscape(byte) { escapes &+= 1 }
-        return bytes.count + escapes * 5 + 2
+    /// The UTF-8 of any String or Substring (native ones have it contiguous
+    /// already; small ones are spilled to the stack, not the heap).
+    @inlinable @inline(__always)
+    static func withUTF8<R>(_ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = String(text)
+        return copy.withUTF8(body)
     }
 
-    static func putQuoted(_ bytes: UnsafeBufferPointer<UInt8>, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+    /// The quotes around what `body` writes (ASCII needing no escapes).
+    @inlinable @inline(__always)
+    static func putQuoted(_ cursor: inout UnsafeMutablePointer<UInt8>, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
         put(UInt8(ascii: "\""), &cursor)
-        putEscaped(bytes, &cursor)
+        body(&cursor)
         put(UInt8(ascii: "\""), &cursor)
+    }
+
+    /// `bytes` escaped and quoted, never past `end`; false when they do not
+    /// fit (what was written then is garbage the caller drops).
+    @usableFromInline
+    static func putQuoted(_ bytes: UnsafeBufferPointer<UInt8>, _ cursor: inout UnsafeMutablePointer<UInt8>,
+                          end: UnsafeMutablePointer<UInt8>) -> Bool {
+        guard end - cursor >= 2 else { return false }
+        put(UInt8(ascii: "\""), &cursor)
+        guard putEscaped(bytes, &cursor, end: end - 1) else { return false }
+        put(UInt8(ascii: "\""), &cursor)
+        return true
     }
 
     /// Runs of bytes that need no escaping are copied in one go (found
-    /// eight bytes at a time); most strings are one such run.
-    static func putEscaped(_ bytes: UnsafeBufferPointer<UInt8>, _ cursor: inout UnsafeMutablePointer<UInt8>) {
-        guard let base = bytes.baseAddress else { return }
+    /// eight bytes at a time, a short tail padded to eight); most strings
+    /// are one such run. Never writes past `end`; false when out of room.
+    @usableFromInline
+    static func putEscaped(_ bytes: UnsafeBufferPointer<UInt8>, _ cursor: inout UnsafeMutablePointer<UInt8>,
+                           end: UnsafeMutablePointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
         let count = bytes.count
         var runStart = 0
         var index = 0
         while index < count {
-            if index &+ 8 <= count,
-               !wordNeedsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
-                index &+= 8
+            let left = count &- index
+            var word: UInt64
+            if left >= 8 {
+                word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            } else {
+                word = 0x6161_6161_6161_6161  // "aaaaaaaa": needs no escaping
+                withUnsafeMutableBytes(of: &word) { $0.baseAddress?.copyMemory(from: base + index, byteCount: left) }
+            }
+            guard wordNeedsEscape(word) else {
+                index &+= min(8, left)
                 continue
             }
-            let end = min(index &+ 8, count)
-            while index < end {
+            let stop = index &+ min(8, left)
+            while index < stop {
                 if needsEscape(base[index]) {
+                    guard end - cursor >= index &- runStart &+ 6 else { return false }
                     copy(base + runStart, index &- runStart, &cursor)
-                    runStart = index &+ 1
                     putEscape(base[index], &cursor)
+                    runStart = index &+ 1
                 }
                 index &+= 1
             }
         }
+        guard end - cursor >= count &- runStart else { return false }
         copy(base + runStart, count &- runStart, &cursor)
+        return true
     }
 
     @inline(__always)
@@ -96,6 +124,7 @@ enum JSONText {
     }
 
     /// Decimal digits, at most 20.
+    @inlinable
     static func putDecimal(_ value: UInt64, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         var digits = 1
         var rest = value
@@ -107,7 +136,7 @@ enum JSONText {
     }
 
     /// Exactly `digits` digits, zero-padded (the caller knows the value fits).
-    @inline(__always)
+    @inlinable @inline(__always)
     static func putDecimal(_ value: UInt64, digits: Int, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         var rest = value
         var position = cursor + digits
@@ -121,6 +150,7 @@ enum JSONText {
 
     /// RFC 3629 well-formedness: no overlong forms, no surrogates, nothing
     /// past U+10FFFF, no truncated sequences. ASCII is checked 8 bytes at a time.
+    @usableFromInline
     static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let count = bytes.count

@@ -1,37 +1,9 @@
-/// String values with a fixed shape, rendered straight into the output:
-/// the same text as `Timestamp.rfc3339`, `IPAddress.description` and
-/// `CommunityID.string`, with no intermediate buffer.
-extension JSONWriter {
-    /// RFC 3339 UTC with nanoseconds ("2024-02-29T12:00:00.000000001Z").
-    public mutating func timestamp(_ nanoseconds: UInt64) {
-        asciiString(maxLength: 30) { start in
-            var cursor = start
-            JSONText.putRFC3339(nanoseconds, &cursor)
-            return cursor - start
-        }
-    }
-
-    /// Dotted quad, or RFC 5952 IPv6.
-    public mutating func address(_ address: IPAddress) {
-        asciiString(maxLength: 39) { start in
-            var cursor = start
-            JSONText.putAddress(address, &cursor)
-            return cursor - start
-        }
-    }
-
-    /// "1:" and the base64 digest.
-    public mutating func communityID(_ digest: SHA1Digest) {
-        asciiString(maxLength: 30) { start in
-            var cursor = start
-            JSONText.putCommunityID(digest, &cursor)
-            return cursor - start
-        }
-    }
-}
-
+/// Values with a fixed shape, rendered in place: the same text as
+/// `Timestamp.rfc3339`, `IPAddress.description` and `CommunityID.string`,
+/// with no intermediate buffer. Callers reserve the room stated.
 extension JSONText {
     /// 30 bytes (every representable time is before year 10000).
+    @usableFromInline
     static func putRFC3339(_ nanoseconds: UInt64, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         let seconds = nanoseconds / Timestamp.nanosecondsPerSecond
         let secondOfDay = seconds % 86_400
@@ -53,6 +25,7 @@ extension JSONText {
     }
 
     /// At most 39 bytes.
+    @usableFromInline
     static func putAddress(_ address: IPAddress, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         if address.family == .ipv4 {
             for shift in stride(from: 24, through: 0, by: -8) {
@@ -101,6 +74,7 @@ extension JSONText {
     }
 
     /// 30 bytes: "1:" and 28 of base64 (20 digest bytes, one '=').
+    @usableFromInline
     static func putCommunityID(_ digest: SHA1Digest, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         put(UInt8(ascii: "1"), &cursor)
         put(UInt8(ascii: ":"), &cursor)

@@ -86,7 +86,16 @@ struct JSONWriterTests {
         let expected = Self.reference(repaired)
         #expect(Self.written { $0.string(utf8: bytes) } == expected)
         #expect(bytes.withUnsafeBytes { raw in Self.written { $0.string(utf8: raw) } } == expected)
-        #expect(bytes.withUnsafeBytes { raw in Self.written { $0.string(composedOf: { $0.append(utf8: raw) }) } } == expected)
+        let pieces = bytes.withUnsafeBytes { raw in
+            Self.written { json in
+                json.write(reserving: 0) { cursor in
+                    cursor.beginString()
+                    cursor.piece(utf8: raw)
+                    cursor.endString()
+                }
+            }
+        }
+        #expect(pieces == expected)
         let parsed = try JSONSerialization.jsonObject(with: Data(Self.written { $0.string(utf8: bytes) }.utf8),
                                                       options: .fragmentsAllowed)
         #expect(parsed as? String == repaired)
@@ -108,13 +117,15 @@ struct JSONWriterTests {
         let text = Self.written { json in
             json.beginObject()
             json.key("a\"b")
-            json.string(composedOf: { piece in
-                piece.append("GET")
-                piece.append(" ")
-                piece.append("/pa\"th\n"[...])
-                piece.append(UInt64(8080))
-                piece.append(IPAddress("2001:db8::1")!)
-            })
+            json.write(reserving: 8) { cursor in  // too little on purpose: the writer asks again with more
+                cursor.beginString()
+                cursor.piece("GET")
+                cursor.piece(" ")
+                cursor.piece("/pa\"th\n"[...])
+                cursor.piece(UInt64(8080))
+                cursor.piece(IPAddress("2001:db8::1")!)
+                cursor.endString()
+            }
             json.field("n", UInt64.max)
             json.key("s")
             json.string("x\ty"[...])
@@ -129,6 +140,48 @@ struct JSONWriterTests {
         }
         #expect(text == #"{"a\"b":"GET /pa\"th\n80802001:db8::1","n":18446744073709551615,"s":"x\ty","ascii":"0123","list":[[],true,null,0]}"#)
         _ = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    }
+
+    @Test func cursorBlocksRetryUntilTheyFit() throws {
+        var random = Bytes(state: 7)
+        let long = String(decoding: (0..<100_000).map { _ in random.next() & 0x7F }, as: UTF8.self)
+        let headerName = "X-\"Odd\"\u{1}"
+        let text = Self.written { json in
+            json.beginArray()
+            json.write(reserving: 1) { cursor in
+                cursor.beginObject()
+                cursor.beginObject("outer")
+                cursor.field("long", long)
+                cursor.field("slice", long.dropFirst(99_990))
+                cursor.optional("absent", nil as String?)
+                cursor.optional("present", "yes")
+                cursor.field("count", UInt64(12_345))
+                cursor.field("flag", false)
+                cursor.key(escaping: headerName)
+                cursor.string(utf8: UnsafeRawBufferPointer(start: nil, count: 0))
+                cursor.key("at")
+                cursor.timestamp(1_700_000_000_123_456_789)
+                cursor.key("ip")
+                cursor.address(IPAddress("fe80::1")!)
+                cursor.key("id")
+                cursor.communityID(SHA1Digest(h0: 1, h1: 2, h2: 3, h3: 4, h4: 5))
+                cursor.endObject()
+                cursor.endObject()
+            }
+            json.number(7)
+            json.endArray()
+        }
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any])
+        let outer = try #require((parsed.first as? [String: Any])?["outer"] as? [String: Any])
+        #expect(outer["long"] as? String == long)
+        #expect(outer["slice"] as? String == String(long.dropFirst(99_990)))
+        #expect(outer["absent"] == nil && outer["present"] as? String == "yes")
+        #expect(outer["count"] as? Int == 12_345 && outer["flag"] as? Bool == false)
+        #expect(outer[headerName] as? String == "")
+        #expect(outer["at"] as? String == Timestamp.rfc3339(1_700_000_000_123_456_789))
+        #expect(outer["ip"] as? String == "fe80::1")
+        #expect(outer["id"] as? String == CommunityID.string(SHA1Digest(h0: 1, h1: 2, h2: 3, h3: 4, h4: 5)))
+        #expect(parsed.last as? Int == 7)
     }
 
     @Test func appendsAfterWhatIsAlreadyThere() {

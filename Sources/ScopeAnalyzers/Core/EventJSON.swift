@@ -32,6 +32,13 @@ extension JSONWriter {
         bool(value)
     }
 
+    /// Fields that are absent stay absent (never `null`).
+    mutating func optional(_ name: String, _ value: String?) {
+        if let value { field(name, value) }
+    }
+}
+
+extension JSONCursor {
     /// `text.lowercased()` as a string value; ASCII (nearly always) is
     /// lowered on the way out instead of through a new String.
     mutating func lowercased(_ text: some StringProtocol) {
@@ -42,9 +49,14 @@ extension JSONWriter {
         }
     }
 
-    /// Fields that are absent stay absent (never `null`).
-    mutating func optional(_ name: String, _ value: String?) {
-        if let value { field(name, value) }
+    /// One side of the exchange: `"name":{"ip":…,"port":…,"bytes":…}`.
+    mutating func side(_ name: StaticString, _ address: IPAddress, _ port: UInt16, _ bytes: UInt64) {
+        beginObject(name)
+        key("ip")
+        self.address(address)
+        field("port", UInt64(port))
+        field("bytes", bytes)
+        endObject()
     }
 }
 
@@ -54,55 +66,66 @@ extension TransactionEvent {
         var json = JSONWriter(reservingCapacity: 0)
         swap(&json.output, &output)
         defer { swap(&json.output, &output) }
+        // The shared part in one block: at most about 800 bytes plus the notes.
+        var room = 1024
+        for note in notes { room &+= note.utf8.count &+ 2 }
+        json.write(reserving: room) { appendShared(to: &$0) }
+        details.appendFields(to: &json, endpoints: endpoints)
+        json.endObject()
+    }
+
+    /// Everything but the protocol's own fields (and the closing brace).
+    private func appendShared(to json: inout JSONCursor) {
         json.beginObject()
-        json.timestamp("@timestamp", start)
+        json.key("@timestamp")
+        json.timestamp(start)
         json.field("type", application.rawValue)
-        json.object("event") { event in
-            event.field("kind", "event")
-            event.key("category")
-            event.raw(#"["network"]"#)
-            event.key("type")
-            event.raw(#"["connection","protocol"]"#)
-            event.field("dataset", application.rawValue)
-            event.timestamp("start", start)
-            event.timestamp("end", end)
-            event.field("duration", duration)
-        }
+        json.beginObject("event")
+        json.field("kind", "event")
+        json.key("category")
+        json.raw(#"["network"]"#)
+        json.key("type")
+        json.raw(#"["connection","protocol"]"#)
+        json.field("dataset", application.rawValue)
+        json.key("start")
+        json.timestamp(start)
+        json.key("end")
+        json.timestamp(end)
+        json.field("duration", duration)
+        json.endObject()
         json.field("status", status.rawValue)
         if !notes.isEmpty {
-            json.object("error") { error in
-                error.key("message")
-                error.string(composedOf: { message in
-                    for (index, note) in notes.enumerated() {
-                        if index > 0 { message.append("; ") }
-                        message.append(note)
-                    }
-                })
+            json.beginObject("error")
+            json.key("message")
+            json.beginString()
+            for (index, note) in notes.enumerated() {
+                if index > 0 { json.piece("; ") }
+                json.piece(note)
             }
+            json.endString()
+            json.endObject()
         }
         let ends = endpoints
-        func side(_ name: String, _ address: IPAddress, _ port: UInt16, _ bytes: UInt64) {
-            json.object(name) { side in
-                side.field("ip", address)
-                side.field("port", UInt64(port))
-                side.field("bytes", bytes)
-            }
+        json.side("source", ends.client, ends.clientPort, requestBytes)
+        json.side("destination", ends.server, ends.serverPort, responseBytes)
+        json.side("client", ends.client, ends.clientPort, requestBytes)
+        json.side("server", ends.server, ends.serverPort, responseBytes)
+        json.beginObject("network")
+        // Packetbeat/ECS name ICMPv6 "ipv6-icmp".
+        json.field("transport", ends.transport == .icmp && ends.client.family == .ipv6 ? "ipv6-icmp" : ends.transport.name)
+        json.field("type", ends.client.family == .ipv4 ? "ipv4" : "ipv6")
+        json.field("protocol", application.rawValue)
+        json.key("community_id")
+        json.communityID(ends.communityID)
+        json.field("bytes", requestBytes &+ responseBytes)
+        if ends.vlanID != 0 {
+            json.beginObject("vlan")
+            json.key("id")
+            json.beginString()
+            json.piece(UInt64(ends.vlanID))
+            json.endString()
+            json.endObject()
         }
-        side("source", ends.client, ends.clientPort, requestBytes)
-        side("destination", ends.server, ends.serverPort, responseBytes)
-        side("client", ends.client, ends.clientPort, requestBytes)
-        side("server", ends.server, ends.serverPort, responseBytes)
-        json.object("network") { network in
-            // Packetbeat/ECS name ICMPv6 "ipv6-icmp".
-            network.field("transport", ends.transport == .icmp && ends.client.family == .ipv6 ? "ipv6-icmp" : ends.transport.name)
-            network.field("type", ends.client.family == .ipv4 ? "ipv4" : "ipv6")
-            network.field("protocol", application.rawValue)
-            network.key("community_id")
-            network.communityID(ends.communityID)
-            network.field("bytes", requestBytes &+ responseBytes)
-            if ends.vlanID != 0 { network.object("vlan") { $0.field("id", String(ends.vlanID)) } }
-        }
-        details.appendFields(to: &json, endpoints: ends)
         json.endObject()
     }
 

@@ -57,80 +57,92 @@ struct HTTPURL {
 
     private var showsPort: Bool { port != (scheme == "https" ? 443 : 80) }
 
-    func appendDomain(to json: inout JSONWriter) {
+    func appendDomain(to json: inout JSONCursor) {
         if let domain { json.string(domain) } else { json.address(server) }
     }
 
-    func appendFull(to text: inout JSONStringPieces) {
-        text.append(scheme)
-        text.append("://")
-        if bracketed { text.append("[") }
-        if let domain { text.append(domain) } else { text.append(server) }
-        if bracketed { text.append("]") }
+    /// The `url.full` text, as pieces of the string value being written.
+    func appendFull(to json: inout JSONCursor) {
+        json.piece(scheme)
+        json.piece("://")
+        if bracketed { json.piece("[") }
+        if let domain { json.piece(domain) } else { json.piece(server) }
+        if bracketed { json.piece("]") }
         if showsPort {
-            text.append(":")
-            text.append(UInt64(port))
+            json.piece(":")
+            json.piece(UInt64(port))
         }
-        text.append(pathPart.isEmpty ? "/" : pathPart)
+        json.piece(pathPart.isEmpty ? "/" : pathPart)
         if let query {
-            text.append("?")
-            text.append(query)
+            json.piece("?")
+            json.piece(query)
         }
     }
 
     var full: String {
         var json = JSONWriter(reservingCapacity: 64)
-        json.string(composedOf: appendFull)
+        json.write(reserving: 64) { cursor in
+            cursor.beginString()
+            appendFull(to: &cursor)
+            cursor.endString()
+        }
         return String(decoding: json.output.dropFirst().dropLast(), as: UTF8.self)
     }
 }
 
 extension HTTPTransaction {
     func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        // The fixed part is under 1 KiB; the target is written three times.
+        let room = 1024 &+ (request?.textBytes ?? 0) &* 2 &+ (response?.textBytes ?? 0) &* 2
+        json.write(reserving: room) { appendFields(to: &$0, endpoints: endpoints) }
+    }
+
+    private func appendFields(to json: inout JSONCursor, endpoints: TransactionEndpoints) {
         if let request {
             let url = HTTPURL(request: request, endpoints: endpoints)
             json.field("method", request.method)
             json.key("query")
-            json.string(composedOf: { query in
-                query.append(request.method)
-                query.append(" ")
-                query.append(url.pathPart.isEmpty ? "/" : url.pathPart)
-            })
-            json.object("url") { object in
-                object.key("scheme")
-                object.string(url.scheme)
-                object.key("domain")
-                url.appendDomain(to: &object)
-                object.field("port", UInt64(url.port))
-                object.key("path")
-                object.string(url.pathPart.isEmpty ? "/" : url.pathPart)
-                if let query = url.query {
-                    object.key("query")
-                    object.string(query)
-                }
-                object.key("full")
-                object.string(composedOf: url.appendFull)
-            }
-            if let agent = request.userAgent { json.object("user_agent") { $0.field("original", agent) } }
-        }
-        json.object("http") { http in
-            http.field("version", request?.version ?? response?.version ?? "")
-            if let request {
-                http.object("request") { object in
-                    object.field("method", request.method)
-                    request.appendCommon(to: &object)
-                    object.optional("referrer", request.referrer)
-                }
-            }
-            if let response {
-                http.object("response") { object in
-                    object.field("status_code", UInt64(response.statusCode))
-                    object.key("status_phrase")
-                    object.lowercased(response.statusPhrase)
-                    response.appendCommon(to: &object)
-                }
+            json.beginString()
+            json.piece(request.method)
+            json.piece(" ")
+            json.piece(url.pathPart.isEmpty ? "/" : url.pathPart)
+            json.endString()
+            json.beginObject("url")
+            json.field("scheme", url.scheme)
+            json.key("domain")
+            url.appendDomain(to: &json)
+            json.field("port", UInt64(url.port))
+            json.field("path", url.pathPart.isEmpty ? "/" : url.pathPart)
+            json.optional("query", url.query)
+            json.key("full")
+            json.beginString()
+            url.appendFull(to: &json)
+            json.endString()
+            json.endObject()
+            if let agent = request.userAgent {
+                json.beginObject("user_agent")
+                json.field("original", agent)
+                json.endObject()
             }
         }
+        json.beginObject("http")
+        json.field("version", request?.version ?? response?.version ?? "")
+        if let request {
+            json.beginObject("request")
+            json.field("method", request.method)
+            request.appendCommon(to: &json)
+            json.optional("referrer", request.referrer)
+            json.endObject()
+        }
+        if let response {
+            json.beginObject("response")
+            json.field("status_code", UInt64(response.statusCode))
+            json.key("status_phrase")
+            json.lowercased(response.statusPhrase)
+            response.appendCommon(to: &json)
+            json.endObject()
+        }
+        json.endObject()
     }
 
     /// "GET /a.txt -> 200 OK" (either side may be "?").
@@ -142,15 +154,26 @@ extension HTTPTransaction {
 }
 
 extension HTTPMessage {
-    fileprivate func appendCommon(to object: inout JSONWriter) {
-        object.field("bytes", bytes)
-        object.object("body") { body in
-            body.field("bytes", bodyBytes)
-            if let captured = self.body { body.field("content", String(decoding: captured, as: UTF8.self)) }
+    /// Bytes of text an event may copy from the message (escaping aside).
+    fileprivate var textBytes: Int {
+        var total = method.utf8.count &+ target.utf8.count &* 3 &+ statusPhrase.utf8.count &+ (host?.utf8.count ?? 0)
+        total &+= (userAgent?.utf8.count ?? 0) &+ (contentType?.utf8.count ?? 0) &+ (referrer?.utf8.count ?? 0)
+        for (name, value) in headers { total &+= name.utf8.count &+ value.utf8.count &+ 8 }
+        return total &+ (body?.count ?? 0)
+    }
+
+    fileprivate func appendCommon(to json: inout JSONCursor) {
+        json.field("bytes", bytes)
+        json.beginObject("body")
+        json.field("bytes", bodyBytes)
+        if let captured = body {
+            json.key("content")
+            captured.withUnsafeBytes { json.string(utf8: $0) }
         }
+        json.endObject()
         if let type = mimeTypeText {
-            object.key("mime_type")
-            if HTTPMessage.hasUppercaseASCII(type) { object.lowercased(type) } else { object.string(type) }
+            json.key("mime_type")
+            if HTTPMessage.hasUppercaseASCII(type) { json.lowercased(type) } else { json.string(type) }
         }
         guard !headers.isEmpty else { return }
         // Packetbeat's shape: lowercase names, repeated headers joined.
@@ -163,8 +186,11 @@ extension HTTPMessage {
                 merged.append((key, value))
             }
         }
-        object.object("headers") { list in
-            for (name, value) in merged { list.field(name, value) }
+        json.beginObject("headers")
+        for (name, value) in merged {
+            json.key(escaping: name)
+            json.string(value)
         }
+        json.endObject()
     }
 }

@@ -62,7 +62,7 @@ public struct HTTPTransaction: Sendable {
     public var request: HTTPMessage?
     public var response: HTTPMessage?
 
-    public init(request: HTTPMessage?, response: HTTPMessage?) {
+    public init(request: consuming HTTPMessage?, response: consuming HTTPMessage?) {
         self.request = request
         self.response = response
     }
