@@ -8,6 +8,9 @@ struct FIFOMatcher<Request> {
         var request: Request
         /// When the request was complete; its timeout runs from here.
         var time: UInt64
+
+        /// The request, moved out of the entry.
+        consuming func consumed() -> Request { request }
     }
 
     enum Match {
@@ -92,7 +95,7 @@ struct FIFOMatcher<Request> {
 
     private mutating func popFirst() -> Request? {
         guard !isEmpty else { return nil }
-        let request = entries[head].take()?.request
+        let request = entries[head].take()?.consumed()
         head &+= 1
         if let barrier { self.barrier = barrier &- 1 }
         if head == entries.count {
