@@ -16,6 +16,22 @@ public struct JSONCursor {
     @usableFromInline let start: UnsafeMutablePointer<UInt8>
     @usableFromInline var needsComma: Bool
     @usableFromInline var isFull = false
+    /// Where the last timestamp and the last two addresses were written in
+    /// this block: an event repeats them (start is @timestamp, each address
+    /// appears twice), and a copy is cheaper than rendering again.
+    @usableFromInline var lastTimestamp: (nanoseconds: UInt64, offset: Int)?
+    @usableFromInline var recentAddresses: (RenderedAddress?, RenderedAddress?) = (nil, nil)
+
+    @usableFromInline
+    struct RenderedAddress {
+        @usableFromInline var address: IPAddress
+        @usableFromInline var offset: Int
+        @usableFromInline var count: Int
+
+        @usableFromInline init(address: IPAddress, offset: Int, count: Int) {
+            (self.address, self.offset, self.count) = (address, offset, count)
+        }
+    }
 
     /// A value did not fit: it and everything after it were not written.
     public var overflowed: Bool { isFull }
@@ -40,29 +56,28 @@ public struct JSONCursor {
         return true
     }
 
-    @inlinable public mutating func beginObject() { open(UInt8(ascii: "{")) }
-    @inlinable public mutating func endObject() { close(UInt8(ascii: "}")) }
+    @inlinable @inline(__always) public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    @inlinable @inline(__always) public mutating func endObject() { close(UInt8(ascii: "}")) }
     @inlinable public mutating func beginArray() { open(UInt8(ascii: "[")) }
     @inlinable public mutating func endArray() { close(UInt8(ascii: "]")) }
 
-    @inlinable mutating func open(_ bracket: UInt8) {
+    @inlinable @inline(__always) mutating func open(_ bracket: UInt8) {
         guard room(1) else { return }
         JSONText.put(bracket, &position)
         needsComma = false
     }
 
-    @inlinable mutating func close(_ bracket: UInt8) {
+    @inlinable @inline(__always) mutating func close(_ bracket: UInt8) {
         guard !isFull, position < end else { return isFull = true }
         JSONText.put(bracket, &position)
         needsComma = true
     }
 
-    @inlinable public mutating func key(_ name: StaticString) {
+    @inlinable @inline(__always) public mutating func key(_ name: StaticString) {
         let count = name.utf8CodeUnitCount
         guard room(count &+ 3) else { return }
         JSONText.put(UInt8(ascii: "\""), &position)
-        position.update(from: name.utf8Start, count: count)
-        position += count
+        JSONText.copy(name.utf8Start, count, &position)
         JSONText.put(UInt8(ascii: "\""), &position)
         JSONText.put(UInt8(ascii: ":"), &position)
         needsComma = false
@@ -77,7 +92,7 @@ public struct JSONCursor {
     }
 
     /// `"name":` then an object; close it with `endObject()`.
-    @inlinable public mutating func beginObject(_ name: StaticString) {
+    @inlinable @inline(__always) public mutating func beginObject(_ name: StaticString) {
         key(name)
         beginObject()
     }
@@ -111,11 +126,10 @@ public struct JSONCursor {
     }
 
     /// Pre-rendered JSON (a literal, an array or object) as the next value.
-    @inlinable public mutating func raw(_ json: StaticString) {
+    @inlinable @inline(__always) public mutating func raw(_ json: StaticString) {
         let count = json.utf8CodeUnitCount
         guard room(count) else { return }
-        position.update(from: json.utf8Start, count: count)
-        position += count
+        JSONText.copy(json.utf8Start, count, &position)
         needsComma = true
     }
 
@@ -197,14 +211,45 @@ public struct JSONCursor {
 
     /// RFC 3339 UTC with nanoseconds, as `Timestamp.rfc3339`.
     @inlinable public mutating func timestamp(_ nanoseconds: UInt64) {
-        if room(32) { JSONText.putQuoted(&position) { JSONText.putRFC3339(nanoseconds, &$0) } }
+        if room(32) {
+            JSONText.put(UInt8(ascii: "\""), &position)
+            let offset = position - start
+            let second = nanoseconds / 1_000_000_000
+            if let last = lastTimestamp, last.nanoseconds / 1_000_000_000 == second {
+                // Same second: date and time up to the '.' are already written.
+                JSONText.copy(start + last.offset, 20, &position)
+                JSONText.putDecimal(nanoseconds % 1_000_000_000, digits: 9, &position)
+                JSONText.put(UInt8(ascii: "Z"), &position)
+            } else {
+                JSONText.putRFC3339(nanoseconds, &position)
+            }
+            JSONText.put(UInt8(ascii: "\""), &position)
+            lastTimestamp = (nanoseconds, offset)
+        }
         needsComma = true
     }
 
     /// As `IPAddress.description`.
     @inlinable public mutating func address(_ address: IPAddress) {
-        if room(41) { JSONText.putQuoted(&position) { JSONText.putAddress(address, &$0) } }
+        if room(41) {
+            JSONText.put(UInt8(ascii: "\""), &position)
+            let offset = position - start
+            if let seen = recentAddresses.0, seen.address == address {
+                copy(seen)
+            } else if let seen = recentAddresses.1, seen.address == address {
+                copy(seen)
+            } else {
+                JSONText.putAddress(address, &position)
+                recentAddresses = (RenderedAddress(address: address, offset: offset, count: position - start - offset),
+                                   recentAddresses.0)
+            }
+            JSONText.put(UInt8(ascii: "\""), &position)
+        }
         needsComma = true
+    }
+
+    @inlinable mutating func copy(_ rendered: RenderedAddress) {
+        JSONText.copy(start + rendered.offset, rendered.count, &position)
     }
 
     /// As `CommunityID.string`.

@@ -55,8 +55,9 @@ enum JSONText {
     }
 
     /// Runs of bytes that need no escaping are copied in one go (found
-    /// eight bytes at a time, a short tail padded to eight); most strings
-    /// are one such run. Never writes past `end`; false when out of room.
+    /// eight bytes at a time; a tail of a longer string is checked as the
+    /// last eight bytes); most strings are one such run. Never writes past
+    /// `end`; false when out of room.
     @usableFromInline
     static func putEscaped(_ bytes: UnsafeBufferPointer<UInt8>, _ cursor: inout UnsafeMutablePointer<UInt8>,
                            end: UnsafeMutablePointer<UInt8>) -> Bool {
@@ -66,15 +67,19 @@ enum JSONText {
         var index = 0
         while index < count {
             let left = count &- index
-            var word: UInt64
             if left >= 8 {
-                word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            } else {
-                word = 0x6161_6161_6161_6161  // "aaaaaaaa": needs no escaping
-                withUnsafeMutableBytes(of: &word) { $0.baseAddress?.copyMemory(from: base + index, byteCount: left) }
-            }
-            guard wordNeedsEscape(word) else {
-                index &+= min(8, left)
+                if !wordNeedsEscape(word(base, at: index)) {
+                    index &+= 8
+                    continue
+                }
+            } else if count >= 8 {
+                // Re-checks bytes already passed: harmless, they were clean or dealt with.
+                if !wordNeedsEscape(word(base, at: count &- 8)) {
+                    index = count
+                    continue
+                }
+            } else if !(index..<count).contains(where: { needsEscape(base[$0]) }) {
+                index = count
                 continue
             }
             let stop = index &+ min(8, left)
@@ -94,9 +99,32 @@ enum JSONText {
     }
 
     @inline(__always)
-    private static func copy(_ source: UnsafePointer<UInt8>, _ count: Int, _ cursor: inout UnsafeMutablePointer<UInt8>) {
-        guard count > 0 else { return }
-        cursor.update(from: source, count: count)
+    private static func word(_ base: UnsafePointer<UInt8>, at offset: Int) -> UInt64 {
+        UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
+    }
+
+    /// Short copies (most strings here) as two overlapping loads and stores
+    /// instead of a call to memmove.
+    @inlinable @inline(__always)
+    static func copy(_ source: UnsafePointer<UInt8>, _ count: Int, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        let target = UnsafeMutableRawPointer(cursor)
+        let from = UnsafeRawPointer(source)
+        switch count {
+        case 8...16:
+            let head = from.loadUnaligned(as: UInt64.self), tail = from.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            target.storeBytes(of: head, as: UInt64.self)
+            target.storeBytes(of: tail, toByteOffset: count &- 8, as: UInt64.self)
+        case 4..<8:
+            let head = from.loadUnaligned(as: UInt32.self), tail = from.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+            target.storeBytes(of: head, as: UInt32.self)
+            target.storeBytes(of: tail, toByteOffset: count &- 4, as: UInt32.self)
+        case 1..<4:
+            for offset in 0..<count { cursor[offset] = source[offset] }
+        case 0:
+            break
+        default:
+            cursor.update(from: source, count: count)
+        }
         cursor += count
     }
 
