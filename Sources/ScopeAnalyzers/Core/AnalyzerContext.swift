@@ -9,6 +9,8 @@ final class AnalyzerContext {
     let streamProtocols: [ApplicationProtocol]
     let datagramProtocols: [ApplicationProtocol]
     let icmpEnabled: Bool
+    /// No detection by content: connections are attributed by port alone.
+    let portsOnly: Bool
     // Stored properties of the context and the sessions are exempt from
     // dynamic exclusivity checks (a fifth of the analysis time): one engine,
     // one thread, and nothing a session calls reaches back into it.
@@ -26,6 +28,7 @@ final class AnalyzerContext {
         streamProtocols = configuration.selection.enabled.filter(\.runsOverTCP)
         datagramProtocols = configuration.selection.enabled.filter(\.runsOverUDP)
         icmpEnabled = configuration.selection.isEnabled(.icmp)
+        portsOnly = !configuration.selection.detectByContent
         events.reserveCapacity(64)
         delivering.reserveCapacity(64)
     }

@@ -23,21 +23,25 @@ final class HTTPSession: StreamAnalyzer {
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
+        // The method of the request the next response answers (HEAD and
+        // CONNECT change its framing): looked up again only once a message
+        // was handled, as only that changes it.
+        var method = fromClient ? nil : answeredMethod
         var offset = 0
         while offset < bytes.count {
-            let step: HTTPMessageParser.Step
-            if fromClient {
-                step = requests.advance(bytes, from: offset, timestamp: timestamp)
-            } else {
-                let method = pending.peek { $0.method } ?? requests.inProgress?.method
-                step = responses.advance(bytes, from: offset, timestamp: timestamp, requestMethod: method)
-            }
+            let step = fromClient ? requests.advance(bytes, from: offset, timestamp: timestamp)
+                                  : responses.advance(bytes, from: offset, timestamp: timestamp, requestMethod: method)
             offset &+= step.consumed
-            if let output = step.output { handle(output, fromClient: fromClient) }
+            if let output = step.output {
+                handle(output, fromClient: fromClient)
+                if !fromClient { method = answeredMethod }
+            }
             if step.consumed == 0 && step.output == nil { break }  // cannot happen; never spin
         }
         collectSkipped()
     }
+
+    private var answeredMethod: String? { pending.peek { $0.method } ?? requests.inProgress?.method }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
         context.count(.http) {
