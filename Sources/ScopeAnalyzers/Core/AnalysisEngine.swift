@@ -33,6 +33,10 @@ public struct AnalysisEngine {
         if !packet.fragment.isFragment {
             switch packet.transport {
             case .tcp where !context.streamProtocols.isEmpty:
+                // Attributed by port only, a connection on no configured port
+                // can never be analysed: it is not even reassembled.
+                guard !context.portsOnly || context.ports.lookup(packet.sourcePort, .tcp) != nil
+                    || context.ports.lookup(packet.destinationPort, .tcp) != nil else { break }
                 reassembler.process(bytes, packet: packet, timestamp: timestamp, sink: &sessions)
             case .udp where !context.datagramProtocols.isEmpty:
                 handleDatagram(packet, bytes: bytes, timestamp: timestamp)

@@ -11,13 +11,13 @@ extension JSONWriter {
 
     mutating func timestamp(_ name: String, _ nanoseconds: UInt64) {
         key(name)
-        asciiString { Timestamp.appendRFC3339(nanoseconds, to: &$0) }
+        timestamp(nanoseconds)
     }
 
     /// An address as text, rendered straight into the output.
     mutating func field(_ name: String, _ address: IPAddress) {
         key(name)
-        asciiString { address.appendText(to: &$0) }
+        self.address(address)
     }
 
     mutating func strings(_ name: String, _ values: [String]) {
@@ -38,52 +38,94 @@ extension JSONWriter {
     }
 }
 
+extension JSONCursor {
+    /// `text.lowercased()` as a string value; ASCII (nearly always) is
+    /// lowered on the way out instead of through a new String.
+    mutating func lowercased(_ text: some StringProtocol) {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return string(text.lowercased()) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.utf8.count) { buffer in
+            for (index, byte) in text.utf8.enumerated() { buffer[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+            string(utf8: UnsafeRawBufferPointer(buffer))
+        }
+    }
+
+    /// One side of the exchange: `"name":{"ip":…,"port":…,"bytes":…}`.
+    mutating func side(_ name: StaticString, _ address: IPAddress, _ port: UInt16, _ bytes: UInt64) {
+        beginObject(name)
+        key("ip")
+        self.address(address)
+        field("port", UInt64(port))
+        field("bytes", bytes)
+        endObject()
+    }
+}
+
 extension TransactionEvent {
     /// Appends the event as one ECS/Packetbeat JSON object, no newline.
     public func appendJSON(to output: inout [UInt8]) {
         var json = JSONWriter(reservingCapacity: 0)
         swap(&json.output, &output)
         defer { swap(&json.output, &output) }
+        // The shared part in one block: at most about 800 bytes plus the notes.
+        var room = 1024
+        for note in notes { room &+= note.utf8.count &+ 2 }
+        json.write(reserving: room) { appendShared(to: &$0) }
+        details.appendFields(to: &json, endpoints: endpoints)
+        json.endObject()
+    }
+
+    /// Everything but the protocol's own fields (and the closing brace).
+    private func appendShared(to json: inout JSONCursor) {
         json.beginObject()
-        json.timestamp("@timestamp", start)
+        json.key("@timestamp")
+        json.timestamp(start)
         json.field("type", application.rawValue)
-        json.object("event") { event in
-            event.field("kind", "event")
-            event.key("category")
-            event.raw(#"["network"]"#)
-            event.key("type")
-            event.raw(#"["connection","protocol"]"#)
-            event.field("dataset", application.rawValue)
-            event.timestamp("start", start)
-            event.timestamp("end", end)
-            event.field("duration", duration)
-        }
+        json.beginObject("event")
+        json.field("kind", "event")
+        json.key("category")
+        json.raw(#"["network"]"#)
+        json.key("type")
+        json.raw(#"["connection","protocol"]"#)
+        json.field("dataset", application.rawValue)
+        json.key("start")
+        json.timestamp(start)
+        json.key("end")
+        json.timestamp(end)
+        json.field("duration", duration)
+        json.endObject()
         json.field("status", status.rawValue)
-        if !notes.isEmpty { json.object("error") { $0.field("message", notes.joined(separator: "; ")) } }
-        let ends = endpoints
-        func side(_ name: String, _ address: IPAddress, _ port: UInt16, _ bytes: UInt64) {
-            json.object(name) { side in
-                side.field("ip", address)
-                side.field("port", UInt64(port))
-                side.field("bytes", bytes)
+        if !notes.isEmpty {
+            json.beginObject("error")
+            json.key("message")
+            json.beginString()
+            for (index, note) in notes.enumerated() {
+                if index > 0 { json.piece("; ") }
+                json.piece(note)
             }
+            json.endString()
+            json.endObject()
         }
-        side("source", ends.client, ends.clientPort, requestBytes)
-        side("destination", ends.server, ends.serverPort, responseBytes)
-        side("client", ends.client, ends.clientPort, requestBytes)
-        side("server", ends.server, ends.serverPort, responseBytes)
-        json.object("network") { network in
-            // Packetbeat/ECS name ICMPv6 "ipv6-icmp".
-            network.field("transport", ends.transport == .icmp && ends.client.family == .ipv6 ? "ipv6-icmp" : ends.transport.name)
-            network.field("type", ends.client.family == .ipv4 ? "ipv4" : "ipv6")
-            network.field("protocol", application.rawValue)
-            let id = ends.communityID
-            network.key("community_id")
-            network.asciiString { CommunityID.append(id, to: &$0) }
-            network.field("bytes", requestBytes &+ responseBytes)
-            if ends.vlanID != 0 { network.object("vlan") { $0.field("id", String(ends.vlanID)) } }
+        let ends = endpoints
+        json.side("source", ends.client, ends.clientPort, requestBytes)
+        json.side("destination", ends.server, ends.serverPort, responseBytes)
+        json.side("client", ends.client, ends.clientPort, requestBytes)
+        json.side("server", ends.server, ends.serverPort, responseBytes)
+        json.beginObject("network")
+        // Packetbeat/ECS name ICMPv6 "ipv6-icmp".
+        json.field("transport", ends.transport == .icmp && ends.client.family == .ipv6 ? "ipv6-icmp" : ends.transport.name)
+        json.field("type", ends.client.family == .ipv4 ? "ipv4" : "ipv6")
+        json.field("protocol", application.rawValue)
+        json.key("community_id")
+        json.communityID(ends.communityID)
+        json.field("bytes", requestBytes &+ responseBytes)
+        if ends.vlanID != 0 {
+            json.beginObject("vlan")
+            json.key("id")
+            json.beginString()
+            json.piece(UInt64(ends.vlanID))
+            json.endString()
+            json.endObject()
         }
-        details.detail.appendFields(to: &json, endpoints: ends)
         json.endObject()
     }
 
@@ -101,7 +143,7 @@ extension TransactionEvent {
         }
         let micros = duration / 1000
         let time = "\(micros / 1000).\(String(repeating: "0", count: 3 - String(micros % 1000).count))\(micros % 1000)ms"
-        let summary = details.detail.summary
+        let summary = details.summary
         var text = "\(Timestamp.rfc3339(start)) \(application.rawValue.padded(4)) \(ends: endpoint(endpoints.client, endpoints.clientPort)) -> \(endpoint(endpoints.server, endpoints.serverPort))"
         text += " \(endpoints.transport.name) \(status.rawValue.padded(5)) \(time.padded(10)) \(summary)"
         if !notes.isEmpty { text += " [\(notes.joined(separator: "; "))]" }

@@ -8,6 +8,9 @@ struct FIFOMatcher<Request> {
         var request: Request
         /// When the request was complete; its timeout runs from here.
         var time: UInt64
+
+        /// The request, moved out of the entry.
+        consuming func consumed() -> Request { request }
     }
 
     enum Match {
@@ -18,7 +21,8 @@ struct FIFOMatcher<Request> {
     }
 
     let capacity: Int
-    private var entries: [Entry] = []
+    /// Popped entries become nil: requests are moved out, not copied.
+    private var entries: [Entry?] = []
     private var head = 0
     /// After a gap in the request direction: the first `barrier` entries
     /// were queued before it; requests lost in the gap sit right after them.
@@ -30,12 +34,19 @@ struct FIFOMatcher<Request> {
 
     var count: Int { entries.count &- head }
     var isEmpty: Bool { head == entries.count }
-    var first: Request? { isEmpty ? nil : entries[head].request }
-    var oldestTime: UInt64? { isEmpty ? nil : entries[head].time }
+    var first: Request? { isEmpty ? nil : entries[head]?.request }
+    var oldestTime: UInt64? { isEmpty ? nil : entries[head]?.time }
+
+    /// A look at the oldest request without copying it out (a copy of a
+    /// request retains every String in it).
+    func peek<T>(_ body: (Request) -> T) -> T? {
+        guard !isEmpty else { return nil }
+        return entries.withUnsafeBufferPointer { entries in entries[head].map { body($0.request) } }
+    }
 
     /// Queues a request; returns the oldest one when the queue was full (the
     /// caller reports it unmatched, counted as an eviction).
-    mutating func push(_ request: Request, at time: UInt64) -> Request? {
+    mutating func push(_ request: consuming Request, at time: UInt64) -> Request? {
         var evicted: Request?
         if count >= capacity { evicted = popFirst() }
         entries.append(Entry(request: request, time: time))
@@ -47,7 +58,7 @@ struct FIFOMatcher<Request> {
     /// complete cannot be its answer: it answers a lost request.
     mutating func match(responseStart: UInt64) -> Match {
         if let barrier, barrier <= 0 {
-            guard !isEmpty, entries[head].time <= responseStart else { return .unmatched }
+            guard let oldest = oldestTime, oldest <= responseStart else { return .unmatched }
             self.barrier = nil
         }
         guard let request = popFirst() else { return .unmatched }
@@ -71,8 +82,8 @@ struct FIFOMatcher<Request> {
 
     /// Reports requests that waited `timeout` or longer, oldest first.
     mutating func expire(now: UInt64, timeout: UInt64, _ report: (Request) -> Void) {
-        while !isEmpty, now >= entries[head].time, now &- entries[head].time >= timeout {
-            report(popFirst()!)
+        while let oldest = oldestTime, now >= oldest, now &- oldest >= timeout, let request = popFirst() {
+            report(request)
         }
     }
 
@@ -84,7 +95,7 @@ struct FIFOMatcher<Request> {
 
     private mutating func popFirst() -> Request? {
         guard !isEmpty else { return nil }
-        let request = entries[head].request
+        let request = entries[head].take()?.consumed()
         head &+= 1
         if let barrier { self.barrier = barrier &- 1 }
         if head == entries.count {

@@ -42,8 +42,7 @@ struct StreamBuffer {
     /// The next line from `input[start...]`. The line excludes its LF and a
     /// CR before it (bare LF line ends are accepted, as servers accept them).
     mutating func scanLine(_ input: UnsafeRawBufferPointer, from start: Int) -> Scan {
-        var end = start
-        while end < input.count && input[end] != 0x0A { end &+= 1 }
+        let end = Self.lineFeed(in: input, from: start)
         let found = end < input.count
         let consumed = (found ? end &+ 1 : end) &- start
         if discarding {
@@ -68,6 +67,24 @@ struct StreamBuffer {
         pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[start..<end]))
         if pending.last == 0x0D { pending.removeLast() }
         return Scan(consumed: consumed, piece: .inPending)
+    }
+
+    /// Index of the first LF at or after `start` (`input.count` if none),
+    /// eight bytes at a time: lines are most of what the parsers read.
+    static func lineFeed(in input: UnsafeRawBufferPointer, from start: Int) -> Int {
+        guard let base = input.baseAddress else { return input.count }
+        var index = start
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        while index &+ 8 <= input.count {
+            // "Has a zero byte" of word ^ LFs; the lowest flagged byte is exact.
+            let bytes = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let word = bytes ^ (ones &* 0x0A)
+            let zero = (word &- ones) & ~word & (ones &* 0x80)
+            if zero != 0 { return index &+ zero.trailingZeroBitCount >> 3 }
+            index &+= 8
+        }
+        while index < input.count && input[index] != 0x0A { index &+= 1 }
+        return index
     }
 
     /// Collects until `total` bytes (counting what is already buffered) are

@@ -5,13 +5,14 @@ import ScopeDecode
 /// of each side (at most `ProtocolDetection.prefixLength`) for detection.
 final class TCPSession {
     let generation: UInt32
-    var client: FlowDirection?
-    var analyzer: StreamAnalyzer?
-    var ignored = false
+    // Unchecked exclusivity: see AnalyzerContext.
+    @exclusivity(unchecked) var client: FlowDirection?
+    @exclusivity(unchecked) var analyzer: StreamAnalyzer?
+    @exclusivity(unchecked) var ignored = false
     /// Per side (`FlowDirection.rawValue`): bytes held back, and whether
     /// detection already said no to that side.
-    var held: ([UInt8], [UInt8]) = ([], [])
-    var rejected: (Bool, Bool) = (false, false)
+    @exclusivity(unchecked) var held: ([UInt8], [UInt8]) = ([], [])
+    @exclusivity(unchecked) var rejected: (Bool, Bool) = (false, false)
 
     init(generation: UInt32, client: FlowDirection?) {
         self.generation = generation
@@ -140,7 +141,8 @@ struct TCPSessionTable: StreamSink {
             session.ignored = true
             return
         }
-        let endpoints = TransactionEndpoints(key: key, client: client, transport: .tcp)
+        var endpoints = TransactionEndpoints(key: key, client: client, transport: .tcp)
+        endpoints.cacheCommunityID()
         let analyzer = Self.makeAnalyzer(proto, endpoints: endpoints, context: context)
         session.analyzer = analyzer
         // The other side may have held back bytes while undecided; they came first.

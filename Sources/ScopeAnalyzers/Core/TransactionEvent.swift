@@ -8,6 +8,10 @@ public struct TransactionEndpoints: Equatable, Sendable {
     public var serverPort: UInt16
     public var transport: TransactionTransport
     public var vlanID: UInt16
+    /// A TCP session's endpoints never change: it hashes them once, not
+    /// once per event (`cacheCommunityID`). The cache remembers what it
+    /// hashed, so endpoints changed since are hashed afresh.
+    private var cached: (digest: SHA1Digest, of: TransactionEndpointsHashed)?
 
     public init(client: IPAddress, clientPort: UInt16, server: IPAddress, serverPort: UInt16,
                 transport: TransactionTransport, vlanID: UInt16 = 0) {
@@ -27,9 +31,28 @@ public struct TransactionEndpoints: Equatable, Sendable {
                   transport: transport, vlanID: key.vlanID)
     }
 
+    public static func == (lhs: TransactionEndpoints, rhs: TransactionEndpoints) -> Bool {
+        lhs.client == rhs.client && lhs.clientPort == rhs.clientPort && lhs.server == rhs.server
+            && lhs.serverPort == rhs.serverPort && lhs.transport == rhs.transport && lhs.vlanID == rhs.vlanID
+    }
+
+    private var hashed: TransactionEndpointsHashed {
+        TransactionEndpointsHashed(client: client, clientPort: clientPort, server: server, serverPort: serverPort,
+                                   transport: transport)
+    }
+
+    mutating func cacheCommunityID() {
+        cached = (computeCommunityID(), hashed)
+    }
+
     /// For ICMP, the ports hold the request's type and code (the
     /// `CommunityID.digest` convention).
     var communityID: SHA1Digest {
+        if let cached, cached.of == hashed { return cached.digest }
+        return computeCommunityID()
+    }
+
+    private func computeCommunityID() -> SHA1Digest {
         let ipProtocol: UInt8 = switch transport {
         case .tcp: 6
         case .udp: 17
@@ -40,6 +63,15 @@ public struct TransactionEndpoints: Equatable, Sendable {
     }
 }
 
+/// What the community ID is computed from.
+struct TransactionEndpointsHashed: Equatable, Sendable {
+    var client: IPAddress
+    var clientPort: UInt16
+    var server: IPAddress
+    var serverPort: UInt16
+    var transport: TransactionTransport
+}
+
 /// Packetbeat's `status`: OK, or Error for failed, unanswered and
 /// unsolicited exchanges.
 public enum TransactionStatus: String, Sendable {
@@ -48,7 +80,7 @@ public enum TransactionStatus: String, Sendable {
 }
 
 /// The protocol-specific part of an event.
-public enum TransactionDetails: Sendable {
+public indirect enum TransactionDetails: Sendable {
     case http(HTTPTransaction)
     case dns(DNSTransaction)
     case redis(RedisTransaction)
@@ -57,16 +89,41 @@ public enum TransactionDetails: Sendable {
     case memcache(MemcacheTransaction)
     case icmp(ICMPTransaction)
 
-    /// The one switch over protocols the shared event code needs.
-    var detail: any TransactionDetail {
+    /// Direct switches (no existential box: that copied the whole
+    /// transaction, Strings and all, on every call).
+    var isMatched: Bool {
         switch self {
-        case .http(let value): value
-        case .dns(let value): value
-        case .redis(let value): value
-        case .mysql(let value): value
-        case .pgsql(let value): value
-        case .memcache(let value): value
-        case .icmp(let value): value
+        case .http(let value): value.isMatched
+        case .dns(let value): value.isMatched
+        case .redis(let value): value.isMatched
+        case .mysql(let value): value.isMatched
+        case .pgsql(let value): value.isMatched
+        case .memcache(let value): value.isMatched
+        case .icmp(let value): value.isMatched
+        }
+    }
+
+    var summary: String {
+        switch self {
+        case .http(let value): value.summary
+        case .dns(let value): value.summary
+        case .redis(let value): value.summary
+        case .mysql(let value): value.summary
+        case .pgsql(let value): value.summary
+        case .memcache(let value): value.summary
+        case .icmp(let value): value.summary
+        }
+    }
+
+    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        switch self {
+        case .http(let value): value.appendFields(to: &json, endpoints: endpoints)
+        case .dns(let value): value.appendFields(to: &json, endpoints: endpoints)
+        case .redis(let value): value.appendFields(to: &json, endpoints: endpoints)
+        case .mysql(let value): value.appendFields(to: &json, endpoints: endpoints)
+        case .pgsql(let value): value.appendFields(to: &json, endpoints: endpoints)
+        case .memcache(let value): value.appendFields(to: &json, endpoints: endpoints)
+        case .icmp(let value): value.appendFields(to: &json, endpoints: endpoints)
         }
     }
 }
@@ -100,5 +157,5 @@ public struct TransactionEvent: Sendable {
     public var details: TransactionDetails
 
     public var duration: UInt64 { end >= start ? end &- start : 0 }
-    public var isMatched: Bool { details.detail.isMatched }
+    public var isMatched: Bool { details.isMatched }
 }

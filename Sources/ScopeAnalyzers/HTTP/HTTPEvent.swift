@@ -1,91 +1,148 @@
 import ScopeDecode
 
 /// The `url.*` view of a request (ECS): domain and port from the Host
-/// header when present, else the server's address and port.
-struct HTTPURL: Equatable {
-    var scheme = "http"
-    var domain: String
+/// header when present, else the server's address and port. Parts are
+/// slices of the request's own strings: nothing is built until a field
+/// is written.
+struct HTTPURL {
+    var scheme: Substring = "http"
+    /// nil: the server's address is the domain.
+    var domain: Substring?
+    var server: IPAddress
     var port: UInt16
-    var path: String
-    var query: String?
+    /// Empty means "/".
+    var pathPart: Substring
+    var query: Substring?
 
     init(request: HTTPMessage, endpoints: TransactionEndpoints) {
         var target = Substring(request.target)
         var authority: Substring? = request.host.map { Substring($0) }
         // Absolute form (proxies): "http://host:port/path?query".
-        if let colon = target.firstIndex(of: ":"), target[colon...].hasPrefix("://"),
+        if let colon = target.utf8.firstIndex(of: UInt8(ascii: ":")), target[colon...].hasPrefix("://"),
            target[..<colon].allSatisfy(\.isLetter) {
-            scheme = target[..<colon].lowercased()
+            let name = target[..<colon]
+            scheme = name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? Substring(name.lowercased()) : name
             let rest = target[target.index(colon, offsetBy: 3)...]
-            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
             authority = rest[..<slash]
             target = rest[slash...]
         }
-        domain = endpoints.server.description
+        server = endpoints.server
         port = endpoints.serverPort
         if let authority, !authority.isEmpty {
             var host = authority
-            if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
-                domain = String(host[host.index(after: host.startIndex)..<close])
+            if host.hasPrefix("["), let close = host.utf8.firstIndex(of: UInt8(ascii: "]")) {
+                domain = host[host.index(after: host.startIndex)..<close]
                 host = host[host.index(after: close)...]
                 if host.hasPrefix(":"), let value = UInt16(host.dropFirst()) { port = value }
-            } else if let colon = host.lastIndex(of: ":") {
-                domain = String(host[..<colon])
+            } else if let colon = host.utf8.lastIndex(of: UInt8(ascii: ":")) {
+                domain = host[..<colon]
                 if let value = UInt16(host[host.index(after: colon)...]) { port = value }
             } else {
-                domain = String(host)
+                domain = host
             }
         }
-        if let mark = target.firstIndex(of: "?") {
-            path = String(target[..<mark])
-            query = String(target[target.index(after: mark)...])
+        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            pathPart = target[..<mark]
+            query = target[target.index(after: mark)...]
         } else {
-            path = String(target)
+            pathPart = target
         }
-        if path.isEmpty { path = "/" }
+    }
+
+    var path: String { pathPart.isEmpty ? "/" : String(pathPart) }
+
+    /// IPv6 literals go in brackets.
+    private var bracketed: Bool { domain.map { $0.utf8.contains(UInt8(ascii: ":")) } ?? (server.family == .ipv6) }
+
+    private var showsPort: Bool { port != (scheme == "https" ? 443 : 80) }
+
+    func appendDomain(to json: inout JSONCursor) {
+        if let domain { json.string(domain) } else { json.address(server) }
+    }
+
+    /// The `url.full` text, as pieces of the string value being written.
+    func appendFull(to json: inout JSONCursor) {
+        json.piece(scheme)
+        json.piece("://")
+        if bracketed { json.piece("[") }
+        if let domain { json.piece(domain) } else { json.piece(server) }
+        if bracketed { json.piece("]") }
+        if showsPort {
+            json.piece(":")
+            json.piece(UInt64(port))
+        }
+        json.piece(pathPart.isEmpty ? "/" : pathPart)
+        if let query {
+            json.piece("?")
+            json.piece(query)
+        }
     }
 
     var full: String {
-        let host = domain.contains(":") ? "[\(domain)]" : domain
-        let defaultPort: UInt16 = scheme == "https" ? 443 : 80
-        let portText = port == defaultPort ? "" : ":\(port)"
-        return "\(scheme)://\(host)\(portText)\(path)" + (query.map { "?" + $0 } ?? "")
+        var json = JSONWriter(reservingCapacity: 64)
+        json.write(reserving: 64) { cursor in
+            cursor.beginString()
+            appendFull(to: &cursor)
+            cursor.endString()
+        }
+        return String(decoding: json.output.dropFirst().dropLast(), as: UTF8.self)
     }
 }
 
 extension HTTPTransaction {
     func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        // The fixed part is under 1 KiB; the target is written three times.
+        let room = 1024 &+ (request?.textBytes ?? 0) &* 2 &+ (response?.textBytes ?? 0) &* 2
+        json.write(reserving: room) { appendFields(to: &$0, endpoints: endpoints) }
+    }
+
+    private func appendFields(to json: inout JSONCursor, endpoints: TransactionEndpoints) {
         if let request {
             let url = HTTPURL(request: request, endpoints: endpoints)
             json.field("method", request.method)
-            json.field("query", "\(request.method) \(url.path)")
-            json.object("url") { object in
-                object.field("scheme", url.scheme)
-                object.field("domain", url.domain)
-                object.field("port", UInt64(url.port))
-                object.field("path", url.path)
-                object.optional("query", url.query)
-                object.field("full", url.full)
-            }
-            if let agent = request.userAgent { json.object("user_agent") { $0.field("original", agent) } }
-        }
-        json.object("http") { http in
-            http.field("version", request?.version ?? response?.version ?? "")
-            if let request {
-                http.object("request") { object in
-                    object.field("method", request.method)
-                    request.appendCommon(to: &object)
-                    object.optional("referrer", request.referrer)
-                }
-            }
-            if let response {
-                http.object("response") { object in
-                    object.field("status_code", UInt64(response.statusCode))
-                    object.field("status_phrase", response.statusPhrase.lowercased())
-                    response.appendCommon(to: &object)
-                }
+            json.key("query")
+            json.beginString()
+            json.piece(request.method)
+            json.piece(" ")
+            json.piece(url.pathPart.isEmpty ? "/" : url.pathPart)
+            json.endString()
+            json.beginObject("url")
+            json.field("scheme", url.scheme)
+            json.key("domain")
+            url.appendDomain(to: &json)
+            json.field("port", UInt64(url.port))
+            json.field("path", url.pathPart.isEmpty ? "/" : url.pathPart)
+            json.optional("query", url.query)
+            json.key("full")
+            json.beginString()
+            url.appendFull(to: &json)
+            json.endString()
+            json.endObject()
+            if let agent = request.userAgent {
+                json.beginObject("user_agent")
+                json.field("original", agent)
+                json.endObject()
             }
         }
+        json.beginObject("http")
+        json.field("version", request?.version ?? response?.version ?? "")
+        if let request {
+            json.beginObject("request")
+            json.field("method", request.method)
+            request.appendCommon(to: &json)
+            json.optional("referrer", request.referrer)
+            json.endObject()
+        }
+        if let response {
+            json.beginObject("response")
+            json.field("status_code", UInt64(response.statusCode))
+            json.key("status_phrase")
+            json.lowercased(response.statusPhrase)
+            response.appendCommon(to: &json)
+            json.endObject()
+        }
+        json.endObject()
     }
 
     /// "GET /a.txt -> 200 OK" (either side may be "?").
@@ -97,13 +154,27 @@ extension HTTPTransaction {
 }
 
 extension HTTPMessage {
-    fileprivate func appendCommon(to object: inout JSONWriter) {
-        object.field("bytes", bytes)
-        object.object("body") { body in
-            body.field("bytes", bodyBytes)
-            if let captured = self.body { body.field("content", String(decoding: captured, as: UTF8.self)) }
+    /// Bytes of text an event may copy from the message (escaping aside).
+    fileprivate var textBytes: Int {
+        var total = method.utf8.count &+ target.utf8.count &* 3 &+ statusPhrase.utf8.count &+ (host?.utf8.count ?? 0)
+        total &+= (userAgent?.utf8.count ?? 0) &+ (contentType?.utf8.count ?? 0) &+ (referrer?.utf8.count ?? 0)
+        for (name, value) in headers { total &+= name.utf8.count &+ value.utf8.count &+ 8 }
+        return total &+ (body?.count ?? 0)
+    }
+
+    fileprivate func appendCommon(to json: inout JSONCursor) {
+        json.field("bytes", bytes)
+        json.beginObject("body")
+        json.field("bytes", bodyBytes)
+        if let captured = body {
+            json.key("content")
+            captured.withUnsafeBytes { json.string(utf8: $0) }
         }
-        object.optional("mime_type", mimeType)
+        json.endObject()
+        if let type = mimeTypeText {
+            json.key("mime_type")
+            if HTTPMessage.hasUppercaseASCII(type) { json.lowercased(type) } else { json.string(type) }
+        }
         guard !headers.isEmpty else { return }
         // Packetbeat's shape: lowercase names, repeated headers joined.
         var merged: [(String, String)] = []
@@ -115,8 +186,11 @@ extension HTTPMessage {
                 merged.append((key, value))
             }
         }
-        object.object("headers") { list in
-            for (name, value) in merged { list.field(name, value) }
+        json.beginObject("headers")
+        for (name, value) in merged {
+            json.key(escaping: name)
+            json.string(value)
         }
+        json.endObject()
     }
 }

@@ -16,26 +16,30 @@ extension HTTPMessageParser {
             message.headers.append((headerName, configuration.redactSecrets ? Self.redacted(headerName, text) : text))
         }
         guard !trailer else { return }  // trailers never change framing
-        if HTTPSyntax.nameEquals(line, name, "content-length") {
+        // The few names that matter, told apart by length first.
+        switch name.count {
+        case 14 where HTTPSyntax.nameEquals(line, name, "content-length"):
             // Repeated identical values are tolerated; conflicting ones are not.
-            guard let length = HTTPSyntax.parseDecimal(Substring(HTTPSyntax.text(line, value))),
+            guard let length = HTTPSyntax.parseDecimal(UnsafeRawBufferPointer(rebasing: line[value])),
                   contentLength == nil || contentLength == length else {
                 otherTransferCoding = true
                 return
             }
             contentLength = length
-        } else if HTTPSyntax.nameEquals(line, name, "transfer-encoding") {
+        case 17 where HTTPSyntax.nameEquals(line, name, "transfer-encoding"):
             let codings = HTTPSyntax.text(line, value).lowercased().split(separator: ",").map { $0.trimmingSpaces }
             chunked = codings.last == "chunked"
             otherTransferCoding = otherTransferCoding || codings.contains { $0 != "chunked" && $0 != "identity" }
-        } else if HTTPSyntax.nameEquals(line, name, "host") {
+        case 4 where HTTPSyntax.nameEquals(line, name, "host"):
             message.host = HTTPSyntax.text(line, value)
-        } else if HTTPSyntax.nameEquals(line, name, "user-agent") {
+        case 10 where HTTPSyntax.nameEquals(line, name, "user-agent"):
             message.userAgent = HTTPSyntax.text(line, value)
-        } else if HTTPSyntax.nameEquals(line, name, "content-type") {
+        case 12 where HTTPSyntax.nameEquals(line, name, "content-type"):
             message.contentType = HTTPSyntax.text(line, value)
-        } else if HTTPSyntax.nameEquals(line, name, "referer") {
+        case 7 where HTTPSyntax.nameEquals(line, name, "referer"):
             message.referrer = HTTPSyntax.text(line, value)
+        default:
+            break
         }
     }
 

@@ -36,13 +36,22 @@ public struct HTTPMessage: Sendable {
 
     /// Media type without parameters ("text/html; charset=utf-8" → "text/html").
     public var mimeType: String? {
-        guard let contentType else { return nil }
-        let end = contentType.utf8.firstIndex(of: UInt8(ascii: ";")) ?? contentType.endIndex
-        let type = contentType[..<end].trimmingSpaces
-        guard !type.isEmpty else { return nil }
+        guard let type = mimeTypeText else { return nil }
         // Almost always lowercase already: lowercased() would copy anyway.
-        return type.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? type.lowercased() : type
+        return Self.hasUppercaseASCII(type) ? type.lowercased() : String(type)
     }
+
+    /// `mimeType` before lowercasing, as a slice of `contentType`.
+    var mimeTypeText: Substring? {
+        guard let contentType else { return nil }
+        var bytes = contentType.utf8[...]
+        if let end = bytes.firstIndex(of: UInt8(ascii: ";")) { bytes = bytes[..<end] }
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+        return bytes.isEmpty ? nil : Substring(bytes)
+    }
+
+    static func hasUppercaseASCII(_ text: Substring) -> Bool { text.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } }
 
     /// Interim (1xx) responses other than 101 precede the real response.
     var isInterim: Bool { !isRequest && statusCode >= 100 && statusCode < 200 && statusCode != 101 }
@@ -53,7 +62,7 @@ public struct HTTPTransaction: Sendable {
     public var request: HTTPMessage?
     public var response: HTTPMessage?
 
-    public init(request: HTTPMessage?, response: HTTPMessage?) {
+    public init(request: consuming HTTPMessage?, response: consuming HTTPMessage?) {
         self.request = request
         self.response = response
     }

@@ -15,8 +15,8 @@ extension HTTPMessageParser {
         case .body(let remaining) where size <= remaining:
             noteGap(size)
             if size == remaining {
-                guard case .message(let done) = complete(at: timestamp) else { return .absorbed(completed: nil) }
-                return .absorbed(completed: done)
+                _ = complete(at: timestamp)
+                return .absorbed(completed: takeMessage())
             }
             enterState(.body(remaining: remaining &- size))
             return .absorbed(completed: nil)
@@ -67,8 +67,8 @@ extension HTTPMessageParser {
         lines.reset()
         switch state {
         case .untilClose:
-            guard case .message(let done) = complete(at: lastByteTime) else { return nil }
-            return done
+            _ = complete(at: lastByteTime)
+            return takeMessage()
         case .body, .chunkSize, .chunkData, .chunkDataEnd, .trailers:
             message.complete = false
             message.notes.append("\(message.isRequest ? "request" : "response") incomplete at \(reason)")

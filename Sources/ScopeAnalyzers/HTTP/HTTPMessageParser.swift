@@ -24,7 +24,9 @@ struct HTTPMessageParser {
     }
 
     enum Output {
-        case message(HTTPMessage)
+        /// A message is complete: `takeMessage()` hands it over. (Not a
+        /// payload: every step would then copy a message-sized value.)
+        case message
         /// A message could not be parsed; `oversized` when a limit cut it.
         case failed(oversized: Bool)
     }
@@ -217,12 +219,18 @@ struct HTTPMessageParser {
         }
     }
 
+    /// The message is done; `takeMessage()` hands it over.
     mutating func complete(at timestamp: UInt64, thenTunnel: Bool = false) -> Output {
         message.end = timestamp
-        let done = message
-        message = HTTPMessage(isRequest: isRequest)
         state = thenTunnel ? .tunnel : .idle
-        return .message(done)
+        return .message
+    }
+
+    /// The message `.message` announced, moved out; a fresh one takes its place.
+    mutating func takeMessage() -> HTTPMessage {
+        var taken = HTTPMessage(isRequest: isRequest)
+        swap(&taken, &message)
+        return taken
     }
 
     /// Gives up the current message after a syntax error or a limit.

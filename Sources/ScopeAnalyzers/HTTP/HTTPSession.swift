@@ -7,11 +7,12 @@ import ScopeDecode
 final class HTTPSession: StreamAnalyzer {
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
-    private(set) var requests: HTTPMessageParser
-    private(set) var responses: HTTPMessageParser
-    private(set) var pending: FIFOMatcher<HTTPMessage>
+    // Unchecked exclusivity: see AnalyzerContext.
+    @exclusivity(unchecked) private(set) var requests: HTTPMessageParser
+    @exclusivity(unchecked) private(set) var responses: HTTPMessageParser
+    @exclusivity(unchecked) private(set) var pending: FIFOMatcher<HTTPMessage>
     /// The request still being received was already answered early.
-    private var inProgressAnswered = false
+    @exclusivity(unchecked) private var inProgressAnswered = false
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
@@ -22,21 +23,25 @@ final class HTTPSession: StreamAnalyzer {
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
+        // The method of the request the next response answers (HEAD and
+        // CONNECT change its framing): looked up again only once a message
+        // was handled, as only that changes it.
+        var method = fromClient ? nil : answeredMethod
         var offset = 0
         while offset < bytes.count {
-            let step: HTTPMessageParser.Step
-            if fromClient {
-                step = requests.advance(bytes, from: offset, timestamp: timestamp)
-            } else {
-                let method = pending.first?.method ?? requests.inProgress?.method
-                step = responses.advance(bytes, from: offset, timestamp: timestamp, requestMethod: method)
-            }
+            let step = fromClient ? requests.advance(bytes, from: offset, timestamp: timestamp)
+                                  : responses.advance(bytes, from: offset, timestamp: timestamp, requestMethod: method)
             offset &+= step.consumed
-            if let output = step.output { handle(output, fromClient: fromClient) }
+            if let output = step.output {
+                handle(output, fromClient: fromClient)
+                if !fromClient { method = answeredMethod }
+            }
             if step.consumed == 0 && step.output == nil { break }  // cannot happen; never spin
         }
         collectSkipped()
     }
+
+    private var answeredMethod: String? { pending.peek { $0.method } ?? requests.inProgress?.method }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
         context.count(.http) {
@@ -47,13 +52,13 @@ final class HTTPSession: StreamAnalyzer {
                           : responses.gap(length: length, timestamp: timestamp) {
         case .absorbed(let completed):
             context.count(.http) { $0.gapsAbsorbed &+= 1 }
-            if let completed { handle(.message(completed), fromClient: fromClient) }
+            if let completed { handle(completed, fromClient: fromClient) }
         case .lost(let partial):
             if fromClient {
-                if let partial { handle(.message(partial), fromClient: true) }
+                if let partial { handle(partial, fromClient: true) }
                 pending.requestGap()
             } else {
-                if let partial { handle(.message(partial), fromClient: false) }
+                if let partial { handle(partial, fromClient: false) }
                 pending.responseGap { unanswered($0, note: "response lost in a gap of \(length) bytes", at: timestamp) }
             }
         }
@@ -61,8 +66,8 @@ final class HTTPSession: StreamAnalyzer {
     }
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {
-        if let response = responses.finish(reason: reason.phrase) { handle(.message(response), fromClient: false) }
-        if let request = requests.finish(reason: reason.phrase) { handle(.message(request), fromClient: true) }
+        if let response = responses.finish(reason: reason.phrase) { handle(response, fromClient: false) }
+        if let request = requests.finish(reason: reason.phrase) { handle(request, fromClient: true) }
         pending.drain { unanswered($0, note: "no response before \(reason.phrase)", at: timestamp) }
         collectSkipped()
     }
@@ -79,17 +84,25 @@ final class HTTPSession: StreamAnalyzer {
         switch output {
         case .failed(let oversized):
             context.count(.http) { oversized ? ($0.oversized &+= 1) : ($0.parseErrors &+= 1) }
-        case .message(let message) where fromClient:
+        case .message:
+            handle(fromClient ? requests.takeMessage() : responses.takeMessage(), fromClient: fromClient)
+        }
+    }
+
+    private func handle(_ message: consuming HTTPMessage, fromClient: Bool) {
+        if fromClient {
             context.count(.http) { $0.requests &+= 1 }
             if inProgressAnswered {
                 inProgressAnswered = false  // its transaction was emitted with the early response
                 return
             }
-            if let evicted = pending.push(message, at: message.end) {
+            let end = message.end
+            if let evicted = pending.push(message, at: end) {
                 context.count(.http) { $0.evictions &+= 1 }
-                unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: message.end)
+                unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: end)
             }
-        case .message(let response):
+        } else {
+            let response = message
             context.count(.http) { $0.responses &+= 1 }
             if response.isInterim {
                 context.count(.http) { $0.interimResponses &+= 1 }
@@ -118,16 +131,21 @@ final class HTTPSession: StreamAnalyzer {
         emit(request: request, response: nil, note: note, end: max(time, request.end))
     }
 
-    private func emit(request: HTTPMessage?, response: HTTPMessage?, note: String? = nil, end: UInt64? = nil) {
+    /// Consumes the messages: they move into the event's details.
+    private func emit(request: consuming HTTPMessage?, response: consuming HTTPMessage?, note: String? = nil,
+                      end: UInt64? = nil) {
         if request != nil && response != nil { context.count(.http) { $0.matched &+= 1 } }
-        var notes = (request?.notes ?? []) + (response?.notes ?? [])
+        var notes = request?.notes ?? []
+        if let more = response?.notes, !more.isEmpty { notes += more }
         if let note { notes.append(note) }
-        let failed = request == nil || response == nil || response!.statusCode >= 400
+        let failed = request == nil || response == nil || (response?.statusCode ?? 0) >= 400
             || request?.complete == false || response?.complete == false
+        let start = request?.start ?? response?.start ?? 0
+        let last = end ?? response?.end ?? request?.end ?? start
+        let requestBytes = request?.bytes ?? 0, responseBytes = response?.bytes ?? 0
         context.emit(TransactionEvent(
-            application: .http, endpoints: endpoints, start: request?.start ?? response!.start,
-            end: end ?? response?.end ?? request!.end, requestBytes: request?.bytes ?? 0,
-            responseBytes: response?.bytes ?? 0, status: failed ? .error : .ok, notes: notes,
+            application: .http, endpoints: endpoints, start: start, end: last, requestBytes: requestBytes,
+            responseBytes: responseBytes, status: failed ? .error : .ok, notes: notes,
             details: .http(HTTPTransaction(request: request, response: response))))
     }
 

@@ -32,7 +32,8 @@ enum HTTPSyntax {
         guard hasPrefix(line, versionPrefix, at: offset), line.count >= offset &+ 8 else { return nil }
         let major = line[offset &+ 5], dot = line[offset &+ 6], minor = line[offset &+ 7]
         guard (0x30...0x39).contains(major), dot == UInt8(ascii: "."), (0x30...0x39).contains(minor) else { return nil }
-        return String(decoding: [major, dot, minor], as: UTF8.self)
+        if major == UInt8(ascii: "1") { return minor == UInt8(ascii: "1") ? "1.1" : minor == UInt8(ascii: "0") ? "1.0" : "1.\(minor &- 0x30)" }
+        return "\(major &- 0x30).\(minor &- 0x30)"
     }
 
     /// `method SP request-target SP HTTP-version`.
@@ -44,7 +45,21 @@ enum HTTPSyntax {
         while targetEnd < line.count && line[targetEnd] > 0x20 && line[targetEnd] != 0x7F { targetEnd &+= 1 }
         guard targetEnd > methodEnd &+ 1, targetEnd &+ 9 == line.count, line[targetEnd] == 0x20,
               let version = version(line, at: targetEnd &+ 1) else { return nil }
-        return (text(line, 0..<methodEnd), text(line, (methodEnd &+ 1)..<targetEnd), version)
+        return (method(line, 0..<methodEnd), text(line, (methodEnd &+ 1)..<targetEnd), version)
+    }
+
+    /// The usual methods as literals (no String is built); others as text.
+    static func method(_ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        let bytes = UnsafeRawBufferPointer(rebasing: line[range])
+        func equals(_ literal: StaticString) -> Bool {
+            literal.utf8CodeUnitCount == bytes.count
+                && UnsafeRawBufferPointer(start: literal.utf8Start, count: bytes.count).elementsEqual(bytes)
+        }
+        if equals("GET") { return "GET" }
+        if equals("POST") { return "POST" }
+        if equals("HEAD") { return "HEAD" }
+        if equals("PUT") { return "PUT" }
+        return text(line, range)
     }
 
     /// `HTTP-version SP 3DIGIT [SP reason-phrase]`.
@@ -56,7 +71,9 @@ enum HTTPSyntax {
             code = code &* 10 &+ Int(line[index] &- 0x30)
         }
         guard code >= 100, line.count == 12 || line[12] == 0x20 else { return nil }
-        return (version, code, line.count > 13 ? text(line, 13..<line.count) : "")
+        let phrase = line.count == 15 && line[13] == UInt8(ascii: "O") && line[14] == UInt8(ascii: "K") ? "OK"
+            : line.count > 13 ? text(line, 13..<line.count) : ""
+        return (version, code, phrase)
     }
 
     /// Case-insensitive comparison of a header name with a lowercase literal.
@@ -95,9 +112,15 @@ enum HTTPSyntax {
         return digits > 0 ? value : nil
     }
 
-    static func parseDecimal(_ text: Substring) -> UInt64? {
-        guard !text.isEmpty, text.count <= 18, text.allSatisfy({ $0 >= "0" && $0 <= "9" }) else { return nil }
-        return UInt64(text)
+    /// 1 to 18 ASCII digits, nothing else.
+    static func parseDecimal(_ digits: UnsafeRawBufferPointer) -> UInt64? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value: UInt64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            value = value &* 10 &+ UInt64(byte &- UInt8(ascii: "0"))
+        }
+        return value
     }
 }
 

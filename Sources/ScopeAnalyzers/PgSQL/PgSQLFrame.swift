@@ -100,9 +100,7 @@ enum PgSQLType {
         case errorResponse: return 4096
         case commandComplete: return 256
         case rowDescription: return 2
-        case authentication: return 4
-        case readyForQuery: return 1
-        default: return 0
+        default: return 0  // ReadyForQuery's status and the authentication request are never looked at
         }
     }
 }

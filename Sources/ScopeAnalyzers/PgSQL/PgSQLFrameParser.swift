@@ -107,7 +107,15 @@ struct PgSQLFrameParser {
     }
 
     private mutating func readHeader(_ input: UnsafeRawBufferPointer, from start: Int, timestamp: UInt64) -> Step {
-        if header.isEmpty { headerStart = timestamp }
+        // Usually the whole header is in the input: read it there, unbuffered.
+        if header.isEmpty {
+            headerStart = timestamp
+            let size = fromClient && startupAllowed && input[start] == 0 ? 8 : 5
+            if input.count &- start >= size {
+                return frame(header: UnsafeRawBufferPointer(rebasing: input[start..<(start &+ size)]),
+                             consumed: size, timestamp: timestamp)
+            }
+        }
         var index = start
         while index < input.count {
             let untyped = fromClient && startupAllowed && header.first == 0
@@ -117,13 +125,19 @@ struct PgSQLFrameParser {
         }
         let untyped = fromClient && startupAllowed && header.first == 0
         guard header.count == (untyped ? 8 : 5) else { return Step(consumed: index &- start, output: nil) }
-        let consumed = index &- start
+        let whole = header
+        header.removeAll(keepingCapacity: true)
+        return whole.withUnsafeBytes { frame(header: $0, consumed: index &- start, timestamp: timestamp) }
+    }
+
+    /// The frame a complete header (5 bytes, or 8 for an untyped one) announces.
+    private mutating func frame(header: UnsafeRawBufferPointer, consumed: Int, timestamp: UInt64) -> Step {
         var frame: PgSQLFrame
         var bodyLength: Int
-        if untyped {
+        if header.count == 8 {
             let length = Int(PgSQLType.uint32(header, at: 0))
             let code = PgSQLType.uint32(header, at: 4)
-            guard PgSQLType.isStartupCode(code, length: length) else { return invalid(consumed: consumed) }
+            guard PgSQLType.isStartupCode(code, length: length) else { return invalid(header, consumed: consumed) }
             frame = PgSQLFrame(type: 0, code: code, length: length, start: headerStart, end: timestamp)
             bodyLength = length &- 8
             if code >> 16 == 3 { startupAllowed = false }
@@ -131,13 +145,12 @@ struct PgSQLFrameParser {
             let type = header[0]
             let length = Int(PgSQLType.uint32(header, at: 1))
             guard PgSQLType.plausible(type, length: length, fromClient: fromClient),
-                  !strict || length <= 1 << 20 else { return invalid(consumed: consumed) }
+                  !strict || length <= 1 << 20 else { return invalid(header, consumed: consumed) }
             frame = PgSQLFrame(type: type, length: length &+ 1, start: headerStart, end: timestamp)
             bodyLength = length &- 4
             startupAllowed = false
         }
         strict = false
-        header.removeAll(keepingCapacity: true)
         var output: Output?
         if bodyLength > maxMessage {
             frame.oversized = true
@@ -160,7 +173,7 @@ struct PgSQLFrameParser {
             let scan = content.collect(input, from: index, total: keep)
             index &+= scan.consumed
             switch scan.piece {
-            case .inInput(let range): current?.body = Array(UnsafeRawBufferPointer(rebasing: input[range]))
+            case .inInput(let range): current?.body = Array(UnsafeRawBufferPointer(rebasing: input[range]).bindMemory(to: UInt8.self))
             case .inPending: current?.body = content.takePending()
             default: return Step(consumed: index &- start, output: nil)
             }
@@ -183,12 +196,12 @@ struct PgSQLFrameParser {
         return Step(consumed: consumed, output: .frame(frame))
     }
 
-    private mutating func invalid(consumed: Int) -> Step {
+    private mutating func invalid(_ header: UnsafeRawBufferPointer, consumed: Int) -> Step {
         // The next boundary may hide in the header's later bytes; four of
         // them cannot complete a pattern, so feeding them is enough.
         skippedBytes &+= UInt64(header.count)
         let rest = header.dropFirst().prefix(4)
-        header.removeAll(keepingCapacity: true)
+        self.header.removeAll(keepingCapacity: true)
         current = nil
         mode = .resync
         resyncMatched = 0

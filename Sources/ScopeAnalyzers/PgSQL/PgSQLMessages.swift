@@ -79,9 +79,27 @@ public struct PgSQLServerError: Equatable, Sendable {
 enum PgSQLCommandTag {
     /// The row count a tag ends with, for the commands that report one.
     static func rows(_ tag: String) -> UInt64? {
-        let words = tag.split(separator: " ")
-        guard words.count >= 2, let last = words.last, let count = UInt64(last) else { return nil }
-        switch words[0] {
+        // Tags are ASCII: the first and last words are found by byte, with
+        // no array of words (non-ASCII, unheard of, takes the general way).
+        let bytes = tag.utf8
+        guard !bytes.contains(where: { $0 >= 0x80 }) else { return rows(words: tag.split(separator: " ")) }
+        let space = UInt8(ascii: " ")
+        guard let first = bytes.firstIndex(where: { $0 != space }),
+              let lastEnd = bytes.lastIndex(where: { $0 != space }),
+              let firstEnd = bytes[first...].firstIndex(of: space), firstEnd < lastEnd,
+              let lastSpace = bytes[..<lastEnd].lastIndex(of: space) else { return nil }
+        let end = bytes.index(after: lastEnd)
+        return rows(command: tag[first..<firstEnd], count: tag[bytes.index(after: lastSpace)..<end])
+    }
+
+    private static func rows(words: [Substring]) -> UInt64? {
+        guard words.count >= 2, let last = words.last else { return nil }
+        return rows(command: words[0], count: last)
+    }
+
+    private static func rows(command: Substring, count: Substring) -> UInt64? {
+        guard let count = UInt64(count) else { return nil }
+        switch command {
         case "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "FETCH", "MOVE", "COPY": return count
         default: return nil
         }

@@ -63,7 +63,11 @@ struct PgSQLActiveRequest {
 struct PgSQLNames {
     let maxNames: Int
     let maxTextBytes: Int
-    private(set) var texts: [String: String?] = [:]
+    /// The unnamed statement or portal, the one most clients use, outside
+    /// the dictionary (no hashing per message): nil when absent, `.some(nil)`
+    /// when present without its text.
+    private var unnamed: String??
+    private var named: [String: String?] = [:]
     private(set) var textBytes = 0
 
     init(maxNames: Int, maxTextBytes: Int) {
@@ -71,25 +75,26 @@ struct PgSQLNames {
         self.maxTextBytes = maxTextBytes
     }
 
-    var count: Int { texts.count }
+    var count: Int { named.count &+ (unnamed == nil ? 0 : 1) }
 
     /// The text for `name`: nil when unknown (never seen, or not kept).
-    func text(_ name: String) -> String? { texts[name] ?? nil }
+    func text(_ name: String) -> String? { name.isEmpty ? unnamed ?? nil : named[name] ?? nil }
 
     mutating func set(_ name: String, _ text: String?) {
         remove(name)
-        guard name.isEmpty || texts.count < maxNames else { return }
+        guard name.isEmpty || count < maxNames else { return }
         let size = text?.utf8.count ?? 0
+        var kept: String?
         if let text, textBytes &+ size <= maxTextBytes {
-            texts[name] = .some(text)
+            kept = text
             textBytes &+= size
-        } else {
-            texts[name] = .some(nil)
         }
+        if name.isEmpty { unnamed = .some(kept) } else { named[name] = .some(kept) }
     }
 
     mutating func remove(_ name: String) {
-        guard let old = texts.removeValue(forKey: name) else { return }
+        let old = name.isEmpty ? unnamed.take() : named.removeValue(forKey: name)
+        guard let old else { return }
         textBytes &-= old?.utf8.count ?? 0
     }
 }

@@ -17,7 +17,7 @@ extension PgSQLSession {
         case PgSQLType.noData: take(.describe, frame)
         case PgSQLType.rowDescription:
             let fields = UInt64(PgSQLBody.fieldCount(frame.body))
-            if active == nil && pending.first?.kind == .describe {
+            if active == nil && pending.peek({ $0.kind }) == .describe {
                 take(.describe, frame)
                 describedFields = fields
             } else {
@@ -50,7 +50,7 @@ extension PgSQLSession {
     /// A message that answers the head operation when it is of `kind`;
     /// anything else means the two sides are out of step: it pairs with nothing.
     private func take(_ kind: PgSQLOperation.Kind, _ frame: PgSQLFrame) {
-        guard active == nil, pending.first?.kind == kind else { return }
+        guard active == nil, pending.peek({ $0.kind }) == kind else { return }
         _ = pending.match(responseStart: frame.start)
     }
 
@@ -62,7 +62,7 @@ extension PgSQLSession {
             return
         }
         var request: PgSQLOperation?
-        while let head = pending.first, head.kind != .sync {
+        while let kind = pending.peek({ $0.kind }), kind != .sync {
             guard case .matched(let operation) = pending.match(responseStart: frame.start) else { break }
             // A Parse/Bind/Describe/Close without its answer: out of step, given up.
             if operation.kind.isTransaction {
@@ -70,18 +70,21 @@ extension PgSQLSession {
                 break
             }
         }
-        var started = PgSQLActiveRequest(request: request)
-        if request?.kind == .query { started.statements = PgSQLStatements.split(request?.text ?? "") }
+        let kind = request?.kind
+        var started = PgSQLActiveRequest(request: nil)
+        if kind == .query { started.statements = PgSQLStatements.split(request?.text ?? "") }
+        started.request = request
         started.result = PgSQLResultState(start: frame.start, end: frame.end)
-        if request?.kind == .execute { started.result?.fields = describedFields ?? 0 }
+        if kind == .execute { started.result?.fields = describedFields ?? 0 }
         describedFields = nil
         active = started
     }
 
     private func finishResult(_ frame: PgSQLFrame, tag: String? = nil, error: PgSQLServerError? = nil,
                               note: String? = nil) {
-        guard var current = active else { return }
-        var result = current.result ?? PgSQLResultState(start: frame.start, end: frame.end)
+        // Moved out and back: a copy would retain the request's text and notes.
+        guard var current = active.take() else { return }
+        var result = current.result.take() ?? PgSQLResultState(start: frame.start, end: frame.end)
         result.start = carriedResponse.start ?? frame.start
         result.end = frame.end
         result.bytes = carriedResponse.bytes
@@ -93,8 +96,7 @@ extension PgSQLSession {
         }
         emit(current, result: result, tag: tag, error: error, notes: notes)
         current.resultsDone &+= 1
-        current.result = nil
-        active = current.staysUntilReady ? current : nil
+        if current.staysUntilReady { active = current }
     }
 
     /// ErrorResponse: ends the result in progress, or says which message of

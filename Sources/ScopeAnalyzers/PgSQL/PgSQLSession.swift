@@ -8,23 +8,24 @@ import ScopeDecode
 final class PgSQLSession: StreamAnalyzer {
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
-    private(set) var client: PgSQLFrameParser
-    private(set) var server: PgSQLFrameParser
-    var pending: FIFOMatcher<PgSQLOperation>
+    // Unchecked exclusivity: see AnalyzerContext.
+    @exclusivity(unchecked) private(set) var client: PgSQLFrameParser
+    @exclusivity(unchecked) private(set) var server: PgSQLFrameParser
+    @exclusivity(unchecked) var pending: FIFOMatcher<PgSQLOperation>
     /// Statement text by prepared-statement name and by portal name ("" is
     /// the unnamed one): at most `maxPendingPerConnection` names each, and
     /// `maxMessageSize` bytes of text (portals share the statements' strings).
-    private(set) var statements: PgSQLNames
-    private(set) var portals: PgSQLNames
+    @exclusivity(unchecked) private(set) var statements: PgSQLNames
+    @exclusivity(unchecked) private(set) var portals: PgSQLNames
     /// Parse/Bind/Describe bytes since the last Execute: part of the next one.
-    private var carriedRequest: (bytes: UInt64, start: UInt64?) = (0, nil)
-    var active: PgSQLActiveRequest?
+    @exclusivity(unchecked) private var carriedRequest: (bytes: UInt64, start: UInt64?) = (0, nil)
+    @exclusivity(unchecked) var active: PgSQLActiveRequest?
     /// Columns a Describe announced, for the Execute that follows it.
-    var describedFields: UInt64?
+    @exclusivity(unchecked) var describedFields: UInt64?
     /// Server bytes since the last result or ReadyForQuery: part of the next result.
-    var carriedResponse: (bytes: UInt64, start: UInt64?) = (0, nil)
+    @exclusivity(unchecked) var carriedResponse: (bytes: UInt64, start: UInt64?) = (0, nil)
     /// An ErrorResponse hit the current Sync group: the server skips to the Sync.
-    var groupFailed = false
+    @exclusivity(unchecked) var groupFailed = false
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
@@ -40,10 +41,11 @@ final class PgSQLSession: StreamAnalyzer {
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
         var offset = 0
         while offset < bytes.count {
-            let step = fromClient ? client.advance(bytes, from: offset, timestamp: timestamp)
+            var step = fromClient ? client.advance(bytes, from: offset, timestamp: timestamp)
                                   : server.advance(bytes, from: offset, timestamp: timestamp)
             offset &+= step.consumed
-            if let output = step.output {
+            // Frames are moved along, not copied (a copy retains the body).
+            if let output = step.output.take() {
                 handle(output, fromClient: fromClient, timestamp: timestamp)
             } else if step.consumed == 0 {
                 break  // cannot happen; never spin
@@ -83,8 +85,8 @@ final class PgSQLSession: StreamAnalyzer {
         }
     }
 
-    private func handle(_ output: PgSQLFrameParser.Output, fromClient: Bool, timestamp: UInt64) {
-        switch output {
+    private func handle(_ output: consuming PgSQLFrameParser.Output, fromClient: Bool, timestamp: UInt64) {
+        switch consume output {
         case .frame(let frame):
             if fromClient { clientFrame(frame) } else { serverFrame(frame) }
         case .sslAnswer(let answer):
@@ -113,7 +115,6 @@ final class PgSQLSession: StreamAnalyzer {
     }
 
     private func clientFrame(_ frame: PgSQLFrame) {
-        let body = frame.body
         var operation = PgSQLOperation(kind: .sync, start: frame.start, end: frame.end, bytes: UInt64(frame.length))
         if frame.oversized {
             operation.notes.append("message of \(frame.length) bytes over the size limit, not kept")
@@ -127,27 +128,27 @@ final class PgSQLSession: StreamAnalyzer {
             return
         case PgSQLType.query:
             operation.kind = .query
-            operation.text = textKept ? PgSQLBody.firstString(body) : nil
+            operation.text = textKept ? PgSQLBody.firstString(frame.body) : nil
         case PgSQLType.functionCall:
             operation.kind = .functionCall
         case PgSQLType.parse:
             operation.kind = .parse
-            let (name, text) = PgSQLBody.parse(body)
+            let (name, text) = PgSQLBody.parse(frame.body)
             operation.text = textKept ? text : nil
             statements.set(name, operation.text)
         case PgSQLType.bind:
             operation.kind = .bind
-            let (portal, statement) = PgSQLBody.twoNames(body)
+            let (portal, statement) = PgSQLBody.twoNames(frame.body)
             portals.set(portal, statements.text(statement))
         case PgSQLType.describe:
             operation.kind = .describe
         case PgSQLType.close:
             operation.kind = .close
-            let (kind, name) = PgSQLBody.kindAndName(body)
+            let (kind, name) = PgSQLBody.kindAndName(frame.body)
             if kind == UInt8(ascii: "S") { statements.remove(name) } else { portals.remove(name) }
         case PgSQLType.execute:
             operation.kind = .execute
-            let portal = PgSQLBody.firstString(body) ?? ""
+            let portal = PgSQLBody.firstString(frame.body) ?? ""
             operation.text = portals.text(portal)
             if operation.text == nil { operation.notes.append("statement text unknown") }
             operation.start = carriedRequest.start ?? frame.start
@@ -182,14 +183,16 @@ final class PgSQLSession: StreamAnalyzer {
     }
 
     /// One transaction: the active request's current statement and `result`.
+    /// Reads the request in place: copying it out would retain its text and notes.
     func emit(_ active: PgSQLActiveRequest, result: PgSQLResultState?, tag: String?, error: PgSQLServerError?,
               notes: [String], end: UInt64? = nil, failed: Bool = false) {
-        let request = active.request
         var statement = active.currentStatement
         if context.configuration.redactSecrets, let text = statement { statement = PgSQLStatements.redactingPasswords(text) }
-        var detail = PgSQLTransaction(query: statement, method: statement.flatMap(PgSQLStatements.method),
-                                      hasRequest: request != nil, hasResponse: result != nil,
-                                      extended: request.map { $0.kind != .query && $0.kind != .functionCall } ?? false)
+        let method = statement.flatMap(PgSQLStatements.method)
+        let kind = active.request?.kind
+        var detail = PgSQLTransaction(query: statement, method: method, hasRequest: kind != nil,
+                                      hasResponse: result != nil,
+                                      extended: kind.map { $0 != .query && $0 != .functionCall } ?? false)
         if let result {
             detail.numRows = tag.flatMap(PgSQLCommandTag.rows) ?? result.rows
             detail.numFields = result.fields
@@ -197,13 +200,18 @@ final class PgSQLSession: StreamAnalyzer {
         }
         detail.commandTag = tag
         detail.error = error
-        if detail.isMatched { context.count(.pgsql) { $0.matched &+= 1 } }
+        let matched = detail.isMatched
+        if matched { context.count(.pgsql) { $0.matched &+= 1 } }
         let first = active.resultsDone == 0
-        let allNotes = (first ? request?.notes ?? [] : []) + (result?.notes ?? []) + notes
+        var allNotes = first ? active.request?.notes ?? [] : []
+        if let more = result?.notes, !more.isEmpty { allNotes += more }
+        if !notes.isEmpty { allNotes += notes }
+        let start = active.request?.start ?? result?.start ?? 0
+        let last = end ?? result?.end ?? active.request?.end ?? 0
+        let requestBytes = first ? active.request?.bytes ?? 0 : 0
         context.emit(TransactionEvent(
-            application: .pgsql, endpoints: endpoints, start: request?.start ?? result?.start ?? 0,
-            end: end ?? result?.end ?? request?.end ?? 0, requestBytes: first ? request?.bytes ?? 0 : 0,
-            responseBytes: result?.bytes ?? 0, status: failed || error != nil || !detail.isMatched ? .error : .ok,
+            application: .pgsql, endpoints: endpoints, start: start, end: last, requestBytes: requestBytes,
+            responseBytes: result?.bytes ?? 0, status: failed || error != nil || !matched ? .error : .ok,
             notes: allNotes, details: .pgsql(detail)))
     }
 

@@ -5,14 +5,25 @@
 /// and comments. Statements that are only blanks or comments are dropped,
 /// as the server drops them.
 enum PgSQLStatements {
+    typealias Bytes = UnsafeBufferPointer<UInt8>
+
+    /// The UTF-8 of `text` in place (a copy only for a bridged string).
+    static func withBytes<R>(_ text: String, _ body: (Bytes) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer(body)
+    }
+
     static func split(_ query: String) -> [String] {
-        let bytes = Array(query.utf8)
+        withBytes(query) { split(query, $0) }
+    }
+
+    private static func split(_ query: String, _ bytes: Bytes) -> [String] {
         var statements: [String] = []
         var start = 0
         var hasContent = false
         var index = 0
         func flush(upTo end: Int) {
-            if hasContent { statements.append(trimmed(bytes[start..<end])) }
+            if hasContent { statements.append(trimmed(query, bytes, start..<end)) }
             hasContent = false
         }
         while index < bytes.count {
@@ -55,7 +66,10 @@ enum PgSQLStatements {
     /// The first keyword, uppercased (Packetbeat's `method`): "SELECT",
     /// "INSERT", "BEGIN", "WITH". Leading blanks, comments and parentheses are skipped.
     static func method(_ statement: String) -> String? {
-        let bytes = Array(statement.utf8.prefix(4096))
+        withBytes(statement) { method(Bytes(rebasing: $0.prefix(4096))) }
+    }
+
+    private static func method(_ bytes: Bytes) -> String? {
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
@@ -72,21 +86,39 @@ enum PgSQLStatements {
         var end = index
         while end < bytes.count && isIdentifier(bytes[end]) && bytes[end] != UInt8(ascii: "$") { end &+= 1 }
         guard end > index else { return nil }
-        return String(decoding: bytes[index..<end], as: UTF8.self).uppercased()
+        let word = Bytes(rebasing: bytes[index..<end])
+        // Keywords are ASCII: uppercased byte by byte, no Unicode tables.
+        guard word.count <= 64, word.allSatisfy({ $0 < 0x80 }) else {
+            return String(decoding: word, as: UTF8.self).uppercased()
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: word.count) { upper in
+            for (index, byte) in word.enumerated() { upper[index] = byte >= 0x61 && byte <= 0x7A ? byte &- 0x20 : byte }
+            return String(decoding: upper, as: UTF8.self)
+        }
     }
 
     /// "ALTER ROLE x PASSWORD 'secret'" (psql's \password sends this too):
     /// the literal after PASSWORD becomes '<redacted>'.
     static func redactingPasswords(_ statement: String) -> String {
-        let bytes = Array(statement.utf8)
-        let keyword = Array("password".utf8)
+        withBytes(statement) { redactingPasswords(statement, $0) }
+    }
+
+    private static func redactingPasswords(_ statement: String, _ bytes: Bytes) -> String {
+        let keyword: StaticString = "password"
+        let keywordCount = keyword.utf8CodeUnitCount
+        func matches(at index: Int) -> Bool {
+            (0..<keywordCount).allSatisfy { (bytes[index &+ $0] | 0x20) == keyword.utf8Start[$0] }
+        }
+        // Nearly every statement has no "password" at all: it comes back as it is.
+        guard bytes.count > keywordCount, (0..<(bytes.count &- keywordCount)).contains(where: matches) else {
+            return statement
+        }
         var output: [UInt8] = []
         var index = 0
         var copied = 0
-        while index &+ keyword.count < bytes.count {
-            let matches = (0..<keyword.count).allSatisfy { (bytes[index &+ $0] | 0x20) == keyword[$0] }
-            guard matches, index == 0 || !isIdentifier(bytes[index &- 1]) else { index &+= 1; continue }
-            var quote = index &+ keyword.count
+        while index &+ keywordCount < bytes.count {
+            guard matches(at: index), index == 0 || !isIdentifier(bytes[index &- 1]) else { index &+= 1; continue }
+            var quote = index &+ keywordCount
             while quote < bytes.count && bytes[quote] <= 0x20 { quote &+= 1 }
             guard quote < bytes.count, bytes[quote] == UInt8(ascii: "'") else { index &+= 1; continue }
             let end = skipQuoted(bytes, from: quote, quote: UInt8(ascii: "'"), backslashEscapes: false)
@@ -100,7 +132,7 @@ enum PgSQLStatements {
         return String(decoding: output, as: UTF8.self)
     }
 
-    private static func next(_ bytes: [UInt8], _ index: Int) -> UInt8? {
+    private static func next(_ bytes: Bytes, _ index: Int) -> UInt8? {
         index &+ 1 < bytes.count ? bytes[index &+ 1] : nil
     }
 
@@ -110,15 +142,18 @@ enum PgSQLStatements {
             || byte == UInt8(ascii: "$")
     }
 
-    private static func trimmed(_ slice: ArraySlice<UInt8>) -> String {
-        var slice = slice
-        while let first = slice.first, first <= 0x20 { slice.removeFirst() }
-        while let last = slice.last, last <= 0x20 { slice.removeLast() }
-        return String(decoding: slice, as: UTF8.self)
+    /// The statement without surrounding blanks; the query itself (no
+    /// copy) when it is the whole of it.
+    private static func trimmed(_ query: String, _ bytes: Bytes, _ range: Range<Int>) -> String {
+        var (start, end) = (range.lowerBound, range.upperBound)
+        while start < end && bytes[start] <= 0x20 { start &+= 1 }
+        while end > start && bytes[end &- 1] <= 0x20 { end &-= 1 }
+        if start == 0 && end == bytes.count { return query }
+        return String(decoding: Bytes(rebasing: bytes[start..<end]), as: UTF8.self)
     }
 
     /// Past a quoted run; a doubled quote stays inside; an unterminated one runs to the end.
-    private static func skipQuoted(_ bytes: [UInt8], from start: Int, quote: UInt8, backslashEscapes: Bool) -> Int {
+    private static func skipQuoted(_ bytes: Bytes, from start: Int, quote: UInt8, backslashEscapes: Bool) -> Int {
         var index = start &+ 1
         while index < bytes.count {
             let byte = bytes[index]
@@ -134,7 +169,7 @@ enum PgSQLStatements {
     }
 
     /// Block comments nest in PostgreSQL.
-    private static func skipBlockComment(_ bytes: [UInt8], from start: Int) -> Int {
+    private static func skipBlockComment(_ bytes: Bytes, from start: Int) -> Int {
         var depth = 0
         var index = start
         while index < bytes.count {
@@ -153,7 +188,7 @@ enum PgSQLStatements {
     }
 
     /// `$tag$ … $tag$`; a `$` that opens no tag (a `$1` parameter) is one byte.
-    private static func skipDollarQuoted(_ bytes: [UInt8], from start: Int) -> Int {
+    private static func skipDollarQuoted(_ bytes: Bytes, from start: Int) -> Int {
         var end = start &+ 1
         while end < bytes.count && bytes[end] != UInt8(ascii: "$") {
             let byte = bytes[end]

@@ -8,7 +8,8 @@ struct RedisCommand: Equatable, Sendable {
     var key: String?
     /// Arguments joined by spaces, capped at `queryBytes`.
     var query: String
-    /// Subcommand, uppercased, for the commands whose behaviour hangs on it.
+    /// Subcommand, uppercased, for the commands whose behaviour hangs on it
+    /// (CLIENT, HELLO); nil for the others.
     var subcommand: String?
     /// The mode of CLIENT REPLY (ON, OFF, SKIP), which decides whether
     /// replies follow at all.
@@ -27,8 +28,8 @@ struct RedisCommand: Equatable, Sendable {
     init(_ message: RedisMessage, redactSecrets: Bool) {
         var words = message.elements
         if message.elementCount > words.count { words.append("... \(message.elementCount - words.count) more") }
-        name = words.first?.uppercased() ?? ""
-        subcommand = words.count > 1 ? words[1].uppercased() : nil
+        name = words.first.map(Self.uppercased) ?? ""
+        if words.count > 1 && (name == "CLIENT" || name == "HELLO") { subcommand = Self.uppercased(words[1]) }
         if name == "CLIENT" && subcommand == "REPLY" && words.count > 2 { clientReply = words[2].uppercased() }
         if redactSecrets { redactsReply = Self.redact(&words, name: name) }
         key = words.count > 1 && !Self.keyless.contains(name) ? words[1] : nil
@@ -76,6 +77,21 @@ struct RedisCommand: Equatable, Sendable {
         default: break
         }
         return false
+    }
+
+    /// `word.uppercased()`; an ASCII word that already is (what clients
+    /// send) comes back as it is, with no new String.
+    static func uppercased(_ word: String) -> String {
+        var lower = false
+        for byte in word.utf8 {
+            if byte >= 0x80 { return word.uppercased() }
+            if byte >= 0x61 && byte <= 0x7A { lower = true }
+        }
+        guard lower else { return word }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: word.utf8.count) { upper in
+            for (index, byte) in word.utf8.enumerated() { upper[index] = byte >= 0x61 && byte <= 0x7A ? byte &- 0x20 : byte }
+            return String(decoding: upper, as: UTF8.self)
+        }
     }
 
     private static func isSecretParameter(_ name: String) -> Bool {

@@ -49,7 +49,7 @@ extension RedisParser {
     }
 
     mutating func finish(at timestamp: UInt64) -> RedisMessage? {
-        guard var message = current else { return nil }
+        guard var message = current.take() else { return nil }
         message.end = timestamp
         message.bytes = pendingBytes
         message.rendered = renderer.finish()

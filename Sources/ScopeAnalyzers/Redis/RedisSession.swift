@@ -13,15 +13,16 @@ final class RedisSession: StreamAnalyzer {
 
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
-    private(set) var requests: RedisParser
-    private(set) var replies: RedisParser
-    private(set) var pending: FIFOMatcher<RedisCommand>
+    // Unchecked exclusivity: see AnalyzerContext.
+    @exclusivity(unchecked) private(set) var requests: RedisParser
+    @exclusivity(unchecked) private(set) var replies: RedisParser
+    @exclusivity(unchecked) private(set) var pending: FIFOMatcher<RedisCommand>
     /// RESP2 subscribed state: arrays of pub/sub kinds are pushes.
-    private var subscribed = false
+    @exclusivity(unchecked) private var subscribed = false
     /// HELLO 3 succeeded or a `>` was seen: pushes announce themselves.
-    private var resp3 = false
-    private var monitoring = false
-    private var replyMode = ReplyMode.on
+    @exclusivity(unchecked) private var resp3 = false
+    @exclusivity(unchecked) private var monitoring = false
+    @exclusivity(unchecked) private var replyMode = ReplyMode.on
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
@@ -34,11 +35,11 @@ final class RedisSession: StreamAnalyzer {
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
         var offset = 0
         while offset < bytes.count {
-            let step = fromClient ? requests.advance(bytes, from: offset, timestamp: timestamp)
+            var step = fromClient ? requests.advance(bytes, from: offset, timestamp: timestamp)
                                   : replies.advance(bytes, from: offset, timestamp: timestamp)
             offset &+= step.consumed
             if fromClient ? requests.lostFraming : replies.lostFraming { framingLost(fromClient: fromClient) }
-            if let message = step.message {
+            if let message = step.message.take() {  // moved on, not copied
                 if fromClient { handleRequest(message) } else { handleReply(message) }
             } else if step.consumed == 0 {
                 break  // cannot happen; never spin
@@ -107,7 +108,7 @@ final class RedisSession: StreamAnalyzer {
     // MARK: - Messages
 
     private func handleRequest(_ message: RedisMessage) {
-        guard message.elementCount > 0 && message.rendered != Array("nil".utf8) else {
+        guard message.elementCount > 0 && !message.rendered.elementsEqual("nil".utf8) else {
             // "*0" / "*-1": the server reads nothing and answers nothing.
             context.count(.redis) { $0.skippedBytes &+= message.bytes }
             return
@@ -118,9 +119,10 @@ final class RedisSession: StreamAnalyzer {
             emit(command: command, reply: nil, push: nil, notes: [silence], failed: false, end: command.end)
             return
         }
-        if let evicted = pending.push(command, at: command.end) {
+        let end = command.end
+        if let evicted = pending.push(command, at: end) {
             context.count(.redis) { $0.evictions &+= 1 }
-            unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: command.end)
+            unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: end)
         }
     }
 
@@ -173,7 +175,7 @@ final class RedisSession: StreamAnalyzer {
               message.isPush || (subscribed && !resp3 && message.type == UInt8(ascii: "*")) else { return false }
         if RedisCommand.subscriptionKinds.contains(kind) {
             // The reply to the pending (un)subscribe, or one more confirmation of it.
-            return pending.first?.name.lowercased() != kind
+            return pending.peek { $0.name.lowercased() } != kind
         }
         return message.isPush || RedisCommand.messageKinds.contains(kind)
     }
@@ -205,14 +207,18 @@ final class RedisSession: StreamAnalyzer {
              end: max(time, command.end))
     }
 
-    private func emit(command: RedisCommand?, reply: RedisReply?, push: RedisPush?, notes: [String], failed: Bool,
-                      end: UInt64) {
+    /// Consumes its parts: they move into the event's details.
+    private func emit(command: consuming RedisCommand?, reply: consuming RedisReply?, push: consuming RedisPush?,
+                      notes: [String], failed: Bool, end: UInt64) {
         if command != nil && reply != nil { context.count(.redis) { $0.matched &+= 1 } }
-        let allNotes = (command?.notes ?? []) + (reply?.notes ?? []) + notes
+        var allNotes = command?.notes ?? []
+        if let more = reply?.notes, !more.isEmpty { allNotes += more }
+        if !notes.isEmpty { allNotes += notes }
+        let start = command?.start ?? reply?.start ?? end
+        let requestBytes = command?.bytes ?? 0, responseBytes = reply?.bytes ?? 0
         context.emit(TransactionEvent(
-            application: .redis, endpoints: endpoints, start: command?.start ?? reply?.start ?? end, end: end,
-            requestBytes: command?.bytes ?? 0, responseBytes: reply?.bytes ?? 0,
-            status: failed ? .error : .ok, notes: allNotes,
+            application: .redis, endpoints: endpoints, start: start, end: end, requestBytes: requestBytes,
+            responseBytes: responseBytes, status: failed ? .error : .ok, notes: allNotes,
             details: .redis(RedisTransaction(command: command, reply: reply, push: push))))
     }
 

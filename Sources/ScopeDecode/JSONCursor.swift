@@ -1,0 +1,270 @@
+/// Writes JSON into space reserved up front (`JSONWriter.write(reserving:_:)`):
+/// each value is a bounds check and a few stores, with no per-value trip
+/// through Array. When the space runs out the cursor stops writing and
+/// says so (`overflowed`); the writer then reserves more and runs the body
+/// again, so a low estimate costs time, never correctness.
+///
+/// Keys given as `StaticString` are literals of this code base and are
+/// written as they are (they never need escaping); every other string is
+/// escaped per RFC 8259.
+///
+/// The small methods are inlinable: with literal keys, inlined into the
+/// event renderers, each is a handful of stores.
+public struct JSONCursor {
+    @usableFromInline var position: UnsafeMutablePointer<UInt8>
+    @usableFromInline let end: UnsafeMutablePointer<UInt8>
+    @usableFromInline let start: UnsafeMutablePointer<UInt8>
+    @usableFromInline var needsComma: Bool
+    @usableFromInline var isFull = false
+    /// Where the last timestamp and the last two addresses were written in
+    /// this block: an event repeats them (start is @timestamp, each address
+    /// appears twice), and a copy is cheaper than rendering again.
+    @usableFromInline var lastTimestamp: (nanoseconds: UInt64, offset: Int)?
+    @usableFromInline var recentAddresses: (RenderedAddress?, RenderedAddress?) = (nil, nil)
+
+    @usableFromInline
+    struct RenderedAddress {
+        @usableFromInline var address: IPAddress
+        @usableFromInline var offset: Int
+        @usableFromInline var count: Int
+
+        @usableFromInline init(address: IPAddress, offset: Int, count: Int) {
+            (self.address, self.offset, self.count) = (address, offset, count)
+        }
+    }
+
+    /// A value did not fit: it and everything after it were not written.
+    public var overflowed: Bool { isFull }
+
+    init(_ buffer: UnsafeMutablePointer<UInt8>, count: Int, needsComma: Bool) {
+        position = buffer
+        start = buffer
+        end = buffer + count
+        self.needsComma = needsComma
+    }
+
+    var written: Int { position - start }
+
+    /// Room for a value of at most `count` bytes and the comma before it.
+    @inlinable @inline(__always)
+    mutating func room(_ count: Int) -> Bool {
+        guard !isFull, end - position > count else {
+            isFull = true
+            return false
+        }
+        if needsComma { JSONText.put(UInt8(ascii: ","), &position) }
+        return true
+    }
+
+    @inlinable @inline(__always) public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    @inlinable @inline(__always) public mutating func endObject() { close(UInt8(ascii: "}")) }
+    @inlinable public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    @inlinable public mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    @inlinable @inline(__always) mutating func open(_ bracket: UInt8) {
+        guard room(1) else { return }
+        JSONText.put(bracket, &position)
+        needsComma = false
+    }
+
+    @inlinable @inline(__always) mutating func close(_ bracket: UInt8) {
+        guard !isFull, position < end else { return isFull = true }
+        JSONText.put(bracket, &position)
+        needsComma = true
+    }
+
+    @inlinable @inline(__always) public mutating func key(_ name: StaticString) {
+        let count = name.utf8CodeUnitCount
+        guard room(count &+ 3) else { return }
+        JSONText.put(UInt8(ascii: "\""), &position)
+        JSONText.copy(name.utf8Start, count, &position)
+        JSONText.put(UInt8(ascii: "\""), &position)
+        JSONText.put(UInt8(ascii: ":"), &position)
+        needsComma = false
+    }
+
+    /// A key that is not a literal (a header name): escaped like a value.
+    @inlinable public mutating func key(escaping name: String) {
+        string(name)
+        guard !isFull, position < end else { return isFull = true }
+        JSONText.put(UInt8(ascii: ":"), &position)
+        needsComma = false
+    }
+
+    /// `"name":` then an object; close it with `endObject()`.
+    @inlinable @inline(__always) public mutating func beginObject(_ name: StaticString) {
+        key(name)
+        beginObject()
+    }
+
+    @inlinable public mutating func string(_ value: String) {
+        JSONText.withUTF8(value) { quoted($0) }
+        needsComma = true
+    }
+
+    @inlinable public mutating func string(_ value: Substring) {
+        JSONText.withUTF8(value) { quoted($0) }
+        needsComma = true
+    }
+
+    @inlinable mutating func quoted(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard room(2) else { return }
+        if !JSONText.putQuoted(bytes, &position, end: end) { isFull = true }
+    }
+
+    @inlinable mutating func escaped(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard !isFull else { return }
+        if !JSONText.putEscaped(bytes, &position, end: end) { isFull = true }
+    }
+
+    /// Bytes that may be ill-formed UTF-8: repaired (U+FFFD) when they are.
+    @inlinable public mutating func string(utf8 value: UnsafeRawBufferPointer) {
+        let bytes = value.bindMemory(to: UInt8.self)
+        guard JSONText.isValidUTF8(bytes) else { return string(String(decoding: bytes, as: UTF8.self)) }
+        quoted(bytes)
+        needsComma = true
+    }
+
+    /// Pre-rendered JSON (a literal, an array or object) as the next value.
+    @inlinable @inline(__always) public mutating func raw(_ json: StaticString) {
+        let count = json.utf8CodeUnitCount
+        guard room(count) else { return }
+        JSONText.copy(json.utf8Start, count, &position)
+        needsComma = true
+    }
+
+    @inlinable public mutating func number(_ value: UInt64) {
+        if room(20) { JSONText.putDecimal(value, &position) }
+        needsComma = true
+    }
+
+    @inlinable public mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
+    @inlinable public mutating func null() { raw("null") }
+
+    @inlinable public mutating func field(_ name: StaticString, _ value: String) {
+        key(name)
+        string(value)
+    }
+
+    @inlinable public mutating func field(_ name: StaticString, _ value: Substring) {
+        key(name)
+        string(value)
+    }
+
+    @inlinable public mutating func field(_ name: StaticString, _ value: UInt64) {
+        key(name)
+        number(value)
+    }
+
+    @inlinable public mutating func field(_ name: StaticString, _ value: Bool) {
+        key(name)
+        bool(value)
+    }
+
+    /// Fields that are absent stay absent (never `null`).
+    @inlinable public mutating func optional(_ name: StaticString, _ value: String?) {
+        if let value { field(name, value) }
+    }
+
+    @inlinable public mutating func optional(_ name: StaticString, _ value: Substring?) {
+        if let value { field(name, value) }
+    }
+
+    // MARK: A string value in pieces: `beginString`, pieces, `endString`.
+
+    @inlinable public mutating func beginString() {
+        if room(1) { JSONText.put(UInt8(ascii: "\""), &position) }
+        needsComma = false
+    }
+
+    @inlinable public mutating func endString() {
+        guard !isFull, position < end else { return isFull = true }
+        JSONText.put(UInt8(ascii: "\""), &position)
+        needsComma = true
+    }
+
+    /// Escaped like any string content.
+    @inlinable public mutating func piece(_ text: String) {
+        JSONText.withUTF8(text) { escaped($0) }
+    }
+
+    @inlinable public mutating func piece(_ text: Substring) {
+        JSONText.withUTF8(text) { escaped($0) }
+    }
+
+    @inlinable public mutating func piece(_ value: UInt64) {
+        if room(20) { JSONText.putDecimal(value, &position) }
+    }
+
+    @inlinable public mutating func piece(_ address: IPAddress) {
+        if room(39) { JSONText.putAddress(address, &position) }
+    }
+
+    /// Bytes that may be ill-formed UTF-8, repaired as `string(utf8:)` does.
+    @inlinable public mutating func piece(utf8 value: UnsafeRawBufferPointer) {
+        let bytes = value.bindMemory(to: UInt8.self)
+        guard JSONText.isValidUTF8(bytes) else { return piece(String(decoding: bytes, as: UTF8.self)) }
+        escaped(bytes)
+    }
+
+    // MARK: Fixed-shape values, rendered in place.
+
+    /// RFC 3339 UTC with nanoseconds, as `Timestamp.rfc3339`.
+    @inlinable public mutating func timestamp(_ nanoseconds: UInt64) {
+        if room(32) {
+            JSONText.put(UInt8(ascii: "\""), &position)
+            let offset = position - start
+            let second = nanoseconds / 1_000_000_000
+            if let last = lastTimestamp, last.nanoseconds / 1_000_000_000 == second {
+                // Same second: date and time up to the '.' are already written.
+                JSONText.copy(start + last.offset, 20, &position)
+                JSONText.putDecimal(nanoseconds % 1_000_000_000, digits: 9, &position)
+                JSONText.put(UInt8(ascii: "Z"), &position)
+            } else {
+                JSONText.putRFC3339(nanoseconds, &position)
+            }
+            JSONText.put(UInt8(ascii: "\""), &position)
+            lastTimestamp = (nanoseconds, offset)
+        }
+        needsComma = true
+    }
+
+    /// As `IPAddress.description`.
+    @inlinable public mutating func address(_ address: IPAddress) {
+        if room(41) {
+            JSONText.put(UInt8(ascii: "\""), &position)
+            let offset = position - start
+            if let seen = recentAddresses.0, seen.address == address {
+                copy(seen)
+            } else if let seen = recentAddresses.1, seen.address == address {
+                copy(seen)
+            } else {
+                JSONText.putAddress(address, &position)
+                recentAddresses = (RenderedAddress(address: address, offset: offset, count: position - start - offset),
+                                   recentAddresses.0)
+            }
+            JSONText.put(UInt8(ascii: "\""), &position)
+        }
+        needsComma = true
+    }
+
+    @inlinable mutating func copy(_ rendered: RenderedAddress) {
+        JSONText.copy(start + rendered.offset, rendered.count, &position)
+    }
+
+    /// As `CommunityID.string`.
+    @inlinable public mutating func communityID(_ digest: SHA1Digest) {
+        if room(32) { JSONText.putQuoted(&position) { JSONText.putCommunityID(digest, &$0) } }
+        needsComma = true
+    }
+
+    /// ASCII that needs no escaping, at most `maxLength` bytes, written by
+    /// `body` at the pointer it gets; it returns how many it wrote.
+    @inlinable public mutating func asciiString(maxLength: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        let limit = max(0, maxLength)
+        if room(limit &+ 2) {
+            JSONText.putQuoted(&position) { $0 += min(max(0, body($0)), limit) }
+        }
+        needsComma = true
+    }
+}

@@ -1,0 +1,222 @@
+/// The byte work under `JSONWriter`: each function writes at a cursor into
+/// space the caller reserved, never past the size it promised.
+@usableFromInline
+enum JSONText {
+    @inlinable @inline(__always)
+    static func put(_ byte: UInt8, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        cursor.pointee = byte
+        cursor += 1
+    }
+
+    @inlinable @inline(__always)
+    static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    /// Whether any of the eight bytes of `word` needs escaping: below 0x20,
+    /// a quote or a backslash (exact; bytes of 0x80 and up never count).
+    @inlinable @inline(__always)
+    static func wordNeedsEscape(_ word: UInt64) -> Bool {
+        // Bit Twiddling Hacks' "has a byte less than n" and "has a zero byte" (of word ^ pattern).
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word
+        let quotes = word ^ (ones &* 0x22), backslashes = word ^ (ones &* 0x5C)
+        let quote = (quotes &- ones) & ~quotes, backslash = (backslashes &- ones) & ~backslashes
+        return (control | quote | backslash) & highs != 0
+    }
+
+    /// The UTF-8 of any String or Substring (native ones have it contiguous
+    /// already; small ones are spilled to the stack, not the heap).
+    @inlinable @inline(__always)
+    static func withUTF8<R>(_ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = String(text)
+        return copy.withUTF8(body)
+    }
+
+    /// The quotes around what `body` writes (ASCII needing no escapes).
+    @inlinable @inline(__always)
+    static func putQuoted(_ cursor: inout UnsafeMutablePointer<UInt8>, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
+        put(UInt8(ascii: "\""), &cursor)
+        body(&cursor)
+        put(UInt8(ascii: "\""), &cursor)
+    }
+
+    /// `bytes` escaped and quoted, never past `end`; false when they do not
+    /// fit (what was written then is garbage the caller drops).
+    @usableFromInline
+    static func putQuoted(_ bytes: UnsafeBufferPointer<UInt8>, _ cursor: inout UnsafeMutablePointer<UInt8>,
+                          end: UnsafeMutablePointer<UInt8>) -> Bool {
+        guard end - cursor >= 2 else { return false }
+        put(UInt8(ascii: "\""), &cursor)
+        guard putEscaped(bytes, &cursor, end: end - 1) else { return false }
+        put(UInt8(ascii: "\""), &cursor)
+        return true
+    }
+
+    /// Runs of bytes that need no escaping are copied in one go (found
+    /// eight bytes at a time; a tail of a longer string is checked as the
+    /// last eight bytes); most strings are one such run. Never writes past
+    /// `end`; false when out of room.
+    @usableFromInline
+    static func putEscaped(_ bytes: UnsafeBufferPointer<UInt8>, _ cursor: inout UnsafeMutablePointer<UInt8>,
+                           end: UnsafeMutablePointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var runStart = 0
+        var index = 0
+        while index < count {
+            let left = count &- index
+            if left >= 8 {
+                if !wordNeedsEscape(word(base, at: index)) {
+                    index &+= 8
+                    continue
+                }
+            } else if count >= 8 {
+                // Re-checks bytes already passed: harmless, they were clean or dealt with.
+                if !wordNeedsEscape(word(base, at: count &- 8)) {
+                    index = count
+                    continue
+                }
+            } else if !(index..<count).contains(where: { needsEscape(base[$0]) }) {
+                index = count
+                continue
+            }
+            let stop = index &+ min(8, left)
+            while index < stop {
+                if needsEscape(base[index]) {
+                    guard end - cursor >= index &- runStart &+ 6 else { return false }
+                    copy(base + runStart, index &- runStart, &cursor)
+                    putEscape(base[index], &cursor)
+                    runStart = index &+ 1
+                }
+                index &+= 1
+            }
+        }
+        guard end - cursor >= count &- runStart else { return false }
+        copy(base + runStart, count &- runStart, &cursor)
+        return true
+    }
+
+    @inline(__always)
+    private static func word(_ base: UnsafePointer<UInt8>, at offset: Int) -> UInt64 {
+        UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
+    }
+
+    /// Short copies (most strings here) as two overlapping loads and stores
+    /// instead of a call to memmove.
+    @inlinable @inline(__always)
+    static func copy(_ source: UnsafePointer<UInt8>, _ count: Int, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        let target = UnsafeMutableRawPointer(cursor)
+        let from = UnsafeRawPointer(source)
+        switch count {
+        case 8...16:
+            let head = from.loadUnaligned(as: UInt64.self), tail = from.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            target.storeBytes(of: head, as: UInt64.self)
+            target.storeBytes(of: tail, toByteOffset: count &- 8, as: UInt64.self)
+        case 4..<8:
+            let head = from.loadUnaligned(as: UInt32.self), tail = from.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+            target.storeBytes(of: head, as: UInt32.self)
+            target.storeBytes(of: tail, toByteOffset: count &- 4, as: UInt32.self)
+        case 1..<4:
+            for offset in 0..<count { cursor[offset] = source[offset] }
+        case 0:
+            break
+        default:
+            cursor.update(from: source, count: count)
+        }
+        cursor += count
+    }
+
+    private static func putEscape(_ byte: UInt8, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        put(UInt8(ascii: "\\"), &cursor)
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): put(byte, &cursor)
+        case 0x0A: put(UInt8(ascii: "n"), &cursor)
+        case 0x0D: put(UInt8(ascii: "r"), &cursor)
+        case 0x09: put(UInt8(ascii: "t"), &cursor)
+        case 0x08: put(UInt8(ascii: "b"), &cursor)
+        case 0x0C: put(UInt8(ascii: "f"), &cursor)
+        default:
+            put(UInt8(ascii: "u"), &cursor)
+            put(UInt8(ascii: "0"), &cursor)
+            put(UInt8(ascii: "0"), &cursor)
+            put(hexDigit(byte >> 4), &cursor)
+            put(hexDigit(byte & 0x0F), &cursor)
+        }
+    }
+
+    @inline(__always)
+    static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ (nibble &- 10)
+    }
+
+    /// Decimal digits, at most 20.
+    @inlinable
+    static func putDecimal(_ value: UInt64, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        var digits = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            digits &+= 1
+        }
+        putDecimal(value, digits: digits, &cursor)
+    }
+
+    /// Exactly `digits` digits, zero-padded (the caller knows the value fits).
+    @inlinable @inline(__always)
+    static func putDecimal(_ value: UInt64, digits: Int, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        var rest = value
+        var position = cursor + digits
+        while position > cursor {
+            position -= 1
+            position.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+        cursor += digits
+    }
+
+    /// RFC 3629 well-formedness: no overlong forms, no surrogates, nothing
+    /// past U+10FFFF, no truncated sequences. ASCII is checked 8 bytes at a time.
+    @usableFromInline
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var index = 0
+        while index &+ 8 <= count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            if word & 0x8080_8080_8080_8080 != 0 { break }
+            index &+= 8
+        }
+        while index < count {
+            let lead = base[index]
+            if lead < 0x80 {
+                index &+= 1
+                continue
+            }
+            // The allowed range of the second byte depends on the lead byte.
+            let length: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return false
+            }
+            guard count &- index >= length else { return false }
+            let second = base[index &+ 1]
+            guard second >= low && second <= high else { return false }
+            var next = index &+ 2
+            while next < index &+ length {
+                guard base[next] & 0xC0 == 0x80 else { return false }
+                next &+= 1
+            }
+            index &+= length
+        }
+        return true
+    }
+}

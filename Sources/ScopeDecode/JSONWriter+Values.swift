@@ -1,0 +1,106 @@
+/// Values with a fixed shape, rendered in place: the same text as
+/// `Timestamp.rfc3339`, `IPAddress.description` and `CommunityID.string`,
+/// with no intermediate buffer. Callers reserve the room stated.
+extension JSONText {
+    /// 30 bytes (every representable time is before year 10000).
+    @usableFromInline
+    static func putRFC3339(_ nanoseconds: UInt64, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        let seconds = nanoseconds / Timestamp.nanosecondsPerSecond
+        let secondOfDay = seconds % 86_400
+        let (year, month, day) = Timestamp.civilDate(daysSinceEpoch: seconds / 86_400)
+        putDecimal(year, digits: 4, &cursor)
+        put(UInt8(ascii: "-"), &cursor)
+        putDecimal(month, digits: 2, &cursor)
+        put(UInt8(ascii: "-"), &cursor)
+        putDecimal(day, digits: 2, &cursor)
+        put(UInt8(ascii: "T"), &cursor)
+        putDecimal(secondOfDay / 3600, digits: 2, &cursor)
+        put(UInt8(ascii: ":"), &cursor)
+        putDecimal(secondOfDay / 60 % 60, digits: 2, &cursor)
+        put(UInt8(ascii: ":"), &cursor)
+        putDecimal(secondOfDay % 60, digits: 2, &cursor)
+        put(UInt8(ascii: "."), &cursor)
+        putDecimal(nanoseconds % Timestamp.nanosecondsPerSecond, digits: 9, &cursor)
+        put(UInt8(ascii: "Z"), &cursor)
+    }
+
+    /// At most 39 bytes.
+    @usableFromInline
+    static func putAddress(_ address: IPAddress, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        if address.family == .ipv4 {
+            for shift in stride(from: 24, through: 0, by: -8) {
+                putDecimal((address.low >> UInt64(shift)) & 0xFF, &cursor)
+                if shift != 0 { put(UInt8(ascii: "."), &cursor) }
+            }
+            return
+        }
+        func group(_ index: Int) -> UInt16 {
+            UInt16(truncatingIfNeeded: (index < 4 ? address.high : address.low) >> UInt64((3 &- index % 4) &* 16))
+        }
+        // Longest run of two or more zero groups (the first wins a tie) becomes "::".
+        var bestStart = -1, bestLength = 0, runStart = -1
+        for index in 0...8 {
+            if index < 8 && group(index) == 0 {
+                if runStart < 0 { runStart = index }
+            } else if runStart >= 0 {
+                let length = index &- runStart
+                if length > bestLength && length >= 2 { (bestStart, bestLength) = (runStart, length) }
+                runStart = -1
+            }
+        }
+        var index = 0
+        while index < 8 {
+            if index == bestStart {
+                put(UInt8(ascii: ":"), &cursor)
+                put(UInt8(ascii: ":"), &cursor)
+                index &+= bestLength
+                continue
+            }
+            if index > 0 && index != bestStart &+ bestLength { put(UInt8(ascii: ":"), &cursor) }
+            putHex(group(index), &cursor)
+            index &+= 1
+        }
+    }
+
+    /// Lowercase, no leading zeros.
+    private static func putHex(_ value: UInt16, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        var shift: UInt16 = 12
+        while shift > 0 && value >> shift == 0 { shift &-= 4 }
+        while true {
+            put(hexDigit(UInt8(truncatingIfNeeded: (value >> shift) & 0xF)), &cursor)
+            if shift == 0 { return }
+            shift &-= 4
+        }
+    }
+
+    /// 30 bytes: "1:" and 28 of base64 (20 digest bytes, one '=').
+    @usableFromInline
+    static func putCommunityID(_ digest: SHA1Digest, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        put(UInt8(ascii: "1"), &cursor)
+        put(UInt8(ascii: ":"), &cursor)
+        // The digest's 20 bytes and a zero byte of padding, three bytes per four sextets.
+        var words = (digest.h0.bigEndian, digest.h1.bigEndian, digest.h2.bigEndian, digest.h3.bigEndian,
+                     digest.h4.bigEndian, UInt32(0))
+        withUnsafeBytes(of: &words) { bytes in
+            for group in stride(from: 0, to: 21, by: 3) {
+                let bits = UInt32(bytes[group]) << 16 | UInt32(bytes[group &+ 1]) << 8 | UInt32(bytes[group &+ 2])
+                put(base64Digit(UInt8(truncatingIfNeeded: bits >> 18) & 0x3F), &cursor)
+                put(base64Digit(UInt8(truncatingIfNeeded: bits >> 12) & 0x3F), &cursor)
+                put(base64Digit(UInt8(truncatingIfNeeded: bits >> 6) & 0x3F), &cursor)
+                if group < 18 { put(base64Digit(UInt8(truncatingIfNeeded: bits) & 0x3F), &cursor) }
+            }
+        }
+        put(UInt8(ascii: "="), &cursor)
+    }
+
+    @inline(__always)
+    private static func base64Digit(_ value: UInt8) -> UInt8 {
+        switch value {
+        case 0..<26: UInt8(ascii: "A") &+ value
+        case 26..<52: UInt8(ascii: "a") &+ (value &- 26)
+        case 52..<62: UInt8(ascii: "0") &+ (value &- 52)
+        case 62: UInt8(ascii: "+")
+        default: UInt8(ascii: "/")
+        }
+    }
+}
