@@ -98,6 +98,7 @@ extension TransactionEvent {
         #expect(events.map(\.notes) == [[], ["duplicate reply"], ["reply without a request"],
                                         ["no response within 10000 ms"], ["no response before end of capture"]])
         #expect(counters.timeouts == 1 && counters.unmatchedRequests == 2 && counters.unmatchedResponses == 2)
+        #expect(counters.duplicateReplies == 1 && counters.fields.contains { $0 == ("duplicate_replies", 1) })
         // A reply alone is reported from the requester's side.
         #expect(events[1].endpoints.client == IPAddress("10.0.0.1")! && events[1].endpoints.clientPort == 8)
     }

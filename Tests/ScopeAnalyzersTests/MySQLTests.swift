@@ -160,6 +160,7 @@ struct MySQLTests {
             .server([0x16, 0x03, 0x03, 0x00, 0x08] + Array(repeating: 0x22, count: 8), at: 4),
         ]).runMySQL()
         #expect(events.isEmpty && counters.skippedBytes == 21 + 13 && counters.parseErrors == 0)
+        #expect(counters.tlsSwitches == 1 && counters.fields.contains { $0 == ("tls_switches", 1) })
     }
 
     @Test func contentDetection() {

@@ -18,6 +18,12 @@ public struct AnalyzerCounters: Equatable, Sendable {
     public var evictions: UInt64 = 0
     /// Interim responses (HTTP 1xx except 101) dropped before pairing.
     public var interimResponses: UInt64 = 0
+    /// Of `unmatchedResponses`: ICMP echo replies to a request already
+    /// answered (a host or path that duplicates, ping's "DUP!").
+    public var duplicateReplies: UInt64 = 0
+    /// MySQL connections switched to TLS by an SSLRequest: from there on
+    /// their bytes are counted as skipped, never parsed.
+    public var tlsSwitches: UInt64 = 0
     /// Stream gaps seen by this protocol and the bytes they covered.
     public var gaps: UInt64 = 0
     public var gapBytes: UInt64 = 0
@@ -41,6 +47,7 @@ public struct AnalyzerCounters: Equatable, Sendable {
         [("requests", requests), ("responses", responses), ("transactions", transactions), ("matched", matched),
          ("unmatched_requests", unmatchedRequests), ("unmatched_responses", unmatchedResponses),
          ("timeouts", timeouts), ("evictions", evictions), ("interim_responses", interimResponses),
+         ("duplicate_replies", duplicateReplies), ("tls_switches", tlsSwitches),
          ("gaps", gaps), ("gap_bytes", gapBytes), ("gaps_absorbed", gapsAbsorbed), ("skipped_bytes", skippedBytes),
          ("parse_errors", parseErrors), ("oversized", oversized), ("detected_by_port", detectedByPort),
          ("detected_by_content", detectedByContent)]

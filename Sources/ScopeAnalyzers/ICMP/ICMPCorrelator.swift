@@ -119,7 +119,10 @@ final class ICMPCorrelator {
         }
         context.count(.icmp) { $0.unmatchedResponses &+= 1 }
         let duplicate = answered.remove(key) != nil
-        if duplicate { _ = answered.insert(true, for: key, at: message.time) }
+        if duplicate {
+            context.count(.icmp) { $0.duplicateReplies &+= 1 }
+            _ = answered.insert(true, for: key, at: message.time)
+        }
         // Endpoints as the request would have had them: the replier is the server.
         var endpoints = endpoints(packet, message: message)
         swap(&endpoints.client, &endpoints.server)

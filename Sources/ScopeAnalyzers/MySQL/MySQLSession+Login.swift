@@ -13,6 +13,7 @@ extension MySQLSession {
         let shared = login.capabilities & (serverCapabilities ?? UInt32.max)
         responses.deprecateEOF = shared & MySQLFlags.clientDeprecateEOF != 0
         if login.startsTLS {
+            context.count(.mysql) { $0.tlsSwitches &+= 1 }
             phase = .opaque  // encrypted from here on: counted as skipped bytes
             return
         }
