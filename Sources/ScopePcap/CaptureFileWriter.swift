@@ -190,7 +190,7 @@ public final class CaptureFileWriter {
         guard code != EPIPE, fd > 2 else { return }
         var keep = 0
         for index in 0..<ends where packetEnds[index] <= drained { keep = packetEnds[index] }
-        _ = ftruncate(fd, off_t(committed &+ UInt64(keep)))
+        if ftruncate(fd, off_t(committed &+ UInt64(keep))) == 0 { crashSlot?.commit(committed &+ UInt64(keep)) }
         isClosed = true
     }
 
