@@ -133,6 +133,23 @@ public struct JSONCursor {
         needsComma = true
     }
 
+    /// Literal JSON text continuing the document, for runs of constant
+    /// members written in one go; the caller keeps the whole well-formed.
+    /// A comma goes first when one is due and the text opens a member or a
+    /// value (`"`, `{`, `[`); afterwards one is due unless the text ends
+    /// with `:`, `{`, `[` or `,`.
+    @inlinable @inline(__always) public mutating func verbatim(_ json: StaticString) {
+        let count = json.utf8CodeUnitCount
+        guard count > 0 else { return }
+        let first = json.utf8Start[0], last = json.utf8Start[count &- 1]
+        let opens = first == UInt8(ascii: "\"") || first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+        if !opens { needsComma = false }
+        guard room(count) else { return }
+        JSONText.copy(json.utf8Start, count, &position)
+        needsComma = !(last == UInt8(ascii: ":") || last == UInt8(ascii: "{") || last == UInt8(ascii: "[")
+            || last == UInt8(ascii: ","))
+    }
+
     @inlinable public mutating func number(_ value: UInt64) {
         if room(20) { JSONText.putDecimal(value, &position) }
         needsComma = true

@@ -49,14 +49,44 @@ extension JSONCursor {
         }
     }
 
-    /// One side of the exchange: `"name":{"ip":…,"port":…,"bytes":…}`.
-    mutating func side(_ name: StaticString, _ address: IPAddress, _ port: UInt16, _ bytes: UInt64) {
-        beginObject(name)
-        key("ip")
+    /// One side of the exchange: `"name":{"ip":…,"port":…,"bytes":…}`
+    /// (`head` is everything up to the address).
+    mutating func side(_ head: StaticString, _ address: IPAddress, _ port: UInt16, _ bytes: UInt64) {
+        verbatim(head)
         self.address(address)
-        field("port", UInt64(port))
-        field("bytes", bytes)
-        endObject()
+        verbatim(#""port":"#)
+        number(UInt64(port))
+        verbatim(#""bytes":"#)
+        number(bytes)
+        verbatim("}")
+    }
+}
+
+extension ApplicationProtocol {
+    /// `"type":…,"event":{…,"dataset":…,"start":` for this protocol.
+    var eventHead: StaticString {
+        switch self {
+        case .http: #""type":"http","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"http","start":"#
+        case .dns: #""type":"dns","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"dns","start":"#
+        case .redis: #""type":"redis","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"redis","start":"#
+        case .mysql: #""type":"mysql","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"mysql","start":"#
+        case .pgsql: #""type":"pgsql","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"pgsql","start":"#
+        case .memcache: #""type":"memcache","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"memcache","start":"#
+        case .icmp: #""type":"icmp","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"icmp","start":"#
+        }
+    }
+
+    /// `"protocol":…,"community_id":` for this protocol.
+    var networkProtocol: StaticString {
+        switch self {
+        case .http: #""protocol":"http","community_id":"#
+        case .dns: #""protocol":"dns","community_id":"#
+        case .redis: #""protocol":"redis","community_id":"#
+        case .mysql: #""protocol":"mysql","community_id":"#
+        case .pgsql: #""protocol":"pgsql","community_id":"#
+        case .memcache: #""protocol":"memcache","community_id":"#
+        case .icmp: #""protocol":"icmp","community_id":"#
+        }
     }
 }
 
@@ -75,58 +105,60 @@ extension TransactionEvent {
     }
 
     /// Everything but the protocol's own fields (and the closing brace).
+    /// Runs of constant members go out as verbatim text, in this shape:
+    /// `{"@timestamp":…,"type":…,"event":{"kind":"event","category":["network"],
+    /// "type":["connection","protocol"],"dataset":…,"start":…,"end":…,"duration":…},
+    /// "status":…,["error":{"message":…},]"source":{"ip":…,"port":…,"bytes":…},
+    /// "destination":{…},"client":{…},"server":{…},"network":{"transport":…,
+    /// "type":…,"protocol":…,"community_id":…,"bytes":…[,"vlan":{"id":…}]}`.
     private func appendShared(to json: inout JSONCursor) {
-        json.beginObject()
-        json.key("@timestamp")
+        json.verbatim(#"{"@timestamp":"#)
         json.timestamp(start)
-        json.field("type", application.rawValue)
-        json.beginObject("event")
-        json.field("kind", "event")
-        json.key("category")
-        json.raw(#"["network"]"#)
-        json.key("type")
-        json.raw(#"["connection","protocol"]"#)
-        json.field("dataset", application.rawValue)
-        json.key("start")
+        json.verbatim(application.eventHead)
         json.timestamp(start)
-        json.key("end")
+        json.verbatim(#""end":"#)
         json.timestamp(end)
-        json.field("duration", duration)
-        json.endObject()
-        json.field("status", status.rawValue)
+        json.verbatim(#""duration":"#)
+        json.number(duration)
+        switch status {
+        case .ok: json.verbatim(#"},"status":"OK""#)
+        case .error: json.verbatim(#"},"status":"Error""#)
+        }
         if !notes.isEmpty {
-            json.beginObject("error")
-            json.key("message")
+            json.verbatim(#""error":{"message":"#)
             json.beginString()
             for (index, note) in notes.enumerated() {
                 if index > 0 { json.piece("; ") }
                 json.piece(note)
             }
             json.endString()
-            json.endObject()
+            json.verbatim("}")
         }
         let ends = endpoints
-        json.side("source", ends.client, ends.clientPort, requestBytes)
-        json.side("destination", ends.server, ends.serverPort, responseBytes)
-        json.side("client", ends.client, ends.clientPort, requestBytes)
-        json.side("server", ends.server, ends.serverPort, responseBytes)
-        json.beginObject("network")
+        json.side(#""source":{"ip":"#, ends.client, ends.clientPort, requestBytes)
+        json.side(#""destination":{"ip":"#, ends.server, ends.serverPort, responseBytes)
+        json.side(#""client":{"ip":"#, ends.client, ends.clientPort, requestBytes)
+        json.side(#""server":{"ip":"#, ends.server, ends.serverPort, responseBytes)
+        let ipv4 = ends.client.family == .ipv4
+        switch ends.transport {
+        case .tcp: json.verbatim(#""network":{"transport":"tcp""#)
+        case .udp: json.verbatim(#""network":{"transport":"udp""#)
         // Packetbeat/ECS name ICMPv6 "ipv6-icmp".
-        json.field("transport", ends.transport == .icmp && ends.client.family == .ipv6 ? "ipv6-icmp" : ends.transport.name)
-        json.field("type", ends.client.family == .ipv4 ? "ipv4" : "ipv6")
-        json.field("protocol", application.rawValue)
-        json.key("community_id")
+        case .icmp: json.verbatim(ipv4 ? #""network":{"transport":"icmp""# : #""network":{"transport":"ipv6-icmp""#)
+        }
+        json.verbatim(ipv4 ? #""type":"ipv4""# : #""type":"ipv6""#)
+        json.verbatim(application.networkProtocol)
         json.communityID(ends.communityID)
-        json.field("bytes", requestBytes &+ responseBytes)
+        json.verbatim(#""bytes":"#)
+        json.number(requestBytes &+ responseBytes)
         if ends.vlanID != 0 {
-            json.beginObject("vlan")
-            json.key("id")
+            json.verbatim(#""vlan":{"id":"#)
             json.beginString()
             json.piece(UInt64(ends.vlanID))
             json.endString()
-            json.endObject()
+            json.verbatim("}")
         }
-        json.endObject()
+        json.verbatim("}")
     }
 
     public var json: String {
