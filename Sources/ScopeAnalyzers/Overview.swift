@@ -22,7 +22,9 @@
 //           buffered, bodies counted), HTTPSession (parsers + FIFOMatcher),
 //           events (url.*, http.*, user_agent.*), redaction of credentials.
 //   DNS/    whole-message parser with bounded name decompression, the engine-
-//           wide DNSCorrelator (UDP and TCP share it), DNS-over-TCP framing.
+//           wide DNSCorrelator (UDP and TCP share it), DNS-over-TCP framing;
+//           question registered_domain/top_level_domain/subdomain from the
+//           Public Suffix List (Debian's publicsuffix, loaded once, optional).
 //   Redis/  RESP2/RESP3 parser per direction (values counted, at most a capped
 //           rendering kept), FIFOMatcher pairing incl. MULTI/EXEC; pub/sub and
 //           RESP3 pushes are their own events, never paired with a command.
@@ -66,7 +68,5 @@
 //           (original 5-tuple and community id); a quoted pending echo takes
 //           the error as its response.
 //
-// Not done yet: DNS
-// registered_domain/top_level_domain (needs a public suffix list); MIME
-// sniffing (mime_type comes from Content-Type); HTTP/2. Fuzzing:
+// Not done yet: MIME sniffing (mime_type comes from Content-Type); HTTP/2. Fuzzing:
 // Tests/Fuzz/AnalyzeFuzz.swift (Scripts/fuzz.sh analyze).

@@ -12,8 +12,7 @@ import Glibc
 /// (CaptureFileReader → PacketPipeline → AnalysisEngine), and asks tshark
 /// about the same files.
 enum CaptureOracle {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/captures").path
+    static let directory = FixtureAnalysis.directory
     static let tsharkAvailable = access("/usr/bin/tshark", X_OK) == 0
 
     static func path(_ name: String) -> String { directory + "/" + name }
@@ -25,19 +24,8 @@ enum CaptureOracle {
     }
 
     static func analyze(_ name: String, configuration: AnalyzerConfiguration = AnalyzerConfiguration()) throws -> Analysis {
-        let reader = try CaptureFileReader(path: path(name))
-        var pipeline = PacketPipeline()
-        var engine = AnalysisEngine(configuration: configuration)
-        var events: [TransactionEvent] = []
-        while let packet = try reader.next() {
-            guard packet.linkType == 1 else { continue }
-            let timestamp = packet.timestamp
-            pipeline.process(packet.bytes, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
-                engine.process(decoded, bytes: bytes, timestamp: timestamp) { events.append($0) }
-            }, emit: { _ in })
-        }
-        engine.finish { events.append($0) }
-        return Analysis(events: events, engine: engine)
+        let analysis = try FixtureAnalysis.analyze(name, configuration: configuration)
+        return Analysis(events: analysis.events, engine: analysis.engine)
     }
 
     /// `tshark -T fields` rows (tab-separated columns).
