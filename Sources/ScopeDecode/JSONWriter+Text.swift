@@ -28,8 +28,22 @@ enum JSONText {
     /// The UTF-8 of any String or Substring (native ones have it contiguous
     /// already; small ones are spilled to the stack, not the heap).
     @inlinable @inline(__always)
-    static func withUTF8<R>(_ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    static func withUTF8<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = text
+        return copy.withUTF8(body)
+    }
+
+    /// A Substring's bytes as a slice of its base string's contiguous UTF-8
+    /// (a Substring's own view goes through a slower generic path).
+    @inlinable @inline(__always)
+    static func withUTF8<R>(_ text: Substring, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let base = text.base.utf8
+        let start = base.distance(from: base.startIndex, to: text.startIndex)
+        let end = start &+ base.distance(from: text.startIndex, to: text.endIndex)
+        if let result = base.withContiguousStorageIfAvailable({ body(UnsafeBufferPointer(rebasing: $0[start..<end])) }) {
+            return result
+        }
         var copy = String(text)
         return copy.withUTF8(body)
     }
@@ -151,14 +165,15 @@ enum JSONText {
         nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ (nibble &- 10)
     }
 
-    /// Decimal digits, at most 20.
+    /// Decimal digits, at most 20; counted by comparison, written two at a time.
     @inlinable
     static func putDecimal(_ value: UInt64, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         var digits = 1
-        var rest = value
-        while rest >= 10 {
-            rest /= 10
+        var limit: UInt64 = 10
+        while value >= limit {
             digits &+= 1
+            guard digits < 20 else { break }  // 10^19 is the last power of ten below 2^64
+            limit &*= 10
         }
         putDecimal(value, digits: digits, &cursor)
     }
@@ -168,55 +183,14 @@ enum JSONText {
     static func putDecimal(_ value: UInt64, digits: Int, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         var rest = value
         var position = cursor + digits
-        while position > cursor {
-            position -= 1
-            position.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
+        while position - cursor >= 2 {
+            let pair = Int(truncatingIfNeeded: rest % 100)
+            rest /= 100
+            position -= 2
+            position[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: pair / 10)
+            position[1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: pair % 10)
         }
+        if position > cursor { cursor[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10) }
         cursor += digits
-    }
-
-    /// RFC 3629 well-formedness: no overlong forms, no surrogates, nothing
-    /// past U+10FFFF, no truncated sequences. ASCII is checked 8 bytes at a time.
-    @usableFromInline
-    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        let count = bytes.count
-        var index = 0
-        while index &+ 8 <= count {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            if word & 0x8080_8080_8080_8080 != 0 { break }
-            index &+= 8
-        }
-        while index < count {
-            let lead = base[index]
-            if lead < 0x80 {
-                index &+= 1
-                continue
-            }
-            // The allowed range of the second byte depends on the lead byte.
-            let length: Int
-            var low: UInt8 = 0x80, high: UInt8 = 0xBF
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; low = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; high = 0x9F
-            case 0xF0: length = 4; low = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; high = 0x8F
-            default: return false
-            }
-            guard count &- index >= length else { return false }
-            let second = base[index &+ 1]
-            guard second >= low && second <= high else { return false }
-            var next = index &+ 2
-            while next < index &+ length {
-                guard base[next] & 0xC0 == 0x80 else { return false }
-                next &+= 1
-            }
-            index &+= length
-        }
-        return true
     }
 }

@@ -41,12 +41,23 @@ extension JSONWriter {
 extension JSONCursor {
     /// `text.lowercased()` as a string value; ASCII (nearly always) is
     /// lowered on the way out instead of through a new String.
-    mutating func lowercased(_ text: some StringProtocol) {
-        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return string(text.lowercased()) }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.utf8.count) { buffer in
-            for (index, byte) in text.utf8.enumerated() { buffer[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
-            string(utf8: UnsafeRawBufferPointer(buffer))
+    mutating func lowercased(_ text: String) {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { lowercased(ascii: $0) ?? string(text.lowercased()) }
+        if done == nil { string(text.lowercased()) }
+    }
+
+    /// Lowered ASCII bytes as a string value; nil (nothing written) when
+    /// they are not all ASCII.
+    mutating func lowercased(ascii bytes: UnsafeBufferPointer<UInt8>) -> Void? {
+        guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count) { lower in
+            for index in bytes.indices {
+                let byte = bytes[index]
+                lower[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            }
+            string(utf8: UnsafeRawBufferPointer(lower))
         }
+        return ()
     }
 
     /// One side of the exchange: `"name":{"ip":…,"port":…,"bytes":…}`
@@ -59,34 +70,6 @@ extension JSONCursor {
         verbatim(#""bytes":"#)
         number(bytes)
         verbatim("}")
-    }
-}
-
-extension ApplicationProtocol {
-    /// `"type":…,"event":{…,"dataset":…,"start":` for this protocol.
-    var eventHead: StaticString {
-        switch self {
-        case .http: #""type":"http","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"http","start":"#
-        case .dns: #""type":"dns","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"dns","start":"#
-        case .redis: #""type":"redis","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"redis","start":"#
-        case .mysql: #""type":"mysql","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"mysql","start":"#
-        case .pgsql: #""type":"pgsql","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"pgsql","start":"#
-        case .memcache: #""type":"memcache","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"memcache","start":"#
-        case .icmp: #""type":"icmp","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"icmp","start":"#
-        }
-    }
-
-    /// `"protocol":…,"community_id":` for this protocol.
-    var networkProtocol: StaticString {
-        switch self {
-        case .http: #""protocol":"http","community_id":"#
-        case .dns: #""protocol":"dns","community_id":"#
-        case .redis: #""protocol":"redis","community_id":"#
-        case .mysql: #""protocol":"mysql","community_id":"#
-        case .pgsql: #""protocol":"pgsql","community_id":"#
-        case .memcache: #""protocol":"memcache","community_id":"#
-        case .icmp: #""protocol":"icmp","community_id":"#
-        }
     }
 }
 

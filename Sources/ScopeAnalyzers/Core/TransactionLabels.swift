@@ -28,7 +28,7 @@ extension TransactionEvent {
     public var resource: String {
         switch details {
         case .http(let value):
-            value.request.map { HTTPURL(request: $0, endpoints: endpoints).path } ?? "?"
+            value.request.map { HTTPURL(request: $0, endpoints: endpoints).pathText } ?? "?"
         case .dns(let value): (value.request ?? value.response)?.question?.name ?? "?"
         case .redis(let value): value.command.map { $0.key.map { "\($0)" } ?? $0.name } ?? value.push?.channel ?? "?"
         case .mysql(let value): value.request?.query ?? "?"

@@ -15,15 +15,19 @@ extension HTTPTransaction {
             json.beginString()
             json.piece(request.method)
             json.piece(" ")
-            json.piece(url.pathPart.isEmpty ? "/" : url.pathPart)
+            url.appendPath(to: &json, asPiece: true)
             json.endString()
             json.beginObject("url")
             json.field("scheme", url.scheme)
             json.key("domain")
             url.appendDomain(to: &json)
             json.field("port", UInt64(url.port))
-            json.field("path", url.pathPart.isEmpty ? "/" : url.pathPart)
-            json.optional("query", url.query)
+            json.key("path")
+            url.appendPath(to: &json)
+            if let query = url.query {
+                json.key("query")
+                url.write(query, to: &json)
+            }
             json.key("full")
             json.beginString()
             url.appendFull(to: &json)
@@ -72,6 +76,25 @@ extension HTTPMessage {
         return total &+ (body?.count ?? 0)
     }
 
+    /// `mime_type` as `mimeType` has it, from the bytes of Content-Type.
+    private static func appendMimeType(_ contentType: String, to json: inout JSONCursor) {
+        var contentType = contentType
+        contentType.withUTF8 { bytes in
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+            var start = 0
+            while start < end && (bytes[start] == 0x20 || bytes[start] == 0x09) { start &+= 1 }
+            while end > start && (bytes[end &- 1] == 0x20 || bytes[end &- 1] == 0x09) { end &-= 1 }
+            guard end > start else { return }
+            let type = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            json.key("mime_type")
+            // Only a type with an ASCII capital is lowercased (see `mimeType`).
+            guard type.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return json.string(utf8: UnsafeRawBufferPointer(type)) }
+            if json.lowercased(ascii: type) == nil {
+                json.string(String(decoding: type, as: UTF8.self).lowercased())
+            }
+        }
+    }
+
     fileprivate func appendCommon(to json: inout JSONCursor) {
         json.field("bytes", bytes)
         json.beginObject("body")
@@ -81,10 +104,7 @@ extension HTTPMessage {
             captured.withUnsafeBytes { json.string(utf8: $0) }
         }
         json.endObject()
-        if let type = mimeTypeText {
-            json.key("mime_type")
-            if HTTPMessage.hasUppercaseASCII(type) { json.lowercased(type) } else { json.string(type) }
-        }
+        if let contentType { Self.appendMimeType(contentType, to: &json) }
         guard !headers.isEmpty else { return }
         // Packetbeat's shape: lowercase names, repeated headers joined.
         var merged: [(String, String)] = []

@@ -1,110 +1,141 @@
 import ScopeDecode
 
 /// The `url.*` view of a request (ECS): domain and port from the Host
-/// header when present, else the server's address and port. Parts are
-/// slices of the request's own strings: nothing is built until a field
-/// is written.
+/// header when present, else the server's address and port. The parts are
+/// byte ranges of the request's own target and Host strings: nothing is
+/// built until a field is written, and then the bytes are copied straight
+/// into the JSON.
 struct HTTPURL {
-    var scheme: Substring = "http"
+    /// A run of UTF-8 bytes of the target or of the Host header; always
+    /// whole characters (the cuts are at ASCII delimiters).
+    struct Part {
+        var inTarget: Bool
+        var range: Range<Int>
+    }
+
+    let target: String
+    let host: String?
+    /// "http" unless the target is in absolute form (then lowercased).
+    var scheme = "http"
     /// nil: the server's address is the domain.
-    var domain: Substring?
-    var server: IPAddress
+    var domain: Part?
+    let server: IPAddress
     var port: UInt16
     /// Empty means "/".
-    var pathPart: Substring
-    var query: Substring?
+    var path: Part
+    var query: Part?
+    /// IPv6 literals go in brackets.
+    var bracketed: Bool
 
     init(request: HTTPMessage, endpoints: TransactionEndpoints) {
+        target = request.target
+        host = request.host
         server = endpoints.server
         port = endpoints.serverPort
-        pathPart = ""
-        // Targets and hosts are ASCII nearly always: then bytes are
-        // characters, and the parts are found by byte.
-        if request.target.utf8.allSatisfy({ $0 < 0x80 }) && request.host?.utf8.allSatisfy({ $0 < 0x80 }) != false {
-            splitASCII(target: Substring(request.target).utf8, host: request.host.map { Substring($0).utf8 })
-        } else {
-            split(request)
+        path = Part(inTarget: true, range: 0..<request.target.utf8.count)
+        bracketed = server.family == .ipv6
+        if Self.isASCII(target) && host.map(Self.isASCII) != false { splitBytes() } else { splitCharacters() }
+    }
+
+    /// ASCII (nearly always): bytes are characters, the parts are found by byte.
+    private mutating func splitBytes() {
+        var authority = host.map { Part(inTarget: false, range: 0..<$0.utf8.count) }
+        Self.withBytes(of: target) { target in
+            // Absolute form (proxies): "http://host:port/path?query".
+            guard let colon = target.firstIndex(of: UInt8(ascii: ":")), target.count &- colon >= 3,
+                  target[colon &+ 1] == UInt8(ascii: "/"), target[colon &+ 2] == UInt8(ascii: "/"),
+                  Self.isScheme(target[..<colon]) else { return }
+            let name = String(decoding: UnsafeRawBufferPointer(rebasing: target[..<colon]), as: UTF8.self)
+            scheme = name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? name.lowercased() : name
+            let slash = target[(colon &+ 3)...].firstIndex(of: UInt8(ascii: "/")) ?? target.count
+            authority = Part(inTarget: true, range: (colon &+ 3)..<slash)
+            path = Part(inTarget: true, range: slash..<target.count)
+        }
+        if let authority, !authority.range.isEmpty { split(authority) }
+        Self.withBytes(of: target) { target in
+            guard let mark = target[path.range].firstIndex(of: UInt8(ascii: "?")) else { return }
+            query = Part(inTarget: true, range: (mark &+ 1)..<path.range.upperBound)
+            path.range = path.range.lowerBound..<mark
         }
     }
 
-    private mutating func splitASCII(target: Substring.UTF8View, host: Substring.UTF8View?) {
-        var target = target
-        var authority = host
-        // Absolute form (proxies): "http://host:port/path?query".
-        if let colon = target.firstIndex(of: UInt8(ascii: ":")), target[colon...].starts(with: "://".utf8),
-           target[..<colon].allSatisfy({ ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") }) {
-            let name = Substring(target[..<colon])
-            scheme = name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? Substring(name.lowercased()) : name
-            let rest = target[target.index(colon, offsetBy: 3)...]
-            let slash = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
-            authority = rest[..<slash]
-            target = rest[slash...]
-        }
-        if let authority, !authority.isEmpty {
-            var host = authority
-            if host.first == UInt8(ascii: "["), let close = host.firstIndex(of: UInt8(ascii: "]")) {
-                domain = Substring(host[host.index(after: host.startIndex)..<close])
-                host = host[host.index(after: close)...]
-                if host.first == UInt8(ascii: ":"), let value = UInt16(Substring(host.dropFirst())) { port = value }
-            } else if let colon = host.lastIndex(of: UInt8(ascii: ":")) {
-                domain = Substring(host[..<colon])
-                if let value = UInt16(Substring(host[host.index(after: colon)...])) { port = value }
-            } else {
-                domain = Substring(host)
+    private static func isASCII(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            var index = 0
+            if let base = bytes.baseAddress {
+                while index &+ 8 <= bytes.count {
+                    if UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                    index &+= 8
+                }
             }
-        }
-        if let mark = target.firstIndex(of: UInt8(ascii: "?")) {
-            pathPart = Substring(target[..<mark])
-            query = Substring(target[target.index(after: mark)...])
-        } else {
-            pathPart = Substring(target)
-        }
+            return bytes[index...].allSatisfy { $0 < 0x80 }
+        } ?? text.utf8.allSatisfy { $0 < 0x80 }
     }
 
-    /// The same for text with non-ASCII characters, character by character.
-    private mutating func split(_ request: HTTPMessage) {
-        var target = Substring(request.target)
-        var authority: Substring? = request.host.map { Substring($0) }
-        // Absolute form (proxies): "http://host:port/path?query".
-        if let colon = target.utf8.firstIndex(of: UInt8(ascii: ":")), target[colon...].hasPrefix("://"),
-           target[..<colon].allSatisfy(\.isLetter) {
-            let name = target[..<colon]
-            scheme = name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? Substring(name.lowercased()) : name
-            let rest = target[target.index(colon, offsetBy: 3)...]
-            let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
-            authority = rest[..<slash]
-            target = rest[slash...]
-        }
-        if let authority, !authority.isEmpty {
-            var host = authority
-            if host.hasPrefix("["), let close = host.utf8.firstIndex(of: UInt8(ascii: "]")) {
-                domain = host[host.index(after: host.startIndex)..<close]
-                host = host[host.index(after: close)...]
-                if host.hasPrefix(":"), let value = UInt16(host.dropFirst()) { port = value }
-            } else if let colon = host.utf8.lastIndex(of: UInt8(ascii: ":")) {
-                domain = host[..<colon]
-                if let value = UInt16(host[host.index(after: colon)...]) { port = value }
-            } else {
-                domain = host
+    /// ASCII letters only (what `Character.isLetter` accepts of ASCII).
+    private static func isScheme(_ bytes: UnsafeRawBufferPointer.SubSequence) -> Bool {
+        bytes.allSatisfy { ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") }
+    }
+
+    /// "host", "host:port", "[v6]" or "[v6]:port".
+    private mutating func split(_ authority: Part) {
+        Self.withBytes(of: authority.inTarget ? target : host ?? "") { all in
+            let range = authority.range
+            let bytes = all[range]
+            var domainRange = range
+            if bytes.first == UInt8(ascii: "["), let close = bytes.firstIndex(of: UInt8(ascii: "]")) {
+                domainRange = (range.lowerBound &+ 1)..<close
+                if close &+ 1 < range.upperBound, all[close &+ 1] == UInt8(ascii: ":"),
+                   let value = Self.port(all[(close &+ 2)..<range.upperBound]) { port = value }
+            } else if let colon = bytes.lastIndex(of: UInt8(ascii: ":")) {
+                domainRange = range.lowerBound..<colon
+                if let value = Self.port(all[(colon &+ 1)..<range.upperBound]) { port = value }
             }
-        }
-        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
-            pathPart = target[..<mark]
-            query = target[target.index(after: mark)...]
-        } else {
-            pathPart = target
+            domain = Part(inTarget: authority.inTarget, range: domainRange)
+            bracketed = all[domainRange].contains(UInt8(ascii: ":"))
         }
     }
 
-    var path: String { pathPart.isEmpty ? "/" : String(pathPart) }
+    /// As `UInt16(String)` parses it: an optional "+", then decimal digits.
+    private static func port(_ bytes: UnsafeRawBufferPointer.SubSequence) -> UInt16? {
+        UInt16(String(decoding: UnsafeRawBufferPointer(rebasing: bytes), as: UTF8.self))
+    }
 
-    /// IPv6 literals go in brackets.
-    private var bracketed: Bool { domain.map { $0.utf8.contains(UInt8(ascii: ":")) } ?? (server.family == .ipv6) }
+    private func withBytes(inTarget: Bool, _ body: (UnsafeRawBufferPointer) -> Void) {
+        Self.withBytes(of: inTarget ? target : host ?? "", body)
+    }
+
+    private static func withBytes(of text: String, _ body: (UnsafeRawBufferPointer) -> Void) {
+        if text.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) == nil {
+            Array(text.utf8).withUnsafeBytes(body)
+        }
+    }
+
+    /// A part as a string value, or as a piece of one.
+    func write(_ part: Part, to json: inout JSONCursor, asPiece: Bool = false) {
+        withBytes(inTarget: part.inTarget) { all in
+            let bytes = UnsafeRawBufferPointer(rebasing: all[part.range])
+            if asPiece { json.piece(utf8: bytes) } else { json.string(utf8: bytes) }
+        }
+    }
+
+    func text(_ part: Part) -> String {
+        var text = ""
+        withBytes(inTarget: part.inTarget) { text = String(decoding: UnsafeRawBufferPointer(rebasing: $0[part.range]), as: UTF8.self) }
+        return text
+    }
+
+    var pathText: String { path.range.isEmpty ? "/" : text(path) }
 
     private var showsPort: Bool { port != (scheme == "https" ? 443 : 80) }
 
+    func appendPath(to json: inout JSONCursor, asPiece: Bool = false) {
+        if !path.range.isEmpty { return write(path, to: &json, asPiece: asPiece) }
+        if asPiece { json.piece("/") } else { json.string("/") }
+    }
+
     func appendDomain(to json: inout JSONCursor) {
-        if let domain { json.string(domain) } else { json.address(server) }
+        if let domain { write(domain, to: &json) } else { json.address(server) }
     }
 
     /// The `url.full` text, as pieces of the string value being written.
@@ -112,16 +143,16 @@ struct HTTPURL {
         json.piece(scheme)
         json.piece("://")
         if bracketed { json.piece("[") }
-        if let domain { json.piece(domain) } else { json.piece(server) }
+        if let domain { write(domain, to: &json, asPiece: true) } else { json.piece(server) }
         if bracketed { json.piece("]") }
         if showsPort {
             json.piece(":")
             json.piece(UInt64(port))
         }
-        json.piece(pathPart.isEmpty ? "/" : pathPart)
+        appendPath(to: &json, asPiece: true)
         if let query {
             json.piece("?")
-            json.piece(query)
+            write(query, to: &json, asPiece: true)
         }
     }
 

@@ -49,18 +49,24 @@ extension PgSQLTransaction: TransactionDetail {
     }
 
     func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        var room = 256 &+ (query?.utf8.count ?? 0) &+ (method?.utf8.count ?? 0)
+        if let error { room &+= (error.code?.utf8.count ?? 0) &+ (error.message?.utf8.count ?? 0) &+ (error.severity?.utf8.count ?? 0) }
+        json.write(reserving: room &+ room / 4) { appendFields(to: &$0) }
+    }
+
+    private func appendFields(to json: inout JSONCursor) {
         json.optional("method", method)
         json.optional("query", query)
-        json.object("pgsql") { pgsql in
-            if hasResponse {
-                pgsql.field("num_rows", numRows)
-                pgsql.field("num_fields", numFields)
-            }
-            if let error {
-                pgsql.optional("error_code", error.code)
-                pgsql.optional("error_message", error.message)
-                pgsql.optional("error_severity", error.severity)
-            }
+        json.beginObject("pgsql")
+        if hasResponse {
+            json.field("num_rows", numRows)
+            json.field("num_fields", numFields)
         }
+        if let error {
+            json.optional("error_code", error.code)
+            json.optional("error_message", error.message)
+            json.optional("error_severity", error.severity)
+        }
+        json.endObject()
     }
 }

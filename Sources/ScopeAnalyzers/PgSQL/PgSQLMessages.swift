@@ -81,15 +81,45 @@ enum PgSQLCommandTag {
     static func rows(_ tag: String) -> UInt64? {
         // Tags are ASCII: the first and last words are found by byte, with
         // no array of words (non-ASCII, unheard of, takes the general way).
-        let bytes = tag.utf8
-        guard !bytes.contains(where: { $0 >= 0x80 }) else { return rows(words: tag.split(separator: " ")) }
+        let found: UInt64?? = tag.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            return .some(rows(ascii: bytes))
+        } ?? nil
+        return found ?? rows(words: tag.split(separator: " "))
+    }
+
+    private static func rows(ascii bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
         let space = UInt8(ascii: " ")
         guard let first = bytes.firstIndex(where: { $0 != space }),
               let lastEnd = bytes.lastIndex(where: { $0 != space }),
               let firstEnd = bytes[first...].firstIndex(of: space), firstEnd < lastEnd,
-              let lastSpace = bytes[..<lastEnd].lastIndex(of: space) else { return nil }
-        let end = bytes.index(after: lastEnd)
-        return rows(command: tag[first..<firstEnd], count: tag[bytes.index(after: lastSpace)..<end])
+              let lastSpace = bytes[..<lastEnd].lastIndex(of: space),
+              let count = decimal(bytes[(lastSpace &+ 1)...lastEnd]) else { return nil }
+        let command = bytes[first..<firstEnd]
+        for name in ["SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "FETCH", "MOVE", "COPY"] as [StaticString]
+        where name.utf8CodeUnitCount == command.count
+            && UnsafeBufferPointer(start: name.utf8Start, count: command.count).elementsEqual(command) {
+            return count
+        }
+        return nil
+    }
+
+    /// What `UInt64(String)` accepts: an optional sign, then decimal
+    /// digits, no overflow (a "-" only before zero).
+    private static func decimal(_ text: UnsafeBufferPointer<UInt8>.SubSequence) -> UInt64? {
+        var digits = text[...]
+        let negative = digits.first == UInt8(ascii: "-")
+        if negative || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
+        guard !digits.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            let (times, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowB) = times.addingReportingOverflow(UInt64(byte &- UInt8(ascii: "0")))
+            guard !overflowA && !overflowB else { return nil }
+            value = sum
+        }
+        return negative && value != 0 ? nil : value
     }
 
     private static func rows(words: [Substring]) -> UInt64? {

@@ -33,7 +33,7 @@ struct RedisCommand: Equatable, Sendable {
         if name == "CLIENT" && subcommand == "REPLY" && words.count > 2 { clientReply = words[2].uppercased() }
         if redactSecrets { redactsReply = Self.redact(&words, name: name) }
         key = words.count > 1 && !Self.keyless.contains(name) ? words[1] : nil
-        query = RedisRenderer.capped(words.joined(separator: " "), Self.queryBytes)
+        query = RedisRenderer.capped(Self.joined(words), Self.queryBytes)
         start = message.start
         end = message.end
         bytes = message.bytes
@@ -77,6 +77,28 @@ struct RedisCommand: Equatable, Sendable {
         default: break
         }
         return false
+    }
+
+    /// `words.joined(separator: " ")`, copied in one pass into one buffer.
+    static func joined(_ words: [String]) -> String {
+        guard words.count > 1 else { return words.first ?? "" }
+        var total = words.count &- 1
+        for word in words { total &+= word.utf8.count }
+        return String(unsafeUninitializedCapacity: total) { buffer in
+            var at = 0
+            for (index, word) in words.enumerated() {
+                if index > 0 {
+                    buffer[at] = UInt8(ascii: " ")
+                    at &+= 1
+                }
+                var word = word
+                word.withUTF8 { bytes in
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[at...]).initialize(from: bytes)
+                    at &+= bytes.count
+                }
+            }
+            return at
+        }
     }
 
     /// `word.uppercased()`; an ASCII word that already is (what clients

@@ -56,6 +56,15 @@ public struct RedisTransaction: Sendable, TransactionDetail {
     }
 
     func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        // One block: the texts are capped (query 1 KiB, reply 1 KiB, key 512 B).
+        var room = 256
+        if let command { room &+= command.name.utf8.count &+ (command.key?.utf8.count ?? 0) &+ command.query.utf8.count }
+        if let push { room &+= push.kind.utf8.count &+ (push.channel?.utf8.count ?? 0) }
+        room &+= reply?.text.utf8.count ?? 0
+        json.write(reserving: room &* 2) { appendFields(to: &$0) }
+    }
+
+    private func appendFields(to json: inout JSONCursor) {
         if let command {
             json.field("method", command.name)
             json.optional("resource", command.key)
@@ -65,9 +74,11 @@ public struct RedisTransaction: Sendable, TransactionDetail {
             json.optional("resource", push.channel)
         }
         guard reply != nil || push != nil else { return }
-        json.object("redis") { redis in
-            if let reply { redis.field(reply.isError ? "error" : "return_value", reply.text) }
-            if push != nil { redis.field("push", true) }
+        json.beginObject("redis")
+        if let reply {
+            if reply.isError { json.field("error", reply.text) } else { json.field("return_value", reply.text) }
         }
+        if push != nil { json.field("push", true) }
+        json.endObject()
     }
 }

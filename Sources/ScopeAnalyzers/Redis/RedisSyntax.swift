@@ -74,12 +74,15 @@ struct RedisRenderer {
     mutating func append(_ text: String) {
         guard !full else { return }
         let room = RedisLimits.renderBytes &- output.count
-        if text.utf8.count <= room {
-            output.append(contentsOf: text.utf8)
-        } else {
-            output.append(contentsOf: text.utf8.prefix(room))
-            output.append(contentsOf: "...".utf8)
-            full = true
+        var text = text
+        text.withUTF8 { bytes in  // in one copy, not byte by byte through the view
+            if bytes.count <= room {
+                output.append(contentsOf: bytes)
+            } else {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[..<room]))
+                output.append(contentsOf: "...".utf8)
+                full = true
+            }
         }
     }
 

@@ -1,0 +1,101 @@
+/// String values built from pieces, and values with a fixed shape
+/// (timestamps, addresses, community IDs) rendered in place.
+extension JSONCursor {
+    // MARK: A string value in pieces: `beginString`, pieces, `endString`.
+
+    @inlinable public mutating func beginString() {
+        if room(1) { JSONText.put(UInt8(ascii: "\""), &position) }
+        needsComma = false
+    }
+
+    @inlinable public mutating func endString() {
+        guard !isFull, position < end else { return isFull = true }
+        JSONText.put(UInt8(ascii: "\""), &position)
+        needsComma = true
+    }
+
+    /// Escaped like any string content.
+    @inlinable public mutating func piece(_ text: String) {
+        JSONText.withUTF8(text) { escaped($0) }
+    }
+
+    @inlinable public mutating func piece(_ text: Substring) {
+        JSONText.withUTF8(text) { escaped($0) }
+    }
+
+    @inlinable public mutating func piece(_ value: UInt64) {
+        if room(20) { JSONText.putDecimal(value, &position) }
+    }
+
+    @inlinable public mutating func piece(_ address: IPAddress) {
+        if room(39) { JSONText.putAddress(address, &position) }
+    }
+
+    /// Bytes that may be ill-formed UTF-8, repaired as `string(utf8:)` does.
+    @inlinable public mutating func piece(utf8 value: UnsafeRawBufferPointer) {
+        let bytes = value.bindMemory(to: UInt8.self)
+        guard JSONText.isValidUTF8(bytes) else { return piece(String(decoding: bytes, as: UTF8.self)) }
+        escaped(bytes)
+    }
+
+    // MARK: Fixed-shape values, rendered in place.
+
+    /// RFC 3339 UTC with nanoseconds, as `Timestamp.rfc3339`.
+    @inlinable public mutating func timestamp(_ nanoseconds: UInt64) {
+        if room(32) {
+            JSONText.put(UInt8(ascii: "\""), &position)
+            let offset = position - start
+            let second = nanoseconds / 1_000_000_000
+            if let last = lastTimestamp, last.nanoseconds / 1_000_000_000 == second {
+                // Same second: date and time up to the '.' are already written.
+                JSONText.copy(start + last.offset, 20, &position)
+                JSONText.putDecimal(nanoseconds % 1_000_000_000, digits: 9, &position)
+                JSONText.put(UInt8(ascii: "Z"), &position)
+            } else {
+                JSONText.putRFC3339(nanoseconds, &position)
+            }
+            JSONText.put(UInt8(ascii: "\""), &position)
+            lastTimestamp = (nanoseconds, offset)
+        }
+        needsComma = true
+    }
+
+    /// As `IPAddress.description`.
+    @inlinable public mutating func address(_ address: IPAddress) {
+        if room(41) {
+            JSONText.put(UInt8(ascii: "\""), &position)
+            let offset = position - start
+            if let seen = recentAddresses.0, seen.address == address {
+                copy(seen)
+            } else if let seen = recentAddresses.1, seen.address == address {
+                copy(seen)
+            } else {
+                JSONText.putAddress(address, &position)
+                recentAddresses = (RenderedAddress(address: address, offset: offset, count: position - start - offset),
+                                   recentAddresses.0)
+            }
+            JSONText.put(UInt8(ascii: "\""), &position)
+        }
+        needsComma = true
+    }
+
+    @inlinable mutating func copy(_ rendered: RenderedAddress) {
+        JSONText.copy(start + rendered.offset, rendered.count, &position)
+    }
+
+    /// As `CommunityID.string`.
+    @inlinable public mutating func communityID(_ digest: SHA1Digest) {
+        if room(32) { JSONText.putQuoted(&position) { JSONText.putCommunityID(digest, &$0) } }
+        needsComma = true
+    }
+
+    /// ASCII that needs no escaping, at most `maxLength` bytes, written by
+    /// `body` at the pointer it gets; it returns how many it wrote.
+    @inlinable public mutating func asciiString(maxLength: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        let limit = max(0, maxLength)
+        if room(limit &+ 2) {
+            JSONText.putQuoted(&position) { $0 += min(max(0, body($0)), limit) }
+        }
+        needsComma = true
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import ScopeAnalyzers
+import ScopeDecode
+
+/// `url.*` parts are byte ranges found by byte for ASCII text and character
+/// by character otherwise; both must give what the JSON shows.
+struct HTTPURLTests {
+    func url(_ target: String, host: String?, server: String = "10.0.0.2", port: UInt16 = 80) throws -> [String: Any] {
+        var request = HTTPMessage(isRequest: true)
+        request.method = "GET"
+        request.target = target
+        request.host = host
+        let ends = TransactionEndpoints(client: IPAddress("10.0.0.1")!, clientPort: 1, server: IPAddress(server)!,
+                                        serverPort: port, transport: .tcp)
+        let event = TransactionEvent(application: .http, endpoints: ends, start: 0, end: 0, requestBytes: 0,
+                                     responseBytes: 0, status: .ok, notes: [],
+                                     details: .http(HTTPTransaction(request: request, response: nil)))
+        let object = try #require(JSONSerialization.jsonObject(with: Data(event.json.utf8)) as? [String: Any])
+        var fields = try #require(object["url"] as? [String: Any])
+        fields["query_field"] = object["query"]
+        fields["resource"] = event.resource
+        #expect(HTTPURL(request: request, endpoints: ends).full == fields["full"] as? String)
+        return fields
+    }
+
+    @Test func asciiTargetsAndHosts() throws {
+        let plain = try url("/a/b.txt?x=1&y=2", host: "example.test:8080")
+        #expect(plain["domain"] as? String == "example.test" && plain["port"] as? Int == 8080)
+        #expect(plain["path"] as? String == "/a/b.txt" && plain["query"] as? String == "x=1&y=2")
+        #expect(plain["full"] as? String == "http://example.test:8080/a/b.txt?x=1&y=2")
+        #expect(plain["query_field"] as? String == "GET /a/b.txt" && plain["resource"] as? String == "/a/b.txt")
+        let v6 = try url("?only", host: "[fd00::1]:9")
+        #expect(v6["domain"] as? String == "fd00::1" && v6["port"] as? Int == 9 && v6["path"] as? String == "/")
+        #expect(v6["full"] as? String == "http://[fd00::1]:9/?only")
+        let absolute = try url("HTTPS://proxy.test/p", host: "ignored.test")
+        #expect(absolute["scheme"] as? String == "https" && absolute["domain"] as? String == "proxy.test")
+        #expect(absolute["full"] as? String == "https://proxy.test:80/p")
+        let bad = try url("/", host: "h:notaport")
+        #expect(bad["domain"] as? String == "h" && bad["port"] as? Int == 80)
+        let server = try url("/x", host: nil, server: "fe80::2", port: 81)
+        #expect(server["domain"] as? String == "fe80::2" && server["full"] as? String == "http://[fe80::2]:81/x")
+    }
+
+    @Test func nonASCIITargetsAndHostsGoByCharacter() throws {
+        let accented = try url("/päth/ü?q=é", host: "bücher.test:8443")
+        #expect(accented["domain"] as? String == "bücher.test" && accented["port"] as? Int == 8443)
+        #expect(accented["path"] as? String == "/päth/ü" && accented["query"] as? String == "q=é")
+        #expect(accented["full"] as? String == "http://bücher.test:8443/päth/ü?q=é")
+        // A combining mark after the colon makes one character with it: the
+        // port is what follows that character.
+        let combined = try url("/", host: "h:\u{301}81")
+        #expect(combined["domain"] as? String == "h" && combined["port"] as? Int == 81)
+        let absolute = try url("hTTp://dömain:99/x?y", host: nil)
+        #expect(absolute["scheme"] as? String == "http" && absolute["domain"] as? String == "dömain")
+        #expect(absolute["port"] as? Int == 99 && absolute["path"] as? String == "/x" && absolute["query"] as? String == "y")
+        let notAbsolute = try url("ä://x", host: "h")
+        #expect(notAbsolute["scheme"] as? String == "ä" && notAbsolute["path"] as? String == "/")
+    }
+}
