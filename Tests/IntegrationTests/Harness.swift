@@ -118,6 +118,17 @@ extension Testbed {
         return server
     }
 
+    /// dnsmasq on namespace B's address answering demo.test names with
+    /// 10.0.0.7. The caller stops it (SIGTERM).
+    func startDNSServer(pidFile: String) throws -> Subprocess {
+        guard let b = facts["netns-b"], let address = facts["ip-b"] else {
+            throw TestbedError(message: "startDNSServer needs the tap testbed")
+        }
+        return try Subprocess(["ip", "netns", "exec", b, "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
+                               "--bind-interfaces", "--listen-address=\(address)", "--address=/demo.test/10.0.0.7",
+                               "--pid-file=\(pidFile)"])
+    }
+
     /// Polls namespace B until something listens on TCP `port` (5 s at most).
     func waitForListener(port: Int) throws {
         guard let b = facts["netns-b"] else { return }

@@ -16,13 +16,11 @@ extension Integration {
             defer { dir.remove() }
             let testbed = try Testbed.start("tap", prefix: "it-watch")
             defer { testbed.stop() }
-            let a = try #require(testbed.facts["netns-a"]), b = try #require(testbed.facts["netns-b"])
+            let a = try #require(testbed.facts["netns-a"])
             let addressB = try #require(testbed.facts["ip-b"])
             let server = try testbed.startHTTPServer()
             defer { server.signal(SIGTERM); server.wait(timeout: 5) }
-            let dns = try Subprocess(["ip", "netns", "exec", b, "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
-                                      "--bind-interfaces", "--listen-address=\(addressB)", "--address=/demo.test/10.0.0.7",
-                                      "--pid-file=\(dir.file("dnsmasq.pid"))"])
+            let dns = try testbed.startDNSServer(pidFile: dir.file("dnsmasq.pid"))
             defer { dns.signal(SIGTERM); dns.wait(timeout: 5) }
             let watch = try Subprocess([Harness.dpdkscope, "watch", "--file-prefix", testbed.prefix, "--json",
                                         "--proto", "http:8080;dns", "--stats"])
