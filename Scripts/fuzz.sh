@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fuzz.sh [decode|analyze] [SECONDS] [JOBS] — build and run a libFuzzer target.
+# fuzz.sh [decode|analyze|analyze-GROUP] [SECONDS] [JOBS] — build and run a libFuzzer target.
 #
 # Targets (default decode):
 #   decode   Tests/Fuzz/DecodeFuzz.swift with Sources/ScopeDecode/*.swift (one
@@ -9,6 +9,10 @@
 #            Sources/ScopeAnalyzers/**/*.swift (one module): every analyzer,
 #            through the engine and session by session. Seeds:
 #            Tests/Fuzz/analyze-corpus/ (make-analyze-corpus.sh).
+#   analyze-GROUP  the analyze fuzzer narrowed to one protocol group: web
+#            (http), dns (dns, icmp), kv (redis, memcache), sql (mysql,
+#            pgsql); see AnalyzeFuzz.swift. Same binary and seeds, its own
+#            corpus and crash directory, so groups can run side by side.
 # Built with libFuzzer and AddressSanitizer (no SwiftPM), then fuzzed for
 # SECONDS (default 60) with JOBS parallel jobs (default 1). Everything it
 # writes is under .build-fuzz/ (git-ignored), per target T:
@@ -20,10 +24,16 @@
 # Reproduce a crash:  .build-fuzz/T-fuzz .build-fuzz/T-crashes/crash-...
 # The fuzzer runs under nice (FUZZ_NICE, default 10): builds come first.
 # FUZZ_TIMEOUT (default 20) is the per-input time limit in seconds.
+# FUZZ_SKIP_BUILD=1 reuses the built binary: start groups side by side only
+# after one build (two builds would write the same binary at once).
 set -euo pipefail
 
-target=decode
-if [[ ${1:-} == decode || ${1:-} == analyze ]]; then target=$1; shift; fi
+target=decode group=
+case ${1:-} in
+    decode|analyze) target=$1; shift ;;
+    analyze-web|analyze-dns|analyze-kv|analyze-sql) target=analyze group=${1#analyze-}; shift ;;
+    analyze-*) echo "fuzz.sh: unknown group '${1#analyze-}' (web, dns, kv, sql)" >&2; exit 1 ;;
+esac
 seconds=${1:-60}
 jobs=${2:-1}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,20 +46,25 @@ die() { echo "fuzz.sh: $*" >&2; exit 1; }
 if [[ $target == decode ]]; then
     seeds=Tests/Fuzz/corpus corpus=$out/corpus crashes=$out/crashes log=$out/fuzz.log
 else
-    seeds=Tests/Fuzz/analyze-corpus corpus=$out/analyze-corpus crashes=$out/analyze-crashes log=$out/analyze-fuzz.log
+    name=analyze${group:+-$group}
+    seeds=Tests/Fuzz/analyze-corpus corpus=$out/$name-corpus crashes=$out/$name-crashes log=$out/$name-fuzz.log
 fi
+export DPDKSCOPE_FUZZ_GROUP=$group
 binary=$out/$target-fuzz
 [[ -d $root/$seeds ]] || die "no seed corpus $seeds (run Tests/Fuzz/make-*corpus.sh)"
 
 mkdir -p "$corpus" "$crashes"
 cd "$root"
 # lld: the default gold linker warns about every ASan helper symbol.
-echo "fuzz.sh: building $binary"
 sanitize=(-sanitize=fuzzer,address -parse-as-library -O)
-if [[ $target == decode ]]; then
+if [[ ${FUZZ_SKIP_BUILD:-0} == 1 && -x $binary ]]; then
+    echo "fuzz.sh: reusing $binary"
+elif [[ $target == decode ]]; then
+    echo "fuzz.sh: building $binary"
     "$swiftc" "${sanitize[@]}" -module-name DecodeFuzz -use-ld=lld \
         Sources/ScopeDecode/*.swift Tests/Fuzz/DecodeFuzz.swift -o "$binary"
 else
+    echo "fuzz.sh: building $binary"
     # The analyzers import ScopeDecode, so it is built as a module first.
     mkdir -p "$out/lib"
     "$swiftc" "${sanitize[@]}" -module-name ScopeDecode -emit-library -static -emit-module \
@@ -88,5 +103,5 @@ ft=$(grep -oE 'ft: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || true)
 after=$(find "$crashes" -type f ! -name "slow-unit-*" | wc -l)
 echo "fuzz.sh: executions=${runs:-?} exec/s=${rate:-?} cov=${cov:-?} ft=${ft:-?}" \
      "corpus=$(find "$corpus" -type f | wc -l) crashes=$((after - before)) (total $after in $crashes)" \
-     "target=$target seconds=$seconds jobs=$jobs exit=$status"
+     "target=$target${group:+-$group} seconds=$seconds jobs=$jobs exit=$status"
 [[ $((after - before)) -eq 0 && $status -eq 0 ]]

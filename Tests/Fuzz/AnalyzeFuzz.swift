@@ -17,12 +17,45 @@
 //                3 a timeout sweep. Cheaper per input, so deeper in parsers.
 // Time steps: t < 128 adds t milliseconds, t >= 128 adds (t - 128) seconds.
 // Limits are tiny so every cap and timeout is reachable.
+//
+// DPDKSCOPE_FUZZ_GROUP narrows a run to one protocol group (fuzz.sh
+// analyze-GROUP): web (http), dns (dns, icmp), kv (redis, memcache), sql
+// (mysql, pgsql). Packets then reach only that group's analyzers (ports and
+// content detection) and every stream input goes to one of its sessions, so
+// a run's whole time is spent in those parsers. Unset: every protocol.
 import ScopeDecode
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 private let millisecond: UInt64 = 1_000_000
 
+/// The protocols of DPDKSCOPE_FUZZ_GROUP, every protocol without it. An
+/// unknown group stops the run at once rather than fuzzing the wrong code.
+private let fuzzedProtocols: [ApplicationProtocol] = {
+    guard let raw = getenv("DPDKSCOPE_FUZZ_GROUP") else { return ApplicationProtocol.allCases }
+    switch String(cString: raw) {
+    case "", "all": return ApplicationProtocol.allCases
+    case "web": return [.http]
+    case "dns": return [.dns, .icmp]
+    case "kv": return [.redis, .memcache]
+    case "sql": return [.mysql, .pgsql]
+    case let other: fatalError("DPDKSCOPE_FUZZ_GROUP=\(other): expected web, dns, kv, sql or all")
+    }
+}()
+
+private let fuzzedSelection: ProtocolSelection = {
+    let spec = fuzzedProtocols.map(\.rawValue).joined(separator: ";")
+    guard let selection = try? ProtocolSelection(parsing: spec) else { fatalError("bad protocol spec \(spec)") }
+    return selection
+}()
+
+/// Stream inputs go to the group's TCP protocols only.
+private let streamProtocols = fuzzedProtocols.filter(\.runsOverTCP)
+
 private let limits = AnalyzerConfiguration(
-    selection: .defaults, transactionTimeout: 400 * millisecond, maxConnections: 8, maxPendingPerConnection: 4,
+    selection: fuzzedSelection, transactionTimeout: 400 * millisecond, maxConnections: 8, maxPendingPerConnection: 4,
     maxPendingDNSQueries: 8, maxHeaderBytes: 256, maxMessageSize: 2048, includeHTTPHeaders: true,
     redactSecrets: true, bodyCapture: ["text/", "application/json"], maxCapturedBody: 300,
     includeDNSAuthorities: true, includeDNSAdditionals: true)
@@ -73,7 +106,6 @@ private func fuzzPackets(_ input: UnsafeRawBufferPointer) {
 }
 
 private func fuzzStream(_ input: UnsafeRawBufferPointer) {
-    let streamProtocols = ApplicationProtocol.allCases.filter(\.runsOverTCP)
     let proto = streamProtocols[Int(input[0] & 7) % streamProtocols.count]
     let context = AnalyzerContext(configuration: limits)
     let endpoints = TransactionEndpoints(client: IPAddress("10.0.0.1")!, clientPort: 40000,
