@@ -11,6 +11,14 @@ public protocol PacketObserver: AnyObject {
     func observe(_ packet: UnsafeRawBufferPointer, timestamp: UInt64, port: UInt16)
     /// The ring ran dry: a moment to flush output and advance time.
     func idle()
+    /// Twenty times a second: how full the ring stayed after each dequeue,
+    /// on average (0...1; the fullest ring when several are polled). Above
+    /// about half the loop is falling behind.
+    func ringFill(_ meanFill: Double)
+}
+
+extension PacketObserver {
+    public func ringFill(_ meanFill: Double) {}
 }
 
 /// The per-packet work of a capture: hand each dequeued EPB to the writer

@@ -133,7 +133,10 @@ public struct CaptureLoop {
                 // Twenty times a second, busy or dry: a busy ring never runs
                 // dry, and a quiet one goes dry only once; observers flush,
                 // expire timeouts, redraw and take reload requests here.
-                observer?.idle()
+                if let observer {
+                    observer.ringFill(sessions.reduce(0) { max($0, $1.takeMeanFill()) })
+                    observer.idle()
+                }
                 if let progress, now >= nextProgress {
                     nextProgress = now + 1
                     progress(stage.packets)

@@ -44,6 +44,10 @@ public final class CaptureSession {
     let resources: CaptureResources
     var enabler: PdumpEnabler
     private var burst = [UnsafeMutableRawPointer?](repeating: nil, count: 256)
+    /// Entries left in the ring after each poll, summed, and the polls:
+    /// the loop's backlog (see `takeMeanFill`).
+    @exclusivity(unchecked) private var backlogSum: UInt64 = 0
+    @exclusivity(unchecked) private var backlogPolls: UInt64 = 0
     private var released = false
     /// A callback we could not disable still points at our ring and pool:
     /// freeing them would let the primary write into freed memory.
@@ -79,7 +83,11 @@ public final class CaptureSession {
     @discardableResult
     public func poll(_ consume: (UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws -> Void) rethrows -> Int {
         try burst.withUnsafeMutableBufferPointer { buffer in
-            let count = Int(cdpdk_ring_dequeue_burst(UnsafeMutableRawPointer(resources.ring), buffer.baseAddress, UInt32(buffer.count)))
+            var left: UInt32 = 0
+            let count = Int(cdpdk_ring_dequeue_burst(UnsafeMutableRawPointer(resources.ring), buffer.baseAddress,
+                                                     UInt32(buffer.count), &left))
+            backlogSum &+= UInt64(left)
+            backlogPolls &+= 1
             guard count > 0 else { return 0 }
             defer { cdpdk_free_mbufs(buffer.baseAddress, UInt32(count)) }
             try consume(UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
@@ -99,6 +107,14 @@ public final class CaptureSession {
             guard n > 0 else { return drained }
             drained += n
         }
+    }
+
+    /// How full the ring stayed after each poll since the last call, on
+    /// average (0 empty ... 1 full): whether the loop keeps up. Resets.
+    public func takeMeanFill() -> Double {
+        defer { backlogSum = 0; backlogPolls = 0 }
+        guard backlogPolls > 0, settings.ringSize > 0 else { return 0 }
+        return min(1, Double(backlogSum) / Double(backlogPolls) / Double(settings.ringSize))
     }
 
     /// Packets waiting in our ring, and its capacity.

@@ -3,6 +3,7 @@ import ScopeAnalyzers
 import ScopeCore
 import ScopeDecode
 import ScopeDPDK
+import ScopeLive
 import ScopeMetrics
 import ScopePcap
 
@@ -29,6 +30,8 @@ final class AgentAnalysis: PacketObserver {
 
     @exclusivity(unchecked) private var pipeline: PacketPipeline
     @exclusivity(unchecked) private var engine: AnalysisEngine
+    /// Under overload, a share of the flows only (see AnalysisAdmission).
+    @exclusivity(unchecked) private var admission = AnalysisAdmission()
     private(set) var settings: Settings
     private(set) var outputs: AgentOutputs
     private(set) var metrics: AgentMetrics?
@@ -56,12 +59,15 @@ final class AgentAnalysis: PacketObserver {
     func observe(_ packet: UnsafeRawBufferPointer, timestamp: UInt64, port: UInt16) {
         dequeuedPackets &+= 1
         dequeuedBytes &+= UInt64(packet.count)
+        guard admission.admits(ethernetFrame: packet) else { return }
         pipeline.process(packet, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
             engine.process(decoded, bytes: bytes, timestamp: timestamp) { self.deliver($0) }
         }, emit: { flow in
             if self.settings.reportFlows { self.outputs.stage(flow) }
         })
     }
+
+    func ringFill(_ meanFill: Double) { admission.update(meanRingFill: meanFill) }
 
     func idle() {
         engine.advance(to: CaptureClock.realtimeNanoseconds()) { deliver($0) }
@@ -108,7 +114,7 @@ final class AgentAnalysis: PacketObserver {
         if let newMetrics { metrics = newMetrics }
     }
 
-    var statsFields: [(String, UInt64)] { engine.statsFields }
+    var statsFields: [(String, UInt64)] { engine.statsFields + admission.statsFields }
 
     private func deliver(_ event: TransactionEvent) {
         transactions &+= 1
@@ -147,7 +153,7 @@ final class AgentAnalysis: PacketObserver {
         let decoder = pipeline.counters, flows = pipeline.flows.counters
         metrics.updateDecoder(errorsByReason: DecodeError.allCases.filter(\.isMalformation).map { ("\($0)", decoder[$0]) },
                               flowsActive: flows.active, flowsCreated: flows.created, flowsEvicted: flows.evicted)
-        metrics.updateAnalyzer(engine.statsFields)
+        metrics.updateAnalyzer(statsFields)
         metrics.updateProcess()
     }
 }

@@ -20,6 +20,8 @@ final class LiveAnalysis: PacketObserver {
     @exclusivity(unchecked) private var pipeline = PacketPipeline()
     @exclusivity(unchecked) private var engine: AnalysisEngine
     @exclusivity(unchecked) private var output = StandardOutput()
+    /// Under overload, a share of the flows only (see AnalysisAdmission).
+    @exclusivity(unchecked) private var admission = AnalysisAdmission()
     private let json: Bool
     private let dashboard: LiveDashboard?
     /// Packets observed: the dashboard's packets/s.
@@ -45,11 +47,14 @@ final class LiveAnalysis: PacketObserver {
         // The loop already calls idle() twenty times a second on a busy
         // ring; this keeps the redraw going should a burst never end.
         if packets & 0xFFFF == 0 { tick() }
+        guard admission.admits(ethernetFrame: packet) else { return }
         pipeline.process(packet, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
             engine.process(decoded, bytes: bytes, timestamp: timestamp) { self.stage($0) }
         }, emit: { _ in })
         if output.buffer.count >= 1 << 16 { flush() }
     }
+
+    func ringFill(_ meanFill: Double) { admission.update(meanRingFill: meanFill) }
 
     /// The loop calls this when the ring runs dry and twenty times a second
     /// while it never does; watch also calls it from the loop's
@@ -73,7 +78,7 @@ final class LiveAnalysis: PacketObserver {
         flush()
     }
 
-    var statsFields: [(String, UInt64)] { engine.statsFields }
+    var statsFields: [(String, UInt64)] { engine.statsFields + admission.statsFields }
 
     private func stage(_ event: TransactionEvent) {
         transactions &+= 1

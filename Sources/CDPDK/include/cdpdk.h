@@ -106,9 +106,10 @@ static inline void cdpdk_prefetch(const void *p) { rte_prefetch0(p); }
 static inline unsigned cdpdk_ring_count(const void *ring) { return rte_ring_count((const struct rte_ring *)ring); }
 
 /// Ring dequeue on raw pointers (the ring type is opaque to Swift too).
-static inline unsigned cdpdk_ring_dequeue_burst(void *ring, void **objs, unsigned n)
+/// `*left` gets the entries still waiting: the loop's backlog, for free.
+static inline unsigned cdpdk_ring_dequeue_burst(void *ring, void **objs, unsigned n, unsigned *left)
 {
-    return rte_ring_sc_dequeue_burst((struct rte_ring *)ring, objs, n, NULL);
+    return rte_ring_sc_dequeue_burst((struct rte_ring *)ring, objs, n, left);
 }
 
 static inline uint16_t cdpdk_mbuf_port(const void *m) { return ((const struct rte_mbuf *)m)->port; }
