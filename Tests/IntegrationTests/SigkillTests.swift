@@ -22,7 +22,10 @@ extension Integration {
                 let file = dir.file("k\(round).pcapng")
                 let capture = try Subprocess([Harness.dpdkscope, "capture", "--file-prefix", testbed.prefix, "-i", "0",
                                               "-w", file, "-q"])
-                usleep(UInt32(600_000 + round * 130_000))
+                // Killed a varying moment after packets flow (attach takes
+                // longer on a loaded machine, so wait for data, not a time).
+                waitForData(file)
+                usleep(UInt32(100_000 + round * 130_000))
                 #expect(capture.isRunning, "\(capture.stderr)")
                 capture.signal(SIGKILL)
                 capture.wait(timeout: 10)
@@ -36,6 +39,12 @@ extension Integration {
             #expect(testbed.isAlive, "the primary must survive its captures being killed")
         }
 
+        /// Until `path` holds 64 KiB, or 20 s.
+        private func waitForData(_ path: String) {
+            var info = stat()
+            for _ in 0..<400 where stat(path, &info) != 0 || info.st_size < 65_536 { usleep(50_000) }
+        }
+
         @Test func killedMultiWorkerCaptureLeavesEveryWorkerFileClean() throws {
             try Harness.checkPrerequisites()
             let dir = ScratchDirectory()
@@ -45,7 +54,8 @@ extension Integration {
             for round in 0..<2 {
                 let capture = try Subprocess([Harness.dpdkscope, "capture", "--file-prefix", testbed.prefix, "--multi",
                                               "--workers", "2", "-i", "0", "-w", dir.file("m\(round).pcapng"), "-q"])
-                usleep(UInt32(900_000 + round * 230_000))
+                waitForData(dir.file("m\(round)-w1.pcapng"))
+                usleep(UInt32(100_000 + round * 230_000))
                 capture.signal(SIGKILL)
                 capture.wait(timeout: 10)
                 usleep(200_000)
