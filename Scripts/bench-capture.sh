@@ -8,7 +8,10 @@
 # bug 1073), so the primary here is Tests/Fixtures/mini-primary.c: the
 # smallest pdump-serving forwarder, which both tools can attach to.
 #
-# Usage: Scripts/bench-capture.sh [SECONDS] [PRIMARY_CORE]   (root)
+# Usage: Scripts/bench-capture.sh [SECONDS] [PRIMARY_CORE] [ROUNDS]   (root)
+# ROUNDS (default 1) repeats the five runs, interleaved, so drift in the
+# machine hits every tool alike; the table then gives medians, and each
+# ratio as the median of the per-round ratios with its range.
 # Output: a Markdown table on stdout (paste into BENCHMARKS.md), raw lines
 # on stderr. Files go to /var/tmp (ext4 page cache, ~3.4 GB/s here; this
 # VM's tmpfs manages only ~0.4 GB/s and would measure the kernel instead).
@@ -19,6 +22,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-5}
 core=${2:-1}
+rounds=${3:-1}
+[[ $seconds =~ ^[1-9][0-9]*$ && $core =~ ^[0-9]+$ && $rounds =~ ^[1-9][0-9]*$ ]] ||
+    { echo "usage: $0 [SECONDS] [PRIMARY_CORE] [ROUNDS]" >&2; exit 64; }
 prefix=dpdkscope-bench
 work=$(mktemp -d /var/tmp/dpdkscope-bench.XXXXXX)
 scratch=$work
@@ -51,17 +57,17 @@ start_primary() {
     sleep 1
 }
 
-# rate NAME PACKETS SECONDS RECEIVED DROPPED
-rows=()
+# record KEY NAME PACKETS SECONDS RECEIVED DROPPED (KEY names the run kind)
 record() {
     local pps drop
-    pps=$(awk -v p="$2" -v s="$3" 'BEGIN { printf "%.0f", p / s }')
-    drop=$(awk -v r="$4" -v d="$5" 'BEGIN { if (r + d > 0) printf "%.1f", 100 * d / (r + d); else print "n/a" }')
-    echo "$1: packets=$2 seconds=$3 received=$4 dropped=$5 pps=$pps drop%=$drop" >&2
-    rows+=("$1|$pps|$drop")
+    pps=$(awk -v p="$3" -v s="$4" 'BEGIN { printf "%.0f", p / s }')
+    drop=$(awk -v r="$5" -v d="$6" 'BEGIN { if (r + d > 0) printf "%.1f", 100 * d / (r + d); else print "nan" }')
+    echo "round $round $2: packets=$3 seconds=$4 received=$5 dropped=$6 pps=$pps drop%=$drop" >&2
+    echo "$round|$1|$pps|$drop" >>"$work/rows"
 }
 
-scope_run() { # scope_run NAME OUTPUT
+scope_run() { # scope_run KEY NAME OUTPUT
+    local key=$1; shift
     local summary name packets secs received dropped
     start_primary
     summary=$("$scope" capture --file-prefix "$prefix" -i net_null0 -a "duration:$seconds" -w "$2" -q --json-summary 2>&1 | tail -n 1)
@@ -72,11 +78,12 @@ acc = sum(q["accepted"] for q in s["queues"]); drop = sum(q["nombuf"] + q["ringf
 print(s["packets_written"], s["seconds"], acc - drop, drop)
 PY
     read -r packets secs received dropped < <(tail -n 1 "$work/scope.rows")
-    record "$1" "$packets" "$secs" "$received" "$dropped"
+    record "$key" "$1" "$packets" "$secs" "$received" "$dropped"
     if [[ -f $2 ]]; then rm -f "$2"; fi
 }
 
-dumpcap_run() { # dumpcap_run NAME OUTPUT
+dumpcap_run() { # dumpcap_run KEY NAME OUTPUT
+    local key=$1; shift
     local out start end packets line received dropped
     start_primary
     start=$(date +%s.%N)
@@ -92,34 +99,45 @@ dumpcap_run() { # dumpcap_run NAME OUTPUT
     # dumpcap's "received" counts every copy, including the ones it lost.
     if [[ $2 == /dev/null ]]; then packets=$((received - dropped)); fi
     received=$((received - dropped))
-    record "$1" "${packets:-0}" "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" "${received:-0}" "${dropped:-0}"
+    record "$key" "$1" "${packets:-0}" "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" "${received:-0}" "${dropped:-0}"
     if [[ -f $2 ]]; then rm -f "$2"; fi
 }
 
-start_primary
-probe=$("$scope" probe --file-prefix "$prefix" -i net_null0 --duration "$seconds" --json)
-read -r pk sec rec dr < <(python3 -c '
+for round in $(seq "$rounds"); do
+    start_primary
+    probe=$("$scope" probe --file-prefix "$prefix" -i net_null0 --duration "$seconds" --json)
+    read -r pk sec rec dr < <(python3 -c '
 import json, sys
 s = json.loads(sys.argv[1]); c = s["counters"]["net_null0"]
 print(s["dequeued"], s["seconds"], c["accepted"] - c["ringfull"] - c["nombuf"], c["ringfull"] + c["nombuf"])' "$probe")
-record "drain-only baseline (dequeue + free)" "$pk" "$sec" "$rec" "$dr"
-scope_run "dpdkscope → pcapng file" "$scratch/scope.pcapng"
-dumpcap_run "dpdk-dumpcap → pcapng file" "$scratch/dumpcap.pcapng"
-scope_run "dpdkscope → /dev/null" /dev/null
-dumpcap_run "dpdk-dumpcap → /dev/null" /dev/null
-
-base=$(cut -d'|' -f2 <<<"${rows[0]}")
-dc_file=$(cut -d'|' -f2 <<<"${rows[2]}")
-echo "| run | packets/s written | drop % | vs drain-only | vs dumpcap (same output) |"
-echo "|---|---:|---:|---:|---:|"
-for i in "${!rows[@]}"; do
-    IFS='|' read -r name pps drop <<<"${rows[$i]}"
-    vs_base=$(awk -v a="$pps" -v b="$base" 'BEGIN { printf "%.2f", a / b }')
-    case $i in
-    1) other=$dc_file ;;
-    3) other=$(cut -d'|' -f2 <<<"${rows[4]}") ;;
-    *) other="" ;;
-    esac
-    vs_dc=${other:+$(awk -v a="$pps" -v b="$other" 'BEGIN { printf "%.2f×", a / b }')}
-    echo "| $name | $pps | $drop | $vs_base | ${vs_dc:-} |"
+    record drain "drain-only baseline" "$pk" "$sec" "$rec" "$dr"
+    scope_run scope_file "dpdkscope → pcapng file" "$scratch/scope.pcapng"
+    dumpcap_run dumpcap_file "dpdk-dumpcap → pcapng file" "$scratch/dumpcap.pcapng"
+    scope_run scope_null "dpdkscope → /dev/null" /dev/null
+    dumpcap_run dumpcap_null "dpdk-dumpcap → /dev/null" /dev/null
 done
+
+python3 - "$work/rows" "$rounds" <<'PY'
+import statistics, sys
+rows = [line.strip().split("|") for line in open(sys.argv[1]) if line.strip()]
+rounds = int(sys.argv[2])
+pps = {}; drop = {}
+for rnd, key, rate, dropped in rows:
+    pps.setdefault(key, {})[rnd] = float(rate)
+    drop.setdefault(key, []).append(float(dropped) if dropped != "nan" else float("nan"))
+def ratio(a, b):
+    values = [pps[a][r] / pps[b][r] for r in pps[a] if r in pps.get(b, {}) and pps[b][r] > 0]
+    if not values: return ""
+    text = f"{statistics.median(values):.2f}"
+    return text + (f" ({min(values):.2f}–{max(values):.2f})" if len(values) > 1 else "")
+names = [("drain", "drain-only baseline (dequeue + free)", None), ("scope_file", "dpdkscope → pcapng file", "dumpcap_file"),
+         ("dumpcap_file", "dpdk-dumpcap → pcapng file", None), ("scope_null", "dpdkscope → /dev/null", "dumpcap_null"),
+         ("dumpcap_null", "dpdk-dumpcap → /dev/null", None)]
+median_of = "median of " + str(rounds) + " rounds" if rounds > 1 else "one round"
+print(f"| run ({median_of}) | packets/s written | drop % | vs drain-only | vs dumpcap (same output) |")
+print("|---|---:|---:|---:|---:|")
+for key, name, other in names:
+    if key not in pps: continue
+    vs_dumpcap = ratio(key, other) + "×" if other else ""
+    print(f"| {name} | {statistics.median(pps[key].values()):.0f} | {statistics.median(drop[key]):.1f} | {ratio(key, 'drain')} | {vs_dumpcap} |")
+PY
