@@ -72,6 +72,9 @@ final class BurstWriter {
         let count = Int(cdpdk_workers_take_budget(UInt64(burst.count)))
         if count < burst.count { budgetExhausted = true }
         packets &+= UInt64(count)
+        // Loaded once per burst: reading a class's reference property per
+        // packet costs a retain and a release each time.
+        let writer = self.writer, observer = self.observer
         for index in 0..<min(count, Self.headerLookahead) { cdpdk_prefetch(burst[index]) }
         for index in 0..<min(count, Self.dataLookahead) { cdpdk_prefetch(cdpdk_mbuf_data(burst[index])) }
         for index in 0..<count {
@@ -80,7 +83,7 @@ final class BurstWriter {
             guard let mbuf = burst[index] else { continue }
             let port = Int(cdpdk_mbuf_port(mbuf))
             guard port < Self.ports, interfaceOfPort[port] != .max else { continue }
-            try write(mbuf, interface: interfaceOfPort[port])
+            try write(mbuf, interface: interfaceOfPort[port], writer: writer, observer: observer)
         }
         // Small packets were copied; anything else still points into these
         // mbufs and must be written before they go back to the pool.
@@ -88,7 +91,8 @@ final class BurstWriter {
     }
 
     @inline(__always)
-    private func write(_ mbuf: UnsafeMutableRawPointer, interface: UInt32) throws {
+    private func write(_ mbuf: UnsafeMutableRawPointer, interface: UInt32, writer: CaptureFileWriter?,
+                       observer: PacketObserver?) throws {
         let data = cdpdk_mbuf_data(mbuf)!
         clock?.repairBlock(at: data)
         if cdpdk_mbuf_segments(mbuf) == 1 {

@@ -84,8 +84,8 @@ struct AdmissionTests {
     @Test("overload shrinks the share of flows analysed; both directions stay together; it recovers")
     func shrinkAndRecover() {
         var admission = AnalysisAdmission()
-        admission.update(meanRingFill: 0.9)
-        admission.update(meanRingFill: 0.9)
+        admission.update(meanRingFill: 0.8)
+        admission.update(meanRingFill: 0.8)
         #expect(admission.overloads == 2)
         #expect(admission.admittedShare > 0.5 && admission.admittedShare < 0.6)
         var admitted = 0
@@ -102,9 +102,43 @@ struct AdmissionTests {
         #expect(abs(share - admission.admittedShare) < 0.05)
         #expect(admission.shedPackets == UInt64(2 * (flows - admitted)))
         for _ in 0..<100 { admission.update(meanRingFill: 0.9) }
-        #expect(admission.admittedBuckets == 1)
-        for _ in 0..<32 { admission.update(meanRingFill: 0.01) }
+        #expect(admission.admittedBuckets == 0)
+        let before = admission.shedPackets
+        for port in 0..<100 {
+            let bytes = frame(source: 1, destination: 2, sourcePort: UInt16(30_000 + port), destinationPort: 80)
+            #expect(!bytes.withUnsafeBytes { admission.admits(ethernetFrame: $0) })
+        }
+        #expect(admission.shedPackets == before + 100)
+        for _ in 0..<10 { admission.update(meanRingFill: 0.01) }
+        #expect(admission.admittedBuckets < 30, "recovery starts small")
+        for _ in 0..<60 { admission.update(meanRingFill: 0.01) }
         #expect(!admission.isShedding)
+    }
+
+    @Test("a level that tips the loop over is held off, longer each time it fails again")
+    func backOff() {
+        var admission = AnalysisAdmission()
+        for _ in 0..<60 { admission.update(meanRingFill: 0.95) }
+        #expect(admission.admittedBuckets == 0)
+        // Light load lets it climb 0 → 1 → 2; at 2 the loop overloads.
+        admission.update(meanRingFill: 0.0)
+        admission.update(meanRingFill: 0.0)
+        #expect(admission.admittedBuckets == 2)
+        admission.update(meanRingFill: 0.95)
+        #expect(admission.admittedBuckets == 1)
+        // For the next second (20 reports) it stays at 1 however idle the ring.
+        for _ in 0..<19 { admission.update(meanRingFill: 0.0) }
+        #expect(admission.admittedBuckets == 1)
+        admission.update(meanRingFill: 0.0)
+        #expect(admission.admittedBuckets == 2)
+        // Failing again doubles the hold: two seconds this time.
+        admission.update(meanRingFill: 0.95)
+        for _ in 0..<39 { admission.update(meanRingFill: 0.0) }
+        #expect(admission.admittedBuckets == 1)
+        admission.update(meanRingFill: 0.0)
+        #expect(admission.admittedBuckets == 2)
+        admission.update(meanRingFill: 0.0)
+        #expect(admission.admittedBuckets == 3)
     }
 
     @Test("sampled flows stay whole: a shed run yields a subset of the events, each as matched as before")
@@ -124,7 +158,7 @@ struct AdmissionTests {
     /// then the pipeline and engine, as LiveAnalysis does it.
     private func analyze(_ name: String, share overloads: Int?) throws -> [TransactionEvent] {
         var admission = AnalysisAdmission()
-        for _ in 0..<(overloads ?? 0) { admission.update(meanRingFill: 1) }
+        for _ in 0..<(overloads ?? 0) { admission.update(meanRingFill: 0.8) }
         let reader = try CaptureFileReader(path: FixtureAnalysis.directory + "/" + name)
         var pipeline = PacketPipeline()
         var engine = AnalysisEngine(configuration: AnalyzerConfiguration())

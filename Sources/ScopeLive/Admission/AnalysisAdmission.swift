@@ -10,10 +10,17 @@
 ///
 /// The share follows the ring: the loop reports, twenty times a second, how
 /// full its ring was on average after each dequeue. Above `shedAbove` the
-/// share drops by a quarter; below `recoverBelow` it grows back by 1/32 of
-/// all flows per report (about 1.6 s from none to all). At full share no
-/// hash is computed, so below saturation admission costs one comparison and
-/// loses nothing.
+/// share drops by a quarter (by half when the ring is nearly full), down to
+/// none: when the primary outruns even a bare capture no analysis is
+/// affordable at all. Below `recoverBelow` it grows back by an eighth plus
+/// one bucket per report (about 3 s from none to all). Growth is
+/// multiplicative because heavy flows make the share lumpy: one keep-alive
+/// connection can carry a tenth of the packets, and a fixed step would keep
+/// readmitting it; small steps from a small share settle just below it.
+/// A level that overloaded right after a step up is not tried again for a
+/// hold time that doubles while it keeps failing (1 s up to a minute), so
+/// the share rests below the flow that tips it over instead of oscillating. At full share no hash is computed, so below
+/// saturation admission costs one comparison and loses nothing.
 public struct AnalysisAdmission: Sendable {
     public static let buckets: UInt32 = 1024
     /// Mean ring fill (0...1) above which the share shrinks.
@@ -29,6 +36,15 @@ public struct AnalysisAdmission: Sendable {
     /// Reports that shrank the share: how often the loop was overloaded.
     public private(set) var overloads: UInt64 = 0
 
+    // Probe back-off, counted in reports (twenty a second).
+    private var reports: UInt64 = 0
+    private var ceiling = Self.buckets
+    private var holdUntil: UInt64 = 0
+    private var holdReports: UInt64 = Self.initialHold
+    private var steppedUp = false
+    private static let initialHold: UInt64 = 20
+    private static let longestHold: UInt64 = 1200
+
     public init() {}
 
     /// Share of flows analysed, 0...1.
@@ -39,19 +55,33 @@ public struct AnalysisAdmission: Sendable {
     @inline(__always)
     public mutating func admits(ethernetFrame frame: UnsafeRawBufferPointer) -> Bool {
         if admittedBuckets == Self.buckets { return true }
-        if FlowSampleHash.hash(ethernetFrame: frame) % Self.buckets < admittedBuckets { return true }
+        if admittedBuckets > 0, FlowSampleHash.hash(ethernetFrame: frame) % Self.buckets < admittedBuckets { return true }
         shedPackets &+= 1
         return false
     }
 
     /// One report of the ring's mean fill since the last one (0...1).
     public mutating func update(meanRingFill fill: Double) {
+        reports &+= 1
         if fill > shedAbove {
             overloads &+= 1
-            admittedBuckets -= max(1, admittedBuckets / 4)
-            admittedBuckets = max(admittedBuckets, 1)
+            if steppedUp, admittedBuckets > 0 {
+                // The last step up tipped it over: stay below that level.
+                ceiling = admittedBuckets - 1
+                holdUntil = reports &+ holdReports
+                holdReports = min(holdReports * 2, Self.longestHold)
+            }
+            let cut = fill > 0.9 ? admittedBuckets / 2 : admittedBuckets / 4
+            admittedBuckets -= min(admittedBuckets, max(1, cut))
+            steppedUp = false
         } else if fill < recoverBelow {
-            admittedBuckets = min(Self.buckets, admittedBuckets + Self.buckets / 32)
+            if reports >= holdUntil { ceiling = Self.buckets }
+            let next = min(ceiling, Self.buckets, admittedBuckets + admittedBuckets / 8 + 1)
+            steppedUp = next > admittedBuckets
+            admittedBuckets = max(admittedBuckets, next)
+            if admittedBuckets == Self.buckets { holdReports = Self.initialHold }
+        } else {
+            steppedUp = false
         }
     }
 
