@@ -10,8 +10,10 @@ import Glibc
 ///
 /// The window is reserved with posix_fallocate(3) before it is mapped, so a full
 /// disk is an ordinary ENOSPC from the reservation, never a SIGBUS on a page the
-/// file system cannot back; then MADV_POPULATE_WRITE faults it in with one
-/// call instead of one fault per page. The file is longer than its content
+/// file system cannot back. Pages are faulted in ahead of the copy with
+/// MADV_POPULATE_WRITE, a quarter MiB per call instead of one fault per
+/// page: small enough that no single call stalls the loop long enough for
+/// the ring to overflow (8 MiB at once took over a millisecond). The file is longer than its content
 /// while open: `finish` (or the crash guard, which truncates to the last
 /// committed length) cuts it back.
 ///
@@ -21,6 +23,7 @@ struct MappedFileWindow {
     /// Bytes mapped at a time: large enough that sliding is rare, small
     /// enough to stay warm in the last-level cache while it fills.
     static let windowBytes = 8 << 20
+    static let populateBytes = 256 << 10
     private static let pageMask = 4095
 
     private(set) var fd: Int32 = -1
@@ -29,6 +32,8 @@ struct MappedFileWindow {
     private var windowStart = 0
     /// Bytes used in the window.
     private var used = 0
+    /// Bytes of the window faulted in so far.
+    private var populated = 0
     /// Content length of the file: everything before this is written.
     var length: Int { windowStart &+ used }
     var isActive: Bool { fd >= 0 }
@@ -54,6 +59,7 @@ struct MappedFileWindow {
             let code = slide(needing: count)
             if code != 0 { return code }
         }
+        if used &+ count > populated { populate(through: used &+ count) }
         (base! + used).copyMemory(from: bytes, byteCount: count)
         used &+= count
         return 0
@@ -79,14 +85,22 @@ struct MappedFileWindow {
         if reserved != 0 { return reserved }
         guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off_t(start)),
               mapped != MAP_FAILED else { return errno }
-        // Older kernels lack MADV_POPULATE_WRITE (23, Linux 5.14): pages
-        // then fault in one by one, still backed by the reservation.
-        _ = madvise(mapped, size, 23)
         base = mapped
         mappedSize = size
         windowStart = start
         used = offsetInWindow
+        populated = 0
         return 0
+    }
+
+    /// Faults in the next chunks up to `end`. Older kernels lack
+    /// MADV_POPULATE_WRITE (23, Linux 5.14): pages then fault in one by one
+    /// as they are written, still backed by the reservation.
+    private mutating func populate(through end: Int) {
+        let from = populated & ~Self.pageMask
+        let to = min(mappedSize, max(end, populated + Self.populateBytes))
+        _ = madvise(base! + from, to - from, 23)
+        populated = to
     }
 
     private var mappedSize = 0
