@@ -61,7 +61,10 @@ attach:
 
 # What to capture: a list of entries, each selecting ports and queues, a
 # direction, a filter and a snapshot length. Entries add up; give each
-# port, queue and direction to one entry only.
+# port, queue and direction to one entry only. Each entry has its own ring,
+# read one after the other: keep both directions of a connection in one
+# entry (a forwarder receives them on different ports, so split entries by
+# queue, not by port), or a response may be analyzed before its request.
 captures:
     # Ports and queues in -i syntax: a port id ("0") or device name
     # ("net_tap0", "0000:01:00.0"), optionally with ":queue" ("0:1") or
