@@ -41,7 +41,8 @@ attach:
   # worker, so a connection's requests and responses meet there when the
   # application's RSS keeps both directions on one queue index. With lcores
   # set, list N+1 of them (the first is the main lcore). Each worker writes
-  # its own dumpfile (live.pcapng becomes live-w0.pcapng, live-w1.pcapng..).
+  # its own dumpfile, named from live-w0.pcapng, live-w1.pcapng, ... for
+  # live.pcapng.
   workers: 0
   # EAL log level: trace, debug, info, notice, warning, error or critical.
   log_level: warning
