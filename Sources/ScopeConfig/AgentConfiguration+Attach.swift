@@ -15,21 +15,29 @@ extension AgentConfiguration {
         public var takeover: Bool
         /// Wait for the primary to (re)start instead of failing, and re-attach.
         public var waitForPrimary: Bool
+        /// Worker lcores that capture and analyze (`capture --multi --workers
+        /// N`); 0 = one loop on the main lcore.
+        public var workers: Int
 
         public init(filePrefix: String = "rte", lcores: String? = nil, logLevel: EALArguments.LogLevel = .warning,
-                    eal: String = "", takeover: Bool = false, waitForPrimary: Bool = false) {
+                    eal: String = "", takeover: Bool = false, waitForPrimary: Bool = false, workers: Int = 0) {
             self.filePrefix = filePrefix
             self.lcores = lcores
             self.logLevel = logLevel
             self.eal = eal
             self.takeover = takeover
             self.waitForPrimary = waitForPrimary
+            self.workers = workers
         }
+
+        /// As `--workers` allows: more would outnumber the CPUs of any
+        /// machine this runs on, and each worker owns a ring and pool.
+        public static let workerRange = 0...64
 
         /// `eal` split at whitespace (no shell quoting).
         public var ealArguments: [String] { eal.split(whereSeparator: \.isWhitespace).map(String.init) }
 
-        static let keys = ["file_prefix", "lcores", "log_level", "eal", "takeover", "wait_for_primary"]
+        static let keys = ["file_prefix", "lcores", "log_level", "eal", "takeover", "wait_for_primary", "workers"]
 
         /// EAL options dpdkscope sets itself, and the key that sets them.
         static let managedEALOptions = [
@@ -58,6 +66,7 @@ extension AgentConfiguration {
             }
             section.read("takeover", into: &takeover) { $0.bool() }
             section.read("wait_for_primary", into: &waitForPrimary) { $0.bool() }
+            section.read("workers", into: &workers) { $0.integer(in: Self.workerRange) }
         }
     }
 

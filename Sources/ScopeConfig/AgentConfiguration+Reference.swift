@@ -34,6 +34,16 @@ attach:
   # EAL --lcores for dpdkscope itself, e.g. "7" or "2@7". null picks a core
   # the primary does not use. Set it to keep dpdkscope off forwarding cores.
   lcores: null
+  # Worker lcores that capture and analyze, as `dpdkscope capture --multi
+  # --workers N` does. 0: one loop on dpdkscope's main lcore. N (1-64): one
+  # loop per worker lcore, each with its own rings and analyzers over a
+  # group of queues: queue q of every port and direction goes to one
+  # worker, so a connection's requests and responses meet there when the
+  # application's RSS keeps both directions on one queue index. With lcores
+  # set, list N+1 of them (the first is the main lcore). Each worker writes
+  # its own dumpfile, named from live-w0.pcapng, live-w1.pcapng, ... for
+  # live.pcapng.
+  workers: 0
   # EAL log level: trace, debug, info, notice, warning, error or critical.
   log_level: warning
   # Extra EAL arguments, split at spaces (no quoting), e.g. "--huge-dir
@@ -52,7 +62,10 @@ attach:
 
 # What to capture: a list of entries, each selecting ports and queues, a
 # direction, a filter and a snapshot length. Entries add up; give each
-# port, queue and direction to one entry only.
+# port, queue and direction to one entry only. Each entry has its own ring,
+# read one after the other: keep both directions of a connection in one
+# entry (a forwarder receives them on different ports, so split entries by
+# queue, not by port), or a response may be analyzed before its request.
 captures:
     # Ports and queues in -i syntax: a port id ("0") or device name
     # ("net_tap0", "0000:01:00.0"), optionally with ":queue" ("0:1") or

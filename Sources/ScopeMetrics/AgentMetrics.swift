@@ -3,16 +3,26 @@ import ScopeAnalyzers
 
 /// Everything `dpdkscope agent` exports, in one swift-prometheus registry.
 ///
-/// Threading: one writer thread (the capture thread) calls `record` and the
-/// `update…` methods; `exposition()` may run concurrently on any other
-/// thread (the HTTP server's event loop). The writer-side caches are touched
-/// by the writer only; what the two sides share is the registry, whose
-/// counters and gauges are atomics and whose histograms and family table
-/// take a lock for a few instructions (a scrape copies, then renders
-/// outside the lock), so the capture thread never waits on a client.
+/// Threading: the writers are the agent's capture loops (one, or one per
+/// worker lcore); they call `record` and the `update…` methods, which take
+/// one lock per call, so a loop hands over its events in batches
+/// (`record(_ events:)`) and its counters once a second — never a lock per
+/// packet. The lock guards the writer-side caches (label slots, series,
+/// the last value of each cumulative source). `exposition()` may run
+/// concurrently on any other thread (the HTTP server's event loop) without
+/// that lock: it only reads the registry, whose counters and gauges are
+/// atomics and whose histograms and family table take a lock of their own
+/// for a few instructions (a scrape copies, then renders outside it), so a
+/// scrape never makes a capture loop wait on a client.
+///
+/// Loops report their cumulative decoder and analyzer counters as separate
+/// sources (`source:`, the worker index): each source's own previous value
+/// gives its delta, so a loop whose counters restart (a reload made it a
+/// new engine) never skews what another loop counted.
 public final class AgentMetrics: @unchecked Sendable {
     public let policy: MetricsLabelPolicy
     public let registry: PrometheusCollectorRegistry
+    private let writer = WriterLock()
     private var protocols: [ApplicationProtocol: ProtocolSeries] = [:]
     private var capture: CaptureMetrics
     private var decoder: DecoderMetrics
@@ -29,29 +39,43 @@ public final class AgentMetrics: @unchecked Sendable {
         process = ProcessMetrics(registry: registry)
     }
 
-    /// One transaction event (capture thread; cheap: see `ProtocolSeries`).
+    /// One transaction event (cheap: see `ProtocolSeries`; one lock).
     public func record(_ event: TransactionEvent) {
-        series(for: event.application).record(event)
+        writer.withLock { series(for: event.application).record(event) }
+    }
+
+    /// A loop's batch of events under one lock.
+    public func record(_ events: [TransactionEvent]) {
+        guard !events.isEmpty else { return }
+        writer.withLock {
+            for event in events { series(for: event.application).record(event) }
+        }
     }
 
     /// Cumulative pdump and capture-loop counters, one sample per capture
     /// tuple, about once a second. Counters advance by the difference from
     /// the previous sample; a value that went down means the capture
-    /// restarted, and counts from zero again.
+    /// restarted, and counts from zero again. Each tuple belongs to one
+    /// loop, so loops never feed the same series.
     public func updateCapture(_ samples: [CaptureSample]) {
-        capture.update(samples)
+        writer.withLock { capture.update(samples) }
     }
 
-    /// Cumulative decoder error counts by reason, and the flow table.
+    /// Cumulative decoder error counts by reason, and the flow table, of
+    /// one loop (`source`: its worker index; 0 for a single loop). The
+    /// exported flow gauge is the sum over sources.
     public func updateDecoder(errorsByReason: [(reason: String, count: UInt64)], flowsActive: Int,
-                              flowsCreated: UInt64, flowsEvicted: UInt64) {
-        decoder.update(errorsByReason: errorsByReason, flowsActive: flowsActive,
-                       flowsCreated: flowsCreated, flowsEvicted: flowsEvicted)
+                              flowsCreated: UInt64, flowsEvicted: UInt64, source: Int = 0) {
+        writer.withLock {
+            decoder.update(errorsByReason: errorsByReason, flowsActive: flowsActive,
+                           flowsCreated: flowsCreated, flowsEvicted: flowsEvicted, source: source)
+        }
     }
 
-    /// Cumulative analyzer counters as `AnalysisEngine.statsFields` lists them.
-    public func updateAnalyzer(_ fields: [(String, UInt64)]) {
-        analyzer.update(fields)
+    /// Cumulative analyzer counters as `AnalysisEngine.statsFields` lists
+    /// them, of one loop (`source` as for `updateDecoder`).
+    public func updateAnalyzer(_ fields: [(String, UInt64)], source: Int = 0) {
+        writer.withLock { analyzer.update(fields, source: source) }
     }
 
     /// Resident memory and uptime. Gauges only: safe from any thread, and

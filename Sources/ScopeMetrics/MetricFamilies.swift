@@ -107,17 +107,27 @@ extension Counter {
     }
 }
 
-/// A counter fed from a cumulative source value sampled now and then: it
-/// advances by the difference. A value lower than the last one means the
-/// source restarted from zero, so the whole value is new.
+/// A counter fed from cumulative source values sampled now and then: it
+/// advances by each source's difference from that source's previous
+/// value. A value lower than the last one means the source restarted from
+/// zero, so the whole value is new. Sources are the agent's capture loops
+/// (worker indexes); one loop is source 0.
 struct CumulativeCounter {
+    /// Sources past this are ignored: a worker index is at most 63.
+    static let maxSources = 128
     let counter: Counter
-    private(set) var last: UInt64 = 0
+    private var lasts: [UInt64] = [0]
 
     init(_ counter: Counter) { self.counter = counter }
 
-    mutating func update(to value: UInt64) {
+    /// Source 0's last value.
+    var last: UInt64 { lasts[0] }
+
+    mutating func update(to value: UInt64, source: Int = 0) {
+        guard source >= 0, source < Self.maxSources else { return }
+        if source >= lasts.count { lasts += repeatElement(0, count: source + 1 - lasts.count) }
+        let last = lasts[source]
         counter.add(value >= last ? value - last : value)
-        last = value
+        lasts[source] = value
     }
 }

@@ -1,7 +1,8 @@
 // ScopeMetrics: Prometheus metrics (swift-prometheus) fed from analyzer
 // events, decoder and capture counters, served on /metrics by SwiftNIO.
 //
-// AgentMetrics     the registry and its writer-side caches (record, update…)
+// AgentMetrics     the registry and its writer-side caches (record, update…),
+//                  one lock per batch (WriterLock) for multi-worker agents
 // MetricFamilies   every exported name and help text (the catalogue)
 // ProtocolSeries   per-protocol transaction series with capped labels
 // CaptureMetrics   pdump/ring counters per port, queue and direction

@@ -11,12 +11,12 @@ struct NamedCumulativeCounters {
 
     init(makeCounter: @escaping (String) -> Counter) { self.makeCounter = makeCounter }
 
-    mutating func update(_ name: String, to value: UInt64) {
+    mutating func update(_ name: String, to value: UInt64, source: Int = 0) {
         if counters[name] == nil {
             guard counters.count < Self.maxNames else { return }
             counters[name] = CumulativeCounter(makeCounter(name))
         }
-        counters[name]?.update(to: value)
+        counters[name]?.update(to: value, source: source)
     }
 }
 
@@ -26,6 +26,8 @@ struct DecoderMetrics {
     private var flowsCreated: CumulativeCounter
     private var flowsEvicted: CumulativeCounter
     private let flowsActive: Gauge
+    /// Each source's flow count: the gauge shows their sum.
+    private var activeBySource: [Int] = [0]
 
     init(registry: PrometheusCollectorRegistry, labelCap: Int) {
         var reasons = LabelSlots(cap: labelCap)
@@ -39,11 +41,14 @@ struct DecoderMetrics {
     }
 
     mutating func update(errorsByReason: [(reason: String, count: UInt64)], flowsActive active: Int,
-                         flowsCreated created: UInt64, flowsEvicted evicted: UInt64) {
-        for (reason, count) in errorsByReason { errors.update(reason, to: count) }
-        flowsActive.set(to: Double(active))
-        flowsCreated.update(to: created)
-        flowsEvicted.update(to: evicted)
+                         flowsCreated created: UInt64, flowsEvicted evicted: UInt64, source: Int = 0) {
+        guard source >= 0, source < CumulativeCounter.maxSources else { return }
+        for (reason, count) in errorsByReason { errors.update(reason, to: count, source: source) }
+        if source >= activeBySource.count { activeBySource += repeatElement(0, count: source + 1 - activeBySource.count) }
+        activeBySource[source] = max(0, active)
+        flowsActive.set(to: activeBySource.reduce(0.0) { $0 + Double($1) })
+        flowsCreated.update(to: created, source: source)
+        flowsEvicted.update(to: evicted, source: source)
     }
 }
 
@@ -65,8 +70,8 @@ struct AnalyzerMetrics {
         }
     }
 
-    mutating func update(_ values: [(String, UInt64)]) {
-        for (name, value) in values { fields.update(name, to: value) }
+    mutating func update(_ values: [(String, UInt64)], source: Int = 0) {
+        for (name, value) in values { fields.update(name, to: value, source: source) }
     }
 
     /// At the first "_": ("http", "unmatched_requests"); a name without

@@ -17,9 +17,11 @@ import Glibc
 /// than the analyzers), then fan each event out to the outputs and metrics.
 ///
 /// Control work rides on `idle()`, which the loop calls whenever the ring
-/// runs dry and twenty times a second under load: flushing outputs,
+/// runs dry and twenty times a second under load: flushing outputs and
+/// metrics (a batch each, under one lock: with `attach.workers` there is
+/// one of these per worker lcore, sharing outputs and metrics),
 /// wall-clock transaction timeouts, once-a-second metric samples, and
-/// SIGHUP reloads.
+/// reloads (`control`).
 final class AgentAnalysis: PacketObserver {
     struct Settings {
         var analyzers: AnalyzerConfiguration
@@ -33,12 +35,19 @@ final class AgentAnalysis: PacketObserver {
     /// Under overload, a share of the flows only (see AnalysisAdmission).
     @exclusivity(unchecked) private var admission = AnalysisAdmission()
     private(set) var settings: Settings
-    private(set) var outputs: AgentOutputs
+    /// This loop's events on their way to the shared outputs.
+    private(set) var outputs: AgentEventStage
     private(set) var metrics: AgentMetrics?
+    /// Events for the metrics, handed over in batches.
+    private var metricEvents: [TransactionEvent] = []
     private let sessions: [CaptureSession]
     private let dumpfile: CaptureFileWriter?
-    /// Asked on SIGHUP; returns what to apply, or nil to keep running as is.
-    var reload: (() -> Void)?
+    /// The loop's worker index (0 for the single loop): its metrics source.
+    let worker: Int
+    /// Called at every idle moment, on the loop's thread, to pick up a
+    /// reload: the single loop takes SIGHUP itself, a worker looks for the
+    /// change the main lcore published (see AgentChangeBoard).
+    var control: (() -> Void)?
     private var nextSample: UInt64 = 0
     private var dequeuedBytes: UInt64 = 0
     private var dequeuedPackets: UInt64 = 0
@@ -46,12 +55,14 @@ final class AgentAnalysis: PacketObserver {
     private(set) var stopError: ScopeError?
 
     init(settings: Settings, outputs: AgentOutputs, metrics: AgentMetrics?, sessions: [CaptureSession],
-         dumpfile: CaptureFileWriter?) {
+         dumpfile: CaptureFileWriter?, worker: Int = 0) {
         self.settings = settings
-        self.outputs = outputs
+        self.outputs = AgentEventStage(outputs)
         self.metrics = metrics
         self.sessions = sessions
         self.dumpfile = dumpfile
+        self.worker = worker
+        metricEvents.reserveCapacity(Self.metricBatch)
         pipeline = PacketPipeline(configuration: .init(flows: settings.flows))
         engine = AnalysisEngine(configuration: settings.analyzers, streams: settings.streams)
     }
@@ -72,11 +83,12 @@ final class AgentAnalysis: PacketObserver {
     func idle() {
         engine.advance(to: CaptureClock.realtimeNanoseconds()) { deliver($0) }
         outputs.flush()
+        flushMetrics()
         if let failure = outputs.failure, stopError == nil {
             stopError = failure
             cdpdk_workers_request_stop()
         }
-        if cdpdk_take_reload_request() != 0 { reload?() }
+        control?()
         let now = CaptureClock.monotonicNanoseconds()
         if now >= nextSample {
             nextSample = now + 1_000_000_000
@@ -88,45 +100,60 @@ final class AgentAnalysis: PacketObserver {
     func finish() {
         engine.finish { deliver($0) }
         if settings.reportFlows { pipeline.finish { outputs.stage($0) } }
+        flushMetrics()
         sample()
         outputs.flush()
     }
 
-    /// A reload. New protocols, limits or redaction start a new engine, new
-    /// flow settings a new pipeline; the old ones report what they hold
-    /// first (pending transactions, final flows), so nothing is dropped
-    /// silently. New outputs or metrics replace the old ones.
-    func apply(settings new: Settings, newEngine: Bool, newPipeline: Bool, outputs newOutputs: AgentOutputs?,
-               metrics newMetrics: AgentMetrics??) {
-        if newEngine || newPipeline {
+    /// A reload, on the loop's thread. New protocols, limits or redaction
+    /// start a new engine, new flow settings a new pipeline; the old ones
+    /// report what they hold first (pending transactions, final flows), to
+    /// the old outputs and metrics, so nothing is dropped silently. New
+    /// outputs or metrics replace the old ones (old outputs close once no
+    /// loop holds them: RotatingLineFile closes on release).
+    func apply(_ change: AgentChange) {
+        let new = change.settings
+        if change.newEngine || change.newPipeline {
             engine.finish { deliver($0) }
             engine = AnalysisEngine(configuration: new.analyzers, streams: new.streams)
         }
-        if newPipeline {
+        if change.newPipeline {
             if settings.reportFlows { pipeline.finish { outputs.stage($0) } }
             pipeline = PacketPipeline(configuration: .init(flows: new.flows))
         }
         settings = new
-        if let newOutputs {
-            outputs.close()
-            outputs = newOutputs
+        if let next = change.outputs { outputs.retarget(next) }
+        if let next = change.metrics {
+            flushMetrics()
+            metrics = next
         }
-        if let newMetrics { metrics = newMetrics }
     }
 
     var statsFields: [(String, UInt64)] { engine.statsFields + admission.statsFields }
 
+    private static let metricBatch = 512
+
     private func deliver(_ event: TransactionEvent) {
         transactions &+= 1
-        metrics?.record(event)
+        if metrics != nil {
+            metricEvents.append(event)
+            if metricEvents.count >= Self.metricBatch { flushMetrics() }
+        }
         outputs.stage(event)
+    }
+
+    private func flushMetrics() {
+        guard !metricEvents.isEmpty else { return }
+        metrics?.record(metricEvents)
+        metricEvents.removeAll(keepingCapacity: true)
     }
 
     /// Once a second: cumulative capture, decoder and analyzer counters.
     /// pdump counts per tuple; what the loop counts (dequeued, written) and
     /// the ring's fill exist per ring, so they ride on the first tuple of
     /// each ring (sums over tuples stay exact). The loop's totals are not
-    /// split by ring either: they go with the first ring.
+    /// split by ring either: they go with its first ring. Workers own
+    /// disjoint tuples, so no two loops feed one capture series.
     private func sample() {
         guard let metrics else { return }
         var samples: [CaptureSample] = []
@@ -152,8 +179,9 @@ final class AgentAnalysis: PacketObserver {
         metrics.updateCapture(samples)
         let decoder = pipeline.counters, flows = pipeline.flows.counters
         metrics.updateDecoder(errorsByReason: DecodeError.allCases.filter(\.isMalformation).map { ("\($0)", decoder[$0]) },
-                              flowsActive: flows.active, flowsCreated: flows.created, flowsEvicted: flows.evicted)
-        metrics.updateAnalyzer(statsFields)
+                              flowsActive: flows.active, flowsCreated: flows.created, flowsEvicted: flows.evicted,
+                              source: worker)
+        metrics.updateAnalyzer(statsFields, source: worker)
         metrics.updateProcess()
     }
 }

@@ -4,10 +4,12 @@ import ScopeDecode
 import ScopeLive
 
 /// Where the agent's events go: a rotated JSON-lines file and/or stdout.
-/// Events are staged in one buffer per destination and written in batches
-/// (when a buffer passes 64 KiB and whenever the capture loop idles, at
-/// least twenty times a second), so a write costs one syscall per batch.
-final class AgentOutputs {
+/// Shared by every capture loop (one, or one per worker lcore): each loop
+/// stages its events in its own `AgentEventStage` and hands over whole
+/// batches, written under one lock per batch, so lines never interleave,
+/// a write costs one syscall per batch and rotation (which happens only
+/// between writes) never splits a line.
+final class AgentOutputs: @unchecked Sendable {
     struct Plan: Equatable {
         var file: RotatingLineFile.Policy?
         var stdout: Bool
@@ -15,24 +17,71 @@ final class AgentOutputs {
     }
 
     let plan: Plan
+    private let lock = OutputLock()
     private var file: RotatingLineFile?
-    private var fileBuffer: [UInt8] = []
     private var stdout = StandardOutput()
-    /// The first write failure (disk full…): the agent stops with it.
-    private(set) var failure: ScopeError?
-    private(set) var events: UInt64 = 0
+    private var failure: ScopeError?
 
     init(plan: Plan) throws {
         self.plan = plan
-        if let policy = plan.file {
-            file = try RotatingLineFile(policy: policy)
-            fileBuffer.reserveCapacity(1 << 17)
-        }
+        if let policy = plan.file { file = try RotatingLineFile(policy: policy) }
     }
+
+    /// Writes one loop's batch and empties it. Returns the first write
+    /// failure (disk full, stdout closed) once there is one: the agent stops.
+    func write(file lines: inout [UInt8], stdout text: inout [UInt8]) -> ScopeError? {
+        lock.lock()
+        defer { lock.unlock() }
+        if !text.isEmpty {
+            swap(&stdout.buffer, &text)
+            if !stdout.flush(), failure == nil {
+                failure = ScopeError(.failure, "stdout closed; events can no longer be written there")
+            }
+            swap(&stdout.buffer, &text)
+        }
+        if let file, !lines.isEmpty {
+            do {
+                try file.write(lines)
+            } catch let error as ScopeError {
+                if failure == nil { failure = error }
+            } catch {
+                if failure == nil { failure = ScopeError(.failure, "\(error)") }
+            }
+        }
+        lines.removeAll(keepingCapacity: true)
+        return failure
+    }
+
+    /// Once every loop has handed over its last batch.
+    func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        file?.close()
+        file = nil
+    }
+}
+
+/// One capture loop's events on their way to the shared `AgentOutputs`:
+/// one buffer per destination, handed over when it passes 64 KiB and
+/// whenever the loop idles (at least twenty times a second).
+final class AgentEventStage {
+    private(set) var destination: AgentOutputs
+    private var fileBuffer: [UInt8] = []
+    private var stdout = StandardOutput()
+    /// The first write failure; the agent stops with it.
+    private(set) var failure: ScopeError?
+    private(set) var events: UInt64 = 0
+
+    init(_ destination: AgentOutputs) {
+        self.destination = destination
+        if destination.plan.file != nil { fileBuffer.reserveCapacity(1 << 17) }
+    }
+
+    private var plan: AgentOutputs.Plan { destination.plan }
 
     func stage(_ event: TransactionEvent) {
         events &+= 1
-        if file != nil {
+        if plan.file != nil {
             event.appendJSON(to: &fileBuffer)
             fileBuffer.append(0x0A)
         }
@@ -42,7 +91,7 @@ final class AgentOutputs {
 
     func stage(_ flow: FlowEvent) {
         events &+= 1
-        if file != nil {
+        if plan.file != nil {
             flow.appendJSON(to: &fileBuffer)
             fileBuffer.append(0x0A)
         }
@@ -58,22 +107,14 @@ final class AgentOutputs {
     }
 
     func flush() {
-        if !stdout.buffer.isEmpty, !stdout.flush(), failure == nil {
-            failure = ScopeError(.failure, "stdout closed; events can no longer be written there")
-        }
-        guard let file, !fileBuffer.isEmpty else { return }
-        defer { fileBuffer.removeAll(keepingCapacity: true) }
-        do {
-            try file.write(fileBuffer)
-        } catch let error as ScopeError {
-            if failure == nil { failure = error }
-        } catch {
-            if failure == nil { failure = ScopeError(.failure, "\(error)") }
-        }
+        guard !fileBuffer.isEmpty || !stdout.buffer.isEmpty else { return }
+        if let error = destination.write(file: &fileBuffer, stdout: &stdout.buffer), failure == nil { failure = error }
     }
 
-    func close() {
+    /// A reload's new outputs: what is staged goes to the old ones first.
+    func retarget(_ next: AgentOutputs) {
         flush()
-        file?.close()
+        destination = next
+        if next.plan.file != nil { fileBuffer.reserveCapacity(1 << 17) }
     }
 }

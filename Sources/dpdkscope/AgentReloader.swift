@@ -2,11 +2,22 @@ import ScopeConfig
 import ScopeCore
 import ScopeMetrics
 
+/// What a reload changes in each capture loop (`AgentAnalysis.apply`).
+struct AgentChange {
+    var settings: AgentAnalysis.Settings
+    var newEngine: Bool
+    var newPipeline: Bool
+    /// New event outputs, shared by every loop; nil keeps the old ones.
+    var outputs: AgentOutputs?
+    /// New metrics (`.some(nil)`: none any more); nil keeps the old ones.
+    var metrics: AgentMetrics??
+}
+
 /// SIGHUP: read the file again and apply what can change under a running
 /// capture — protocols, limits, redaction, flow reporting, event outputs,
-/// metrics. Attach, captures, ring and dumpfile need new rings or a new
-/// EAL, so a change there is reported and left for a restart. A file that
-/// no longer validates changes nothing.
+/// metrics. Attach (workers included), captures, ring and dumpfile need
+/// new rings or a new EAL, so a change there is reported and left for a
+/// restart. A file that no longer validates changes nothing.
 struct AgentReloader {
     let path: String
     private(set) var running: AgentConfiguration
@@ -20,7 +31,11 @@ struct AgentReloader {
         self.quiet = quiet
     }
 
-    mutating func reload(into analysis: AgentAnalysis) {
+    /// `apply` gets the change to every loop and returns once each has it
+    /// (at once for the single loop, whose thread this is; for workers
+    /// see AgentChangeBoard), so "configuration reloaded" is only said
+    /// when all of them run the new settings.
+    mutating func reload(apply: (AgentChange) -> Void) {
         let next: AgentConfiguration
         do {
             next = try AgentCommand.load(path)
@@ -58,7 +73,8 @@ struct AgentReloader {
         let newEngine = next.protocols != running.protocols || next.limits != running.limits
             || next.redactCredentials != running.redactCredentials
         let newPipeline = next.flows != running.flows || next.limits.flowTableSize != running.limits.flowTableSize
-        analysis.apply(settings: .init(next), newEngine: newEngine, newPipeline: newPipeline, outputs: outputs, metrics: metrics)
+        apply(AgentChange(settings: .init(next), newEngine: newEngine, newPipeline: newPipeline, outputs: outputs,
+                          metrics: metrics))
         var applied = next
         applied.attach = running.attach
         applied.captures = running.captures

@@ -35,7 +35,7 @@ struct AgentRuntime {
             attachment = try EAL.attach(
                 AttachOptions(filePrefix: configuration.attach.filePrefix, lcores: configuration.attach.lcores,
                               logLevel: configuration.attach.logLevel, extraEAL: configuration.attach.eal,
-                              skipOpsAlignment: false, workers: 0),
+                              skipOpsAlignment: false, workers: configuration.attach.workers),
                 requirePdump: true, logger: logger)
         } catch let error as ScopeError where waitForPrimary && error.status == .usageOrAttach {
             // A primary that is still starting (no pdump yet) fails here
@@ -47,40 +47,63 @@ struct AgentRuntime {
         defer { attachment.detach() }
         cdpdk_install_reload_handler()
 
-        let captures = try AgentCaptures(configuration: configuration, attachment: attachment, logger: logger)
+        let lcores = configuration.attach.workers == 0 ? [] : Array(AgentWorkers.lcores().prefix(configuration.attach.workers))
+        if configuration.attach.workers > 0 && lcores.isEmpty {
+            throw ScopeError(.usageOrAttach, "attach.workers needs worker lcores besides the main one; attach.lcores lists only one")
+        }
+        let captures = try AgentCaptures(configuration: configuration, attachment: attachment, workers: lcores.count,
+                                         logger: logger)
         defer { captures.release() }
-        let dumpfile = try captures.makeDumpfile(configuration.outputs.dumpfile)
+        let dumpfiles = try captures.loops.indices.map { try captures.makeDumpfile(configuration.outputs.dumpfile, loop: $0) }
         let outputs = try AgentOutputs(plan: .init(configuration))
         let (metrics, server) = try Self.startMetrics(configuration)
         defer { server?.stop() }
-        let analysis = AgentAnalysis(settings: .init(configuration), outputs: outputs, metrics: metrics,
-                                     sessions: captures.sessions, dumpfile: dumpfile)
+        let analyses = captures.loops.indices.map { index in
+            AgentAnalysis(settings: .init(configuration), outputs: outputs, metrics: metrics, sessions: captures.loops[index],
+                          dumpfile: dumpfiles[index], worker: index)
+        }
         var reloader = AgentReloader(path: path, running: configuration, server: server, quiet: quiet)
-        analysis.reload = { [unowned analysis] in reloader.reload(into: analysis) }
         try captures.start()
         CaptureLoop.prepare(packetLimit: nil)
-        if !quiet { writeStderr(startMessage(captures: captures, server: server, attachment: attachment)) }
-        let loop = CaptureLoop(sessions: captures.sessions, writer: dumpfile, observer: analysis,
-                               interfacePorts: captures.ports.map(\.id), limits: .init(), logger: logger, progress: nil)
-        let outcome = try loop.run()
-        analysis.finish()
-        analysis.outputs.close()
-        if outcome.reason != .outputClosed { try dumpfile?.close() }
+        let outcome: CaptureLoop.Outcome
+        let outcomes: [CaptureLoop.Outcome?]
+        if captures.onWorkers {
+            let runner = AgentWorkers(captures: captures, analyses: analyses, dumpfiles: dumpfiles, lcores: lcores,
+                                      attachment: attachment, logger: logger)
+            if !quiet { writeStderr(startMessage(captures: captures, server: server, attachment: attachment, workers: runner)) }
+            outcome = try runner.run { reloader.reload { runner.apply($0) } }
+            outcomes = runner.workers.map(\.outcome)
+        } else {
+            let analysis = analyses[0]
+            analysis.control = { [unowned analysis] in
+                if cdpdk_take_reload_request() != 0 { reloader.reload { analysis.apply($0) } }
+            }
+            if !quiet { writeStderr(startMessage(captures: captures, server: server, attachment: attachment, workers: nil)) }
+            let loop = CaptureLoop(sessions: captures.loops[0], writer: dumpfiles[0], observer: analysis,
+                                   interfacePorts: captures.ports.map(\.id), limits: .init(), logger: logger, progress: nil)
+            outcome = try loop.run()
+            outcomes = [outcome]
+        }
+        analyses.forEach { $0.finish() }
+        analyses.first?.outputs.destination.close()
+        for (dumpfile, own) in zip(dumpfiles, outcomes) where own?.reason != .outputClosed { try dumpfile?.close() }
         reloader.server?.stop()
         if !quiet {
-            writeStderr("Transactions: \(analysis.transactions)\n")
+            writeStderr("Transactions: \(analyses.reduce(0) { $0 &+ $1.transactions })\n")
             writeStderr(CaptureReport(sessions: captures.sessions, ports: captures.ports)
                 .summary(.init(packets: outcome.packets), outcome: outcome))
         }
-        if let error = analysis.stopError { throw error }
+        if let error = analyses.lazy.compactMap(\.stopError).first { throw error }
         if outcome.reason == .primaryExited {
             if waitForPrimary { throw ReattachRequest() }
             throw PrimaryExit.error(attachment.primary)
         }
     }
 
-    private func startMessage(captures: AgentCaptures, server: MetricsServer?, attachment: Attachment) -> String {
+    private func startMessage(captures: AgentCaptures, server: MetricsServer?, attachment: Attachment,
+                              workers: AgentWorkers?) -> String {
         var text = "dpdkscope agent: attached to pid \(attachment.primary.pid); capturing \(captures.sessions.flatMap(\.tuples).map(\.description).joined(separator: ", "))\n"
+        if let workers { text += "dpdkscope agent: workers \(workers.layout(captures))\n" }
         if let server, let port = server.boundPort { text += "dpdkscope agent: metrics on http://\(configuration.outputs.metrics.address):\(port)/metrics\n" }
         if configuration.outputs.file.enabled { text += "dpdkscope agent: events to \(configuration.outputs.file.path)\n" }
         return text

@@ -15,7 +15,9 @@ import Glibc
 /// packet out of the mbuf, and the analyzers cost less per packet than that
 /// copy plus the queue traffic. Events are staged in one buffer and written
 /// to stdout when it fills or the ring runs dry; or, with a dashboard, they
-/// only feed its statistics and the screen is redrawn once a second.
+/// are gathered in a batch handed to the dashboard at the same moments
+/// (one lock per batch: `watch --multi` loops share the dashboard), which
+/// redraws once a second.
 final class LiveAnalysis: PacketObserver {
     @exclusivity(unchecked) private var pipeline = PacketPipeline()
     @exclusivity(unchecked) private var engine: AnalysisEngine
@@ -23,7 +25,8 @@ final class LiveAnalysis: PacketObserver {
     /// Under overload, a share of the flows only (see AnalysisAdmission).
     @exclusivity(unchecked) private var admission = AnalysisAdmission()
     private let json: Bool
-    private let dashboard: LiveDashboard?
+    private let dashboard: DashboardHub?
+    @exclusivity(unchecked) private var batch = DashboardBatch()
     /// Packets observed: the dashboard's packets/s.
     @exclusivity(unchecked) private var packets: UInt64 = 0
     /// stdout went away (a closed pipe): stop the capture.
@@ -35,7 +38,7 @@ final class LiveAnalysis: PacketObserver {
     /// PIPE_BUF bytes otherwise).
     private let outputLock: OutputLock?
 
-    init(configuration: AnalyzerConfiguration, json: Bool, dashboard: LiveDashboard? = nil, outputLock: OutputLock? = nil) {
+    init(configuration: AnalyzerConfiguration, json: Bool, dashboard: DashboardHub? = nil, outputLock: OutputLock? = nil) {
         engine = AnalysisEngine(configuration: configuration)
         self.json = json
         self.dashboard = dashboard
@@ -66,23 +69,32 @@ final class LiveAnalysis: PacketObserver {
         tick()
     }
 
-    /// The dashboard's chance to read keys and redraw (once a second).
-    private func tick() {
+    /// Hands the batch to the dashboard, which reads keys and redraws when
+    /// due; a dashboard busy with another loop gets it next time, unless
+    /// `wait` (or the batch is full).
+    private func tick(wait: Bool = false) {
         guard let dashboard else { return }
-        if dashboard.tick(packets: packets, now: LiveDashboard.monotonicNow()) { cdpdk_workers_request_stop() }
+        if dashboard.submit(&batch, packets: packets, now: LiveDashboard.monotonicNow(), wait: wait) {
+            cdpdk_workers_request_stop()
+        }
     }
 
     /// End of capture: closes every connection and reports what is pending.
     func finish() {
         engine.finish { self.stage($0) }
         flush()
+        tick(wait: true)
     }
 
     var statsFields: [(String, UInt64)] { engine.statsFields + admission.statsFields }
 
     private func stage(_ event: TransactionEvent) {
         transactions &+= 1
-        if let dashboard { return dashboard.record(event) }
+        if dashboard != nil {
+            batch.record(event)
+            if batch.wantsHandOver { tick() }
+            return
+        }
         ReadAnalysis.write(event, json: json, to: &output.buffer)
     }
 

@@ -47,7 +47,7 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "One human line per transaction even on a terminal (no dashboard).") var lines = false
     @Flag(help: "Print analyzer counters to stderr at the end.") var stats = false
     @Flag(name: .customShort("q"), help: "No closing summary.") var quiet = false
-    @Flag(help: "Analyze on worker lcores: each queue group gets its own ring, capture loop and analyzers (streams events: needs --json or --lines on a terminal).")
+    @Flag(help: "Analyze on worker lcores: each queue group gets its own ring, capture loop and analyzers (one dashboard or event stream for all).")
     var multi = false
     @Option(help: "With --multi: worker lcores (default: one per CPU the primary is not busy-polling).") var workers: Int?
     @OptionGroup var ring: RingArguments
@@ -87,9 +87,6 @@ struct WatchCommand: ParsableCommand {
         let snap = try Snaplen.validate(Snaplen.maximum)
         let compiled = try filter.map { try PacketFilter(expression: $0, snaplen: snap) }
         let logger = attach.makeLogger()
-        if multi && !json && !lines && isatty(1) != 0 {
-            throw ValidationError("--multi streams transactions: add --json or --lines (the dashboard runs on one worker)")
-        }
         let attachment = try attach.attach(requirePdump: true, workers: multi ? workers : 0, logger: logger)
         defer { attachment.detach() }
         defer { compiled?.release() }
@@ -112,11 +109,11 @@ struct WatchCommand: ParsableCommand {
         let screen = json || lines ? nil : TerminalScreen()
         defer { screen?.restore() }
         let dashboard = screen.map { screen in
-            LiveDashboard(display: screen, ports: captured.map(\.name), now: LiveDashboard.monotonicNow()) {
+            DashboardHub(dashboard: LiveDashboard(display: screen, ports: captured.map(\.name), now: LiveDashboard.monotonicNow()) {
                 session.tuples.reduce(PdumpCounters()) { $0 + session.counters($1) }
-            }
+            })
         }
-        dashboard?.refresh(packets: 0, now: LiveDashboard.monotonicNow())
+        dashboard?.refresh(now: LiveDashboard.monotonicNow())
         let analysis = LiveAnalysis(configuration: configuration, json: streamsJSON, dashboard: dashboard)
         CaptureLoop.prepare(packetLimit: [count, stops.packets].compactMap { $0 }.min())
         let loop = CaptureLoop(session: session, writer: nil, observer: analysis, interfacePorts: captured.map(\.id),

@@ -17,10 +17,13 @@ struct AgentBed {
     var b: String { testbed.facts["netns-b"] ?? "" }
     var addressB: String { testbed.facts["ip-b"] ?? "" }
     var prefix: String { testbed.prefix }
+    /// Extra testbed.sh arguments (["--rxq", "2", "--txq", "2"]).
+    private let shape: [String]
 
-    init(prefix: String) throws {
+    init(prefix: String, testbed extra: [String] = []) throws {
         dir = ScratchDirectory()
-        testbed = try Testbed.start("tap", prefix: prefix)
+        shape = extra
+        testbed = try Testbed.start("tap", prefix: prefix, extra: extra)
         try startServers()
     }
 
@@ -28,7 +31,7 @@ struct AgentBed {
     mutating func restartPrimary() throws {
         stopServers()
         testbed.stop()
-        testbed = try Testbed.start("tap", prefix: prefix)
+        testbed = try Testbed.start("tap", prefix: prefix, extra: shape)
         try startServers()
     }
 

@@ -72,6 +72,74 @@ extension Integration {
             #expect(stty.contains("susp = ^Z"), "\(stty)")
         }
 
+        /// `watch --multi --workers 2` over a 2-queue primary: one dashboard
+        /// fed by both workers. A fixed number of requests (the kernel's RSS
+        /// spreads the connections over both queues, hence both workers)
+        /// must all show in the dashboard's total; `q` still quits and gives
+        /// the terminal back.
+        @Test func multiDashboardCountsEveryWorkersTransactions() throws {
+            try Harness.checkPrerequisites()
+            let dir = ScratchDirectory()
+            defer { dir.remove() }
+            let testbed = try Testbed.start("tap", prefix: "it-dash-multi", extra: ["--rxq", "2", "--txq", "2"])
+            defer { testbed.stop() }
+            let a = try #require(testbed.facts["netns-a"])
+            let addressB = try #require(testbed.facts["ip-b"])
+            let server = try testbed.startHTTPServer()
+            defer { server.signal(SIGTERM); server.wait(timeout: 5) }
+
+            let tmux = Tmux(socket: "dpdkscope-it-multi-\(getpid())")
+            defer { tmux.killServer() }
+            let exitFile = dir.file("exit"), sttyFile = dir.file("stty")
+            let watch = "\(Harness.dpdkscope) watch --file-prefix \(testbed.prefix) --multi --workers 2 --proto http:8080"
+            let started = try tmux.run(["new-session", "-d", "-s", "watch", "-x", "160", "-y", "48",
+                                        "sh", "-c", "\(watch); echo EXIT=$? > \(exitFile); stty -a > \(sttyFile); sleep 120"])
+            #expect(started.status == 0, "\(started.stderr)")
+            usleep(2_000_000)
+            let curl = "curl -s -o /dev/null http://\(addressB):8080"
+            let load = try Subprocess(["ip", "netns", "exec", a, "sh", "-c",
+                                       "for i in $(seq 60); do \(curl)/testbed.sh; \(curl)/missing-$((i%3)); done"])
+            defer { load.signal(SIGTERM); load.wait(timeout: 5) }
+
+            var screen: [Substring] = []
+            var sawTraffic = false
+            for _ in 0..<80 {
+                usleep(250_000)
+                screen = try tmux.capture()
+                if let rate = Self.httpRate(screen), rate > 0 { sawTraffic = true }
+                if Self.total(screen) == 120 { break }
+            }
+            let shown = screen.joined(separator: "\n")
+            #expect(sawTraffic, "no http row with traffic:\n\(shown)")
+            #expect(Self.total(screen) == 120, "\(shown)")
+            #expect(screen.first?.hasPrefix("dpdkscope watch ") == true, "\(shown)")
+            #expect(screen.contains { $0.hasPrefix("capture ") && $0.contains("pdump accepted ") }, "\(shown)")
+            #expect(screen.contains { $0.hasSuffix("/testbed.sh") }, "\(shown)")
+            #expect(load.wait(timeout: 30) == 0)
+
+            #expect(try tmux.run(["send-keys", "-t", "watch", "q"]).status == 0)
+            var exitLine = ""
+            for _ in 0..<50 where exitLine.isEmpty {
+                usleep(100_000)
+                exitLine = (try? String(contentsOfFile: exitFile, encoding: .utf8)) ?? ""
+            }
+            #expect(exitLine == "EXIT=0\n", "watch --multi did not quit on q: '\(exitLine)'")
+            usleep(300_000)
+            let after = try tmux.capture()
+            // The normal screen: the workers' layout from before, the summary from after.
+            #expect(after.contains { $0.contains("w0@lcore") && $0.contains("w1@lcore") } && !after.contains { $0.hasPrefix("PROTO ") }
+                    && after.contains { $0.hasPrefix("Transactions: 120") }, "\(after.joined(separator: "\n"))")
+            let stty = (try? String(contentsOfFile: sttyFile, encoding: .utf8)) ?? ""
+            #expect(stty.contains(" icanon") && !stty.contains("-icanon") && !stty.contains("-echo "), "\(stty)")
+        }
+
+        /// The transactions line's "total N".
+        static func total(_ screen: [Substring]) -> Int? {
+            guard let line = screen.first(where: { $0.hasPrefix("transactions ") }),
+                  let range = line.range(of: "total ") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+
         /// The http row's rate column (TX/S), "1.2k" style included.
         static func httpRate(_ screen: [Substring]) -> Double? {
             guard let row = screen.first(where: { $0.hasPrefix("http ") }) else { return nil }

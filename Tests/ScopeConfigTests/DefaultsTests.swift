@@ -28,7 +28,7 @@ struct DefaultsTests {
     func documentedValues() {
         let d = AgentConfiguration.defaults
         #expect(d.attach == AgentConfiguration.Attach(filePrefix: "rte", lcores: nil, logLevel: .warning, eal: "",
-                                                      takeover: false, waitForPrimary: false))
+                                                      takeover: false, waitForPrimary: false, workers: 0))
         #expect(d.captures == [AgentConfiguration.Capture(interfaces: [], direction: .rx, filter: nil, snaplen: 262_144)])
         #expect(d.ring.size == 4096 && d.ring.mbufs == nil && d.ring.effectiveMbufs == 8191)
         #expect(d.protocols.detectByContent)

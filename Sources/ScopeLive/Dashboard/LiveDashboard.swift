@@ -19,7 +19,8 @@ public protocol DashboardDisplay: AnyObject {
 
 /// The `watch` dashboard: statistics fed with every transaction, and a
 /// redraw once a second from whatever calls `tick` (the capture loop's idle
-/// and progress moments). Lives on the capture thread; nothing is shared.
+/// and progress moments). Not thread-safe: the capture loops reach it
+/// through `DashboardHub`, which serializes them.
 public final class LiveDashboard {
     private var statistics: LiveStatistics
     private var health = CaptureHealth()
@@ -50,6 +51,10 @@ public final class LiveDashboard {
 
     public func record(_ event: TransactionEvent) {
         statistics.record(event)
+    }
+
+    public func record(_ sample: TransactionSample) {
+        statistics.record(sample)
     }
 
     /// Reads keys at most every 50 ms and redraws once a second. Returns

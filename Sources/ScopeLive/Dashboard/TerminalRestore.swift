@@ -5,7 +5,8 @@ import Glibc
 /// What it takes to give the terminal back, kept where an atexit handler
 /// can reach it: a path that calls exit() without unwinding (a library
 /// giving up) must not leave the user's shell on the alternate screen with
-/// echo off. Only the capture thread arms and runs it.
+/// echo off. Only the thread that made the screen arms and runs it (the
+/// capture loops only draw, through DashboardHub, before it restores).
 enum TerminalRestore {
     private struct State {
         var output: Int32

@@ -1,0 +1,141 @@
+import CDPDK
+import Logging
+import ScopeCore
+import ScopeDPDK
+import ScopePcap
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `attach.workers: N`: one capture loop per worker lcore, each polling
+/// its own sessions (one per `captures` entry) with its own AgentAnalysis
+/// (pipeline, engine, dumpfile); they share only the event outputs and the
+/// metrics, each taken once per batch. The main lcore watches, as `capture
+/// --multi` does: stop signals and the primary's death (every loop then
+/// stops, drains its rings and is flushed by the caller), and SIGHUP,
+/// whose reload it posts to the loops through an AgentChangeBoard.
+final class AgentWorkers {
+    final class Worker {
+        let index: Int
+        let lcore: UInt32
+        let analysis: AgentAnalysis
+        let loop: CaptureLoop
+        fileprivate(set) var outcome: CaptureLoop.Outcome?
+        fileprivate(set) var failure: Error?
+
+        init(index: Int, lcore: UInt32, analysis: AgentAnalysis, loop: CaptureLoop) {
+            self.index = index
+            self.lcore = lcore
+            self.analysis = analysis
+            self.loop = loop
+        }
+
+        /// Runs on the worker lcore.
+        fileprivate func run() {
+            do {
+                outcome = try loop.run()
+            } catch {
+                failure = error
+                cdpdk_workers_request_stop() // the others stop too: never half a capture
+            }
+        }
+    }
+
+    let workers: [Worker]
+    let board: AgentChangeBoard
+    private let attachment: Attachment
+
+    /// The worker lcores EAL gave us (besides the main one).
+    static func lcores() -> [UInt32] {
+        var ids = [UInt32](repeating: 0, count: 128)
+        let count = Int(ids.withUnsafeMutableBufferPointer { cdpdk_worker_lcores($0.baseAddress, UInt32($0.count)) })
+        return Array(ids.prefix(max(0, min(count, ids.count))))
+    }
+
+    /// One worker per loop of `captures`, on `lcores` in order.
+    init(captures: AgentCaptures, analyses: [AgentAnalysis], dumpfiles: [CaptureFileWriter?], lcores: [UInt32],
+         attachment: Attachment, logger: Logger) {
+        self.attachment = attachment
+        let board = AgentChangeBoard(workers: analyses.count)
+        self.board = board
+        workers = analyses.indices.map { index in
+            let analysis = analyses[index]
+            analysis.control = { [unowned analysis] in
+                guard let (change, generation) = board.pending(for: index) else { return }
+                analysis.apply(change)
+                board.done(index, generation: generation)
+            }
+            let loop = CaptureLoop(sessions: captures.loops[index], writer: dumpfiles[index], observer: analysis,
+                                   interfacePorts: captures.ports(ofLoop: index).map(\.id), limits: .init(),
+                                   logger: logger, progress: nil)
+            return Worker(index: index, lcore: lcores[index], analysis: analysis, loop: loop)
+        }
+    }
+
+    /// Launches every worker and watches until all have stopped; `reload`
+    /// runs here, on the main lcore, on SIGHUP. Returns the loops' outcome
+    /// merged (the primary's death first: it decides the exit code), or
+    /// throws the first worker failure once all are done.
+    func run(reload: () -> Void) throws -> CaptureLoop.Outcome {
+        let started = CaptureClock.monotonicNanoseconds()
+        let entry: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { argument in
+            guard let argument else { return -1 }
+            Unmanaged<Worker>.fromOpaque(argument).takeUnretainedValue().run()
+            return 0
+        }
+        for worker in workers {
+            guard cdpdk_launch(worker.lcore, entry, Unmanaged.passUnretained(worker).toOpaque()) == 0 else {
+                cdpdk_workers_request_stop()
+                workers.forEach { _ = cdpdk_wait($0.lcore) }
+                throw ScopeError(.failure, "cannot launch a capture loop on lcore \(worker.lcore)")
+            }
+        }
+        while workers.contains(where: { cdpdk_lcore_running($0.lcore) }) {
+            usleep(20_000)
+            if cdpdk_stop_signal() != 0 || !attachment.primaryAlive { cdpdk_workers_request_stop() }
+            if cdpdk_take_reload_request() != 0 { reload() }
+        }
+        workers.forEach { _ = cdpdk_wait($0.lcore) }
+        // A change a loop missed (it stopped first) still applies, so its
+        // last events go where the others' went.
+        for worker in workers {
+            if let (change, generation) = board.pending(for: worker.index) {
+                worker.analysis.apply(change)
+                board.done(worker.index, generation: generation)
+            }
+        }
+        if let failure = workers.lazy.compactMap(\.failure).first { throw failure }
+        let outcomes = workers.compactMap(\.outcome)
+        var outcome = outcomes.first { $0.reason == .primaryExited } ?? outcomes.first { $0.reason != .signal }
+            ?? outcomes.first ?? CaptureLoop.Outcome(reason: .signal, inFlightAtStop: 0, seconds: 0)
+        outcome.inFlightAtStop = outcomes.reduce(0) { $0 + $1.inFlightAtStop }
+        outcome.packets = outcomes.reduce(0) { $0 &+ $1.packets }
+        outcome.seconds = Double(CaptureClock.monotonicNanoseconds() &- started) / 1e9
+        // The main lcore may have seen the primary die first and stopped the
+        // loops: that is still the primary's exit (exit code 3, or re-attach).
+        if outcome.reason == .signal, cdpdk_stop_signal() == 0, !attachment.primaryAlive { outcome.reason = .primaryExited }
+        return outcome
+    }
+
+    /// Main lcore, from `reload`: posts the change and returns once every
+    /// loop still running has applied it (they look twenty times a second;
+    /// a loop that stops meanwhile gets it after the run, in `run`).
+    func apply(_ change: AgentChange) {
+        let generation = board.post(change)
+        let deadline = CaptureClock.monotonicNanoseconds() &+ 10_000_000_000
+        while CaptureClock.monotonicNanoseconds() < deadline {
+            let waiting = workers.contains { worker in
+                !board.hasApplied(worker.index, generation: generation) && cdpdk_lcore_running(worker.lcore)
+            }
+            if !waiting { return }
+            usleep(1_000)
+        }
+    }
+
+    /// "w0@lcore3: 2 tuple(s), w1@lcore4: 2 tuple(s)".
+    func layout(_ captures: AgentCaptures) -> String {
+        workers.map { "w\($0.index)@lcore\($0.lcore): \(captures.loops[$0.index].flatMap(\.tuples).count) tuple(s)" }
+            .joined(separator: ", ")
+    }
+}
