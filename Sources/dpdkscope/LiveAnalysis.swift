@@ -74,6 +74,7 @@ final class LiveAnalysis: PacketObserver {
     /// `wait` (or the batch is full).
     private func tick(wait: Bool = false) {
         guard let dashboard else { return }
+        batch.shedPackets = admission.shedPackets
         if dashboard.submit(&batch, packets: packets, now: LiveDashboard.monotonicNow(), wait: wait) {
             cdpdk_workers_request_stop()
         }

@@ -105,6 +105,28 @@ import Testing
         hub.submit(&batch, packets: 50, now: LiveDashboard.monotonicNow() + 2 * Samples.second)
         let frame = try #require(display.frames.last)
         #expect(frame.contains { $0.hasPrefix("capture ") && $0.contains("pdump accepted 1234 ") }, "\(frame.prefix(3))")
+        #expect(!frame.contains { $0.contains("overload") }, "nothing shed, nothing said")
+    }
+
+    /// Two loops, one shedding: the health line gives the share of all
+    /// packets taken that analysis kept, over the interval.
+    @Test func healthLineSaysWhenAnalysisShedsFlows() throws {
+        let display = RecordingDisplay()
+        let hub = Self.makeHub(display) { PdumpCounters(accepted: 10) }
+        let start = LiveDashboard.monotonicNow() + 2 * Samples.second
+        var busy = DashboardBatch(), quiet = DashboardBatch()
+        hub.submit(&quiet, packets: 1_000, now: start)
+        busy.shedPackets = 0
+        hub.submit(&busy, packets: 1_000, now: start)
+        // The first frame was drawn at the quiet loop's hand-over (1 000
+        // packets). By the next: 4 000 more, of which the busy loop shed 1 500.
+        quiet.shedPackets = 0
+        hub.submit(&quiet, packets: 2_000, now: start + 100_000_000)
+        busy.shedPackets = 1_500
+        hub.submit(&busy, packets: 3_000, now: start + 2 * Samples.second)
+        let frame = try #require(display.frames.last)
+        #expect(frame.contains { $0.hasPrefix("capture ") && $0.contains("[overload: analysing 62.5% of packets") },
+                "\(frame.prefix(3))")
     }
 }
 

@@ -18,6 +18,11 @@ public struct DashboardBatch {
     public internal(set) var samples: [TransactionSample] = []
     /// The loop's packets the hub has counted already.
     var countedPackets: UInt64 = 0
+    /// The loop's running count of packets analysis shed under overload
+    /// (AnalysisAdmission), set before each hand-over, and what the hub
+    /// counted of it.
+    public var shedPackets: UInt64 = 0
+    var countedShed: UInt64 = 0
 
     public init() { samples.reserveCapacity(256) }
 
@@ -40,8 +45,10 @@ public struct DashboardBatch {
 public final class DashboardHub: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var dashboard: LiveDashboard?
-    /// Packets every loop has taken, as far as their batches told.
+    /// Packets every loop has taken, and of those shed, as far as their
+    /// batches told.
     private var packets: UInt64 = 0
+    private var shed: UInt64 = 0
 
     /// `dashboard` may come later (`install`), once the captures run.
     public init(dashboard: LiveDashboard? = nil) {
@@ -79,20 +86,22 @@ public final class DashboardHub: @unchecked Sendable {
         let added = loopPackets >= batch.countedPackets ? loopPackets - batch.countedPackets : 0
         packets &+= added
         batch.countedPackets = loopPackets
+        shed &+= batch.shedPackets >= batch.countedShed ? batch.shedPackets - batch.countedShed : 0
+        batch.countedShed = batch.shedPackets
         guard let dashboard else {
             batch.samples.removeAll(keepingCapacity: true)
             return false
         }
         for sample in batch.samples { dashboard.record(sample) }
         batch.samples.removeAll(keepingCapacity: true)
-        return dashboard.tick(packets: packets, now: now)
+        return dashboard.tick(packets: packets, shed: shed, now: now)
     }
 
     /// Draws at once (the first frame, before any traffic).
     public func refresh(now: UInt64) {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        dashboard?.refresh(packets: packets, now: now)
+        dashboard?.refresh(packets: packets, shed: shed, now: now)
     }
 
     /// Packets the loops reported so far.

@@ -73,7 +73,11 @@ public struct DashboardRenderer: Sendable {
         var lines = ["dpdkscope watch  \(frame.clock)  up \(DashboardText.uptime(stats.uptimeSeconds))  ports \(ports)  [q: quit  \(mode)]"]
         if let health = frame.health {
             let d = health.delta
-            lines.append("capture \(DashboardText.rate(health.packetsPerSecond)) pkt/s  pdump accepted \(d.accepted) filtered \(d.filtered) nombuf \(d.nombuf) ringfull \(d.ringfull)  drop \(DashboardText.percent(health.dropRate))  (total drop \(DashboardText.percent(health.totalDropRate)))")
+            // Said early on the health line (narrow terminals cut its end):
+            // every rate below then covers only the flows still analysed.
+            let overload = health.analysedShare < 0.9995
+                ? "  [overload: analysing \(DashboardText.percent(health.analysedShare)) of packets, whole flows]" : ""
+            lines.append("capture \(DashboardText.rate(health.packetsPerSecond)) pkt/s\(overload)  pdump accepted \(d.accepted) filtered \(d.filtered) nombuf \(d.nombuf) ringfull \(d.ringfull)  drop \(DashboardText.percent(health.dropRate))  (total drop \(DashboardText.percent(health.totalDropRate)))")
         } else {
             lines.append("capture -")
         }

@@ -58,9 +58,10 @@ public final class LiveDashboard {
     }
 
     /// Reads keys at most every 50 ms and redraws once a second. Returns
-    /// true once the dashboard should stop. `packets`: taken so far.
+    /// true once the dashboard should stop. `packets`: taken so far; `shed`:
+    /// of those, passed over by analysis under overload.
     @discardableResult
-    public func tick(packets: UInt64, now: UInt64) -> Bool {
+    public func tick(packets: UInt64, shed: UInt64 = 0, now: UInt64) -> Bool {
         if now >= nextKeys {
             nextKeys = now &+ Self.keyInterval
             for key in display.pendingKeys() {
@@ -73,15 +74,15 @@ public final class LiveDashboard {
         if now >= nextRefresh {
             // Catch up without bursts after a stall: the next one is a full interval away.
             nextRefresh = now &+ Self.refreshInterval
-            refresh(packets: packets, now: now)
+            refresh(packets: packets, shed: shed, now: now)
         }
         return quitRequested
     }
 
     /// Closes the interval and draws it.
-    public func refresh(packets: UInt64, now: UInt64, wallSeconds: Int? = nil) {
+    public func refresh(packets: UInt64, shed: UInt64 = 0, now: UInt64, wallSeconds: Int? = nil) {
         let snapshot = statistics.closeInterval(now: now)
-        let figures = health.update(packets: packets, counters: counters(), now: now)
+        let figures = health.update(packets: packets, shed: shed, counters: counters(), now: now)
         let frame = DashboardFrame(clock: Self.clock(wallSeconds ?? Int(time(nil))), ports: ports,
                                    statistics: snapshot, health: figures, view: view)
         let size = display.size()
