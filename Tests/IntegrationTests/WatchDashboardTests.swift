@@ -26,11 +26,7 @@ extension Integration {
             // A tmux server of our own (its own socket), gone with the test.
             let tmux = Tmux(socket: "dpdkscope-it-\(getpid())")
             defer { tmux.killServer() }
-            let exitFile = dir.file("exit"), sttyFile = dir.file("stty")
-            let watch = "\(Harness.dpdkscope) watch --file-prefix \(testbed.prefix) --proto http:8080"
-            let started = try tmux.run(["new-session", "-d", "-s", "watch", "-x", "160", "-y", "48",
-                                        "sh", "-c", "\(watch); echo EXIT=$? > \(exitFile); stty -a > \(sttyFile); sleep 120"])
-            #expect(started.status == 0, "\(started.stderr)")
+            let session = try tmux.start("\(Harness.dpdkscope) watch --file-prefix \(testbed.prefix) --proto http:8080", in: dir)
             usleep(1_500_000)
             let curl = "curl -s -o /dev/null http://\(addressB):8080"
             let load = try Subprocess(["ip", "netns", "exec", a, "sh", "-c",
@@ -55,20 +51,10 @@ extension Integration {
             #expect(screen.count <= 48 && screen.allSatisfy { $0.count <= 160 })
 
             #expect(load.wait(timeout: 30) == 0)
-            #expect(try tmux.run(["send-keys", "-t", "watch", "q"]).status == 0)
-            var exitLine = ""
-            for _ in 0..<50 where exitLine.isEmpty {
-                usleep(100_000)
-                exitLine = (try? String(contentsOfFile: exitFile, encoding: .utf8)) ?? ""
-            }
-            #expect(exitLine == "EXIT=0\n", "watch did not quit on q: '\(exitLine)'\n\((try? tmux.capture())?.joined(separator: "\n") ?? "")")
-            usleep(300_000)
+            let (after, stty) = try tmux.quit(session)
             // Back on the normal screen: the closing summary, no dashboard.
-            let after = try tmux.capture()
             #expect(after.contains { $0.hasPrefix("Transactions: ") } && !after.contains { $0.hasPrefix("PROTO ") },
                     "\(after.joined(separator: "\n"))")
-            let stty = (try? String(contentsOfFile: sttyFile, encoding: .utf8)) ?? ""
-            #expect(stty.contains(" icanon") && !stty.contains("-icanon") && !stty.contains("-echo "), "\(stty)")
             #expect(stty.contains("susp = ^Z"), "\(stty)")
         }
 
@@ -90,11 +76,8 @@ extension Integration {
 
             let tmux = Tmux(socket: "dpdkscope-it-multi-\(getpid())")
             defer { tmux.killServer() }
-            let exitFile = dir.file("exit"), sttyFile = dir.file("stty")
-            let watch = "\(Harness.dpdkscope) watch --file-prefix \(testbed.prefix) --multi --workers 2 --proto http:8080"
-            let started = try tmux.run(["new-session", "-d", "-s", "watch", "-x", "160", "-y", "48",
-                                        "sh", "-c", "\(watch); echo EXIT=$? > \(exitFile); stty -a > \(sttyFile); sleep 120"])
-            #expect(started.status == 0, "\(started.stderr)")
+            let session = try tmux.start(
+                "\(Harness.dpdkscope) watch --file-prefix \(testbed.prefix) --multi --workers 2 --proto http:8080", in: dir)
             usleep(2_000_000)
             let curl = "curl -s -o /dev/null http://\(addressB):8080"
             let load = try Subprocess(["ip", "netns", "exec", a, "sh", "-c",
@@ -117,20 +100,10 @@ extension Integration {
             #expect(screen.contains { $0.hasSuffix("/testbed.sh") }, "\(shown)")
             #expect(load.wait(timeout: 30) == 0)
 
-            #expect(try tmux.run(["send-keys", "-t", "watch", "q"]).status == 0)
-            var exitLine = ""
-            for _ in 0..<50 where exitLine.isEmpty {
-                usleep(100_000)
-                exitLine = (try? String(contentsOfFile: exitFile, encoding: .utf8)) ?? ""
-            }
-            #expect(exitLine == "EXIT=0\n", "watch --multi did not quit on q: '\(exitLine)'")
-            usleep(300_000)
-            let after = try tmux.capture()
+            let (after, _) = try tmux.quit(session)
             // The normal screen: the workers' layout from before, the summary from after.
             #expect(after.contains { $0.contains("w0@lcore") && $0.contains("w1@lcore") } && !after.contains { $0.hasPrefix("PROTO ") }
                     && after.contains { $0.hasPrefix("Transactions: 120") }, "\(after.joined(separator: "\n"))")
-            let stty = (try? String(contentsOfFile: sttyFile, encoding: .utf8)) ?? ""
-            #expect(stty.contains(" icanon") && !stty.contains("-icanon") && !stty.contains("-echo "), "\(stty)")
         }
 
         /// The transactions line's "total N".
@@ -172,5 +145,38 @@ struct Tmux {
 
     func killServer() {
         _ = try? run(["kill-server"])
+    }
+
+    /// Where a command run by `start` leaves its exit status and the
+    /// terminal settings it left behind.
+    struct Session {
+        let exitFile: String
+        let sttyFile: String
+    }
+
+    /// `command` in a 160×48 session named "watch"; afterwards the shell
+    /// records its exit status and `stty -a`, then idles so the pane stays.
+    func start(_ command: String, in dir: ScratchDirectory) throws -> Session {
+        let session = Session(exitFile: dir.file("exit"), sttyFile: dir.file("stty"))
+        let started = try run(["new-session", "-d", "-s", "watch", "-x", "160", "-y", "48", "sh", "-c",
+                               "\(command); echo EXIT=$? > \(session.exitFile); stty -a > \(session.sttyFile); sleep 120"])
+        #expect(started.status == 0, "\(started.stderr)")
+        return session
+    }
+
+    /// Presses q; expects exit status 0 and a terminal back in canonical
+    /// mode with echo. Returns the pane afterwards and the stty output.
+    func quit(_ session: Session) throws -> (pane: [Substring], stty: String) {
+        #expect(try run(["send-keys", "-t", "watch", "q"]).status == 0)
+        var exitLine = ""
+        for _ in 0..<50 where exitLine.isEmpty {
+            usleep(100_000)
+            exitLine = (try? String(contentsOfFile: session.exitFile, encoding: .utf8)) ?? ""
+        }
+        #expect(exitLine == "EXIT=0\n", "did not quit on q: '\(exitLine)'\n\((try? capture())?.joined(separator: "\n") ?? "")")
+        usleep(300_000)
+        let stty = (try? String(contentsOfFile: session.sttyFile, encoding: .utf8)) ?? ""
+        #expect(stty.contains(" icanon") && !stty.contains("-icanon") && !stty.contains("-echo "), "\(stty)")
+        return (try capture(), stty)
     }
 }
