@@ -23,15 +23,15 @@ public struct CaptureFileConfiguration: Sendable {
     /// writev batch limits: a flush happens before either would be exceeded.
     public var maximumBatchVectors: Int
     public var maximumBatchBytes: Int
-    /// Regular files are written through a shared mapping rather than
-    /// write(2) (see MappedFileWindow); false forces write(2).
-    public var mappedWrites: Bool
+    /// Drop what is written from the page cache behind the write position
+    /// (see CaptureFileWriter.dropBehind); regular files only.
+    public var dropBehind: Bool
 
     public init(path: String, format: Format = .pcapng, snapLength: UInt32 = 262_144,
                 groupReadable: Bool = false, rotation: RotationPolicy = RotationPolicy(),
                 section: SectionHeaderBlock = SectionHeaderBlock(),
                 interfaces: [InterfaceDescriptionBlock] = [], fsyncOnClose: Bool = false,
-                maximumBatchVectors: Int = 512, maximumBatchBytes: Int = 1 << 20, mappedWrites: Bool = true) {
+                maximumBatchVectors: Int = 512, maximumBatchBytes: Int = 1 << 20, dropBehind: Bool = true) {
         self.path = path
         self.format = format
         self.snapLength = snapLength
@@ -42,7 +42,7 @@ public struct CaptureFileConfiguration: Sendable {
         self.fsyncOnClose = fsyncOnClose
         self.maximumBatchVectors = maximumBatchVectors
         self.maximumBatchBytes = maximumBatchBytes
-        self.mappedWrites = mappedWrites
+        self.dropBehind = dropBehind
     }
 
     public var writesToStandardOutput: Bool { path == "-" }

@@ -51,15 +51,12 @@ extension CaptureFileWriter {
             }
             fd = try Self.createFile(currentPath, mode: mode_t(c.fileMode))
             var info = stat()
-            if c.mappedWrites, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
-               let window = MappedFileWindow.open(fd: fd) {
-                mapped = window
-            }
+            let regular = fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+            nextDropBehind = c.dropBehind && regular ? Self.dropBehindChunk : .max
             keptFiles.append(currentPath)
             crashSlot?.track(path: currentPath, committed: 0)
         }
         fileBytes = 0
-        committedBytes = 0
         filePackets = 0
         fileOpenedMonotonic = CaptureClock.monotonicNanoseconds()
         var headers: [UInt8]
@@ -77,12 +74,7 @@ extension CaptureFileWriter {
     /// mode is filtered by umask and ignored for an existing file. Only
     /// regular files: `-w /dev/null` or a FIFO keep their mode.
     static func createFile(_ path: String, mode: mode_t) throws -> Int32 {
-        // Read access too for a regular file, which a shared mapping needs;
-        // write-only for anything else: a FIFO opened read-write would hold
-        // its own reader and never see the real one go away.
-        var existing = stat()
-        let special = stat(path, &existing) == 0 && existing.st_mode & S_IFMT != S_IFREG
-        let fd = open(path, O_CREAT | O_TRUNC | (special ? O_WRONLY : O_RDWR) | O_CLOEXEC, mode)
+        let fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, mode)
         guard fd >= 0 else { throw WriteFailure.error(opening: path, errno: errno) }
         var info = stat()
         if fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && fchmod(fd, mode) != 0 {
@@ -111,10 +103,6 @@ extension CaptureFileWriter {
             }
             try writeDirect(blocks)
         }
-        if mapped.isActive {
-            let code = mapped.finish()
-            if code != 0 { throw WriteFailure.error(writing: displayName, errno: code) }
-        }
         if configuration.fsyncOnClose && fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
             throw WriteFailure.error(writing: displayName, errno: errno)
         }
@@ -131,21 +119,16 @@ extension CaptureFileWriter {
     /// Headers and statistics: written at once, after anything queued.
     func writeDirect(_ bytes: [UInt8]) throws {
         try flush()
-        if mapped.isActive {
-            let code = bytes.withUnsafeBytes { mapped.append($0.baseAddress!, count: $0.count) }
-            if code != 0 { throw failMapped(code) }
-        } else {
-            let code = IOVecBatch.writeAll(bytes, to: fd)
-            if code != 0 {
-                // Headers or ISBs cut short: drop them so the file ends whole.
-                if fd > 2 && code != EPIPE { _ = ftruncate(fd, off_t(fileBytes)) }
-                isClosed = true
-                throw WriteFailure.error(writing: displayName, errno: code)
-            }
+        let code = IOVecBatch.writeAll(bytes, to: fd)
+        if code != 0 {
+            // Headers or ISBs cut short: drop them so the file ends whole.
+            if fd > 2 && code != EPIPE { _ = ftruncate(fd, off_t(fileBytes)) }
+            isClosed = true
+            throw WriteFailure.error(writing: displayName, errno: code)
         }
         fileBytes &+= UInt64(bytes.count)
         totalBytes &+= UInt64(bytes.count)
-        commit()
+        crashSlot?.commit(fileBytes)
     }
 }
 

@@ -44,16 +44,13 @@ public final class CaptureFileWriter {
     var fileOpenedMonotonic: UInt64 = 0
     var fd: Int32 = -1
     @exclusivity(unchecked) var isClosed = false
+    /// File offset at which the next drop-behind is due (.max: never, as for
+    /// pipes, devices and standard output).
+    var nextDropBehind: UInt64 = .max
 
     // Hot-path state is exempt from dynamic exclusivity checks: they cost
     // ~50 ns a packet, and the writer is single-threaded by contract.
     @exclusivity(unchecked) var batch: IOVecBatch
-    /// Regular files are written through this mapping instead of `batch`
-    /// (see MappedFileWindow); inactive for pipes, devices and stdout.
-    @exclusivity(unchecked) var mapped = MappedFileWindow()
-    /// fileBytes when the crash guard last heard of it: a mapped file is
-    /// never flushed under load, so it is told every MiB instead.
-    @exclusivity(unchecked) var committedBytes: UInt64 = 0
     private let fileSizeLimit: UInt64
     private let interfaceCount: UInt32
     private let isPcapng: Bool
@@ -104,7 +101,6 @@ public final class CaptureFileWriter {
         // the file keeps what was already written.
         batch.removeAll()
         releaseTokens()
-        if mapped.isActive { _ = mapped.finish() }
         if fd >= 0 && fd != 1 { _ = systemClose(fd) }
         tokens.deallocate()
         packetEnds.deallocate()
@@ -125,9 +121,7 @@ public final class CaptureFileWriter {
         } else {
             record = epb.rewriteAsPcapRecord()
         }
-        if mapped.isActive {
-            try copyToMapping(record.baseAddress!, record.count)
-        } else if record.count <= Self.copyThreshold && record.count <= batch.stagingFree {
+        if record.count <= Self.copyThreshold && record.count <= batch.stagingFree {
             batch.appendCopy(record.baseAddress!, record.count)
         } else {
             batch.append(record.baseAddress!, record.count)
@@ -159,9 +153,7 @@ public final class CaptureFileWriter {
         try prepare(interface: interface, vectors: segments.count, bytes: total)
         if isPcapng {
             (base + 8).storeBytes(of: interface.littleEndian, as: UInt32.self)
-            for segment in segments where segment.count > 0 {
-                if mapped.isActive { try copyToMapping(segment.baseAddress!, segment.count) } else { batch.append(segment.baseAddress!, segment.count) }
-            }
+            for segment in segments where segment.count > 0 { batch.append(segment.baseAddress!, segment.count) }
             account(bytes: total, token: token)
             return
         }
@@ -172,9 +164,7 @@ public final class CaptureFileWriter {
         for segment in segments where remaining > 0 {
             let start = min(skip, segment.count), length = min(segment.count - start, remaining)
             skip -= start
-            if length > 0 {
-                if mapped.isActive { try copyToMapping(segment.baseAddress! + start, length) } else { batch.append(segment.baseAddress! + start, length) }
-            }
+            if length > 0 { batch.append(segment.baseAddress! + start, length) }
             remaining -= length
             bytes += length
         }
@@ -183,13 +173,6 @@ public final class CaptureFileWriter {
 
     /// Writes everything queued and releases the tokens.
     public func flush() throws {
-        if mapped.isActive {
-            // Already in the page cache: only the crash guard needs telling.
-            releaseTokens()
-            packetEndCount = 0
-            commit()
-            return
-        }
         guard batch.count > 0 else { releaseTokens(); return }
         let committed = fileBytes &- UInt64(batch.byteCount)
         let code = batch.drain(to: fd)
@@ -200,29 +183,27 @@ public final class CaptureFileWriter {
             cutToLastWholePacket(committed: committed, drained: batch.lastDrained, ends: ends, errno: code)
             throw WriteFailure.error(writing: displayName, errno: code)
         }
-        commit()
-    }
-
-    func commit() {
         crashSlot?.commit(fileBytes)
-        committedBytes = fileBytes
+        if fileBytes >= nextDropBehind { dropBehind() }
     }
 
-    /// One record (or a piece of one) into the mapped file. A failure (a
-    /// full disk) leaves the file ending at its last whole record: a piece
-    /// of a multi-segment record already copied is cut off again.
-    @inline(__always)
-    private func copyToMapping(_ bytes: UnsafeRawPointer, _ count: Int) throws {
-        let code = mapped.append(bytes, count: count)
-        guard code == 0 else { throw failMapped(code) }
-    }
+    /// Chunks in which written data leaves the page cache.
+    static let dropBehindChunk: UInt64 = 16 << 20
 
-    func failMapped(_ code: Int32) -> Error {
-        if mapped.length > Int(fileBytes) { mapped.truncate(to: Int(fileBytes)) }
-        _ = mapped.finish()
-        crashSlot?.commit(fileBytes)
-        isClosed = true
-        return WriteFailure.error(writing: displayName, errno: code)
+    /// Written data is not read again by us, but the kernel would keep it
+    /// cached and take a fresh page for every new write: at a few GB per
+    /// second that evicts the application's memory, and on this VM fresh
+    /// pages made the kernel's copy 3–6× slower than reused ones. So at each
+    /// 16 MiB boundary, the chunk two back is handed to writeback
+    /// (DONTNEED starts it and drops what is clean) and the chunk four back,
+    /// written by now, is dropped.
+    func dropBehind() {
+        let boundary = fileBytes / Self.dropBehindChunk * Self.dropBehindChunk
+        nextDropBehind = boundary + Self.dropBehindChunk
+        for back: UInt64 in [2, 4] where boundary >= back * Self.dropBehindChunk {
+            _ = posix_fadvise(fd, off_t(boundary - back * Self.dropBehindChunk), off_t(Self.dropBehindChunk),
+                              POSIX_FADV_DONTNEED)
+        }
     }
 
     /// After a failed write the file may end inside a packet; readers would
@@ -257,7 +238,6 @@ public final class CaptureFileWriter {
 
     @inline(__always)
     private func account(bytes: Int, token: UnsafeMutableRawPointer?) {
-        if mapped.isActive && fileBytes &- committedBytes >= 1 << 20 { commit() }
         packetEnds[packetEndCount] = batch.byteCount
         packetEndCount &+= 1
         if let token {

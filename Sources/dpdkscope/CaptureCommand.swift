@@ -34,8 +34,6 @@ struct CaptureCommand: ParsableCommand {
     @Flag(name: .customShort("q"), help: "Do not report packet counts.") var quiet = false
     @Option(help: "Comment stored in the file's section header; repeatable.") var captureComment: [String] = []
     @Flag(name: .customShort("g"), help: "Make output files group-readable (0640 instead of 0600).") var groupReadable = false
-    @Flag(help: "Write files with write(2), not through a mapping: slower, but a reader of the growing file never meets its preallocated tail.")
-    var noMmap = false
     @OptionGroup var ring: RingArguments
     @Flag(help: "Disable a stale capture registration (e.g. of a killed capture) on our queues, then proceed.")
     var takeover = false
@@ -143,13 +141,11 @@ struct CaptureCommand: ParsableCommand {
     /// report's sessions (only the tuples they capture).
     func makeWriter(path: String, ports: [PortInfo], rotation: RotationPolicy, report: CaptureReport) throws -> CaptureFileWriter {
         try Self.makeWriter(path: path, format: pcap ? .pcap : .pcapng, snaplen: UInt32(snaplen), groupReadable: groupReadable,
-                            mappedWrites: !noMmap,
                             comments: captureComment, ports: ports, filter: { _ in filter }, rotation: rotation, report: report)
     }
 
     /// Shared with the agent's dumpfile, whose captures may each carry a filter.
     static func makeWriter(path: String, format: CaptureFileConfiguration.Format, snaplen: UInt32, groupReadable: Bool,
-                           mappedWrites: Bool = true,
                            comments: [String], ports: [PortInfo], filter: (UInt16) -> String?, rotation: RotationPolicy,
                            report: CaptureReport) throws -> CaptureFileWriter {
         try CaptureFileWriter(
@@ -160,8 +156,7 @@ struct CaptureCommand: ParsableCommand {
                 interfaces: ports.map {
                     InterfaceDescriptionBlock(snapLength: snaplen, name: $0.name,
                                               description: "\($0.driver) port \($0.id) (DPDK)", filter: filter($0.id))
-                },
-                mappedWrites: mappedWrites),
+                }),
             statistics: { index in
                 let counters = report.counters(port: ports[index].id)
                 return InterfaceStatistics(received: counters.accepted &+ counters.filtered, dropped: counters.dropped,

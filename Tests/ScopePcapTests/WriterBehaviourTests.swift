@@ -7,7 +7,6 @@ import ScopeCore
         let dir = TemporaryDirectory(), arena = MbufArena()
         var configuration = twoPortConfiguration(path: dir.file("t.pcapng"))
         configuration.maximumBatchVectors = 4
-        configuration.mappedWrites = false  // the write(2) batch is under test
         var released: [UnsafeMutableRawPointer] = []
         let writer = try CaptureFileWriter(configuration: configuration, release: { buffer in released += buffer })
         let headerBytes = fileBytes(configuration.path).count
@@ -39,7 +38,6 @@ import ScopeCore
         let dir = TemporaryDirectory(), arena = MbufArena()
         var configuration = twoPortConfiguration(path: dir.file("b.pcapng"))
         configuration.maximumBatchBytes = 300
-        configuration.mappedWrites = false  // the write(2) batch is under test
         var batches: [Int] = []
         let writer = try CaptureFileWriter(configuration: configuration, release: { batches.append($0.count) })
         for i in 0..<5 {
