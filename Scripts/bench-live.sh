@@ -99,7 +99,7 @@ if [[ -s /var/tmp/dpdkscope-bench-analyze.pcapng ]]; then
 fi
 say "replaying $replay at full rate"
 "$root/Scripts/testbed.sh" start --shape pcap --prefix "$prefix" --pcap "$replay" --mem 512 >/dev/null
-measure capture; read -r cp _ cd <"$work/last"
+measure capture; read -r cp _ cd _ <"$work/last"
 measure watch; read -r ap at ad as <"$work/last"
 row "pcap replay, full rate ($(capinfos -c -M "$replay" | awk '/Number of packets/ { print $NF }') packets looped)" "$cp" "$ap" "$at" "$cd" "$ad" "$as"
 teardown
@@ -114,7 +114,7 @@ load() { # wrk for the middle of the measurement window, so every request is see
     sleep 1
     ip netns exec "$a" wrk -t1 -c16 -d "$((seconds - 3))s" "http://$ipb:8080/" >"$work/wrk.$1"
 }
-load capture & lp=$!; measure capture; wait "$lp"; read -r cp _ cd <"$work/last"
+load capture & lp=$!; measure capture; wait "$lp"; read -r cp _ cd _ <"$work/last"
 load watch & lp=$!; measure watch; wait "$lp"; read -r ap at ad as <"$work/last"
 requests=$(awk '/requests in/ { print $1 }' "$work/wrk.watch")
 matched=$(grep -c '"type":"http".*"status":"OK"\|"status":"OK".*"type":"http"' "$work/out.watch" || true)
