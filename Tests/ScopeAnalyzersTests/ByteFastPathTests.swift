@@ -94,4 +94,17 @@ struct ByteFastPathTests {
             }
         }
     }
+
+    /// Domain labels cut on bytes against the Character-wise split they
+    /// replaced: same labels, same String indices, odd names included.
+    @Test(arguments: [
+        "www.example.co.uk", "a", "", ".", "..", "a..b", ".a", "a.", "host1.bench.test", "x\r\n.y", "\r\n.\r\n",
+        "a.\u{301}b", "é.fr", "a.b\u{301}.c", "\u{FFFD}.x", "xn--bcher-kva.example", "a\u{0}.b", String(repeating: "a.", count: 200),
+    ])
+    func domainLabelsSplitAsCharactersDo(name: String) {
+        let fast = PublicSuffixList.labels(of: name)
+        let reference = name.split(separator: ".", omittingEmptySubsequences: false)
+        #expect(fast == reference, "\(name)")
+        #expect(fast.map(\.startIndex) == reference.map(\.startIndex) && fast.map(\.endIndex) == reference.map(\.endIndex))
+    }
 }
