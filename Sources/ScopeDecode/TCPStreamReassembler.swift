@@ -80,7 +80,9 @@ public struct TCPStreamReassembler: Sendable {
     var connections: [Connection]
     var freeConnections: [Int32]
     /// Open and lingering connections by key; reserved up front so inserts never grow it.
-    var index: [FlowKey: Int32]
+    var index: [IndexKey: Int32]
+    /// Seeds the index's key hash (random, as the flow table's).
+    let seed: UInt64
     var connectionLinks: [IndexLinks]
     /// Open connections, least recently active first.
     var openList = IndexList()
@@ -100,6 +102,8 @@ public struct TCPStreamReassembler: Sendable {
         connections = Array(repeating: Connection(key: blank), count: count)
         freeConnections = (0..<Int32(count)).reversed()
         index = Dictionary(minimumCapacity: count)
+        var generator = SystemRandomNumberGenerator()
+        seed = generator.next()
         connectionLinks = Array(repeating: IndexLinks(), count: count)
         directions = Array(repeating: TCPDirectionState(), count: count * 2)
         directionLinks = Array(repeating: IndexLinks(), count: count * 2)
@@ -146,7 +150,7 @@ public struct TCPStreamReassembler: Sendable {
         let side = Int(direction.rawValue)
 
         var slot = -1
-        if let found = index[key] {
+        if let found = index[IndexKey(key, seed: seed)] {
             slot = Int(found)
             if connections[slot].state == .closed {
                 guard flags.contains(.syn) && !flags.contains(.ack) else {
@@ -224,7 +228,7 @@ public struct TCPStreamReassembler: Sendable {
         connections[slot].client = flags.contains(.syn) ? (flags.contains(.ack) ? direction.reversed : direction) : nil
         directions[slot &* 2] = TCPDirectionState()
         directions[slot &* 2 &+ 1] = TCPDirectionState()
-        index[key] = Int32(slot)
+        index[IndexKey(key, seed: seed)] = Int32(slot)
         openList.append(Int32(slot), links: &connectionLinks)
         tally.opened &+= 1
         sink.opened(stream(slot), timestamp: now)
@@ -285,7 +289,7 @@ public struct TCPStreamReassembler: Sendable {
             if directions[direction].waiting { waitingList.remove(Int32(direction), links: &directionLinks) }
             directions[direction] = TCPDirectionState()
         }
-        index.removeValue(forKey: connections[slot].key)
+        index.removeValue(forKey: IndexKey(connections[slot].key, seed: seed))
         connections[slot].state = .free
         freeConnections.append(Int32(slot))
     }

@@ -28,8 +28,8 @@ public final class CaptureFileReader {
     /// Interfaces of the current pcapng section (one for pcap).
     @exclusivity(unchecked) public internal(set) var interfaces: [CaptureInterface] = []
     /// The current section's SHB options (pcapng).
-    public internal(set) var section = SectionHeaderBlock()
-    public internal(set) var sectionCount = 0
+    @exclusivity(unchecked) public internal(set) var section = SectionHeaderBlock()
+    @exclusivity(unchecked) public internal(set) var sectionCount = 0
     @exclusivity(unchecked) public internal(set) var isTruncated = false
     @exclusivity(unchecked) public internal(set) var packetsRead = 0
 

@@ -33,14 +33,18 @@ struct ReadCommand: ParsableCommand {
         // generic lookup per read, which showed as 18 % of the per-packet
         // profile (see BENCHMARKS.md, decode).
         let flows = self.flows, json = self.json, filter = self.filter
-        var pipeline = PacketPipeline(configuration: .init(flows: .init(maxFlows: maxFlows)))
+        // Flows are accounted only when shown: as events or as counters.
+        var pipeline = PacketPipeline(configuration: .init(flows: .init(maxFlows: maxFlows), tracksFlows: flows || stats))
         // With --proto/--analyze, transactions replace the packet lines.
         var analyzer = try ReadAnalysis(analysis, json: json)
         let packetLines = !flows && analyzer == nil && !stats
         var output = StandardOutput()
         var filters: [UInt16: ClassicFilter] = [:]
         var skipped = (filtered: UInt64(0), unsupportedLink: UInt64(0), truncatedFiles: 0)
-        let emit: (FlowEvent) -> Void = { event in
+        // A local function, not a closure value: a closure value capturing
+        // `output` would box it, and every per-packet access would then pay
+        // a dynamic exclusivity check.
+        func emit(_ event: FlowEvent) {
             guard flows else { return }
             if json { event.appendJSON(to: &output.buffer); output.buffer.append(0x0A) } else { output.write(Self.flowLine(event)) }
             output.flushIfFull()

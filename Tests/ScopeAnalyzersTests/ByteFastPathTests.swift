@@ -73,4 +73,38 @@ struct ByteFastPathTests {
             }
         }
     }
+
+    /// Host-header ports read in place against `UInt16(String)`, hostile
+    /// text included (signs, overflow, non-digits, invalid UTF-8, empty).
+    @Test(arguments: [
+        "80", "8080", "0", "00080", "65535", "65536", "99999", "123456", "", "+", "-", "+80", "-0", "-1", "8o",
+        " 80", "80 ", "٣", "\u{FF10}", "0x50", "1e3",
+    ])
+    func hostPortsParseAsTheStringDoes(text: String) {
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBytes { raw in
+            #expect(HTTPURL.port(raw[...]) == UInt16(text), "\(text)")
+        }
+    }
+
+    @Test func hostPortsOfInvalidUTF8ParseAsTheRepairedStringDoes() {
+        for bytes: [UInt8] in [[0xFF], [0x38, 0xFF], [0x38, 0x30, 0xC0], [0x31, 0x00], [0xE2, 0x82]] {
+            bytes.withUnsafeBytes { raw in
+                #expect(HTTPURL.port(raw[...]) == UInt16(String(decoding: bytes, as: UTF8.self)), "\(bytes)")
+            }
+        }
+    }
+
+    /// Domain labels cut on bytes against the Character-wise split they
+    /// replaced: same labels, same String indices, odd names included.
+    @Test(arguments: [
+        "www.example.co.uk", "a", "", ".", "..", "a..b", ".a", "a.", "host1.bench.test", "x\r\n.y", "\r\n.\r\n",
+        "a.\u{301}b", "é.fr", "a.b\u{301}.c", "\u{FFFD}.x", "xn--bcher-kva.example", "a\u{0}.b", String(repeating: "a.", count: 200),
+    ])
+    func domainLabelsSplitAsCharactersDo(name: String) {
+        let fast = PublicSuffixList.labels(of: name)
+        let reference = name.split(separator: ".", omittingEmptySubsequences: false)
+        #expect(fast == reference, "\(name)")
+        #expect(fast.map(\.startIndex) == reference.map(\.startIndex) && fast.map(\.endIndex) == reference.map(\.endIndex))
+    }
 }

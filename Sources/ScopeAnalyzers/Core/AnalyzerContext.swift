@@ -74,6 +74,20 @@ final class AnalyzerContext {
 }
 
 extension ApplicationProtocol {
+    /// nil for an index out of range.
+    init?(counterIndex: Int) {
+        switch counterIndex {
+        case 0: self = .http
+        case 1: self = .dns
+        case 2: self = .redis
+        case 3: self = .mysql
+        case 4: self = .pgsql
+        case 5: self = .memcache
+        case 6: self = .icmp
+        default: return nil
+        }
+    }
+
     var counterIndex: Int {
         switch self {
         case .http: 0

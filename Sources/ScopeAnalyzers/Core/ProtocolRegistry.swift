@@ -72,27 +72,30 @@ public enum ApplicationProtocol: String, CaseIterable, Sendable {
     }
 }
 
-/// Port lookups in O(1): one byte per port and transport, holding the index
-/// of the protocol configured there (+1; 0 = none).
-struct PortMap {
-    private var tcp: [UInt8]
-    private var udp: [UInt8]
-    private let protocols = ApplicationProtocol.allCases
+/// Port lookups in O(1): one byte per port and transport, holding the
+/// protocol's `counterIndex` + 1 (0 = none). One plain allocation, not
+/// arrays: a lookup per packet then costs no retain and release, and the
+/// map is noncopyable, so it is only ever borrowed from its context.
+struct PortMap: ~Copyable {
+    /// TCP ports at 0..<65_536, UDP ports after them.
+    private let table: UnsafeMutablePointer<UInt8>
 
     init(_ selection: ProtocolSelection) {
-        tcp = Array(repeating: 0, count: 65_536)
-        udp = Array(repeating: 0, count: 65_536)
-        for (index, proto) in protocols.enumerated() {
+        table = .allocate(capacity: 2 << 16)
+        table.initialize(repeating: 0, count: 2 << 16)
+        for proto in ApplicationProtocol.allCases {
             for port in selection.ports(for: proto) {
-                if proto.runsOverTCP { tcp[Int(port)] = UInt8(index + 1) }
-                if proto.runsOverUDP { udp[Int(port)] = UInt8(index + 1) }
+                let entry = UInt8(proto.counterIndex + 1)
+                if proto.runsOverTCP { table[Int(port)] = entry }
+                if proto.runsOverUDP { table[1 << 16 | Int(port)] = entry }
             }
         }
     }
 
+    deinit { table.deallocate() }
+
     func lookup(_ port: UInt16, _ transport: TransactionTransport) -> ApplicationProtocol? {
-        let entry = transport == .tcp ? tcp[Int(port)] : udp[Int(port)]
-        return entry == 0 ? nil : protocols[Int(entry) - 1]
+        ApplicationProtocol(counterIndex: Int(table[(transport == .tcp ? 0 : 1 << 16) | Int(port)]) - 1)
     }
 }
 

@@ -88,17 +88,16 @@ struct TCPSessionTable: StreamSink {
             fresh ? body(bytes) : data.withUnsafeBytes(body)
         }
         let key = stream.key
-        let ports = context.ports
         // By port: the server's port when the handshake told us who the
         // client is, otherwise whichever end has a configured port.
         var proto: ApplicationProtocol?
         var serverSide: FlowDirection?
         if let client = session.client {
-            proto = ports.lookup(client == .fromLow ? key.highPort : key.lowPort, .tcp)
+            proto = context.ports.lookup(client == .fromLow ? key.highPort : key.lowPort, .tcp)
             serverSide = client.reversed
-        } else if let low = ports.lookup(key.lowPort, .tcp) {
+        } else if let low = context.ports.lookup(key.lowPort, .tcp) {
             (proto, serverSide) = (low, .fromLow)
-        } else if let high = ports.lookup(key.highPort, .tcp) {
+        } else if let high = context.ports.lookup(key.highPort, .tcp) {
             (proto, serverSide) = (high, .fromHigh)
         }
         if let proto {

@@ -5,69 +5,103 @@ extension DNSTransaction {
     /// there is one (else the query), question and op code from the query.
     /// `suffixes` cuts the question name into registered domain, top-level
     /// domain and subdomain; without a list those fields are left out.
+    /// Written in one JSONCursor block with literal keys.
     func appendFields(to json: inout JSONWriter, suffixes: PublicSuffixList? = PublicSuffixList.system) {
         guard let main = response ?? request else { return }
         let asked = request ?? main
+        // Names are at most 255 bytes (the question appears four times);
+        // records bring their own text. More is asked for if it is needed.
+        var room = 1536
+        func add(_ records: [DNSRecord]) {
+            for record in records { room &+= record.name.utf8.count &+ record.data.utf8.count &+ 96 }
+        }
+        if let response {
+            add(response.answers)
+            add(response.authorities)
+            add(response.additionals)
+        }
+        json.write(reserving: room) { appendFields(to: &$0, main: main, asked: asked, suffixes: suffixes) }
+    }
+
+    private func appendFields(to json: inout JSONCursor, main: DNSMessage, asked: DNSMessage,
+                              suffixes: PublicSuffixList?) {
         if let question = asked.question {
             json.field("method", DNSNames.opcode(asked.opcode))
-            json.field("query", "class \(DNSNames.recordClass(question.recordClass)), type \(DNSNames.type(question.type)), \(question.name)")
+            json.key("query")
+            json.beginString()
+            json.piece("class ")
+            json.piece(DNSNames.recordClass(question.recordClass))
+            json.piece(", type ")
+            json.piece(DNSNames.type(question.type))
+            json.piece(", ")
+            json.piece(question.name)
+            json.endString()
             json.field("resource", question.name)
         }
-        json.object("dns") { dns in
-            dns.field("type", response != nil ? "answer" : "query")
-            dns.field("id", UInt64(main.id))
-            dns.field("op_code", DNSNames.opcode(asked.opcode))
-            if let response { dns.field("response_code", DNSNames.responseCode(response.responseCode)) }
-            dns.object("flags") { flags in
-                flags.field("authoritative", main.authoritative)
-                flags.field("recursion_available", main.recursionAvailable)
-                flags.field("recursion_desired", asked.recursionDesired)
-                flags.field("authentic_data", main.authenticData)
-                flags.field("checking_disabled", asked.checkingDisabled)
-                flags.field("truncated_response", main.truncated)
+        json.beginObject("dns")
+        json.field("type", response != nil ? "answer" : "query")
+        json.field("id", UInt64(main.id))
+        json.field("op_code", DNSNames.opcode(asked.opcode))
+        if let response { json.field("response_code", DNSNames.responseCode(response.responseCode)) }
+        json.beginObject("flags")
+        json.field("authoritative", main.authoritative)
+        json.field("recursion_available", main.recursionAvailable)
+        json.field("recursion_desired", asked.recursionDesired)
+        json.field("authentic_data", main.authenticData)
+        json.field("checking_disabled", asked.checkingDisabled)
+        json.field("truncated_response", main.truncated)
+        json.endObject()
+        json.key("header_flags")
+        json.beginArray()
+        if main.authoritative { json.string("AA") }
+        if main.truncated { json.string("TC") }
+        if main.recursionDesired { json.string("RD") }
+        if main.recursionAvailable { json.string("RA") }
+        if main.authenticData { json.string("AD") }
+        if main.checkingDisabled { json.string("CD") }
+        json.endArray()
+        if let question = asked.question {
+            json.beginObject("question")
+            json.field("name", question.name)
+            json.field("type", DNSNames.type(question.type))
+            json.field("class", DNSNames.recordClass(question.recordClass))
+            if let parts = suffixes?.split(question.name) {
+                if let registered = parts.registeredDomain { json.field("registered_domain", registered) }
+                json.field("top_level_domain", parts.topLevelDomain)
+                if let subdomain = parts.subdomain { json.field("subdomain", subdomain) }
             }
-            dns.strings("header_flags", headerFlags(main))
-            if let question = asked.question {
-                dns.object("question") { object in
-                    object.field("name", question.name)
-                    object.field("type", DNSNames.type(question.type))
-                    object.field("class", DNSNames.recordClass(question.recordClass))
-                    if let parts = suffixes?.split(question.name) {
-                        if let registered = parts.registeredDomain { object.field("registered_domain", registered) }
-                        object.field("top_level_domain", parts.topLevelDomain)
-                        if let subdomain = parts.subdomain { object.field("subdomain", subdomain) }
-                    }
-                }
-            }
-            if let response {
-                dns.field("answers_count", UInt64(response.answerCount))
-                Self.appendRecords("answers", response.answers, to: &dns)
-                dns.field("authorities_count", UInt64(response.authorityCount))
-                dns.field("additionals_count", UInt64(response.additionalCount - (response.opt == nil ? 0 : 1)))
-                // Entries are present only when configured (the correlator drops them otherwise).
-                Self.appendRecords("authorities", response.authorities, to: &dns)
-                Self.appendRecords("additionals", response.additionals, to: &dns)
-                let addresses = response.answers.filter { $0.type == 1 || $0.type == 28 }.map(\.data)
-                if !addresses.isEmpty { dns.strings("resolved_ip", addresses) }
-            }
-            if let opt = main.opt ?? asked.opt {
-                dns.object("opt") { object in
-                    object.field("version", String(opt.version))
-                    object.field("do", opt.dnssecOK)
-                    object.field("udp_size", UInt64(opt.udpSize))
-                    object.field("ext_rcode", DNSNames.responseCode(UInt16(opt.extendedResponseCode) << 4 | (main.responseCode & 0xF)))
-                }
+            json.endObject()
+        }
+        if let response {
+            json.field("answers_count", UInt64(response.answerCount))
+            Self.appendRecords("answers", response.answers, to: &json)
+            json.field("authorities_count", UInt64(response.authorityCount))
+            json.field("additionals_count", UInt64(response.additionalCount - (response.opt == nil ? 0 : 1)))
+            // Entries are present only when configured (the correlator drops them otherwise).
+            Self.appendRecords("authorities", response.authorities, to: &json)
+            Self.appendRecords("additionals", response.additionals, to: &json)
+            if response.answers.contains(where: { $0.type == 1 || $0.type == 28 }) {
+                json.key("resolved_ip")
+                json.beginArray()
+                for answer in response.answers where answer.type == 1 || answer.type == 28 { json.string(answer.data) }
+                json.endArray()
             }
         }
+        if let opt = main.opt ?? asked.opt {
+            json.beginObject("opt")
+            json.key("version")
+            json.beginString()
+            json.piece(UInt64(opt.version))
+            json.endString()
+            json.field("do", opt.dnssecOK)
+            json.field("udp_size", UInt64(opt.udpSize))
+            json.field("ext_rcode", DNSNames.responseCode(UInt16(opt.extendedResponseCode) << 4 | (main.responseCode & 0xF)))
+            json.endObject()
+        }
+        json.endObject()
     }
 
-    private func headerFlags(_ message: DNSMessage) -> [String] {
-        [("AA", message.authoritative), ("TC", message.truncated), ("RD", message.recursionDesired),
-         ("RA", message.recursionAvailable), ("AD", message.authenticData), ("CD", message.checkingDisabled)]
-            .filter(\.1).map(\.0)
-    }
-
-    private static func appendRecords(_ name: String, _ records: [DNSRecord], to json: inout JSONWriter) {
+    private static func appendRecords(_ name: StaticString, _ records: [DNSRecord], to json: inout JSONCursor) {
         guard !records.isEmpty else { return }
         json.key(name)
         json.beginArray()

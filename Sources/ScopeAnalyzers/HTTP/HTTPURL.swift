@@ -96,8 +96,22 @@ struct HTTPURL {
         }
     }
 
-    /// As `UInt16(String)` parses it: an optional "+", then decimal digits.
-    private static func port(_ bytes: UnsafeRawBufferPointer.SubSequence) -> UInt16? {
+    /// As `UInt16(String)` parses it: an optional sign, then decimal digits.
+    /// One to five plain digits (every real port) are read in place; anything
+    /// else takes the String path, so the two cannot disagree.
+    static func port(_ bytes: UnsafeRawBufferPointer.SubSequence) -> UInt16? {
+        if !bytes.isEmpty && bytes.count <= 5 {
+            var value = 0
+            for byte in bytes {
+                guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return slowPort(bytes) }
+                value = value &* 10 &+ Int(byte &- UInt8(ascii: "0"))
+            }
+            return value <= Int(UInt16.max) ? UInt16(value) : nil
+        }
+        return slowPort(bytes)
+    }
+
+    static func slowPort(_ bytes: UnsafeRawBufferPointer.SubSequence) -> UInt16? {
         UInt16(String(decoding: UnsafeRawBufferPointer(rebasing: bytes), as: UTF8.self))
     }
 
