@@ -19,8 +19,10 @@
 /// readmitting it; small steps from a small share settle just below it.
 /// A level that overloaded right after a step up is not tried again for a
 /// hold time that doubles while it keeps failing (1 s up to a minute), so
-/// the share rests below the flow that tips it over instead of oscillating. At full share no hash is computed, so below
-/// saturation admission costs one comparison and loses nothing.
+/// the share rests below the flow that tips it over instead of oscillating.
+///
+/// At full share no hash is computed, so below saturation admission costs
+/// one comparison and loses nothing.
 public struct AnalysisAdmission: Sendable {
     public static let buckets: UInt32 = 1024
     /// Mean ring fill (0...1) above which the share shrinks.
