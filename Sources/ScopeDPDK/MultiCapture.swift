@@ -20,8 +20,8 @@ public final class MultiCapture {
         public let writer: CaptureFileWriter?
         public let observer: PacketObserver?
         let loop: CaptureLoop
+        /// How the worker's loop ended; nil for one that failed. Valid once run() returned.
         public fileprivate(set) var outcome: CaptureLoop.Outcome?
-        public fileprivate(set) var failure: Error?
 
         init(lcore: UInt32, tuples: [CaptureTuple], session: CaptureSession, stage: Stage, loop: CaptureLoop) {
             self.lcore = lcore
@@ -30,16 +30,6 @@ public final class MultiCapture {
             self.writer = stage.writer
             self.observer = stage.observer
             self.loop = loop
-        }
-
-        /// Runs on the worker lcore.
-        fileprivate func run() {
-            do {
-                outcome = try loop.run()
-            } catch {
-                failure = error
-                cdpdk_workers_request_stop() // the others stop too: never half a capture
-            }
         }
     }
 
@@ -65,12 +55,11 @@ public final class MultiCapture {
                 filter: PacketFilter?, takeover: Bool, limits: CaptureLoop.Limits, logger: Logger,
                 makeStage: (_ index: Int, _ ports: [UInt16], _ session: CaptureSession) throws -> Stage) throws {
         self.attachment = attachment
-        var lcores = [UInt32](repeating: 0, count: 128)
-        let available = Int(lcores.withUnsafeMutableBufferPointer { cdpdk_worker_lcores($0.baseAddress, UInt32($0.count)) })
-        guard available >= 1 else {
+        let lcores = LcoreLoops.workerLcores()
+        guard !lcores.isEmpty else {
             throw ScopeError(.usageOrAttach, "--multi needs at least one worker lcore besides the main one (use --workers N or --lcores)")
         }
-        let used = Array(groups.prefix(available))
+        let used = Array(groups.prefix(lcores.count))
         var built: [Worker] = []
         for (index, tuples) in used.enumerated() {
             let session = try CaptureSession(attachment: attachment, tuples: tuples, settings: settings, filter: filter,
@@ -93,29 +82,16 @@ public final class MultiCapture {
     /// Launches every worker, watches until all have stopped, returns the
     /// first worker failure (after all of them are done).
     public func run(progress: (() -> Void)?) throws {
-        let entry: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { argument in
-            Unmanaged<Worker>.fromOpaque(argument!).takeUnretainedValue().run()
-            return 0
-        }
-        for worker in workers {
-            let argument = Unmanaged.passUnretained(worker).toOpaque()
-            guard cdpdk_launch(worker.lcore, entry, argument) == 0 else {
-                cdpdk_workers_request_stop()
-                workers.forEach { _ = cdpdk_wait($0.lcore) }
-                throw ScopeError(.failure, "cannot launch a worker on lcore \(worker.lcore)")
-            }
-        }
+        let loops = LcoreLoops(workers.map { ($0.lcore, $0.loop) })
         var nextProgress = monotonicSeconds() + 1
-        while workers.contains(where: { cdpdk_lcore_running($0.lcore) }) {
-            usleep(20_000)
-            if cdpdk_stop_signal() != 0 || !attachment.primaryAlive { cdpdk_workers_request_stop() }
+        try loops.run(attachment: attachment) {
             if let progress, monotonicSeconds() >= nextProgress {
                 nextProgress += 1
                 progress()
             }
         }
-        workers.forEach { _ = cdpdk_wait($0.lcore) }
-        if let failure = workers.lazy.compactMap(\.failure).first { throw failure }
+        for (worker, outcome) in zip(workers, loops.outcomes) { worker.outcome = outcome }
+        if let failure = loops.firstFailure { throw failure }
     }
 
     /// Packets written by all workers; valid once run() returned.

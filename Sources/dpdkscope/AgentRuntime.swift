@@ -72,7 +72,7 @@ struct AgentRuntime {
                                       attachment: attachment, logger: logger)
             if !quiet { writeStderr(startMessage(captures: captures, server: server, attachment: attachment, workers: runner)) }
             outcome = try runner.run { reloader.reload { runner.apply($0) } }
-            outcomes = runner.workers.map(\.outcome)
+            outcomes = runner.outcomes
         } else {
             let analysis = analyses[0]
             analysis.control = { [unowned analysis] in

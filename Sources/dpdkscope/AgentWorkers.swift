@@ -21,8 +21,6 @@ final class AgentWorkers {
         let lcore: UInt32
         let analysis: AgentAnalysis
         let loop: CaptureLoop
-        fileprivate(set) var outcome: CaptureLoop.Outcome?
-        fileprivate(set) var failure: Error?
 
         init(index: Int, lcore: UInt32, analysis: AgentAnalysis, loop: CaptureLoop) {
             self.index = index
@@ -30,28 +28,16 @@ final class AgentWorkers {
             self.analysis = analysis
             self.loop = loop
         }
-
-        /// Runs on the worker lcore.
-        fileprivate func run() {
-            do {
-                outcome = try loop.run()
-            } catch {
-                failure = error
-                cdpdk_workers_request_stop() // the others stop too: never half a capture
-            }
-        }
     }
 
     let workers: [Worker]
+    /// Each worker's loop outcome (nil for one that failed), once run() returned.
+    private(set) var outcomes: [CaptureLoop.Outcome?] = []
     let board: AgentChangeBoard
     private let attachment: Attachment
 
     /// The worker lcores EAL gave us (besides the main one).
-    static func lcores() -> [UInt32] {
-        var ids = [UInt32](repeating: 0, count: 128)
-        let count = Int(ids.withUnsafeMutableBufferPointer { cdpdk_worker_lcores($0.baseAddress, UInt32($0.count)) })
-        return Array(ids.prefix(max(0, min(count, ids.count))))
-    }
+    static func lcores() -> [UInt32] { LcoreLoops.workerLcores() }
 
     /// One worker per loop of `captures`, on `lcores` in order.
     init(captures: AgentCaptures, analyses: [AgentAnalysis], dumpfiles: [CaptureFileWriter?], lcores: [UInt32],
@@ -79,24 +65,11 @@ final class AgentWorkers {
     /// throws the first worker failure once all are done.
     func run(reload: () -> Void) throws -> CaptureLoop.Outcome {
         let started = CaptureClock.monotonicNanoseconds()
-        let entry: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { argument in
-            guard let argument else { return -1 }
-            Unmanaged<Worker>.fromOpaque(argument).takeUnretainedValue().run()
-            return 0
-        }
-        for worker in workers {
-            guard cdpdk_launch(worker.lcore, entry, Unmanaged.passUnretained(worker).toOpaque()) == 0 else {
-                cdpdk_workers_request_stop()
-                workers.forEach { _ = cdpdk_wait($0.lcore) }
-                throw ScopeError(.failure, "cannot launch a capture loop on lcore \(worker.lcore)")
-            }
-        }
-        while workers.contains(where: { cdpdk_lcore_running($0.lcore) }) {
-            usleep(20_000)
-            if cdpdk_stop_signal() != 0 || !attachment.primaryAlive { cdpdk_workers_request_stop() }
+        let loops = LcoreLoops(workers.map { ($0.lcore, $0.loop) })
+        try loops.run(attachment: attachment) {
             if cdpdk_take_reload_request() != 0 { reload() }
         }
-        workers.forEach { _ = cdpdk_wait($0.lcore) }
+        outcomes = loops.outcomes
         // A change a loop missed (it stopped first) still applies, so its
         // last events go where the others' went.
         for worker in workers {
@@ -105,8 +78,8 @@ final class AgentWorkers {
                 board.done(worker.index, generation: generation)
             }
         }
-        if let failure = workers.lazy.compactMap(\.failure).first { throw failure }
-        let outcomes = workers.compactMap(\.outcome)
+        if let failure = loops.firstFailure { throw failure }
+        let outcomes = self.outcomes.compactMap { $0 }
         var outcome = outcomes.first { $0.reason == .primaryExited } ?? outcomes.first { $0.reason != .signal }
             ?? outcomes.first ?? CaptureLoop.Outcome(reason: .signal, inFlightAtStop: 0, seconds: 0)
         outcome.inFlightAtStop = outcomes.reduce(0) { $0 + $1.inFlightAtStop }
