@@ -8,23 +8,55 @@ import ScopeAnalyzers
 struct ReadAnalysis {
     private var engine: AnalysisEngine
     private let json: Bool
+    /// Renders and writes on a second thread; nil: inline, into the
+    /// caller's buffer.
+    private let outputThread: TransactionOutputThread?
+    private var batch: [TransactionEvent] = []
 
-    /// nil when no analysis was asked for.
-    init?(_ options: AnalyzeOptions, json: Bool) throws {
+    /// nil when no analysis was asked for. `outputThread`: render on a
+    /// second thread (only when transactions are the whole output).
+    init?(_ options: AnalyzeOptions, json: Bool, outputThread: Bool = false) throws {
         guard options.requested else { return nil }
         engine = AnalysisEngine(configuration: try options.configuration())
         self.json = json
+        self.outputThread = outputThread ? TransactionOutputThread(json: json) : nil
+        if self.outputThread != nil { batch.reserveCapacity(TransactionOutputThread.batchSize * 2) }
     }
 
     mutating func process(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64,
-                          into output: inout [UInt8]) {
-        let json = self.json
-        engine.process(packet, bytes: bytes, timestamp: timestamp) { Self.write($0, json: json, to: &output) }
+                          into output: inout StandardOutput) {
+        if let outputThread {
+            engine.process(packet, bytes: bytes, timestamp: timestamp)
+            if engine.queuedEvents >= TransactionOutputThread.batchSize { handOver(to: outputThread, &output) }
+        } else {
+            let json = self.json
+            engine.process(packet, bytes: bytes, timestamp: timestamp) { Self.write($0, json: json, to: &output.buffer) }
+        }
     }
 
-    mutating func finish(into output: inout [UInt8]) {
-        let json = self.json
-        engine.finish { Self.write($0, json: json, to: &output) }
+    /// End of input: closes every connection (unless the input broke off:
+    /// then only what was already complete is written), then (threaded)
+    /// waits until all is written.
+    mutating func finish(into output: inout StandardOutput, closingConnections: Bool = true) {
+        guard let outputThread else {
+            let json = self.json
+            if closingConnections { engine.finish { Self.write($0, json: json, to: &output.buffer) } }
+            return
+        }
+        if closingConnections { engine.finish() }
+        handOver(to: outputThread, &output)
+        let error = outputThread.finish()
+        if error != 0 { output.fail(errno: error) }
+    }
+
+    private mutating func handOver(to thread: TransactionOutputThread, _ output: inout StandardOutput) {
+        engine.takeEvents(&batch)
+        guard !batch.isEmpty else { return }
+        let error = thread.submit(&batch)
+        if error != 0 {
+            batch.removeAll(keepingCapacity: true)
+            output.fail(errno: error)
+        }
     }
 
     static func write(_ event: TransactionEvent, json: Bool, to output: inout [UInt8]) {

@@ -21,6 +21,9 @@ struct ReadCommand: ParsableCommand {
     @Flag(help: "Print JSON lines.") var json = false
     @Flag(help: "Print decode counters at the end (with no other output option: only the counters).") var stats = false
     @Option(help: "Flow table capacity.") var maxFlows = 65_536
+    @Flag(inversion: .prefixedNo,
+          help: "Render and write transactions on a second thread (default: on when this process may use more than one CPU and transactions are the only output).")
+    var outputThread: Bool?
     @OptionGroup(title: "Transactions") var analysis: AnalyzeOptions
 
     func validate() throws {
@@ -36,7 +39,10 @@ struct ReadCommand: ParsableCommand {
         // Flows are accounted only when shown: as events or as counters.
         var pipeline = PacketPipeline(configuration: .init(flows: .init(maxFlows: maxFlows), tracksFlows: flows || stats))
         // With --proto/--analyze, transactions replace the packet lines.
-        var analyzer = try ReadAnalysis(analysis, json: json)
+        // A second thread only when transactions alone are printed: flow
+        // lines would interleave with them.
+        let threaded = outputThread ?? (LcoreChoice.ownAllowedCPUs().count > 1)
+        var analyzer = try ReadAnalysis(analysis, json: json, outputThread: threaded && !flows)
         let packetLines = !flows && analyzer == nil && !stats
         var output = StandardOutput()
         var filters: [UInt16: ClassicFilter] = [:]
@@ -55,8 +61,10 @@ struct ReadCommand: ParsableCommand {
         // A read error mid-file (corrupt or cut-off gzip, a broken block)
         // still prints what was decoded before it, then fails.
         do {
-            for (path, reader) in zip(files, readers) {
+            reading: for (path, reader) in zip(files, readers) {
                 while let packet = try reader.next() {
+                    // Nobody to write to (a closed pipe, a full disk): stop reading.
+                    if output.error != 0 { break reading }
                     guard let linkType = Self.linkType(packet.linkType) else { skipped.unsupportedLink += 1; continue }
                     if let filter {
                         let compiled = try filters[packet.linkType] ?? ClassicFilter(expression: filter, linkType: Int32(packet.linkType), snaplen: 262_144)
@@ -65,7 +73,7 @@ struct ReadCommand: ParsableCommand {
                     }
                     let timestamp = packet.timestamp
                     pipeline.process(packet.bytes, linkType: linkType, timestamp: timestamp, inspect: { decoded, bytes, failure in
-                        analyzer?.process(decoded, bytes: bytes, timestamp: timestamp, into: &output.buffer)
+                        analyzer?.process(decoded, bytes: bytes, timestamp: timestamp, into: &output)
                         guard packetLines else { output.flushIfFull(); return }
                         if json {
                             PacketSummary.appendJSON(decoded, timestamp: timestamp, failure: failure, to: &output.buffer)
@@ -81,16 +89,18 @@ struct ReadCommand: ParsableCommand {
                 }
             }
         } catch {
+            analyzer?.finish(into: &output, closingConnections: false)
             output.flush()
             throw error
         }
         pipeline.finish(emit: emit)
-        analyzer?.finish(into: &output.buffer)
+        analyzer?.finish(into: &output)
         if stats {
             output.write(statsText(pipeline, skipped: (skipped.filtered, skipped.unsupportedLink),
                                    analyzers: analyzer?.statsFields ?? []))
         }
         output.flush()
+        try output.throwIfFailed()
     }
 
     /// pcap link types the decoder understands.
@@ -137,9 +147,12 @@ struct ReadCommand: ParsableCommand {
     }
 }
 
-/// Buffered stdout: one write(2) per 64 KiB, not per line.
+/// Buffered stdout: one write(2) per 64 KiB, not per line. After a failed
+/// write nothing more is written; `error` says why.
 struct StandardOutput {
     var buffer: [UInt8] = []
+    /// errno of the first failed write (EPIPE: the reader went away), or 0.
+    private(set) var error: Int32 = 0
 
     init() { buffer.reserveCapacity(1 << 17) }
 
@@ -150,17 +163,33 @@ struct StandardOutput {
 
     mutating func flushIfFull() { if buffer.count >= 1 << 16 { flush() } }
 
-    /// Writes and empties the buffer; false when stdout is gone (a closed pipe).
+    /// Writes and empties the buffer; false when it could not (see `error`).
     @discardableResult
     mutating func flush() -> Bool {
         var offset = 0
         defer { buffer.removeAll(keepingCapacity: true) }
+        guard error == 0 else { return false }
         while offset < buffer.count {
             let n = buffer[offset...].withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false } // a closed pipe: nothing more to say
+            guard n > 0 else {
+                fail(errno: n < 0 ? errno : EIO)
+                return false
+            }
             offset += n
         }
         return true
+    }
+
+    /// Records a failed write (the first one wins).
+    mutating func fail(errno code: Int32) {
+        if error == 0 { error = code }
+    }
+
+    /// A closed pipe (`| head`) ends the output quietly; any other failed
+    /// write (disk full, I/O error) is an error: exit 1 with one line.
+    func throwIfFailed() throws {
+        guard error != 0, error != EPIPE else { return }
+        throw ScopeError(.failure, "cannot write to standard output: \(String(cString: strerror(error)))")
     }
 }

@@ -29,6 +29,13 @@ public struct AnalysisEngine {
     /// from. Fragments are skipped (the reassembled datagram comes later).
     public mutating func process(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64,
                                  emit: (TransactionEvent) -> Void) {
+        process(packet, bytes: bytes, timestamp: timestamp)
+        context.drainEvents(emit)
+    }
+
+    /// As `process(_:bytes:timestamp:emit:)`, but the transactions stay
+    /// queued (oldest first) until `takeEvents` hands them over in one batch.
+    public mutating func process(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64) {
         if timestamp > now { now = timestamp }
         if !packet.fragment.isFragment {
             switch packet.transport {
@@ -52,7 +59,16 @@ public struct AnalysisEngine {
             context.expireCorrelators(now: now)
             nextSweep = now &+ 1_000_000_000
         }
-        context.drainEvents(emit)
+    }
+
+    /// Transactions queued by the emit-less `process` and `finish`.
+    public var queuedEvents: Int { context.events.count }
+
+    /// Hands every queued transaction over, oldest first. Give it an empty
+    /// array: the arrays are swapped (nothing is copied) and its capacity
+    /// serves the events that come next.
+    public mutating func takeEvents(_ batch: inout [TransactionEvent]) {
+        context.takeEvents(&batch)
     }
 
     /// Live capture on a quiet link: time passes without packets. Moves the
@@ -72,9 +88,14 @@ public struct AnalysisEngine {
     /// End of input: closes every connection (flushing close-delimited
     /// messages) and reports everything still unanswered.
     public mutating func finish(emit: (TransactionEvent) -> Void) {
+        finish()
+        context.drainEvents(emit)
+    }
+
+    /// As `finish(emit:)`, the transactions left queued for `takeEvents`.
+    public mutating func finish() {
         reassembler.flush(now: now, sink: &sessions)
         context.drainCorrelators(now: now)
-        context.drainEvents(emit)
     }
 
     /// Counters of one protocol's analyzer.

@@ -71,6 +71,18 @@ final class AnalyzerContext {
         }
         delivering.removeAll(keepingCapacity: true)
     }
+
+    /// Swaps the queue into `batch`: when `batch` is empty (the intended
+    /// use) the whole queue changes hands without a copy; otherwise the
+    /// events are appended to it.
+    func takeEvents(_ batch: inout [TransactionEvent]) {
+        if batch.isEmpty {
+            swap(&events, &batch)
+        } else {
+            batch.append(contentsOf: events)
+            events.removeAll(keepingCapacity: true)
+        }
+    }
 }
 
 extension ApplicationProtocol {
