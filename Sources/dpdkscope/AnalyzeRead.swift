@@ -11,6 +11,8 @@ struct ReadAnalysis {
     /// Renders and writes on a second thread; nil: inline, into the
     /// caller's buffer.
     private let outputThread: TransactionOutputThread?
+    /// `outputThread != nil`, tested per packet without touching the reference.
+    private let threaded: Bool
     private var batch: [TransactionEvent] = []
 
     /// nil when no analysis was asked for. `outputThread`: render on a
@@ -20,14 +22,17 @@ struct ReadAnalysis {
         engine = AnalysisEngine(configuration: try options.configuration())
         self.json = json
         self.outputThread = outputThread ? TransactionOutputThread(json: json) : nil
+        threaded = self.outputThread != nil
         if self.outputThread != nil { batch.reserveCapacity(TransactionOutputThread.batchSize * 2) }
     }
 
     mutating func process(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64,
                           into output: inout StandardOutput) {
-        if let outputThread {
+        if threaded {
             engine.process(packet, bytes: bytes, timestamp: timestamp)
-            if engine.queuedEvents >= TransactionOutputThread.batchSize { handOver(to: outputThread, &output) }
+            if engine.queuedEvents >= TransactionOutputThread.batchSize, let outputThread {
+                handOver(to: outputThread, &output)
+            }
         } else {
             let json = self.json
             engine.process(packet, bytes: bytes, timestamp: timestamp) { Self.write($0, json: json, to: &output.buffer) }
