@@ -51,23 +51,31 @@ struct BufferedSegment {
     var bytes: [UInt8] = []
 }
 
-/// Out-of-order segments of all connections: a fixed slab of descriptors
-/// (allocated once, so its size is the global segment cap) chained into one
-/// sorted list per direction. Only the payload copies are allocated, and
-/// only for segments that arrive ahead of a hole.
+/// Out-of-order segments of all connections: a slab of descriptors (made
+/// as first needed, up to the global segment cap) chained into one sorted
+/// list per direction. Only the payload copies are allocated, and only for
+/// segments that arrive ahead of a hole.
 struct SegmentPool {
-    var segments: [BufferedSegment]
-    private var free: [Int32]
+    var segments: [BufferedSegment] = []
+    private var free: [Int32] = []
+    private let capacity: Int
     /// Payload bytes held, all directions.
     private(set) var bytes = 0
 
     init(capacity: Int) {
-        segments = Array(repeating: BufferedSegment(), count: capacity)
-        free = (0..<Int32(capacity)).reversed()
+        self.capacity = capacity
     }
 
-    var available: Int { free.count }
+    var available: Int { free.count &+ (capacity &- segments.count) }
     var used: Int { segments.count &- free.count }
+
+    /// A free descriptor: a released one, else a new one below the cap.
+    private mutating func takeDescriptor() -> Int32? {
+        if let index = free.popLast() { return index }
+        guard segments.count < capacity else { return nil }
+        segments.append(BufferedSegment())
+        return Int32(segments.count &- 1)
+    }
 
     /// What storing `start..<end` (relative to `nextSequence`) in `direction`
     /// would add once the parts already buffered are trimmed (first arrival
@@ -93,7 +101,7 @@ struct SegmentPool {
         var pieces: [(start: Int, end: Int, previous: Int32, next: Int32)] = []
         walkUncovered(start, start &+ payload.count, in: direction) { pieces.append(($0, $1, $2, $3)) }
         for piece in pieces {
-            guard let index = free.popLast() else { return }
+            guard let index = takeDescriptor() else { return }
             let slice = UnsafeRawBufferPointer(rebasing: payload[(piece.start &- start)..<(piece.end &- start)])
             if piece.previous >= 0 {
                 segments[Int(piece.previous)].next = index

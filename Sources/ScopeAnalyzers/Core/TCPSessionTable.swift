@@ -30,10 +30,17 @@ struct TCPSessionTable: StreamSink {
 
     init(context: AnalyzerContext) {
         self.context = context
-        sessions = Array(repeating: nil, count: context.configuration.maxConnections)
+        sessions = []
+    }
+
+    /// Indexed by the reassembler's slot; it makes slots as needed, and so
+    /// does this table.
+    private mutating func makeRoom(for slot: Int) {
+        if slot >= sessions.count { sessions.append(contentsOf: repeatElement(nil, count: slot &+ 1 &- sessions.count)) }
     }
 
     mutating func opened(_ stream: TCPStream, timestamp: UInt64) {
+        makeRoom(for: stream.id.slot)
         sessions[stream.id.slot] = TCPSession(generation: stream.id.generation, client: stream.client)
     }
 
@@ -59,7 +66,8 @@ struct TCPSessionTable: StreamSink {
     }
 
     mutating func closed(_ stream: TCPStream, reason: StreamCloseReason, timestamp: UInt64) {
-        guard let session = sessions[stream.id.slot], session.generation == stream.id.generation else { return }
+        guard stream.id.slot < sessions.count, let session = sessions[stream.id.slot],
+              session.generation == stream.id.generation else { return }
         session.analyzer?.close(reason: reason, timestamp: timestamp)
         sessions[stream.id.slot] = nil
     }
@@ -70,6 +78,7 @@ struct TCPSessionTable: StreamSink {
     }
 
     private mutating func session(for stream: TCPStream) -> TCPSession {
+        makeRoom(for: stream.id.slot)
         if let session = sessions[stream.id.slot], session.generation == stream.id.generation {
             if session.client == nil { session.client = stream.client }
             return session
