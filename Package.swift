@@ -39,11 +39,14 @@ let package = Package(
             linkerSettings: dpdkLibraries.map { .linkedLibrary($0) }
         ),
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
+        // A SIGBUS handler for read-only file mappings (no DPDK): a file
+        // that shrinks while mapped reads as zeros plus a flag, not a crash.
+        .target(name: "CMappedFile"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Pure Swift: everything testable without a DPDK primary.
         .target(name: "ScopeCore"),
         .target(name: "ScopeDecode", exclude: ["README.md"]),
-        .target(name: "ScopePcap", dependencies: ["ScopeCore", "CZlib"], exclude: ["README.md"]),
+        .target(name: "ScopePcap", dependencies: ["ScopeCore", "CZlib", "CMappedFile"], exclude: ["README.md"]),
         // Protocol analyzers: parsers + matchers + events over ScopeDecode's streams.
         .target(name: "ScopeAnalyzers", dependencies: ["ScopeDecode"]),
         // Live views over analyzer events: dashboard statistics, rotating

@@ -83,6 +83,8 @@ public final class CaptureFileReader {
             return packet
         } catch {
             finished = true
+            // Zeros where the file was cut look like a corrupt block: say what happened.
+            if source.shrank { throw source.shrankError }
             throw error
         }
     }
