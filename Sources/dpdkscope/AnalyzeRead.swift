@@ -65,7 +65,7 @@ struct ReadAnalysis {
     }
 
     static func write(_ event: TransactionEvent, json: Bool, to output: inout [UInt8]) {
-        if json { event.appendJSON(to: &output) } else { output += event.line.utf8 }
+        if json { event.appendJSON(to: &output) } else { event.appendLine(to: &output) }
         output.append(0x0A)
     }
 

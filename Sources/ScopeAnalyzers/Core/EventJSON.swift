@@ -153,23 +153,64 @@ extension TransactionEvent {
     /// One human-readable line: time, protocol, client → server, status,
     /// duration, then what the protocol says about the exchange.
     public var line: String {
-        func endpoint(_ address: IPAddress, _ port: UInt16) -> String {
-            address.family == .ipv6 ? "[\(address)]:\(port)" : "\(address):\(port)"
-        }
-        let micros = duration / 1000
-        let time = "\(micros / 1000).\(String(repeating: "0", count: 3 - String(micros % 1000).count))\(micros % 1000)ms"
-        let summary = details.summary
-        var text = "\(Timestamp.rfc3339(start)) \(application.rawValue.padded(4)) \(ends: endpoint(endpoints.client, endpoints.clientPort)) -> \(endpoint(endpoints.server, endpoints.serverPort))"
-        text += " \(endpoints.transport.name) \(status.rawValue.padded(5)) \(time.padded(10)) \(summary)"
-        if !notes.isEmpty { text += " [\(notes.joined(separator: "; "))]" }
-        return text
+        var output: [UInt8] = []
+        appendLine(to: &output)
+        return String(decoding: output, as: UTF8.self)
     }
-}
 
-extension String {
-    func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
-}
-
-extension DefaultStringInterpolation {
-    fileprivate mutating func appendInterpolation(ends text: String) { appendLiteral(text.padded(21)) }
+    /// `line`, appended as UTF-8 bytes (no newline): rendered in place, with
+    /// no intermediate Strings but the protocol's summary.
+    public func appendLine(to output: inout [UInt8]) {
+        func pad(from start: Int, to width: Int) {
+            let written = output.count &- start
+            if written < width { output.append(contentsOf: repeatElement(0x20, count: width &- written)) }
+        }
+        func endpoint(_ address: IPAddress, _ port: UInt16) {
+            let ipv6 = address.family == .ipv6
+            if ipv6 { output.append(0x5B) }
+            address.appendText(to: &output)
+            if ipv6 { output.append(0x5D) }
+            output.append(0x3A)
+            output += String(port).utf8
+        }
+        Timestamp.appendRFC3339(start, to: &output)
+        output.append(0x20)
+        var column = output.count
+        output += application.rawValue.utf8
+        pad(from: column, to: 4)
+        output.append(0x20)
+        column = output.count
+        endpoint(endpoints.client, endpoints.clientPort)
+        pad(from: column, to: 21)
+        output += " -> ".utf8
+        endpoint(endpoints.server, endpoints.serverPort)
+        output.append(0x20)
+        output += endpoints.transport.name.utf8
+        output.append(0x20)
+        column = output.count
+        output += status.rawValue.utf8
+        pad(from: column, to: 5)
+        output.append(0x20)
+        // Milliseconds with three decimals ("12.345ms"), padded to 10.
+        column = output.count
+        let micros = duration / 1000
+        output += String(micros / 1000).utf8
+        output.append(0x2E)
+        let fraction = micros % 1000
+        if fraction < 100 { output.append(0x30) }
+        if fraction < 10 { output.append(0x30) }
+        output += String(fraction).utf8
+        output += "ms".utf8
+        pad(from: column, to: 10)
+        output.append(0x20)
+        output += details.summary.utf8
+        if !notes.isEmpty {
+            output += " [".utf8
+            for (index, note) in notes.enumerated() {
+                if index > 0 { output += "; ".utf8 }
+                output += note.utf8
+            }
+            output.append(0x5D)
+        }
+    }
 }

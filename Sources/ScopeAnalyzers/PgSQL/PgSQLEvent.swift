@@ -35,8 +35,7 @@ extension PgSQLTransaction: TransactionDetail {
 
     /// "SELECT 1 -> 1 row", "SELECT 1/0 -> ERROR 22012 division by zero".
     var summary: String {
-        var asked = query.map { $0.count > 80 ? String($0.prefix(77)) + "..." : $0 } ?? "?"
-        asked = asked.map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 }.reduce(into: "") { $0.append($1) }
+        let asked = query.map(Self.oneLine) ?? "?"
         let answered: String
         if let error {
             answered = "\(error.severity ?? "ERROR") \(error.code ?? "?") \(error.message ?? "")"
@@ -46,6 +45,19 @@ extension PgSQLTransaction: TransactionDetail {
             answered = "?"
         }
         return "\(asked) -> \(answered)"
+    }
+
+    /// The query on one line of at most 80 characters (77 and "..."), tabs
+    /// and line breaks (CRLF and Unicode ones too) as spaces. Most queries
+    /// are short ASCII lines: checked byte by byte, returned as they are.
+    static func oneLine(_ query: String) -> String {
+        let bytes = query.utf8
+        if bytes.count <= 80 && !bytes.contains(where: { $0 < 0x20 || $0 >= 0x80 }) { return query }
+        let cut = query.count > 80 ? String(query.prefix(77)) + "..." : query
+        var line = ""
+        line.reserveCapacity(cut.utf8.count)
+        for character in cut { line.append(character.isNewline || character == "\t" ? " " : character) }
+        return line
     }
 
     func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
