@@ -29,8 +29,8 @@ struct ReadAnalysis {
     mutating func process(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64,
                           into output: inout StandardOutput) {
         if threaded {
-            engine.process(packet, bytes: bytes, timestamp: timestamp)
-            if engine.queuedEvents >= TransactionOutputThread.batchSize, let outputThread {
+            let queued = engine.process(packet, bytes: bytes, timestamp: timestamp)
+            if queued >= TransactionOutputThread.batchSize, let outputThread {
                 handOver(to: outputThread, &output)
             }
         } else {

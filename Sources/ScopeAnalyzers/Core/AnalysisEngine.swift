@@ -35,7 +35,9 @@ public struct AnalysisEngine {
 
     /// As `process(_:bytes:timestamp:emit:)`, but the transactions stay
     /// queued (oldest first) until `takeEvents` hands them over in one batch.
-    public mutating func process(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64) {
+    /// Returns how many are queued.
+    @discardableResult
+    public mutating func process(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64) -> Int {
         if timestamp > now { now = timestamp }
         if !packet.fragment.isFragment {
             switch packet.transport {
@@ -59,6 +61,7 @@ public struct AnalysisEngine {
             context.expireCorrelators(now: now)
             nextSweep = now &+ 1_000_000_000
         }
+        return context.events.count
     }
 
     /// Transactions queued by the emit-less `process` and `finish`.

@@ -162,7 +162,7 @@ struct PgSQLFrameParser {
         }
         frame.bodyComplete = keep == bodyLength
         skipLeft = bodyLength &- keep
-        current = frame
+        current = consume frame
         if keep == 0 && skipLeft == 0 { return finish(consumed: consumed, timestamp: timestamp) }
         return Step(consumed: consumed, output: output)
     }
@@ -187,8 +187,7 @@ struct PgSQLFrameParser {
     }
 
     private mutating func finish(consumed: Int, timestamp: UInt64) -> Step {
-        guard var frame = current else { return Step(consumed: consumed, output: nil) }
-        current = nil
+        guard var frame = current.take() else { return Step(consumed: consumed, output: nil) }
         frame.end = timestamp
         if frame.type == 0 && (frame.code == PgSQLType.sslRequest || frame.code == PgSQLType.gssEncRequest) {
             startupAllowed = true  // a StartupMessage follows the answer

@@ -141,8 +141,7 @@ extension PgSQLSession {
     /// The connection ended or the response side lost bytes: the result in
     /// progress is reported incomplete (a Query with no result yet, unanswered).
     func finishActive(note: String, at time: UInt64) {
-        guard let current = active else { return }
-        active = nil
+        guard let current = active.take() else { return }
         if var result = current.result {
             if current.request == nil { context.count(.pgsql) { $0.unmatchedResponses &+= 1 } }
             result.start = carriedResponse.start ?? result.start
@@ -162,10 +161,11 @@ extension PgSQLSession {
             groupFailed = false
             carriedResponse = (0, nil)
         }
-        if let current = active {
-            if current.result != nil {
+        // Tested in place: binding `active` would copy it (its texts and notes).
+        if active != nil {
+            if active?.result != nil {
                 finishResult(frame, note: "ReadyForQuery before the end of the result")
-            } else if current.resultsDone == 0 {
+            } else if active?.resultsDone == 0 {
                 active?.result = PgSQLResultState(start: frame.start, end: frame.end)
                 finishResult(frame)
             }
