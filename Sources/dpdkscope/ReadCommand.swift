@@ -38,6 +38,10 @@ struct ReadCommand: ParsableCommand {
         let flows = self.flows, json = self.json, filter = self.filter
         // Flows are accounted only when shown: as events or as counters.
         var pipeline = PacketPipeline(configuration: .init(flows: .init(maxFlows: maxFlows), tracksFlows: flows || stats))
+        // A malformed file is an error before any packet (and before the
+        // output thread starts); a cut-off tail is a warning (captures are
+        // often copied while still being written).
+        let readers = try files.map { try CaptureFileReader(path: $0) }
         // With --proto/--analyze, transactions replace the packet lines.
         // A second thread only when transactions alone are printed: flow
         // lines would interleave with them.
@@ -47,9 +51,6 @@ struct ReadCommand: ParsableCommand {
                             packetLines: !flows && analyzer == nil && !stats)
         var filters: [UInt16: ClassicFilter] = [:]
         var skipped = (filtered: UInt64(0), unsupportedLink: UInt64(0), truncatedFiles: 0)
-        // A malformed file is an error before any packet; a cut-off tail is a
-        // warning (captures are often copied while still being written).
-        let readers = try files.map { try CaptureFileReader(path: $0) }
         // A read error mid-file (corrupt or cut-off gzip, a broken block)
         // still prints what was decoded before it, then fails.
         do {
