@@ -36,6 +36,11 @@ struct FileByteSource: ~Copyable {
 
     /// Files below this are read: mapping them saves nothing.
     static let smallestMapped = 1 << 20
+    /// Mapped pages behind the reader are let go in steps of this much, so
+    /// a long file does not pile up in the process's resident memory.
+    static let releaseStep = 32 << 20
+    /// Mapped bytes before this offset were let go (MADV_DONTNEED).
+    private var releasedUpTo = 0
 
     init(fd: Int32, name: String, maximumCapacity: Int) {
         self.fd = fd
@@ -92,6 +97,9 @@ struct FileByteSource: ~Copyable {
     mutating func fill(_ count: Int) throws -> Bool {
         if let mapping {
             if mapped_file_faulted(mapping.guardSlot) != 0 { throw shrankError }
+            // Pointers handed out before are invalid now: what lies behind
+            // `start` is read and done with.
+            if start &- releasedUpTo >= Self.releaseStep { releaseBehind(mapping) }
             if available >= count { return true }
             try leaveMapping()
         }
@@ -124,6 +132,16 @@ struct FileByteSource: ~Copyable {
             if n == 0 { reachedEnd = true } else { end += n }
         }
         return available >= count
+    }
+
+    /// Unmaps (from this process; the page cache keeps them) the pages
+    /// already read, as read(2) into one buffer would never have held them.
+    private mutating func releaseBehind(_ mapping: (base: UnsafeMutableRawPointer, length: Int, guardSlot: Int32)) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let upTo = start / page * page
+        guard upTo > releasedUpTo else { return }
+        _ = madvise(mapping.base + releasedUpTo, upTo &- releasedUpTo, MADV_DONTNEED)
+        releasedUpTo = upTo
     }
 
     /// The mapped bytes are used up (or needed in the buffer): what is left

@@ -115,3 +115,37 @@ import Glibc
         #expect(count == 1500 && !reader.isTruncated)
     }
 }
+
+/// Reading a mapped file must not hold the whole file in resident memory:
+/// the pages behind the reader are let go as it goes.
+@Suite struct MappedReadMemoryTests {
+    static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+    }
+
+    @Test func residentMemoryStaysBelowTheFileSize() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("long.pcapng")
+        // 160 MiB of packets, written in pieces to keep the test's own memory small.
+        writeBytes(MappedReadTests.header(), to: path)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        let chunk = Data(MappedReadTests.packets(16_000).bytes)  // about 16 MiB
+        for _ in 0..<10 { handle.write(chunk) }
+        handle.closeFile()
+        let before = Self.residentBytes()
+        let reader = try CaptureFileReader(path: path)
+        var count = 0
+        var peak = before
+        while let packet = try reader.next() {
+            count += 1
+            if count % 10_000 == 0 { peak = max(peak, Self.residentBytes()) }
+            _ = packet
+        }
+        #expect(count == 160_000)
+        let grown = peak - before
+        #expect(grown < 80 << 20, "resident memory grew by \(grown >> 20) MiB reading a 160 MiB file")
+    }
+}
