@@ -1,4 +1,5 @@
 import ArgumentParser
+import CDPDK
 import ScopeCore
 import ScopeDecode
 import ScopeDPDK
@@ -51,6 +52,8 @@ struct ReadCommand: ParsableCommand {
                             packetLines: !flows && analyzer == nil && !stats)
         var filters: [UInt16: ClassicFilter] = [:]
         var skipped = (filtered: UInt64(0), unsupportedLink: UInt64(0), truncatedFiles: 0)
+        var packets = 0
+        var interrupted = false
         // A read error mid-file (corrupt or cut-off gzip, a broken block)
         // still prints what was decoded before it, then fails.
         do {
@@ -58,6 +61,13 @@ struct ReadCommand: ParsableCommand {
                 while let packet = try reader.next() {
                     // Nobody to write to (a closed pipe, a full disk): stop reading.
                     if sink.output.error != 0 { break reading }
+                    // Ctrl-C, SIGTERM, SIGHUP: stop here and end as at the end of
+                    // the input. (SIGPIPE is a closed pipe: the write error says so.)
+                    if cdpdk_stop_signal() != 0 && cdpdk_stop_signal() != SIGPIPE {
+                        interrupted = true
+                        break reading
+                    }
+                    packets &+= 1
                     guard let linkType = Self.linkType(packet.linkType) else { skipped.unsupportedLink += 1; continue }
                     if let filter {
                         let compiled = try filters[packet.linkType] ?? ClassicFilter(expression: filter, linkType: Int32(packet.linkType), snaplen: 262_144)
@@ -78,6 +88,7 @@ struct ReadCommand: ParsableCommand {
             sink.finish(closingConnections: false)
             throw error
         }
+        if interrupted { writeStderr("dpdkscope: interrupted: stopped after \(packets) packets\n") }
         pipeline.finish(emit: { sink.flow($0) })
         sink.finish(closingConnections: true)
         var output = sink.output

@@ -53,3 +53,27 @@ struct ReadOutputThreadTests {
         return (process.wait(timeout: 120), process.stderr)
     }
 }
+
+/// Ctrl-C (or SIGTERM) stops a long `read` at once: what was read so far is
+/// still analysed and printed, and it exits 0 with one line on stderr.
+@Suite(.enabled(if: AnalyzeCLI.analyzersBuiltIn, "dpdkscope is not built with ScopeAnalyzers"))
+struct ReadInterruptTests {
+    @Test(arguments: [SIGINT, SIGTERM])
+    func signalStopsTheReadAndKeepsWhatWasRead(signal: Int32) throws {
+        // Hundreds of megabytes: far longer than the test waits.
+        let files = Array(repeating: CaptureOracle.path("redis.pcap"), count: 400)
+        let process = try Subprocess([AnalyzeCLI.binary, "read"] + files + ["--proto", "redis", "--json"])
+        // Signalled once transactions are coming out (a loaded machine starts slowly).
+        for _ in 0..<400 where process.stdout.isEmpty { usleep(50_000) }
+        process.signal(signal)
+        let started = DispatchTime.now()
+        let status = process.wait(timeout: 30)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        #expect(status == 0)
+        #expect(seconds < 2, "took \(seconds) s to stop")
+        #expect(process.stderr.hasPrefix("dpdkscope: interrupted: stopped after ") && process.stderr.hasSuffix(" packets\n"),
+                "\(process.stderr)")
+        let lines = process.stdout.split(separator: "\n")
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") })
+    }
+}
