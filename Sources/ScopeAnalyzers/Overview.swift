@@ -5,8 +5,11 @@
 //   AnalysisEngine(configuration:) — process(packet, bytes:, timestamp:, emit:)
 //   for every decoded packet (what PacketPipeline's `inspect` sees), then
 //   finish(emit:). Emits TransactionEvent values: appendJSON(to:) gives one
-//   Packetbeat/ECS JSON line, `line` a human summary. counters(for:) and
-//   streamCounters expose what was seen and what was lost.
+//   Packetbeat/ECS JSON line, `line` / appendLine(to:) a human summary.
+//   counters(for:) and streamCounters expose what was seen and what was lost.
+//   Batched: process(packet, bytes:, timestamp:) and finish() leave the
+//   events queued; takeEvents(&array) swaps the whole queue out (no copy),
+//   for an output thread (`read`'s TransactionOutputThread).
 //
 // Design (one for every protocol)
 //   Core/   ProtocolRegistry (ApplicationProtocol: default ports, transports,
