@@ -109,16 +109,19 @@ extension Integration.NullPrimary {
         try Harness.checkPrerequisites()
         let testbed = try Testbed.start("null", prefix: "it-reclaim")
         defer { testbed.stop() }
-        let victim = try Subprocess([Harness.dpdkscope, "probe", "--duration", "60", "--file-prefix", testbed.prefix])
-        usleep(1_500_000)
-        #expect(victim.isRunning, "\(victim.stderr)")
-        victim.signal(SIGKILL)
-        victim.wait(timeout: 5)
-
         func accepted() throws -> Int {
             let stats = try Harness.dpdkscope(["stats", "--file-prefix", testbed.prefix, "--json", "-i", "0"])
             return try jsonObject(stats.stdout)["counters"].flatMap { ($0 as? [String: Any])?["accepted"] as? Int } ?? -1
         }
+        let victim = try Subprocess([Harness.dpdkscope, "probe", "--duration", "60", "--file-prefix", testbed.prefix])
+        // Killed once its callbacks copy (a loaded machine attaches slowly:
+        // a fixed wait sometimes killed it before it had enabled anything).
+        let deadline = Date().addingTimeInterval(20)
+        while try accepted() <= 0 && victim.isRunning && Date() < deadline { usleep(200_000) }
+        #expect(victim.isRunning, "\(victim.stderr)")
+        victim.signal(SIGKILL)
+        victim.wait(timeout: 5)
+
         let before = try accepted()
         usleep(200_000)
         #expect(try accepted() > before, "the dead capture's callbacks should still be copying")
