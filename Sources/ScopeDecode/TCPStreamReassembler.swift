@@ -88,14 +88,14 @@ public struct TCPStreamReassembler: Sendable {
     var index: [IndexKey: Int32]
     /// Seeds the index's key hash (random, as the flow table's).
     let seed: UInt64
-    var connectionLinks: [IndexLinks]
+    var connectionLinks: [IndexLinks] = []
     /// Open connections, least recently active first.
     var openList = IndexList()
     /// Closed connections lingering, oldest close first.
     var closedList = IndexList()
     /// Two per connection: `slot * 2 + FlowDirection.rawValue`.
-    var directions: [TCPDirectionState]
-    var directionLinks: [IndexLinks]
+    var directions: [TCPDirectionState] = []
+    var directionLinks: [IndexLinks] = []
     /// Directions with a hole, the longest-waiting first.
     var waitingList = IndexList()
     var pool: SegmentPool
@@ -105,9 +105,6 @@ public struct TCPStreamReassembler: Sendable {
         index = Dictionary(minimumCapacity: min(configuration.maxConnections, 1024))
         var generator = SystemRandomNumberGenerator()
         seed = generator.next()
-        connectionLinks = []
-        directions = []
-        directionLinks = []
         pool = SegmentPool(capacity: configuration.maxBufferedSegments)
     }
 

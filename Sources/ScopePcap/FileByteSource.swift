@@ -28,8 +28,10 @@ struct FileByteSource: ~Copyable {
     private var end = 0
     private var reachedEnd = false
     private var inflater: GzipInflater?
+    /// A read-only mapping of the file and its SIGBUS guard.
+    private typealias Mapping = (base: UnsafeMutableRawPointer, length: Int, guardSlot: Int32)
     /// The whole file as it was when opened, while its bytes are being used.
-    private var mapping: (base: UnsafeMutableRawPointer, length: Int, guardSlot: Int32)?
+    private var mapping: Mapping?
     let maximumCapacity: Int
     /// File offset of `pointer`, for error messages.
     private(set) var offset: UInt64 = 0
@@ -58,7 +60,7 @@ struct FileByteSource: ~Copyable {
         close(fd)
     }
 
-    private static func map(_ fd: Int32) -> (base: UnsafeMutableRawPointer, length: Int, guardSlot: Int32)? {
+    private static func map(_ fd: Int32) -> Mapping? {
         var status = stat()
         guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_size >= smallestMapped,
               status.st_size <= Int.max / 2,
@@ -73,7 +75,7 @@ struct FileByteSource: ~Copyable {
         return (base, length, slot)
     }
 
-    private static func unmap(_ mapping: (base: UnsafeMutableRawPointer, length: Int, guardSlot: Int32)) {
+    private static func unmap(_ mapping: Mapping) {
         mapped_file_unguard(mapping.guardSlot)
         munmap(mapping.base, mapping.length)
     }
@@ -136,7 +138,7 @@ struct FileByteSource: ~Copyable {
 
     /// Unmaps (from this process; the page cache keeps them) the pages
     /// already read, as read(2) into one buffer would never have held them.
-    private mutating func releaseBehind(_ mapping: (base: UnsafeMutableRawPointer, length: Int, guardSlot: Int32)) {
+    private mutating func releaseBehind(_ mapping: Mapping) {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let upTo = start / page * page
         guard upTo > releasedUpTo else { return }
@@ -151,12 +153,18 @@ struct FileByteSource: ~Copyable {
         guard let mapping else { return }
         let left = min(available, capacity)
         if left > 0 { buffer.copyMemory(from: mapping.base + start, byteCount: left) }
-        let resume = start &+ left
+        try dropMapping(readingOnFrom: start &+ left)
+        end = left
+    }
+
+    /// Unmaps the file; read(2) goes on from `offset` (into an empty buffer).
+    private mutating func dropMapping(readingOnFrom offset: Int) throws {
+        guard let mapping else { return }
         Self.unmap(mapping)
         self.mapping = nil
         start = 0
-        end = left
-        guard lseek(fd, off_t(resume), SEEK_SET) >= 0 else {
+        end = 0
+        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
             throw ScopeError(.failure, "cannot read \(name): \(WriteFailure.describe(errno))")
         }
     }
@@ -165,16 +173,8 @@ struct FileByteSource: ~Copyable {
     /// the file) are the beginning of a gzip stream.
     mutating func decompressGzip() throws {
         guard inflater == nil, offset == 0 else { return }
-        if mapping != nil {
-            // The inflater reads the descriptor: start it over from byte 0.
-            Self.unmap(mapping!)
-            mapping = nil
-            start = 0
-            end = 0
-            guard lseek(fd, 0, SEEK_SET) == 0 else {
-                throw ScopeError(.failure, "cannot read \(name): \(WriteFailure.describe(errno))")
-            }
-        }
+        // The inflater reads the descriptor: start it over from byte 0.
+        try dropMapping(readingOnFrom: 0)
         inflater = try GzipInflater(fd: fd, name: name, prefix: UnsafeRawBufferPointer(start: buffer + start, count: available))
         start = 0
         end = 0

@@ -1,5 +1,4 @@
 import ScopeAnalyzers
-import ScopeCore
 
 #if canImport(Glibc)
 import Glibc

@@ -47,12 +47,20 @@ import Glibc
         #expect(seen == Array(0..<3000) && !reader.isTruncated)
     }
 
+    /// A file of `count` packets in `dir`, and a reader (mapping it) that
+    /// has returned the first one.
+    static func readerPastFirstPacket(_ dir: TemporaryDirectory, _ name: String,
+                                      packets count: Int) throws -> (path: String, reader: CaptureFileReader) {
+        let path = dir.file(name)
+        writeBytes(header() + packets(count).bytes, to: path)
+        let reader = try CaptureFileReader(path: path)
+        #expect(try reader.next().map(index) == 0)
+        return (path, reader)
+    }
+
     @Test func bytesAppendedAfterOpeningAreRead() throws {
         let dir = TemporaryDirectory()
-        let path = dir.file("growing.pcapng")
-        writeBytes(Self.header() + Self.packets(2000).bytes, to: path)
-        let reader = try CaptureFileReader(path: path)
-        #expect(try reader.next().map(Self.index) == 0)
+        let (path, reader) = try Self.readerPastFirstPacket(dir, "growing.pcapng", packets: 2000)
         // A capture still being written: more blocks, one cut mid-block.
         let more = Self.packets(500, from: 2000).bytes
         let handle = try #require(FileHandle(forWritingAtPath: path))
@@ -66,10 +74,7 @@ import Glibc
 
     @Test func fileShrinkingUnderTheMappingIsAnErrorNotACrash() throws {
         let dir = TemporaryDirectory()
-        let path = dir.file("shrinking.pcapng")
-        writeBytes(Self.header() + Self.packets(4000).bytes, to: path)
-        let reader = try CaptureFileReader(path: path)
-        #expect(try reader.next().map(Self.index) == 0)
+        let (path, reader) = try Self.readerPastFirstPacket(dir, "shrinking.pcapng", packets: 4000)
         // Cut to 64 KiB while the rest is mapped: touching it would be SIGBUS.
         #expect(truncate(path, 64 << 10) == 0)
         var read = 1

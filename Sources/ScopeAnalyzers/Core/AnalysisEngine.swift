@@ -64,9 +64,6 @@ public struct AnalysisEngine {
         return context.events.count
     }
 
-    /// Transactions queued by the emit-less `process` and `finish`.
-    public var queuedEvents: Int { context.events.count }
-
     /// Hands every queued transaction over, oldest first. Give it an empty
     /// array: the arrays are swapped (nothing is copied) and its capacity
     /// serves the events that come next.
