@@ -14,7 +14,7 @@ extension AgentConfiguration {
             fallback.detectByContent = protocols.detectByContent
             return fallback
         }()
-        return AnalyzerConfiguration(
+        var configuration = AnalyzerConfiguration(
             selection: selection,
             transactionTimeout: limits.transactionTimeoutNanoseconds,
             maxConnections: limits.maxConnections,
@@ -22,23 +22,22 @@ extension AgentConfiguration {
             maxPendingDNSQueries: limits.maxPendingDNSQueries,
             maxHeaderBytes: limits.maxHeaderBytes,
             maxMessageSize: limits.maxMessageBytes,
-            includeHTTPHeaders: protocols.http.headers,
-            redactSecrets: redactCredentials,
-            bodyCapture: protocols.http.includeBodyFor,
-            maxCapturedBody: protocols.http.maxBodyBytes,
-            includeDNSAuthorities: protocols.dns.includeAuthorities,
-            includeDNSAdditionals: protocols.dns.includeAdditionals)
+            redactSecrets: redactCredentials)
+        for proto in ApplicationProtocol.allCases {
+            for option in proto.definition.options {
+                option.apply(protocols.value(of: option, for: proto), to: &configuration)
+            }
+        }
+        return configuration
     }
 
-    /// The enabled protocols on their ports, built through the `--proto`
-    /// grammar so the one-port-one-analyzer rule is ScopeAnalyzers' own.
+    /// The enabled protocols on their ports, under ScopeAnalyzers' own
+    /// one-port-one-analyzer rule.
     public func protocolSelection() throws(ProtocolSelection.SpecError) -> ProtocolSelection {
-        let entries = ApplicationProtocol.allCases.compactMap { proto -> String? in
-            guard let ports = protocols.ports(for: proto) else { return nil }
-            if proto.defaultPorts.isEmpty && ports.isEmpty { return proto.rawValue }
-            return proto.rawValue + ":" + Self.portList(ports)
+        let entries = ApplicationProtocol.allCases.compactMap { proto in
+            protocols.ports(for: proto).map { (proto, $0) }
         }
-        return try ProtocolSelection(parsing: entries.joined(separator: ";"), detectByContent: protocols.detectByContent)
+        return try ProtocolSelection(ports: entries, detectByContent: protocols.detectByContent)
     }
 
     /// Ports in their given order, runs of consecutive ports as "low-high"

@@ -3,43 +3,49 @@ import ScopeAnalyzers
 extension AgentConfiguration.Protocols {
     /// Reads the section and checks what spans protocols: one port, one
     /// analyzer; every enabled port protocol has ports; something is enabled.
-    /// `maxMessageBytes` bounds `http.max_body_bytes` (a body is one message).
+    /// `maxMessageBytes` bounds options that buffer part of a message.
     init(reading section: ConfigSection, maxMessageBytes: Int) {
         self.init()
         section.read("detect_by_content", into: &detectByContent) { $0.bool() }
         var claims = PortClaims()
-
-        let httpSection = section.section("http", keys: ["enabled", "ports", "headers", "include_body_for", "max_body_bytes"])
-        httpSection.read("enabled", into: &http.enabled) { $0.bool() }
-        httpSection.read("headers", into: &http.headers) { $0.bool() }
-        httpSection.read("include_body_for", into: &http.includeBodyFor) { value in
-            let prefixes = value.items(of: "media types")?.map { $0.text()?.lowercased() }
-            return prefixes?.contains(nil) == false ? prefixes?.compactMap { $0 } : nil
+        for proto in ApplicationProtocol.allCases {
+            let definition = proto.definition
+            let keys = ["enabled"] + (proto.hasPorts ? ["ports"] : []) + definition.options.map(\.key)
+            let protoSection = section.section(proto.rawValue, keys: keys)
+            var entry = Settings(defaultsOf: proto)
+            protoSection.read("enabled", into: &entry.enabled) { $0.bool() }
+            for option in definition.options {
+                var value = option.defaultValue
+                protoSection.read(option.key, into: &value) {
+                    Self.read($0, as: option.defaultValue, maxMessageBytes: maxMessageBytes)
+                }
+                entry.options[option.key] = value
+            }
+            if proto.hasPorts {
+                entry.ports = claims.read(protoSection, proto, enabled: entry.enabled)
+            }
+            self[proto] = entry
         }
-        httpSection.read("max_body_bytes", into: &http.maxBodyBytes) { value in
+        if !ApplicationProtocol.allCases.contains(where: isEnabled) {
+            section.report("no protocol is enabled; enable at least one")
+        }
+    }
+
+    /// One option's value, of the kind its default has.
+    private static func read(_ value: ConfigValue, as kind: ProtocolOption.Value,
+                             maxMessageBytes: Int) -> ProtocolOption.Value? {
+        switch kind {
+        case .flag:
+            return value.bool().map(ProtocolOption.Value.flag)
+        case .mediaTypes:
+            let types = value.items(of: "media types")?.map { $0.text()?.lowercased() }
+            return types?.contains(nil) == false ? .mediaTypes(types?.compactMap { $0 } ?? []) : nil
+        case .messageBytes:
             guard let bytes = value.size(in: 0...(1 << 30)) else { return nil }
             guard bytes <= maxMessageBytes else {
                 return value.fail("\(value.scalarText) is more than limits.max_message_bytes (\(Units.format(bytes: maxMessageBytes))), the most one message may buffer")
             }
-            return bytes
-        }
-        http.ports = claims.read(httpSection, .http, enabled: http.enabled)
-
-        let dnsSection = section.section("dns", keys: ["enabled", "ports", "include_authorities", "include_additionals"])
-        dnsSection.read("enabled", into: &dns.enabled) { $0.bool() }
-        dnsSection.read("include_authorities", into: &dns.includeAuthorities) { $0.bool() }
-        dnsSection.read("include_additionals", into: &dns.includeAdditionals) { $0.bool() }
-        dns.ports = claims.read(dnsSection, .dns, enabled: dns.enabled)
-
-        redis = claims.readPortProtocol(section, .redis)
-        mysql = claims.readPortProtocol(section, .mysql)
-        pgsql = claims.readPortProtocol(section, .pgsql)
-        memcache = claims.readPortProtocol(section, .memcache)
-
-        section.section("icmp", keys: ["enabled"]).read("enabled", into: &icmp.enabled) { $0.bool() }
-
-        if !ApplicationProtocol.allCases.contains(where: isEnabled) {
-            section.report("no protocol is enabled; enable at least one")
+            return .messageBytes(bytes)
         }
     }
 }
@@ -52,14 +58,6 @@ private struct PortClaims {
     /// One report per written item and other protocol: two overlapping
     /// ranges are one mistake, not thousands of errors.
     private var reported = Set<String>()
-
-    mutating func readPortProtocol(_ parent: ConfigSection, _ proto: ApplicationProtocol)
-    -> AgentConfiguration.Protocols.PortProtocol {
-        let section = parent.section(proto.rawValue, keys: ["enabled", "ports"])
-        var enabled = true
-        section.read("enabled", into: &enabled) { $0.bool() }
-        return .init(enabled: enabled, ports: read(section, proto, enabled: enabled))
-    }
 
     /// The section's `ports` (the defaults when absent), without repeats.
     mutating func read(_ section: ConfigSection, _ proto: ApplicationProtocol, enabled: Bool) -> [UInt16] {

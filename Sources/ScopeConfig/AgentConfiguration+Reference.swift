@@ -1,14 +1,34 @@
+import ScopeAnalyzers
+
 extension AgentConfiguration {
     /// The user documentation of the file: every key with its default and
     /// what it is for. `dpdkscope config --reference` prints it verbatim, and
     /// it parses to `defaults` (tested), so it can be copied and edited.
-    public static let referenceYAML = #"""
+    public static let referenceYAML = referenceHead + "\n" + protocolsReference + referenceTail
+
+    /// The `protocols:` entries, from each protocol's definition.
+    static var protocolsReference: String {
+        var text = ""
+        for proto in ApplicationProtocol.allCases {
+            let definition = proto.definition
+            for line in definition.reference { text += "  # \(line)\n" }
+            text += "  \(proto.rawValue):\n    enabled: true\n"
+            if proto.hasPorts { text += "    ports: [\(proto.defaultPorts.map(String.init).joined(separator: ", "))]\n" }
+            for option in definition.options {
+                for line in option.reference { text += "    # \(line)\n" }
+                text += "    \(option.key): \(option.defaultValue.yaml)\n"
+            }
+        }
+        return text + "\n"
+    }
+
+    private static let referenceHead = #"""
 # dpdkscope agent configuration: reference
 #
 # `dpdkscope agent --config FILE` runs until stopped. It attaches to a
 # running DPDK application (the "primary") as a secondary process, copies
-# its traffic through pdump, analyzes HTTP, DNS, Redis, MySQL, PostgreSQL,
-# Memcached and ICMP, and writes transaction events, Prometheus metrics and,
+# its traffic through pdump, analyzes the protocols listed under
+# protocols:, and writes transaction events, Prometheus metrics and,
 # if asked, the packets themselves.
 #
 # Every key is optional. This file shows every key at its default value, so
@@ -101,41 +121,9 @@ protocols:
   # For each protocol: enabled: false turns it off everywhere (its ports
   # and content detection). ports: numbers or "low-high" ranges, e.g.
   # [80, "8000-8010"]; a port belongs to one protocol only.
-  http:
-    enabled: true
-    ports: [80, 8080, 8000, 5000, 8002]
-    # Add request and response headers to events. Authorization,
-    # Proxy-Authorization and cookie values stay redacted (see redaction).
-    headers: false
-    # Keep the bodies whose media type starts with one of these, e.g.
-    # ["application/json", "text/"]. [] = none: bodies are counted, not kept.
-    include_body_for: []
-    # Most bytes kept of each such body (a size, at most
-    # limits.max_message_bytes).
-    max_body_bytes: 4096
-  dns:
-    enabled: true
-    ports: [53]
-    # Add the authority and additional records to events, not only counts.
-    include_authorities: false
-    include_additionals: false
-  redis:
-    enabled: true
-    ports: [6379]
-  mysql:
-    enabled: true
-    ports: [3306]
-  pgsql:
-    enabled: true
-    ports: [5432]
-  memcache:
-    enabled: true
-    ports: [11211]
-  # Echo request/reply pairs and ICMP errors (unreachable, time exceeded).
-  # ICMP has no ports.
-  icmp:
-    enabled: true
+"""#
 
+    private static let referenceTail = #"""
 flows:
   # Flow events, as Packetbeat's flows: per TCP connection, UDP or IP
   # conversation, packets and bytes each way and duration, written to the
@@ -226,4 +214,15 @@ redaction:
   # off only where seeing them is worth the risk (a lab).
   credentials: true
 """#
+}
+
+extension ProtocolOption.Value {
+    /// The value as the reference file writes it.
+    var yaml: String {
+        switch self {
+        case .flag(let on): on ? "true" : "false"
+        case .messageBytes(let bytes): String(bytes)
+        case .mediaTypes(let types): "[" + types.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+        }
+    }
 }

@@ -92,8 +92,7 @@ final class ProtocolSeries {
         durationHistogram(server: key.server).record(.nanoseconds(Int64(clamping: event.duration)))
         requestBytes.add(event.requestBytes)
         responseBytes.add(event.responseBytes)
-        // isMatched is asked last: it boxes the details, costing more than
-        // everything else here.
+        // isMatched is asked last: it is a call into the protocol's details.
         if outcome == "unanswered" {
             unansweredRequests.increment()
         } else if event.requestMissing(method: method) && !event.isMatched {
@@ -126,19 +125,5 @@ final class ProtocolSeries {
                                                        labels: labels, buckets: Self.durationBuckets)
         durations[server] = histogram
         return histogram
-    }
-}
-
-extension TransactionEvent {
-    /// The request was never seen (a response on its own). Most protocols
-    /// say so with method "?"; DNS and ICMP name the method from the
-    /// response, so their request field is asked directly. An ICMP error
-    /// quoting another flow is not a reply to anything and does not count.
-    func requestMissing(method: String) -> Bool {
-        switch details {
-        case .dns(let dns): dns.request == nil
-        case .icmp(let icmp): icmp.request == nil && icmp.original == nil
-        default: method == "?"
-        }
     }
 }

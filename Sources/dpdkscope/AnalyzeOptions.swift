@@ -3,7 +3,7 @@ import ScopeAnalyzers
 
 /// Options that turn `read` into a transaction analyzer (ScopeAnalyzers).
 struct AnalyzeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Analyze these protocols: 'http:80,8080;dns:53' (a name alone keeps its default ports).",
+    @Option(help: ArgumentHelp("Analyze these protocols: 'http:80,8080;dns:53' (a name alone keeps its default ports). Known: \(ProtocolSelection.knownNames).",
                                valueName: "spec"))
     var proto: String?
     @Flag(help: "Analyze every known protocol on its default ports (and by content on any port).")

@@ -33,7 +33,8 @@ struct WatchCommand: ParsableCommand {
     @Option(name: .customShort("f"), help: "libpcap capture filter, run by the primary.") var filter: String?
     @Option(name: .customShort("c"), help: "Stop after N packets.") var count: UInt64?
     @Option(name: .customShort("a"), help: "Autostop: duration:S or packets:N; repeatable.") var autostop: [String] = []
-    @Option(help: "Protocols and ports: 'http:80,8080;redis:6379'. Default: every protocol on its default ports.")
+    @Option(help: ArgumentHelp("Protocols and ports: 'http:80,8080;redis:6379'. Default: every protocol on its default ports. Known: \(ProtocolSelection.knownNames).",
+                               valueName: "spec"))
     var proto: String?
     @Flag(help: "Attribute connections by configured port only, no content detection.") var portsOnly = false
     @Flag(help: "Include HTTP headers in JSON events (credentials and cookie values redacted).") var httpHeaders = false

@@ -78,19 +78,19 @@ extension TransactionEvent {
     /// Everything a split could get wrong, in one comparable string.
     var fingerprint: String {
         var parts = [line, "req=\(requestBytes)", "resp=\(responseBytes)"]
-        if case .http(let http) = details {
+        if let http = details as? HTTPTransaction {
             parts.append("reqBody=\(http.request?.bodyBytes ?? 0) respBody=\(http.response?.bodyBytes ?? 0)")
         }
         return parts.joined(separator: " ")
     }
 
     var http: HTTPTransaction? {
-        if case .http(let http) = details { return http }
+        if let http = details as? HTTPTransaction { return http }
         return nil
     }
 
     var dns: DNSTransaction? {
-        if case .dns(let dns) = details { return dns }
+        if let dns = details as? DNSTransaction { return dns }
         return nil
     }
 }

@@ -15,7 +15,7 @@ struct EventLineTests {
             endpoints: TransactionEndpoints(client: IPAddress(client)!, clientPort: 40000, server: IPAddress(server)!,
                                             serverPort: 5432, transport: .tcp),
             start: start, end: start + duration, requestBytes: 10, responseBytes: 20, status: status, notes: notes,
-            details: .pgsql(detail))
+            details: detail)
     }
 
     /// The client column is 21 wide: "10.0.0.1:40000" and 7 spaces.

@@ -15,7 +15,7 @@ struct HTTPURLTests {
                                         serverPort: port, transport: .tcp)
         let event = TransactionEvent(application: .http, endpoints: ends, start: 0, end: 0, requestBytes: 0,
                                      responseBytes: 0, status: .ok, notes: [],
-                                     details: .http(HTTPTransaction(request: request, response: nil)))
+                                     details: HTTPTransaction(request: request, response: nil))
         let object = try #require(JSONSerialization.jsonObject(with: Data(event.json.utf8)) as? [String: Any])
         var fields = try #require(object["url"] as? [String: Any])
         fields["query_field"] = object["query"]

@@ -53,7 +53,7 @@ enum ICMPFrames {
 
 extension TransactionEvent {
     var icmp: ICMPTransaction? {
-        if case .icmp(let value) = details { return value }
+        if let value = details as? ICMPTransaction { return value }
         return nil
     }
 }

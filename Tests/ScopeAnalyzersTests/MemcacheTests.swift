@@ -16,7 +16,7 @@ func memcacheBinary(request: Bool = true, opcode: UInt8, key: String = "", extra
 
 extension TransactionEvent {
     var memcache: MemcacheTransaction? {
-        if case .memcache(let value) = details { return value }
+        if let value = details as? MemcacheTransaction { return value }
         return nil
     }
 }

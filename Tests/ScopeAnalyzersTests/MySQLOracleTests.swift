@@ -122,7 +122,7 @@ struct MySQLOracleTests {
 
 extension TransactionEvent {
     var mysql: MySQLTransaction? {
-        if case .mysql(let mysql) = details { return mysql }
+        if let mysql = details as? MySQLTransaction { return mysql }
         return nil
     }
 }

@@ -85,7 +85,7 @@ enum PG {
 
 extension TransactionEvent {
     var pgsql: PgSQLTransaction? {
-        if case .pgsql(let pgsql) = details { return pgsql }
+        if let pgsql = details as? PgSQLTransaction { return pgsql }
         return nil
     }
 }

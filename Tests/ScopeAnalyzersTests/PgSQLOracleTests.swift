@@ -86,7 +86,7 @@ struct PgSQLOracleTests {
     static func ours(_ events: [TransactionEvent]) -> [UInt16: [(event: TransactionEvent, pgsql: PgSQLTransaction)]] {
         var byPort: [UInt16: [(event: TransactionEvent, pgsql: PgSQLTransaction)]] = [:]
         for event in events {
-            guard case .pgsql(let pgsql) = event.details else { continue }
+            guard let pgsql = event.details as? PgSQLTransaction else { continue }
             byPort[event.endpoints.clientPort, default: []].append((event, pgsql))
         }
         return byPort
@@ -171,17 +171,17 @@ struct PgSQLOracleTests {
         for hash in hashes { #expect(!json.contains(hash)) }
         #expect(!json.contains("pgsql-secret-pw") && !json.contains("wrong-pw"))
         let byQuery = Dictionary(analysis.events.compactMap { event -> (String, TransactionEvent)? in
-            guard case .pgsql(let pgsql) = event.details, let query = pgsql.query else { return nil }
+            guard let pgsql = event.details as? PgSQLTransaction, let query = pgsql.query else { return nil }
             return (query, event)
         }, uniquingKeysWith: { first, _ in first })
         let failed = try #require(byQuery["SELECT 1/0"])
         #expect(failed.status == .error && failed.json.contains("\"error_code\":\"22012\""))
         #expect(failed.json.contains("\"error_severity\":\"ERROR\"") && failed.json.contains("\"method\":\"SELECT\""))
         let copy = try #require(byQuery["COPY  items TO STDOUT"])
-        if case .pgsql(let pgsql) = copy.details { #expect(pgsql.numRows == 5 && copy.status == .ok) }
+        if let pgsql = copy.details as? PgSQLTransaction { #expect(pgsql.numRows == 5 && copy.status == .ok) }
         let skipped = try #require(byQuery["SELECT 3 AS skipped;"])
         #expect(skipped.status == .error && skipped.notes == ["not executed: an earlier message of its pipeline failed"])
-        let extended = analysis.events.filter { if case .pgsql(let p) = $0.details { p.extended } else { false } }
+        let extended = analysis.events.filter { if let p = $0.details as? PgSQLTransaction { p.extended } else { false } }
         #expect(extended.count == 2 * 350 + 5 * 7 + 3)
     }
 }

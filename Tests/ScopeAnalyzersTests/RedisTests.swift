@@ -10,7 +10,7 @@ func resp(_ words: String...) -> [UInt8] {
 
 extension TransactionEvent {
     var redis: RedisTransaction? {
-        if case .redis(let redis) = details { return redis }
+        if let redis = details as? RedisTransaction { return redis }
         return nil
     }
 }

@@ -50,23 +50,23 @@ struct AnalyzerMappingTests {
         #expect(analyzer.includeDNSAdditionals == reference.includeDNSAdditionals)
     }
 
-    @Test("a whole-range port list stays short and expands back in order")
+    @Test("a whole-range port list reaches the selection whole and in order")
     func portRanges() throws {
-        #expect(AgentConfiguration.portList([80, 8080, 8000, 8001, 8002, 5000]) == "80,8080,8000-8002,5000")
         var config = AgentConfiguration.defaults
-        config.protocols = .init(http: .init(ports: Array(1...65535)), dns: .init(enabled: false),
-                                 redis: .init(enabled: false, ports: []), mysql: .init(enabled: false, ports: []),
-                                 pgsql: .init(enabled: false, ports: []), memcache: .init(enabled: false, ports: []))
-        #expect(AgentConfiguration.portList(config.protocols.http.ports) == "1-65535")
+        for proto in ApplicationProtocol.allCases where proto != .http && proto != .icmp {
+            config.protocols[proto].enabled = false
+        }
+        config.protocols[.http].ports = Array(1...65535)
         let selection = try config.protocolSelection()
         #expect(selection.ports(for: .http).count == 65535)
+        #expect(selection.ports(for: .http) == Array(1...65535))
         #expect(selection.enabled == [.http, .icmp])
     }
 
     @Test("a hand-built configuration with a port on two protocols is refused by protocolSelection()")
     func handBuiltConflict() {
         var config = AgentConfiguration.defaults
-        config.protocols.redis.ports = [80]
+        config.protocols[.redis].ports = [80]
         #expect(throws: ProtocolSelection.SpecError.self) { try config.protocolSelection() }
     }
 }
@@ -88,14 +88,14 @@ struct PortRangeFileTests {
         let start = clock.now
         let config = try AgentConfiguration.parse(yaml)
         #expect(clock.now - start < .seconds(5))
-        #expect(config.protocols.http.ports.count == 65535 && config.protocols.http.ports.first == 1)
+        #expect(config.protocols[.http].ports.count == 65535 && config.protocols[.http].ports.first == 1)
         #expect(try config.protocolSelection().ports(for: .http).count == 65535)
     }
 
     @Test("repeats within one protocol are dropped, not errors")
     func repeats() throws {
         let config = try AgentConfiguration.parse("protocols:\n  redis:\n    ports: [6380, \"6379-6381\", 6379]\n")
-        #expect(config.protocols.redis.ports == [6380, 6379, 6381])
+        #expect(config.protocols[.redis].ports == [6380, 6379, 6381])
     }
 }
 

@@ -35,7 +35,9 @@ struct DefaultsTests {
         for proto in ApplicationProtocol.allCases {
             #expect(d.protocols.ports(for: proto) == proto.defaultPorts)
         }
-        #expect(d.protocols.http.maxBodyBytes == 4096 && !d.protocols.http.headers && d.protocols.http.includeBodyFor.isEmpty)
+        #expect(d.protocols[.http].options["max_body_bytes"] == .messageBytes(4096)
+            && d.protocols[.http].options["headers"] == .flag(false)
+            && d.protocols[.http].options["include_body_for"] == .mediaTypes([]))
         #expect(!d.flows.enabled && d.flows.periodNanoseconds == 10_000_000_000)
         #expect(!d.outputs.stdout.enabled && d.outputs.stdout.format == .json)
         #expect(d.outputs.file == .init(enabled: true, path: "/var/log/dpdkscope/events.ndjson",

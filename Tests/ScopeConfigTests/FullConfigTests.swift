@@ -116,14 +116,16 @@ struct FullConfigTests {
     func protocols() {
         let p = config.protocols
         #expect(!p.detectByContent)
-        #expect(p.http == .init(enabled: true, ports: [80, 8000, 8001, 8002], headers: true,
-                                includeBodyFor: ["application/json", "text/"], maxBodyBytes: 65_536))
-        #expect(p.dns == .init(enabled: true, ports: [53, 5353], includeAuthorities: true, includeAdditionals: true))
-        #expect(p.redis == .init(enabled: false, ports: [6379]))
-        #expect(p.mysql == .init(ports: [3306, 3307]))
-        #expect(p.pgsql == .init(ports: [5432, 6432]))
-        #expect(p.memcache == .init(ports: [11211]))
-        #expect(!p.icmp.enabled)
+        #expect(p[.http] == .init(enabled: true, ports: [80, 8000, 8001, 8002],
+                                  options: ["headers": .flag(true), "include_body_for": .mediaTypes(["application/json", "text/"]),
+                                            "max_body_bytes": .messageBytes(65_536)]))
+        #expect(p[.dns] == .init(enabled: true, ports: [53, 5353],
+                                 options: ["include_authorities": .flag(true), "include_additionals": .flag(true)]))
+        #expect(p[.redis] == .init(enabled: false, ports: [6379]))
+        #expect(p[.mysql] == .init(ports: [3306, 3307]))
+        #expect(p[.pgsql] == .init(ports: [5432, 6432]))
+        #expect(p[.memcache] == .init(ports: [11211]))
+        #expect(!p[.icmp].enabled)
         #expect(p.ports(for: .redis) == nil && p.ports(for: .icmp) == nil)
     }
 

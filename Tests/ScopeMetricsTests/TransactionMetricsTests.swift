@@ -118,11 +118,11 @@ import Testing
     /// request on the response side; a matched pair on neither.
     @Test func unmatchedSides() throws {
         let base = try #require(CaptureEvents.events("http.pcap").first { $0.isMatched })
-        guard case .http(let pair) = base.details else { Issue.record("not HTTP"); return }
+        guard let pair = base.details as? HTTPTransaction else { Issue.record("not HTTP"); return }
         var orphan = base
-        orphan.details = .http(HTTPTransaction(request: nil, response: pair.response))
+        orphan.details = HTTPTransaction(request: nil, response: pair.response)
         var unanswered = base
-        unanswered.details = .http(HTTPTransaction(request: pair.request, response: nil))
+        unanswered.details = HTTPTransaction(request: pair.request, response: nil)
         let metrics = AgentMetrics()
         for event in [base, orphan, orphan, unanswered, unanswered, unanswered] { metrics.record(event) }
         let text = Self.exposition(metrics)
@@ -148,9 +148,9 @@ import Testing
 
     static func http(_ event: TransactionEvent, method: String) -> TransactionEvent {
         var event = event
-        if case .http(var http) = event.details {
+        if var http = event.details as? HTTPTransaction {
             http.request?.method = method
-            event.details = .http(http)
+            event.details = http
         }
         return event
     }

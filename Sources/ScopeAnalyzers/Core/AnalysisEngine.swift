@@ -49,8 +49,10 @@ public struct AnalysisEngine {
                 reassembler.process(bytes, packet: packet, timestamp: timestamp, sink: &sessions)
             case .udp where !context.datagramProtocols.isEmpty:
                 handleDatagram(packet, bytes: bytes, timestamp: timestamp)
-            case .icmpv4 where context.icmpEnabled, .icmpv6 where context.icmpEnabled:
-                context.icmp.packet(packet, bytes: bytes, timestamp: timestamp)
+            case .icmpv4, .icmpv6:
+                guard let icmp = context.icmpProtocol else { break }
+                let none = UnsafeRawBufferPointer(start: nil, count: 0)
+                context.packetAnalyzer(icmp).packet(packet, bytes: bytes, payload: none, timestamp: timestamp)
             default:
                 break
             }
@@ -117,10 +119,8 @@ public struct AnalysisEngine {
             proto = found
             context.count(found) { $0.detectedByContent &+= 1 }
         }
-        switch proto {
-        case .dns: context.dns.datagram(payload, packet: packet, timestamp: timestamp)
-        case .memcache: context.memcacheUDP.datagram(payload, packet: packet, timestamp: timestamp)
-        case .http, .redis, .mysql, .pgsql, .icmp, nil: break
+        if let proto {
+            context.packetAnalyzer(proto).packet(packet, bytes: bytes, payload: payload, timestamp: timestamp)
         }
     }
 }

@@ -8,7 +8,8 @@ final class AnalyzerContext {
     /// Enabled protocols that run over TCP / UDP, in registry order.
     let streamProtocols: [ApplicationProtocol]
     let datagramProtocols: [ApplicationProtocol]
-    let icmpEnabled: Bool
+    /// The enabled protocol that takes ICMP messages, if any.
+    let icmpProtocol: ApplicationProtocol?
     /// No detection by content: connections are attributed by port alone.
     let portsOnly: Bool
     // Stored properties of the context and the sessions are exempt from
@@ -18,16 +19,16 @@ final class AnalyzerContext {
     /// The batch being handed over (events emitted meanwhile go to `events`).
     @exclusivity(unchecked) private var delivering: [TransactionEvent] = []
     @exclusivity(unchecked) private var tallies = Array(repeating: AnalyzerCounters(), count: ApplicationProtocol.allCases.count)
-    lazy var dns = DNSCorrelator(context: self)
-    lazy var memcacheUDP = MemcacheDatagramCorrelator(context: self)
-    lazy var icmp = ICMPCorrelator(context: self)
+    /// Per protocol (by `counterIndex`): its packet analyzer, made when first needed.
+    @exclusivity(unchecked) private var packetAnalyzers: [PacketAnalyzer?]
 
     init(configuration: AnalyzerConfiguration) {
         self.configuration = configuration
         ports = PortMap(configuration.selection)
         streamProtocols = configuration.selection.enabled.filter(\.runsOverTCP)
         datagramProtocols = configuration.selection.enabled.filter(\.runsOverUDP)
-        icmpEnabled = configuration.selection.isEnabled(.icmp)
+        icmpProtocol = configuration.selection.enabled.first(where: \.runsOverICMP)
+        packetAnalyzers = Array(repeating: nil, count: ApplicationProtocol.allCases.count)
         portsOnly = !configuration.selection.detectByContent
         events.reserveCapacity(64)
         delivering.reserveCapacity(64)
@@ -47,18 +48,27 @@ final class AnalyzerContext {
         events.append(event)
     }
 
-    /// Packet time moved on: the engine-wide correlators report what timed out.
+    /// The protocol's packet analyzer (made on first use). Only for
+    /// protocols whose definition makes one.
+    func packetAnalyzer(_ proto: ApplicationProtocol) -> PacketAnalyzer {
+        if let analyzer = packetAnalyzers[proto.counterIndex] { return analyzer }
+        guard let make = proto.definition.makePacketAnalyzer else {
+            preconditionFailure("\(proto) has no packet analyzer; its definition lists UDP or ICMP without one")
+        }
+        let analyzer = make(self)
+        packetAnalyzers[proto.counterIndex] = analyzer
+        return analyzer
+    }
+
+    /// Packet time moved on: the engine-wide correlators report what timed
+    /// out, in registry order.
     func expireCorrelators(now: UInt64) {
-        dns.expire(now: now)
-        memcacheUDP.expire(now: now)
-        icmp.expire(now: now)
+        for case let analyzer? in packetAnalyzers { analyzer.expire(now: now) }
     }
 
     /// End of input: the correlators report everything still pending.
     func drainCorrelators(now: UInt64) {
-        dns.drain(now: now)
-        memcacheUDP.drain(now: now)
-        icmp.drain(now: now)
+        for case let analyzer? in packetAnalyzers { analyzer.drain(now: now) }
     }
 
     /// Hands the queued events over, oldest first.
@@ -81,34 +91,6 @@ final class AnalyzerContext {
         } else {
             batch.append(contentsOf: events)
             events.removeAll(keepingCapacity: true)
-        }
-    }
-}
-
-extension ApplicationProtocol {
-    /// nil for an index out of range.
-    init?(counterIndex: Int) {
-        switch counterIndex {
-        case 0: self = .http
-        case 1: self = .dns
-        case 2: self = .redis
-        case 3: self = .mysql
-        case 4: self = .pgsql
-        case 5: self = .memcache
-        case 6: self = .icmp
-        default: return nil
-        }
-    }
-
-    var counterIndex: Int {
-        switch self {
-        case .http: 0
-        case .dns: 1
-        case .redis: 2
-        case .mysql: 3
-        case .pgsql: 4
-        case .memcache: 5
-        case .icmp: 6
         }
     }
 }

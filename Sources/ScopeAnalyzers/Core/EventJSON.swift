@@ -97,7 +97,12 @@ extension TransactionEvent {
     private func appendShared(to json: inout JSONCursor) {
         json.verbatim(#"{"@timestamp":"#)
         json.timestamp(start)
-        json.verbatim(application.eventHead)
+        let name = application.rawValue
+        json.verbatim(#""type":"#)
+        json.string(name)
+        json.verbatim(#","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"#)
+        json.string(name)
+        json.verbatim(#","start":"#)
         json.timestamp(start)
         json.verbatim(#""end":"#)
         json.timestamp(end)
@@ -130,7 +135,9 @@ extension TransactionEvent {
         case .icmp: json.verbatim(ipv4 ? #""network":{"transport":"icmp""# : #""network":{"transport":"ipv6-icmp""#)
         }
         json.verbatim(ipv4 ? #""type":"ipv4""# : #""type":"ipv6""#)
-        json.verbatim(application.networkProtocol)
+        json.verbatim(#""protocol":"#)
+        json.string(name)
+        json.verbatim(#","community_id":"#)
         json.communityID(ends.communityID)
         json.verbatim(#""bytes":"#)
         json.number(requestBytes &+ responseBytes)

@@ -27,46 +27,86 @@ public enum ContentMatch: Equatable, Sendable {
     case fromServer
 }
 
-/// The registry: every analyzer the engine knows, with Packetbeat's default
-/// ports (and names: `pgsql`, `memcache`) and the transports it runs on.
-/// Adding a protocol means a case here, its detector and its session factory
-/// (`TCPSessionTable.makeAnalyzer`, `AnalysisEngine.handleDatagram`).
-public enum ApplicationProtocol: String, CaseIterable, Sendable {
-    case http
-    case dns
-    case redis
-    case mysql
-    case pgsql
-    case memcache
-    /// Echo pairing and errors; not a stream or port protocol.
-    case icmp
+/// Every protocol dpdkscope analyses. Adding one is its folder (with its
+/// `ProtocolDefinition` and an `ApplicationProtocol` constant) plus one
+/// line here. The order is the registry order: content detection tries
+/// protocols in it, and tables and reference text list them in it.
+enum ProtocolRegistry {
+    static let definitions: [ProtocolDefinition] = [
+        HTTPProtocol.definition,
+        DNSProtocol.definition,
+        RedisProtocol.definition,
+        MySQLProtocol.definition,
+        PgSQLProtocol.definition,
+        MemcacheProtocol.definition,
+        ICMPProtocol.definition,
+    ]
 
-    public var defaultPorts: [UInt16] {
-        switch self {
-        case .http: [80, 8080, 8000, 5000, 8002]
-        case .dns: [53]
-        case .redis: [6379]
-        case .mysql: [3306]
-        case .pgsql: [5432]
-        case .memcache: [11211]
-        case .icmp: []
-        }
+    /// The names alone, for the per-event paths (a definition is a large
+    /// value to copy).
+    static let names = definitions.map(\.name)
+}
+
+/// A registered protocol: its position in `ProtocolRegistry.definitions`,
+/// so per-protocol tables are arrays indexed by it and a lookup per packet
+/// costs no hashing, allocation or ARC.
+public struct ApplicationProtocol: Hashable, Comparable, Sendable, CaseIterable, CustomStringConvertible {
+    let index: Int
+
+    public static let allCases: [ApplicationProtocol] = ProtocolRegistry.definitions.indices.map {
+        ApplicationProtocol(index: $0)
     }
 
-    public var runsOverTCP: Bool { self != .icmp }
-    public var runsOverUDP: Bool { self == .dns || self == .memcache }
+    private init(index: Int) { self.index = index }
+
+    /// The protocol registered under `name`, nil when there is none.
+    public init?(rawValue name: String) {
+        guard let index = ProtocolRegistry.definitions.firstIndex(where: { $0.name == name }) else { return nil }
+        self.index = index
+    }
+
+    /// For a protocol folder's constant (`ApplicationProtocol.http`). A
+    /// folder whose definition is missing from the registry stops here,
+    /// at the first use of its constant, rather than vanishing silently.
+    init(registered name: String) {
+        guard let found = Self(rawValue: name) else {
+            preconditionFailure("protocol '\(name)' has a folder but no line in ProtocolRegistry.definitions")
+        }
+        self = found
+    }
+
+    /// nil for an index out of range.
+    init?(counterIndex: Int) {
+        guard counterIndex >= 0, counterIndex < ProtocolRegistry.definitions.count else { return nil }
+        index = counterIndex
+    }
+
+    /// For tables this module filled with valid indices (the port map).
+    init(uncheckedIndex: Int) { index = uncheckedIndex }
+
+    var counterIndex: Int { index }
+
+    /// Position in `allCases` (registry order), for tables kept outside
+    /// this module.
+    public var registryIndex: Int { index }
+
+    public var definition: ProtocolDefinition { ProtocolRegistry.definitions[index] }
+    public var rawValue: String { ProtocolRegistry.names[index] }
+    public var description: String { rawValue }
+    public var defaultPorts: [UInt16] { definition.defaultPorts }
+    public var runsOverTCP: Bool { definition.transports.contains(.tcp) }
+    public var runsOverUDP: Bool { definition.transports.contains(.udp) }
+    public var runsOverICMP: Bool { definition.transports.contains(.icmp) }
+
+    public static func < (lhs: ApplicationProtocol, rhs: ApplicationProtocol) -> Bool { lhs.index < rhs.index }
 
     /// Content detection from the first bytes of a direction (at most
     /// `ProtocolDetection.prefixLength` of them when the answer was
     /// `.needMore` before). UDP gets whole datagrams.
     public func detect(_ bytes: UnsafeRawBufferPointer, transport: TransactionTransport) -> ContentMatch {
-        switch self {
-        case .http: transport == .tcp ? HTTPDetection.match(bytes) : .no
-        case .dns: transport == .tcp ? DNSDetection.matchStream(bytes) : DNSDetection.matchDatagram(bytes)
-        case .redis: transport == .tcp ? RedisDetection.match(bytes) : .no
-        case .mysql: transport == .tcp ? MySQLDetection.match(bytes) : .no
-        case .pgsql: transport == .tcp ? PgSQLDetection.match(bytes) : .no
-        case .memcache: transport == .tcp ? MemcacheDetection.matchStream(bytes) : MemcacheDetection.matchDatagram(bytes)
+        switch transport {
+        case .tcp: runsOverTCP ? definition.detectStream(bytes) : .no
+        case .udp: runsOverUDP ? definition.detectDatagram(bytes) : .no
         case .icmp: .no
         }
     }
@@ -95,7 +135,8 @@ struct PortMap: ~Copyable {
     deinit { table.deallocate() }
 
     func lookup(_ port: UInt16, _ transport: TransactionTransport) -> ApplicationProtocol? {
-        ApplicationProtocol(counterIndex: Int(table[(transport == .tcp ? 0 : 1 << 16) | Int(port)]) - 1)
+        let entry = table[(transport == .tcp ? 0 : 1 << 16) | Int(port)]
+        return entry == 0 ? nil : ApplicationProtocol(uncheckedIndex: Int(entry) &- 1)
     }
 }
 

@@ -23,31 +23,43 @@ public struct ProtocolSelection: Equatable, Sendable {
     }
 
     public init(parsing spec: String, detectByContent: Bool = true) throws(SpecError) {
+        var entries: [(ApplicationProtocol, [UInt16])] = []
+        let items = spec.split(separator: ";", omittingEmptySubsequences: false)
+            .map { $0.trimmingSpaces }
+        guard items.contains(where: { !$0.isEmpty }) else { throw SpecError(description: "empty protocol list") }
+        for item in items where !item.isEmpty {
+            let parts = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = parts[0].trimmingSpaces.lowercased()
+            guard let proto = ApplicationProtocol(rawValue: name) else {
+                throw SpecError(description: "unknown protocol '\(name)' (known: \(Self.knownNames))")
+            }
+            let ports = parts.count > 1 ? try Self.parsePorts(parts[1], for: name) : proto.defaultPorts
+            entries.append((proto, ports))
+        }
+        try self.init(ports: entries, detectByContent: detectByContent)
+    }
+
+    /// The enabled protocols with their ports, checked as `--proto` is:
+    /// each protocol once, each port to one protocol.
+    public init(ports entries: [(ApplicationProtocol, [UInt16])], detectByContent: Bool) throws(SpecError) {
         self.detectByContent = detectByContent
         table = [:]
         var owner: [UInt16: ApplicationProtocol] = [:]
-        let entries = spec.split(separator: ";", omittingEmptySubsequences: false)
-            .map { $0.trimmingSpaces }
-        guard entries.contains(where: { !$0.isEmpty }) else { throw SpecError(description: "empty protocol list") }
-        for entry in entries where !entry.isEmpty {
-            let parts = entry.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = parts[0].trimmingSpaces.lowercased()
-            guard let proto = ApplicationProtocol(rawValue: name) else {
-                let known = ApplicationProtocol.allCases.map(\.rawValue).joined(separator: ", ")
-                throw SpecError(description: "unknown protocol '\(name)' (known: \(known))")
-            }
-            guard table[proto] == nil else { throw SpecError(description: "protocol '\(name)' given twice") }
-            let ports = parts.count > 1 ? try Self.parsePorts(parts[1], for: name) : proto.defaultPorts
+        for (proto, ports) in entries {
+            guard table[proto] == nil else { throw SpecError(description: "protocol '\(proto)' given twice") }
             for port in ports {
                 // One port, one analyzer: otherwise the first to claim it would win silently.
                 if let other = owner[port], other != proto {
-                    throw SpecError(description: "port \(port) given for both \(other.rawValue) and \(name)")
+                    throw SpecError(description: "port \(port) given for both \(other.rawValue) and \(proto)")
                 }
                 owner[port] = proto
             }
             table[proto] = ports
         }
     }
+
+    /// Every registered name, in registry order: "http, dns, ...".
+    public static var knownNames: String { ApplicationProtocol.allCases.map(\.rawValue).joined(separator: ", ") }
 
     public func isEnabled(_ proto: ApplicationProtocol) -> Bool { table[proto] != nil }
     public func ports(for proto: ApplicationProtocol) -> [UInt16] { table[proto] ?? [] }

@@ -162,17 +162,13 @@ struct TCPSessionTable: StreamSink {
         withData { analyzer.deliver($0, fromClient: direction == client, timestamp: timestamp) }
     }
 
-    /// The registry's session factory for stream protocols.
+    /// The protocol's session for one connection.
     static func makeAnalyzer(_ proto: ApplicationProtocol, endpoints: TransactionEndpoints,
                              context: AnalyzerContext) -> StreamAnalyzer {
-        switch proto {
-        case .http: HTTPSession(endpoints: endpoints, context: context)
-        case .dns: DNSStreamSession(endpoints: endpoints, context: context)
-        case .redis: RedisSession(endpoints: endpoints, context: context)
-        case .mysql: MySQLSession(endpoints: endpoints, context: context)
-        case .pgsql: PgSQLSession(endpoints: endpoints, context: context)
-        case .memcache: MemcacheSession(endpoints: endpoints, context: context)
-        case .icmp: preconditionFailure("ICMP is not a stream protocol")  // runsOverTCP is false: never attributed
+        guard let make = proto.definition.makeStreamAnalyzer else {
+            // runsOverTCP without a session factory is a definition error (the registry test catches it).
+            preconditionFailure("\(proto) runs over TCP but its definition makes no session")
         }
+        return make(endpoints, context)
     }
 }

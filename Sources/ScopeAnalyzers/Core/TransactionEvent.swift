@@ -79,63 +79,37 @@ public enum TransactionStatus: String, Sendable {
     case error = "Error"
 }
 
-/// The protocol-specific part of an event.
-public indirect enum TransactionDetails: Sendable {
-    case http(HTTPTransaction)
-    case dns(DNSTransaction)
-    case redis(RedisTransaction)
-    case mysql(MySQLTransaction)
-    case pgsql(PgSQLTransaction)
-    case memcache(MemcacheTransaction)
-    case icmp(ICMPTransaction)
-
-    /// Direct switches (no existential box: that copied the whole
-    /// transaction, Strings and all, on every call).
-    var isMatched: Bool {
-        switch self {
-        case .http(let value): value.isMatched
-        case .dns(let value): value.isMatched
-        case .redis(let value): value.isMatched
-        case .mysql(let value): value.isMatched
-        case .pgsql(let value): value.isMatched
-        case .memcache(let value): value.isMatched
-        case .icmp(let value): value.isMatched
-        }
-    }
-
-    var summary: String {
-        switch self {
-        case .http(let value): value.summary
-        case .dns(let value): value.summary
-        case .redis(let value): value.summary
-        case .mysql(let value): value.summary
-        case .pgsql(let value): value.summary
-        case .memcache(let value): value.summary
-        case .icmp(let value): value.summary
-        }
-    }
-
-    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
-        switch self {
-        case .http(let value): value.appendFields(to: &json, endpoints: endpoints)
-        case .dns(let value): value.appendFields(to: &json, endpoints: endpoints)
-        case .redis(let value): value.appendFields(to: &json, endpoints: endpoints)
-        case .mysql(let value): value.appendFields(to: &json, endpoints: endpoints)
-        case .pgsql(let value): value.appendFields(to: &json, endpoints: endpoints)
-        case .memcache(let value): value.appendFields(to: &json, endpoints: endpoints)
-        case .icmp(let value): value.appendFields(to: &json, endpoints: endpoints)
-        }
-    }
-}
-
-/// What each protocol's transaction type gives the shared event code.
-protocol TransactionDetail: Sendable {
+/// The protocol-specific part of an event: each protocol's transaction
+/// type answers what the shared event code, the dashboard and the metrics
+/// ask of it. Called per transaction, never per packet.
+public protocol TransactionDetail: Sendable {
     /// A request and its response were both seen.
     var isMatched: Bool { get }
     /// The protocol part of `TransactionEvent.line`.
     var summary: String { get }
     /// The protocol's own JSON fields (and `method`/`query`/`resource`).
     func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints)
+    /// `TransactionEvent.method`: from a small vocabulary, "?" when the
+    /// request was not seen.
+    var methodName: String { get }
+    /// `TransactionEvent.resource`: what the request was about.
+    func resourceName(endpoints: TransactionEndpoints) -> String
+    /// `TransactionEvent.outcome`: a small vocabulary, "unanswered" when
+    /// no response came.
+    func outcomeName(status: TransactionStatus) -> String
+    /// The request was never seen (a response on its own). By default the
+    /// method says so ("?"); protocols that name the method from the
+    /// response answer from their request field.
+    func requestMissing(method: String) -> Bool
+}
+
+extension TransactionDetail {
+    public func requestMissing(method: String) -> Bool { method == "?" }
+}
+
+extension TransactionStatus {
+    /// The outcome of an answered exchange for protocols without status classes.
+    var okOrError: String { self == .ok ? "ok" : "error" }
 }
 
 /// One application transaction: a request and its response, or either one
@@ -154,7 +128,7 @@ public struct TransactionEvent: Sendable {
     public var status: TransactionStatus
     /// Why the event is incomplete or unusual; `error.message` in JSON.
     public var notes: [String]
-    public var details: TransactionDetails
+    public var details: any TransactionDetail
 
     public var duration: UInt64 { end >= start ? end &- start : 0 }
     public var isMatched: Bool { details.isMatched }

@@ -107,6 +107,6 @@ final class DNSCorrelator {
             application: .dns, endpoints: endpoints, start: query?.time ?? response!.time,
             end: end ?? response?.time ?? query!.time, requestBytes: UInt64(query?.size ?? 0),
             responseBytes: UInt64(response?.size ?? 0), status: ok ? .ok : .error, notes: notes,
-            details: .dns(DNSTransaction(request: query, response: response))))
+            details: DNSTransaction(request: query, response: response)))
     }
 }

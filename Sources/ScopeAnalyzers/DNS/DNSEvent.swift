@@ -1,6 +1,12 @@
 import ScopeDecode
 
-extension DNSTransaction {
+extension DNSTransaction: TransactionDetail {
+    public var isMatched: Bool { request != nil && response != nil }
+
+    public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        appendFields(to: &json)
+    }
+
     /// Packetbeat's DNS fields: header and flags from the response when
     /// there is one (else the query), question and op code from the query.
     /// `suffixes` cuts the question name into registered domain, top-level
@@ -118,10 +124,25 @@ extension DNSTransaction {
     }
 
     /// "A host.test -> NOERROR 10.99.0.5" (either side may be "?").
-    var summary: String {
+    public var summary: String {
         let asked = (request ?? response)?.question.map { "\(DNSNames.type($0.type)) \($0.name)" } ?? "?"
         guard let response else { return "\(asked) -> ?" }
         let data = response.answers.prefix(3).map(\.data).joined(separator: ", ")
         return "\(asked) -> \(DNSNames.responseCode(response.responseCode))" + (data.isEmpty ? "" : " \(data)")
     }
+}
+
+extension DNSTransaction {
+    /// The record type asked, from the response when the query was not seen.
+    public var methodName: String { (request ?? response)?.question.map { DNSNames.type($0.type) } ?? "?" }
+
+    public func resourceName(endpoints: TransactionEndpoints) -> String { (request ?? response)?.question?.name ?? "?" }
+
+    /// The response code's name ("NOERROR", "NXDOMAIN").
+    public func outcomeName(status: TransactionStatus) -> String {
+        response.map { DNSNames.responseCode($0.responseCode) } ?? "unanswered"
+    }
+
+    /// The method is named from the response too, so it cannot tell.
+    public func requestMissing(method: String) -> Bool { request == nil }
 }

@@ -1,7 +1,9 @@
 import ScopeDecode
 
-extension HTTPTransaction {
-    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+extension HTTPTransaction: TransactionDetail {
+    public var isMatched: Bool { request != nil && response != nil }
+
+    public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
         // The fixed part is under 1 KiB; the target is written three times.
         let room = 1024 &+ (request?.textBytes ?? 0) &* 2 &+ (response?.textBytes ?? 0) &* 2
         json.write(reserving: room) { appendFields(to: &$0, endpoints: endpoints) }
@@ -60,7 +62,7 @@ extension HTTPTransaction {
     }
 
     /// "GET /a.txt -> 200 OK" (either side may be "?").
-    var summary: String {
+    public var summary: String {
         let asked = request.map { "\($0.method) \($0.target)" } ?? "?"
         let answered = response.map { "\($0.statusCode) \($0.statusPhrase)" } ?? "?"
         return "\(asked) -> \(answered)"
@@ -122,5 +124,19 @@ extension HTTPMessage {
             json.string(value)
         }
         json.endObject()
+    }
+}
+
+extension HTTPTransaction {
+    public var methodName: String { request?.method ?? "?" }
+
+    public func resourceName(endpoints: TransactionEndpoints) -> String {
+        request.map { HTTPURL(request: $0, endpoints: endpoints).pathText } ?? "?"
+    }
+
+    /// The status class ("2xx"), "other" outside 100-599.
+    public func outcomeName(status: TransactionStatus) -> String {
+        response.map { $0.statusCode >= 100 && $0.statusCode < 600 ? "\($0.statusCode / 100)xx" : "other" }
+            ?? "unanswered"
     }
 }

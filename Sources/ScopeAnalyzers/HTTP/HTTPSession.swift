@@ -146,7 +146,7 @@ final class HTTPSession: StreamAnalyzer {
         context.emit(TransactionEvent(
             application: .http, endpoints: endpoints, start: start, end: last, requestBytes: requestBytes,
             responseBytes: responseBytes, status: failed ? .error : .ok, notes: notes,
-            details: .http(HTTPTransaction(request: request, response: response))))
+            details: HTTPTransaction(request: request, response: response)))
     }
 
     private func collectSkipped() {

@@ -150,7 +150,7 @@ final class ICMPCorrelator {
             application: .icmp, endpoints: endpoints, start: start,
             end: end ?? transaction.response?.time ?? start, requestBytes: transaction.request?.bytes ?? 0,
             responseBytes: transaction.response?.bytes ?? 0, status: ok ? .ok : .error, notes: notes,
-            details: .icmp(transaction)))
+            details: transaction))
     }
 }
 

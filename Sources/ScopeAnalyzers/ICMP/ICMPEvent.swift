@@ -21,12 +21,12 @@ public struct ICMPTransaction: Sendable, TransactionDetail {
     /// For errors (unreachable, time exceeded, …): the offending datagram's flow.
     public var original: ICMPQuotedFlow?
 
-    var isMatched: Bool { request != nil && response != nil }
+    public var isMatched: Bool { request != nil && response != nil }
 
     /// Packetbeat's `icmp.*` plus `path` (the address asked), and for
     /// errors `icmp.original.{source,destination}.{ip,port}`,
     /// `icmp.original.{transport,community_id}`: the flow the error is about.
-    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+    public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
         json.field("path", endpoints.server.description)
         json.object("icmp") { icmp in
             icmp.field("version", UInt64(version))
@@ -46,7 +46,7 @@ public struct ICMPTransaction: Sendable, TransactionDetail {
 
     /// "Echo Request seq 3 -> Echo Reply", "Destination Unreachable (port)
     /// for udp 10.0.0.2:5000 -> 10.0.0.1:9".
-    var summary: String {
+    public var summary: String {
         func text(_ message: ICMPMessage?) -> String {
             guard let message else { return "?" }
             let base = ICMPNames.message(type: message.type, code: message.code, version: version)
@@ -136,4 +136,22 @@ enum ICMPNames {
         default: return "Type \(type) code \(code)"
         }
     }
+}
+
+extension ICMPTransaction {
+    /// The request's message name, from the response when it came alone.
+    public var methodName: String {
+        (request ?? response).map { ICMPNames.message(type: $0.type, code: $0.code, version: version) } ?? "?"
+    }
+
+    /// The address pinged.
+    public func resourceName(endpoints: TransactionEndpoints) -> String { endpoints.server.description }
+
+    /// An error quoting another flow counts as answered.
+    public func outcomeName(status: TransactionStatus) -> String {
+        response == nil && original == nil ? "unanswered" : status.okOrError
+    }
+
+    /// An error quoting another flow is not a reply to anything.
+    public func requestMissing(method: String) -> Bool { request == nil && original == nil }
 }

@@ -9,7 +9,7 @@ public struct MemcacheTransaction: Sendable, TransactionDetail {
     /// No response was due: a `noreply`/quiet request that succeeded silently.
     var expectsNoResponse: Bool { request.map { $0.noreply || $0.quiet } ?? false }
 
-    var isMatched: Bool { request != nil && (response != nil || expectsNoResponse) }
+    public var isMatched: Bool { request != nil && (response != nil || expectsNoResponse) }
 
     var failed: Bool {
         guard let request else { return true }
@@ -25,12 +25,12 @@ public struct MemcacheTransaction: Sendable, TransactionDetail {
             application: .memcache, endpoints: endpoints, start: main?.start ?? 0,
             end: end ?? response?.end ?? request?.end ?? 0, requestBytes: request?.bytes ?? 0,
             responseBytes: response?.bytes ?? 0, status: failed ? .error : .ok, notes: allNotes,
-            details: .memcache(self))
+            details: self)
     }
 
     /// Packetbeat's `memcache.*` fields; `method` is the command, `query`
     /// the command with its keys (values are never emitted).
-    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+    public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
         if let request {
             json.field("method", request.command)
             json.field("query", ([request.command] + request.keys).joined(separator: " "))
@@ -44,7 +44,7 @@ public struct MemcacheTransaction: Sendable, TransactionDetail {
     }
 
     /// "get k1 k2 -> VALUE ×2" (either side may be "?").
-    var summary: String {
+    public var summary: String {
         let asked = request.map { ([$0.command] + $0.keys.prefix(3)).joined(separator: " ") + ($0.keyCount > 3 ? " …" : "") } ?? "?"
         guard let response else { return "\(asked) -> " + (expectsNoResponse ? "(no reply expected)" : "?") }
         var answer = response.binary ? response.status : response.word
@@ -90,5 +90,17 @@ extension MemcacheMessage {
         object.optional("error_msg", errorMessage)
         object.optional("version", version)
         if let numericValue { object.field("value", numericValue) }
+    }
+}
+
+extension MemcacheTransaction {
+    public var methodName: String { request?.command ?? "?" }
+
+    /// The first key, or the command for keyless ones.
+    public func resourceName(endpoints: TransactionEndpoints) -> String { request?.keys.first ?? request?.command ?? "?" }
+
+    /// A quiet (noreply) request expects no response and is not unanswered.
+    public func outcomeName(status: TransactionStatus) -> String {
+        response == nil && !expectsNoResponse ? "unanswered" : status.okOrError
     }
 }

@@ -8,12 +8,12 @@ public struct MySQLTransaction: Sendable, TransactionDetail {
     var response: MySQLResponse?
 
     /// Commands the server never answers are complete without a response.
-    var isMatched: Bool {
+    public var isMatched: Bool {
         guard let request else { return false }
         return response != nil || request.command.hasNoResponse
     }
 
-    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+    public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
         if let request {
             json.field("method", request.method)
             json.field("query", request.query)
@@ -41,7 +41,7 @@ public struct MySQLTransaction: Sendable, TransactionDetail {
 
     /// "SELECT * FROM t -> 3 rows", "INSERT ... -> OK 1 affected",
     /// "SELECT x -> ERR 1054" (either side may be "?").
-    var summary: String {
+    public var summary: String {
         let asked = request.map { String($0.query.prefix(80)) } ?? "?"
         guard let response else { return request?.command.hasNoResponse == true ? asked : "\(asked) -> ?" }
         let answered: String
@@ -58,4 +58,10 @@ public struct MySQLTransaction: Sendable, TransactionDetail {
         }
         return "\(asked) -> \(answered)"
     }
+}
+
+extension MySQLTransaction {
+    public var methodName: String { request?.method ?? "?" }
+    public func resourceName(endpoints: TransactionEndpoints) -> String { request?.query ?? "?" }
+    public func outcomeName(status: TransactionStatus) -> String { response == nil ? "unanswered" : status.okOrError }
 }

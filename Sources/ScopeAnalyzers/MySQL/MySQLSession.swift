@@ -219,7 +219,7 @@ final class MySQLSession: StreamAnalyzer {
             application: .mysql, endpoints: endpoints, start: request?.start ?? response?.start ?? 0,
             end: end ?? response?.end ?? request?.end ?? 0, requestBytes: requestBytes,
             responseBytes: response?.bytes ?? 0, status: failed ? .error : .ok, notes: notes,
-            details: .mysql(transaction)))
+            details: transaction))
     }
 
     private func skip(_ count: Int) {

@@ -31,10 +31,10 @@ public struct PgSQLTransaction: Sendable {
 }
 
 extension PgSQLTransaction: TransactionDetail {
-    var isMatched: Bool { hasRequest && hasResponse }
+    public var isMatched: Bool { hasRequest && hasResponse }
 
     /// "SELECT 1 -> 1 row", "SELECT 1/0 -> ERROR 22012 division by zero".
-    var summary: String {
+    public var summary: String {
         let asked = query.map(Self.oneLine) ?? "?"
         let answered: String
         if let error {
@@ -60,7 +60,7 @@ extension PgSQLTransaction: TransactionDetail {
         return line
     }
 
-    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+    public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
         var room = 256 &+ (query?.utf8.count ?? 0) &+ (method?.utf8.count ?? 0)
         if let error { room &+= (error.code?.utf8.count ?? 0) &+ (error.message?.utf8.count ?? 0) &+ (error.severity?.utf8.count ?? 0) }
         json.write(reserving: room &+ room / 4) { appendFields(to: &$0) }
@@ -81,4 +81,10 @@ extension PgSQLTransaction: TransactionDetail {
         }
         json.endObject()
     }
+}
+
+extension PgSQLTransaction {
+    public var methodName: String { method ?? "?" }
+    public func resourceName(endpoints: TransactionEndpoints) -> String { query ?? "?" }
+    public func outcomeName(status: TransactionStatus) -> String { hasResponse ? status.okOrError : "unanswered" }
 }

@@ -212,7 +212,7 @@ final class PgSQLSession: StreamAnalyzer {
         context.emit(TransactionEvent(
             application: .pgsql, endpoints: endpoints, start: start, end: last, requestBytes: requestBytes,
             responseBytes: result?.bytes ?? 0, status: failed || error != nil || !matched ? .error : .ok,
-            notes: allNotes, details: .pgsql(detail)))
+            notes: allNotes, details: detail))
     }
 
     private func collectSkipped() {

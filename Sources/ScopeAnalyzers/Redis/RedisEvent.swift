@@ -45,17 +45,17 @@ public struct RedisTransaction: Sendable, TransactionDetail {
     var reply: RedisReply?
     var push: RedisPush?
 
-    var isMatched: Bool { command != nil && reply != nil }
+    public var isMatched: Bool { command != nil && reply != nil }
 
     /// "SET k -> OK", "GET k -> ?", "push MESSAGE news -> [message, news, hi]".
-    var summary: String {
+    public var summary: String {
         let answer = reply.map { ($0.isError ? "error " : "") + RedisRenderer.capped($0.text, 80) } ?? "?"
         if let push { return "push \(push.kind)\(push.channel.map { " " + $0 } ?? "") -> \(answer)" }
         let asked = command.map { RedisRenderer.capped($0.query, 80) } ?? "?"
         return "\(asked) -> \(answer)"
     }
 
-    func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+    public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
         // One block: the texts are capped (query 1 KiB, reply 1 KiB, key 512 B).
         var room = 256
         if let command { room &+= command.name.utf8.count &+ (command.key?.utf8.count ?? 0) &+ command.query.utf8.count }
@@ -80,5 +80,18 @@ public struct RedisTransaction: Sendable, TransactionDetail {
         }
         if push != nil { json.field("push", true) }
         json.endObject()
+    }
+}
+
+extension RedisTransaction {
+    /// The command, or the kind of push ("message") for a push alone.
+    public var methodName: String { command?.name ?? push?.kind ?? "?" }
+
+    public func resourceName(endpoints: TransactionEndpoints) -> String {
+        command.map { $0.key.map { "\($0)" } ?? $0.name } ?? push?.channel ?? "?"
+    }
+
+    public func outcomeName(status: TransactionStatus) -> String {
+        reply == nil && push == nil ? "unanswered" : status.okOrError
     }
 }

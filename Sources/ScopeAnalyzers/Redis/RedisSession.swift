@@ -219,7 +219,7 @@ final class RedisSession: StreamAnalyzer {
         context.emit(TransactionEvent(
             application: .redis, endpoints: endpoints, start: start, end: end, requestBytes: requestBytes,
             responseBytes: responseBytes, status: failed ? .error : .ok, notes: allNotes,
-            details: .redis(RedisTransaction(command: command, reply: reply, push: push))))
+            details: RedisTransaction(command: command, reply: reply, push: push)))
     }
 
     private func collectTallies() {

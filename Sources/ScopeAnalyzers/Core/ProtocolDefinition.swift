@@ -1,0 +1,77 @@
+import ScopeDecode
+
+/// Everything dpdkscope knows of one application protocol, in one value.
+/// Each protocol folder defines one (`HTTP/HTTPProtocol.swift`, ...) and
+/// `ProtocolRegistry.definitions` lists them; the rest is derived from that
+/// list: the port map, the counter layout, `--proto` parsing and its help,
+/// the agent's `protocols:` keys and reference text, metric labels and the
+/// JSON dispatch.
+public struct ProtocolDefinition: Sendable {
+    /// The `--proto` and `protocols:` name, the JSON `type` and the
+    /// `protocol` metric label (Packetbeat's names: `pgsql`, `memcache`).
+    public let name: String
+    /// One phrase for help texts: "HTTP/1.x", "PostgreSQL".
+    public let title: String
+    public let defaultPorts: [UInt16]
+    public let transports: Transports
+    /// Options of this protocol under `protocols.NAME` (beyond `enabled`
+    /// and `ports`), with their reference text.
+    public let options: [ProtocolOption]
+    /// Comment lines the reference configuration puts above the protocol's
+    /// block (nothing for most).
+    public let reference: [String]
+    let detectStream: @Sendable (UnsafeRawBufferPointer) -> ContentMatch
+    let detectDatagram: @Sendable (UnsafeRawBufferPointer) -> ContentMatch
+    let makeStreamAnalyzer: (@Sendable (TransactionEndpoints, AnalyzerContext) -> StreamAnalyzer)?
+    let makePacketAnalyzer: (@Sendable (AnalyzerContext) -> PacketAnalyzer)?
+
+    /// Where a protocol runs.
+    public struct Transports: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// Per TCP connection: `makeStreamAnalyzer` is required.
+        public static let tcp = Transports(rawValue: 1)
+        /// UDP datagrams, handed to the protocol's packet analyzer.
+        public static let udp = Transports(rawValue: 2)
+        /// ICMP and ICMPv6 messages, handed to the packet analyzer.
+        public static let icmp = Transports(rawValue: 4)
+    }
+
+    /// - Parameters:
+    ///   - detectStream: content detection on the first bytes of a TCP direction.
+    ///   - detectDatagram: content detection on a whole UDP datagram.
+    ///   - makeStreamAnalyzer: a session for one TCP connection (TCP protocols).
+    ///   - makePacketAnalyzer: the engine-wide analyzer of UDP or ICMP
+    ///     packets, made when first needed (UDP and ICMP protocols).
+    init(name: String, title: String, defaultPorts: [UInt16], transports: Transports,
+         options: [ProtocolOption] = [], reference: [String] = [],
+         detectStream: @escaping @Sendable (UnsafeRawBufferPointer) -> ContentMatch = { _ in .no },
+         detectDatagram: @escaping @Sendable (UnsafeRawBufferPointer) -> ContentMatch = { _ in .no },
+         makeStreamAnalyzer: (@Sendable (TransactionEndpoints, AnalyzerContext) -> StreamAnalyzer)? = nil,
+         makePacketAnalyzer: (@Sendable (AnalyzerContext) -> PacketAnalyzer)? = nil) {
+        self.name = name
+        self.title = title
+        self.defaultPorts = defaultPorts
+        self.transports = transports
+        self.options = options
+        self.reference = reference
+        self.detectStream = detectStream
+        self.detectDatagram = detectDatagram
+        self.makeStreamAnalyzer = makeStreamAnalyzer
+        self.makePacketAnalyzer = makePacketAnalyzer
+    }
+}
+
+/// The analysis of a protocol's UDP datagrams or ICMP messages, one per
+/// engine: it pairs across packets (and, for DNS, across TCP streams too).
+protocol PacketAnalyzer: AnyObject {
+    /// One datagram or message: `payload` is the UDP payload (empty for
+    /// ICMP, which reads its message from `bytes` at the packet's offsets),
+    /// `bytes` the whole decoded buffer.
+    func packet(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
+                timestamp: UInt64)
+    /// Packet time moved on: report what timed out.
+    func expire(now: UInt64)
+    /// End of input: report everything still pending.
+    func drain(now: UInt64)
+}

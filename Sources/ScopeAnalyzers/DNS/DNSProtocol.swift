@@ -1,0 +1,38 @@
+import ScopeDecode
+
+/// DNS over UDP and TCP: one correlator per engine pairs queries and
+/// responses by id and endpoints, across datagrams and streams.
+enum DNSProtocol {
+    static let definition = ProtocolDefinition(
+        name: "dns", title: "DNS", defaultPorts: [53], transports: [.tcp, .udp],
+        options: [
+            ProtocolOption(key: "include_authorities", defaultValue: .flag(false), reference: [
+                "Add the authority and additional records to events, not only counts.",
+            ]) { value, configuration in
+                if case .flag(let on) = value { configuration.includeDNSAuthorities = on }
+            },
+            ProtocolOption(key: "include_additionals", defaultValue: .flag(false), reference: []) { value, configuration in
+                if case .flag(let on) = value { configuration.includeDNSAdditionals = on }
+            },
+        ],
+        detectStream: DNSDetection.matchStream,
+        detectDatagram: DNSDetection.matchDatagram,
+        makeStreamAnalyzer: { DNSStreamSession(endpoints: $0, context: $1) },
+        makePacketAnalyzer: { DNSCorrelator(context: $0) })
+}
+
+extension ApplicationProtocol {
+    public static let dns = ApplicationProtocol(registered: "dns")
+}
+
+extension DNSCorrelator: PacketAnalyzer {
+    func packet(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
+                timestamp: UInt64) {
+        datagram(payload, packet: packet, timestamp: timestamp)
+    }
+}
+
+extension AnalyzerContext {
+    /// The engine's DNS correlator, shared by UDP and every TCP stream.
+    var dns: DNSCorrelator { unsafeDowncast(packetAnalyzer(.dns), to: DNSCorrelator.self) }
+}

@@ -1,0 +1,30 @@
+import ScopeDecode
+
+/// Memcached, text and binary, over TCP (paired in order) and UDP (paired
+/// by request id).
+enum MemcacheProtocol {
+    static let definition = ProtocolDefinition(
+        name: "memcache", title: "Memcached", defaultPorts: [11211], transports: [.tcp, .udp],
+        detectStream: MemcacheDetection.matchStream,
+        detectDatagram: MemcacheDetection.matchDatagram,
+        makeStreamAnalyzer: { MemcacheSession(endpoints: $0, context: $1) },
+        makePacketAnalyzer: { MemcacheDatagramCorrelator(context: $0) })
+}
+
+extension ApplicationProtocol {
+    public static let memcache = ApplicationProtocol(registered: "memcache")
+}
+
+extension MemcacheDatagramCorrelator: PacketAnalyzer {
+    func packet(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
+                timestamp: UInt64) {
+        datagram(payload, packet: packet, timestamp: timestamp)
+    }
+}
+
+extension AnalyzerContext {
+    /// The engine's Memcached UDP correlator.
+    var memcacheUDP: MemcacheDatagramCorrelator {
+        unsafeDowncast(packetAnalyzer(.memcache), to: MemcacheDatagramCorrelator.self)
+    }
+}
