@@ -1,5 +1,6 @@
 import ScopeAnalyzers
 import ScopeDecode
+import ScopeTestSupport
 @testable import ScopeMetrics
 import Testing
 
@@ -153,5 +154,18 @@ import Testing
             event.details = http
         }
         return event
+    }
+}
+
+/// Every registered protocol shows up in `/metrics` under its own name.
+@Suite struct RegistryMetricsTests {
+    @Test(arguments: ApplicationProtocol.allCases)
+    func everyProtocolIsALabel(_ proto: ApplicationProtocol) throws {
+        let event = try #require(RegistrySamples.event(for: proto))
+        let metrics = AgentMetrics()
+        metrics.record(event)
+        let text = TransactionMetricsTests.exposition(metrics)
+        #expect(text.sum("dpdkscope_requests_total", ["protocol": proto.rawValue]) == 1)
+        #expect(text.sum("dpdkscope_request_duration_seconds_count", ["protocol": proto.rawValue]) == 1)
     }
 }

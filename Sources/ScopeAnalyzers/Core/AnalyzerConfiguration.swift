@@ -1,6 +1,6 @@
 /// Limits and switches shared by every analyzer. Times are nanoseconds of
 /// packet time; nothing here looks at the wall clock.
-public struct AnalyzerConfiguration: Sendable {
+public struct AnalyzerConfiguration: Equatable, Sendable {
     /// Which protocols run, on which ports, and whether content detection
     /// may claim connections on other ports.
     public var selection: ProtocolSelection

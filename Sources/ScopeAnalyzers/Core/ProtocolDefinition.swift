@@ -20,8 +20,14 @@ public struct ProtocolDefinition: Sendable {
     /// Comment lines the reference configuration puts above the protocol's
     /// block (nothing for most).
     public let reference: [String]
-    let detectStream: @Sendable (UnsafeRawBufferPointer) -> ContentMatch
-    let detectDatagram: @Sendable (UnsafeRawBufferPointer) -> ContentMatch
+    /// Bytes that open a connection (`streamSample`) or make a datagram
+    /// (`datagramSample`) of this protocol, as one side sends them: given
+    /// exactly when there is a content detector for that transport. The
+    /// registry test proves detection and attribution end to end with them.
+    public let streamSample: [UInt8]?
+    public let datagramSample: [UInt8]?
+    let detectStream: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)?
+    let detectDatagram: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)?
     let makeStreamAnalyzer: (@Sendable (TransactionEndpoints, AnalyzerContext) -> StreamAnalyzer)?
     let makePacketAnalyzer: (@Sendable (AnalyzerContext) -> PacketAnalyzer)?
 
@@ -45,8 +51,8 @@ public struct ProtocolDefinition: Sendable {
     ///     packets, made when first needed (UDP and ICMP protocols).
     init(name: String, title: String, defaultPorts: [UInt16], transports: Transports,
          options: [ProtocolOption] = [], reference: [String] = [],
-         detectStream: @escaping @Sendable (UnsafeRawBufferPointer) -> ContentMatch = { _ in .no },
-         detectDatagram: @escaping @Sendable (UnsafeRawBufferPointer) -> ContentMatch = { _ in .no },
+         detectStream: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)? = nil, streamSample: [UInt8]? = nil,
+         detectDatagram: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)? = nil, datagramSample: [UInt8]? = nil,
          makeStreamAnalyzer: (@Sendable (TransactionEndpoints, AnalyzerContext) -> StreamAnalyzer)? = nil,
          makePacketAnalyzer: (@Sendable (AnalyzerContext) -> PacketAnalyzer)? = nil) {
         self.name = name
@@ -56,7 +62,9 @@ public struct ProtocolDefinition: Sendable {
         self.options = options
         self.reference = reference
         self.detectStream = detectStream
+        self.streamSample = streamSample
         self.detectDatagram = detectDatagram
+        self.datagramSample = datagramSample
         self.makeStreamAnalyzer = makeStreamAnalyzer
         self.makePacketAnalyzer = makePacketAnalyzer
     }

@@ -105,8 +105,8 @@ public struct ApplicationProtocol: Hashable, Comparable, Sendable, CaseIterable,
     /// `.needMore` before). UDP gets whole datagrams.
     public func detect(_ bytes: UnsafeRawBufferPointer, transport: TransactionTransport) -> ContentMatch {
         switch transport {
-        case .tcp: runsOverTCP ? definition.detectStream(bytes) : .no
-        case .udp: runsOverUDP ? definition.detectDatagram(bytes) : .no
+        case .tcp: runsOverTCP ? definition.detectStream?(bytes) ?? .no : .no
+        case .udp: runsOverUDP ? definition.detectDatagram?(bytes) ?? .no : .no
         case .icmp: .no
         }
     }

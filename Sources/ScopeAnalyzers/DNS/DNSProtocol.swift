@@ -15,10 +15,13 @@ enum DNSProtocol {
                 if case .flag(let on) = value { configuration.includeDNSAdditionals = on }
             },
         ],
-        detectStream: DNSDetection.matchStream,
-        detectDatagram: DNSDetection.matchDatagram,
+        detectStream: DNSDetection.matchStream, streamSample: [0, 19] + query,
+        detectDatagram: DNSDetection.matchDatagram, datagramSample: query,
         makeStreamAnalyzer: { DNSStreamSession(endpoints: $0, context: $1) },
         makePacketAnalyzer: { DNSCorrelator(context: $0) })
+
+    /// A query for "a", type A: id, RD flag, one question.
+    private static let query: [UInt8] = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0x61, 0, 0, 1, 0, 1]
 }
 
 extension ApplicationProtocol {
