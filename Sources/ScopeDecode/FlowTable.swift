@@ -54,7 +54,6 @@ public struct FlowTable: Sendable {
     public private(set) var counters = Counters()
     var storage: FlowStorage
     private let seed: UInt64
-    private var flowSequence: UInt64 = 0
     private var nextReport: UInt64?
 
     public init(configuration: Configuration = Configuration()) {
@@ -91,8 +90,7 @@ public struct FlowTable: Sendable {
             }
             var record = FlowRecord(key: key)
             record.hash = hash
-            flowSequence &+= 1
-            record.id = FlowKey.mix(seed &+ flowSequence)  // a bijection: unique per table
+            record.id = FlowTable.flowID(key, firstSeen: timestamp)
             record.firstSeen = timestamp
             record.lastSeen = timestamp
             record.initiator = FlowTable.initiator(of: packet, sender: direction)
@@ -180,16 +178,34 @@ public struct FlowTable: Sendable {
         return events
     }
 
-    /// Final events for every open flow (end of capture), leaving the table empty.
+    /// Final events for every open flow (end of capture), leaving the table
+    /// empty. They come out by start time, then Community ID (then id): an
+    /// order of the traffic alone, so the same input gives the same output
+    /// whatever the table's hash seed.
     public mutating func flush(now: UInt64, emit: (FlowEvent) -> Void) {
+        var remaining: [Int32] = []
         for list in 0..<UInt8(FlowStorage.listCount) {
-            while let index = tail(of: list) {
-                let closed = list == FlowStorage.closedList
-                emit(event(index, now: now, reason: closed ? storage.records[Int(index)].endReason : .flushed))
-                storage.remove(index)
+            var cursor = tail(of: list)
+            while let index = cursor {
+                remaining.append(index)
+                let previous = storage.records[Int(index)].previous
+                cursor = previous >= 0 ? previous : nil
             }
         }
+        remaining.sort { storage.records[Int($0)].flushesBefore(storage.records[Int($1)]) }
+        for index in remaining {
+            let closed = storage.records[Int(index)].list == FlowStorage.closedList
+            emit(event(index, now: now, reason: closed ? storage.records[Int(index)].endReason : .flushed))
+        }
+        for index in remaining { storage.remove(index) }
         counters.active = 0
+    }
+
+    /// `flow.id`: from the flow itself (its key and first packet time), as
+    /// Packetbeat derives it from the flow's addresses, never from the
+    /// table's random seed: the same capture gives the same ids on every run.
+    static func flowID(_ key: FlowKey, firstSeen: UInt64) -> UInt64 {
+        FlowKey.mix(key.hash(seed: 0x6470_646B_7363_6F70) ^ firstSeen)  // a fixed seed ("dpdkscop")
     }
 
     // MARK: - Policy
@@ -298,5 +314,17 @@ public struct FlowTable: Sendable {
     private func tail(of list: UInt8) -> Int32? {
         let index = storage.tails[Int(list)]
         return index >= 0 ? index : nil
+    }
+}
+
+extension FlowRecord {
+    /// The documented order of the flows flushed at the end: start time,
+    /// then Community ID as printed, then id.
+    func flushesBefore(_ other: FlowRecord) -> Bool {
+        if firstSeen != other.firstSeen { return firstSeen < other.firstSeen }
+        if communityID != other.communityID {
+            return CommunityID.string(communityID) < CommunityID.string(other.communityID)
+        }
+        return id < other.id
     }
 }

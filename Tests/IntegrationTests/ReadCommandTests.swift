@@ -11,6 +11,17 @@ import Glibc
 struct ReadCommandTests {
     let demo = Harness.packageRoot + "/Scripts/data/demo.pcap"
 
+    /// The same input gives the same bytes: flow ids come from the flows,
+    /// and the flows open at the end come out by start time, then Community ID.
+    @Test func flowOutputIsTheSameOnEveryRun() throws {
+        let first = try Harness.dpdkscope(["read", demo, "--flows", "--json"])
+        let second = try Harness.dpdkscope(["read", demo, "--flows", "--json"])
+        #expect(first.status == 0 && !first.stdout.isEmpty)
+        #expect(first.stdout == second.stdout)
+        let text = try Harness.dpdkscope(["read", demo, "--flows"])
+        #expect(text.stdout == (try Harness.dpdkscope(["read", demo, "--flows"])).stdout)
+    }
+
     @Test func packetsFlowsAndCountersAgreeWithTshark() throws {
         let packets = try Harness.dpdkscope(["read", demo])
         #expect(packets.status == 0, "\(packets.stderr)")

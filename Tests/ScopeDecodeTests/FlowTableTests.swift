@@ -205,3 +205,46 @@ struct FlowTableTests {
         #expect(table.storage.slots.withUnsafeBufferPointer { $0.baseAddress } == slotsBefore)
     }
 }
+
+/// The same input gives the same output: ids and the end-of-capture order
+/// depend on the traffic only, never on the table's random hash seed.
+@Suite("Flow table determinism")
+struct FlowTableDeterminismTests {
+    static let second = FlowTableTests.second
+
+    /// Flows starting out of address order, two at the same instant, one closed.
+    static let traffic: [(DecodedPacket, UInt64)] = [
+        (FlowTableTests.udp("10.9.9.9", 5000, "10.0.0.1", 53), 3 * second),
+        (FlowTableTests.tcp("10.0.0.5", 40000, "10.0.0.1", 80, .syn), 1 * second),
+        (FlowTableTests.udp("10.0.0.2", 5001, "10.0.0.1", 53), 2 * second),
+        (FlowTableTests.udp("10.0.0.3", 5002, "10.0.0.1", 53), 2 * second),
+        (FlowTableTests.icmp("10.0.0.7", "10.0.0.1", type: 8), 4 * second),
+        (FlowTableTests.tcp("10.0.0.6", 40001, "10.0.0.1", 80, [.rst]), 5 * second),
+    ]
+
+    static func flushed(seed: UInt64?) -> [FlowEvent] {
+        var table = FlowTable(configuration: .init(maxFlows: 64, hashSeed: seed))
+        for (packet, time) in traffic { table.update(packet, timestamp: time) }
+        var events: [FlowEvent] = []
+        table.flush(now: 6 * second) { events.append($0) }
+        return events
+    }
+
+    @Test func idsAndOrderDoNotDependOnTheSeed() {
+        let reference = Self.flushed(seed: 1)
+        #expect(reference.count == 6)
+        for seed in [2, 0xDEAD_BEEF, nil] as [UInt64?] {
+            let events = Self.flushed(seed: seed)
+            #expect(events.map(\.flowID) == reference.map(\.flowID))
+            #expect(events.map(\.json) == reference.map(\.json))
+        }
+    }
+
+    @Test func flushedByStartTimeThenCommunityID() {
+        let events = Self.flushed(seed: nil)
+        #expect(events.map(\.start) == events.map(\.start).sorted())
+        let tied = events.filter { $0.start == 2 * Self.second }.map(\.communityIDString)
+        #expect(tied.count == 2 && tied == tied.sorted())
+        #expect(Set(events.map(\.flowID)).count == events.count)
+    }
+}
