@@ -51,8 +51,7 @@ public struct AnalysisEngine {
                 handleDatagram(packet, bytes: bytes, timestamp: timestamp)
             case .icmpv4, .icmpv6:
                 guard let icmp = context.icmpProtocol else { break }
-                let none = UnsafeRawBufferPointer(start: nil, count: 0)
-                context.packetAnalyzer(icmp).packet(packet, bytes: bytes, payload: none, timestamp: timestamp)
+                context.packetAnalyzer(icmp).datagram(bytes, packet: packet, timestamp: timestamp)
             default:
                 break
             }
@@ -120,7 +119,7 @@ public struct AnalysisEngine {
             context.count(found) { $0.detectedByContent &+= 1 }
         }
         if let proto {
-            context.packetAnalyzer(proto).packet(packet, bytes: bytes, payload: payload, timestamp: timestamp)
+            context.packetAnalyzer(proto).datagram(payload, packet: packet, timestamp: timestamp)
         }
     }
 }

@@ -73,11 +73,9 @@ public struct ProtocolDefinition: Sendable {
 /// The analysis of a protocol's UDP datagrams or ICMP messages, one per
 /// engine: it pairs across packets (and, for DNS, across TCP streams too).
 protocol PacketAnalyzer: AnyObject {
-    /// One datagram or message: `payload` is the UDP payload (empty for
-    /// ICMP, which reads its message from `bytes` at the packet's offsets),
-    /// `bytes` the whole decoded buffer.
-    func packet(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
-                timestamp: UInt64)
+    /// One datagram or message: for UDP, `bytes` is the payload; for ICMP,
+    /// the whole decoded buffer (the message is read at the packet's offsets).
+    func datagram(_ bytes: UnsafeRawBufferPointer, packet: DecodedPacket, timestamp: UInt64)
     /// Packet time moved on: report what timed out.
     func expire(now: UInt64)
     /// End of input: report everything still pending.

@@ -1,5 +1,3 @@
-import ScopeDecode
-
 /// DNS over UDP and TCP: one correlator per engine pairs queries and
 /// responses by id and endpoints, across datagrams and streams.
 enum DNSProtocol {
@@ -28,12 +26,7 @@ extension ApplicationProtocol {
     public static let dns = ApplicationProtocol(registered: "dns")
 }
 
-extension DNSCorrelator: PacketAnalyzer {
-    func packet(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
-                timestamp: UInt64) {
-        datagram(payload, packet: packet, timestamp: timestamp)
-    }
-}
+extension DNSCorrelator: PacketAnalyzer {}
 
 extension AnalyzerContext {
     /// The engine's DNS correlator, shared by UDP and every TCP stream.

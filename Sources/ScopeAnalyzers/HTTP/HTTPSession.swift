@@ -44,10 +44,7 @@ final class HTTPSession: StreamAnalyzer {
     private var answeredMethod: String? { pending.peek { $0.method } ?? requests.inProgress?.method }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
-        context.count(.http) {
-            $0.gaps &+= 1
-            $0.gapBytes &+= UInt64(length)
-        }
+        context.countGap(.http, length: length)
         switch fromClient ? requests.gap(length: length, timestamp: timestamp)
                           : responses.gap(length: length, timestamp: timestamp) {
         case .absorbed(let completed):
@@ -68,15 +65,14 @@ final class HTTPSession: StreamAnalyzer {
     func close(reason: StreamCloseReason, timestamp: UInt64) {
         if let response = responses.finish(reason: reason.phrase) { handle(response, fromClient: false) }
         if let request = requests.finish(reason: reason.phrase) { handle(request, fromClient: true) }
-        pending.drain { unanswered($0, note: "no response before \(reason.phrase)", at: timestamp) }
+        pending.drain(closing: reason) { unanswered($0, note: $1, at: timestamp) }
         collectSkipped()
     }
 
     func expire(now: UInt64) {
-        let timeout = context.configuration.transactionTimeout
-        pending.expire(now: now, timeout: timeout) { request in
-            context.count(.http) { $0.timeouts &+= 1 }
-            unanswered(request, note: "no response within \(timeout / 1_000_000) ms", at: now)
+        pending.expireTransactions(now: now, context: context, proto: .http) {
+            unanswered($0, note: $1, at: now)
+            return true
         }
     }
 
@@ -150,10 +146,6 @@ final class HTTPSession: StreamAnalyzer {
     }
 
     private func collectSkipped() {
-        let skipped = requests.skippedBytes &+ responses.skippedBytes
-        guard skipped > 0 else { return }
-        requests.skippedBytes = 0
-        responses.skippedBytes = 0
-        context.count(.http) { $0.skippedBytes &+= skipped }
+        context.collectSkipped(.http, &requests.skippedBytes, &responses.skippedBytes)
     }
 }

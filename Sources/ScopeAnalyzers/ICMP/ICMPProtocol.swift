@@ -17,8 +17,8 @@ extension ApplicationProtocol {
 }
 
 extension ICMPCorrelator: PacketAnalyzer {
-    func packet(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
-                timestamp: UInt64) {
+    /// ICMP gets the whole packet: errors quote the flow they are about.
+    func datagram(_ bytes: UnsafeRawBufferPointer, packet: DecodedPacket, timestamp: UInt64) {
         self.packet(packet, bytes: bytes, timestamp: timestamp)
     }
 }

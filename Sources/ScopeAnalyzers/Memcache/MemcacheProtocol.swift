@@ -1,5 +1,3 @@
-import ScopeDecode
-
 /// Memcached, text and binary, over TCP (paired in order) and UDP (paired
 /// by request id).
 enum MemcacheProtocol {
@@ -16,12 +14,7 @@ extension ApplicationProtocol {
     public static let memcache = ApplicationProtocol(registered: "memcache")
 }
 
-extension MemcacheDatagramCorrelator: PacketAnalyzer {
-    func packet(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
-                timestamp: UInt64) {
-        datagram(payload, packet: packet, timestamp: timestamp)
-    }
-}
+extension MemcacheDatagramCorrelator: PacketAnalyzer {}
 
 extension AnalyzerContext {
     /// The engine's Memcached UDP correlator.

@@ -36,10 +36,7 @@ final class MemcacheSession: StreamAnalyzer {
     }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
-        context.count(.memcache) {
-            $0.gaps &+= 1
-            $0.gapBytes &+= UInt64(length)
-        }
+        context.countGap(.memcache, length: length)
         switch fromClient ? requests.gap(length: length, timestamp: timestamp)
                           : responses.gap(length: length, timestamp: timestamp) {
         case .absorbed(let completed):
@@ -63,15 +60,14 @@ final class MemcacheSession: StreamAnalyzer {
         if let request = requests.finish(note: "incomplete at \(reason.phrase)", timestamp: timestamp) {
             handle(.message(request), fromClient: true, at: timestamp)
         }
-        pending.drain { unanswered($0, note: "no response before \(reason.phrase)", at: timestamp) }
+        pending.drain(closing: reason) { unanswered($0, note: $1, at: timestamp) }
         collectCounts()
     }
 
     func expire(now: UInt64) {
-        let timeout = context.configuration.transactionTimeout
-        pending.expire(now: now, timeout: timeout) { request in
-            if !request.quiet { context.count(.memcache) { $0.timeouts &+= 1 } }
-            unanswered(request, note: "no response within \(timeout / 1_000_000) ms", at: now)
+        pending.expireTransactions(now: now, context: context, proto: .memcache) { request, note in
+            unanswered(request, note: note, at: now)
+            return !request.quiet  // a quiet request expects no answer: not a timeout
         }
     }
 

@@ -83,10 +83,7 @@ final class MySQLSession: StreamAnalyzer {
     }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
-        context.count(.mysql) {
-            $0.gaps &+= 1
-            $0.gapBytes &+= UInt64(length)
-        }
+        context.countGap(.mysql, length: length)
         guard phase != .opaque else { return }
         if phase != .command { phase = .command }  // the rest of the log-in is unknowable
         if fromClient {
@@ -105,14 +102,13 @@ final class MySQLSession: StreamAnalyzer {
         if let partial = responses.abandon() {
             completed(partial, note: "response incomplete at \(reason.phrase)")
         }
-        pending.drain { unanswered($0, note: "no response before \(reason.phrase)", at: timestamp) }
+        pending.drain(closing: reason) { unanswered($0, note: $1, at: timestamp) }
     }
 
     func expire(now: UInt64) {
-        let timeout = context.configuration.transactionTimeout
-        pending.expire(now: now, timeout: timeout) { request in
-            context.count(.mysql) { $0.timeouts &+= 1 }
-            unanswered(request, note: "no response within \(timeout / 1_000_000) ms", at: now)
+        pending.expireTransactions(now: now, context: context, proto: .mysql) {
+            unanswered($0, note: $1, at: now)
+            return true
         }
     }
 

@@ -55,10 +55,7 @@ final class PgSQLSession: StreamAnalyzer {
     }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
-        context.count(.pgsql) {
-            $0.gaps &+= 1
-            $0.gapBytes &+= UInt64(length)
-        }
+        context.countGap(.pgsql, length: length)
         let result = fromClient ? client.gap(length: length, timestamp: timestamp)
                                 : server.gap(length: length, timestamp: timestamp)
         switch result {
@@ -72,16 +69,16 @@ final class PgSQLSession: StreamAnalyzer {
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {
         if active != nil { finishActive(note: "response incomplete: \(reason.phrase)", at: timestamp) }
-        pending.drain { unanswered($0, note: "no response before \(reason.phrase)", at: timestamp) }
+        pending.drain(closing: reason) { unanswered($0, note: $1, at: timestamp) }
         collectSkipped()
     }
 
     func expire(now: UInt64) {
-        let timeout = context.configuration.transactionTimeout
-        pending.expire(now: now, timeout: timeout) { operation in
-            guard operation.kind.isTransaction else { return }
-            context.count(.pgsql) { $0.timeouts &+= 1 }
-            unanswered(operation, note: "no response within \(timeout / 1_000_000) ms", at: now)
+        pending.expireTransactions(now: now, context: context, proto: .pgsql) { operation, note in
+            // Sync, Flush and the like are not transactions: they go quietly.
+            guard operation.kind.isTransaction else { return false }
+            unanswered(operation, note: note, at: now)
+            return true
         }
     }
 
@@ -216,10 +213,6 @@ final class PgSQLSession: StreamAnalyzer {
     }
 
     private func collectSkipped() {
-        let skipped = client.skippedBytes &+ server.skippedBytes
-        guard skipped > 0 else { return }
-        client.skippedBytes = 0
-        server.skippedBytes = 0
-        context.count(.pgsql) { $0.skippedBytes &+= skipped }
+        context.collectSkipped(.pgsql, &client.skippedBytes, &server.skippedBytes)
     }
 }

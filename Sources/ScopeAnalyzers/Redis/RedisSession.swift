@@ -49,10 +49,7 @@ final class RedisSession: StreamAnalyzer {
     }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
-        context.count(.redis) {
-            $0.gaps &+= 1
-            $0.gapBytes &+= UInt64(length)
-        }
+        context.countGap(.redis, length: length)
         let result = fromClient ? requests.gap(length: length, timestamp: timestamp)
                                 : replies.gap(length: length, timestamp: timestamp)
         switch result {
@@ -92,16 +89,14 @@ final class RedisSession: StreamAnalyzer {
     }
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {
-        let phrase = reason.phrase
-        pending.drain { unanswered($0, note: "no response before \(phrase)", at: timestamp) }
+        pending.drain(closing: reason) { unanswered($0, note: $1, at: timestamp) }
         collectTallies()
     }
 
     func expire(now: UInt64) {
-        let timeout = context.configuration.transactionTimeout
-        pending.expire(now: now, timeout: timeout) { command in
-            context.count(.redis) { $0.timeouts &+= 1 }
-            unanswered(command, note: "no response within \(timeout / 1_000_000) ms", at: now)
+        pending.expireTransactions(now: now, context: context, proto: .redis) {
+            unanswered($0, note: $1, at: now)
+            return true
         }
     }
 
