@@ -48,12 +48,13 @@ let package = Package(
         .target(name: "ScopeDecode", exclude: ["README.md"]),
         .target(name: "ScopePcap", dependencies: ["ScopeCore", "CZlib", "CMappedFile"], exclude: ["README.md"]),
         // Protocol analyzers: parsers + matchers + events over ScopeDecode's streams.
-        .target(name: "ScopeAnalyzers", dependencies: ["ScopeDecode"]),
+        .target(name: "ScopeAnalyzers", dependencies: ["ScopeDecode"], exclude: ["README.md"]),
         // Live views over analyzer events: dashboard statistics, rotating
         // JSON-lines files. Pure Swift.
-        .target(name: "ScopeLive", dependencies: ["ScopeAnalyzers", "ScopeDecode", "ScopeCore"]),
+        .target(name: "ScopeLive", dependencies: ["ScopeAnalyzers", "ScopeDecode", "ScopeCore"], exclude: ["README.md"]),
         // The agent's YAML configuration: schema, validation, reference text.
-        .target(name: "ScopeConfig", dependencies: ["ScopeAnalyzers", "ScopeCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "ScopeConfig", dependencies: ["ScopeAnalyzers", "ScopeCore", .product(name: "Yams", package: "Yams")],
+                exclude: ["README.md"]),
         // Prometheus metrics (swift-prometheus) and their /metrics endpoint (SwiftNIO).
         .target(name: "ScopeMetrics", dependencies: [
             "ScopeAnalyzers", "ScopeDecode",
@@ -61,7 +62,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
+        ], exclude: ["README.md"]),
         // Swift over the C shim: EAL attach, ports, pdump.
         .target(
             name: "ScopeDPDK",
