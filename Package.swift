@@ -46,7 +46,7 @@ let package = Package(
         // Pure Swift: everything testable without a DPDK primary.
         .target(name: "ScopeCore"),
         .target(name: "ScopeDecode", exclude: ["README.md"]),
-        .target(name: "ScopePcap", dependencies: ["ScopeCore", "CZlib", "CMappedFile"], exclude: ["README.md"]),
+        .target(name: "ScopePcap", dependencies: ["ScopeCore", "CZlib", "CMappedFile", "CPcap"], exclude: ["README.md"]),
         // Protocol analyzers: parsers + matchers + events over ScopeDecode's streams.
         .target(name: "ScopeAnalyzers", dependencies: ["ScopeDecode"], exclude: ["README.md"]),
         // Live views over analyzer events: dashboard statistics, rotating

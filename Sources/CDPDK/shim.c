@@ -1,7 +1,6 @@
 #include "cdpdk.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,42 +121,6 @@ int cdpdk_port_info(uint16_t port, struct cdpdk_port_info *out)
         out->mtu = 0;
     out->socket_id = rte_eth_dev_socket_id(port);
     return 0;
-}
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig) { stop_signal = sig; }
-
-void cdpdk_install_stop_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGPIPE, &sa, NULL);
-}
-
-int cdpdk_stop_signal(void) { return stop_signal; }
-
-static volatile sig_atomic_t reload_signal;
-
-static void on_reload_signal(int sig) { reload_signal = sig; }
-
-void cdpdk_install_reload_handler(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_reload_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGHUP, &sa, NULL);
-}
-
-int cdpdk_take_reload_request(void)
-{
-    return __atomic_exchange_n(&reload_signal, 0, __ATOMIC_SEQ_CST) != 0;
 }
 
 void cdpdk_free_mbufs(void **objs, unsigned count)

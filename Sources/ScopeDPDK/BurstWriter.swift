@@ -15,10 +15,15 @@ public protocol PacketObserver: AnyObject {
     /// on average (0...1; the fullest ring when several are polled). Above
     /// about half the loop is falling behind.
     func ringFill(_ meanFill: Double)
+    /// Asked twenty times a second: true ends the capture, this loop and
+    /// every other worker's, as a stop signal would (the dashboard's `q`, an
+    /// output that can no longer be written).
+    var wantsStop: Bool { get }
 }
 
 extension PacketObserver {
     public func ringFill(_ meanFill: Double) {}
+    public var wantsStop: Bool { false }
 }
 
 /// The per-packet work of a capture: hand each dequeued EPB to the writer

@@ -34,6 +34,20 @@ public struct CaptureLoop {
             self.seconds = seconds
             self.packets = packets
         }
+
+        /// The outcome of several loops stopped together (`--multi`, the
+        /// agent's workers): the primary's exit if any loop saw it, else the
+        /// first reason that is not the shared stop (the worker that hit a
+        /// limit stopped the others), packets and in-flight counts summed,
+        /// the longest run.
+        public static func merged(_ outcomes: [Outcome]) -> Outcome {
+            var outcome = outcomes.first { $0.reason == .primaryExited } ?? outcomes.first { $0.reason != .signal }
+                ?? outcomes.first ?? Outcome(reason: .signal, inFlightAtStop: 0, seconds: 0)
+            outcome.inFlightAtStop = outcomes.reduce(0) { $0 + $1.inFlightAtStop }
+            outcome.packets = outcomes.reduce(0) { $0 &+ $1.packets }
+            outcome.seconds = outcomes.map(\.seconds).max() ?? 0
+            return outcome
+        }
     }
 
     /// Stop conditions each loop checks itself; the packet limit is the
@@ -127,7 +141,8 @@ public struct CaptureLoop {
                 guard now >= nextControl else { continue }
                 nextControl = now + 0.05
                 stage.clock?.advance(nowNanoseconds: CaptureClock.realtimeNanoseconds())
-                if cdpdk_stop_signal() != 0 || cdpdk_workers_stop_requested() != 0 { reason = .signal }
+                if let observer, observer.wantsStop { cdpdk_workers_request_stop() }
+                if ProcessSignals.stopSignal != 0 || cdpdk_workers_stop_requested() != 0 { reason = .signal }
                 if let seconds = limits.seconds, now - started >= seconds { reason = .duration }
                 try writer?.rotateIfDue()
                 // Twenty times a second, busy or dry: a busy ring never runs

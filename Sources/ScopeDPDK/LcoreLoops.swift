@@ -65,7 +65,7 @@ public final class LcoreLoops {
         }
         while slots.contains(where: { cdpdk_lcore_running($0.lcore) }) {
             usleep(20_000)
-            if cdpdk_stop_signal() != 0 || !attachment.primaryAlive { cdpdk_workers_request_stop() }
+            if ProcessSignals.stopSignal != 0 || !attachment.primaryAlive { cdpdk_workers_request_stop() }
             watch()
         }
         slots.forEach { _ = cdpdk_wait($0.lcore) }

@@ -1,6 +1,7 @@
 import CDPDK
 import CPcap
 import ScopeCore
+import ScopePcap
 
 /// A libpcap expression turned into what the primary runs: libpcap compiles
 /// it to classic BPF, rte_bpf_convert translates that to eBPF inside one

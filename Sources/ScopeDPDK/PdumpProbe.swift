@@ -47,7 +47,7 @@ public struct PdumpProbe {
         var idle = 0
         while true {
             let now = monotonicSeconds()
-            if now - started >= seconds || cdpdk_stop_signal() != 0 { break }
+            if now - started >= seconds || ProcessSignals.stopSignal != 0 { break }
             if now >= nextCheck {
                 nextCheck = now + 0.5
                 guard attachment.primaryAlive else { throw PrimaryExit.error(attachment.primary) }

@@ -1,4 +1,3 @@
-import CDPDK
 import ScopeAnalyzers
 import ScopeCore
 import ScopeDecode
@@ -22,7 +21,7 @@ import Glibc
 /// one of these per worker lcore, sharing outputs and metrics),
 /// wall-clock transaction timeouts, once-a-second metric samples, and
 /// reloads (`control`).
-final class AgentAnalysis: PacketObserver {
+final class AgentAnalysis: PacketObserver, AnalysisSink {
     struct Settings {
         var analyzers: AnalyzerConfiguration
         var streams: TCPStreamReassembler.Configuration
@@ -30,10 +29,7 @@ final class AgentAnalysis: PacketObserver {
         var reportFlows: Bool
     }
 
-    @exclusivity(unchecked) private var pipeline: PacketPipeline
-    @exclusivity(unchecked) private var engine: AnalysisEngine
-    /// Under overload, a share of the flows only (see AnalysisAdmission).
-    @exclusivity(unchecked) private var admission = AnalysisAdmission()
+    private let core: AnalysisCore
     private(set) var settings: Settings
     /// This loop's events on their way to the shared outputs.
     private(set) var outputs: AgentEventStage
@@ -49,8 +45,8 @@ final class AgentAnalysis: PacketObserver {
     /// change the main lcore published (see AgentChangeBoard).
     var control: (() -> Void)?
     private var nextSample: UInt64 = 0
-    private var dequeuedBytes: UInt64 = 0
-    private var dequeuedPackets: UInt64 = 0
+    /// An output failed for good: the capture loop ends.
+    private(set) var wantsStop = false
     private(set) var transactions: UInt64 = 0
     private(set) var stopError: ScopeError?
 
@@ -63,30 +59,23 @@ final class AgentAnalysis: PacketObserver {
         self.dumpfile = dumpfile
         self.worker = worker
         metricEvents.reserveCapacity(Self.metricBatch)
-        pipeline = PacketPipeline(configuration: .init(flows: settings.flows))
-        engine = AnalysisEngine(configuration: settings.analyzers, streams: settings.streams)
+        core = AnalysisCore(analyzers: settings.analyzers, streams: settings.streams, flows: settings.flows,
+                            reportsFlows: settings.reportFlows)
     }
 
     func observe(_ packet: UnsafeRawBufferPointer, timestamp: UInt64, port: UInt16) {
-        dequeuedPackets &+= 1
-        dequeuedBytes &+= UInt64(packet.count)
-        guard admission.admits(ethernetFrame: packet) else { return }
-        pipeline.process(packet, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
-            engine.process(decoded, bytes: bytes, timestamp: timestamp) { self.deliver($0) }
-        }, emit: { flow in
-            if self.settings.reportFlows { self.outputs.stage(flow) }
-        })
+        core.observe(frame: packet, timestamp: timestamp, into: self)
     }
 
-    func ringFill(_ meanFill: Double) { admission.update(meanRingFill: meanFill) }
+    func ringFill(_ meanFill: Double) { core.ringFill(meanFill) }
 
     func idle() {
-        engine.advance(to: CaptureClock.realtimeNanoseconds()) { deliver($0) }
+        core.advance(to: CaptureClock.realtimeNanoseconds(), into: self)
         outputs.flush()
         flushMetrics()
         if let failure = outputs.failure, stopError == nil {
             stopError = failure
-            cdpdk_workers_request_stop()
+            wantsStop = true
         }
         control?()
         let now = CaptureClock.monotonicNanoseconds()
@@ -98,8 +87,7 @@ final class AgentAnalysis: PacketObserver {
 
     /// End of capture: closes every connection, reports what is pending.
     func finish() {
-        engine.finish { deliver($0) }
-        if settings.reportFlows { pipeline.finish { outputs.stage($0) } }
+        core.finish(into: self)
         flushMetrics()
         sample()
         outputs.flush()
@@ -114,12 +102,10 @@ final class AgentAnalysis: PacketObserver {
     func apply(_ change: AgentChange) {
         let new = change.settings
         if change.newEngine || change.newPipeline {
-            engine.finish { deliver($0) }
-            engine = AnalysisEngine(configuration: new.analyzers, streams: new.streams)
+            core.replaceAnalyzers(new.analyzers, streams: new.streams, reportingTo: self)
         }
         if change.newPipeline {
-            if settings.reportFlows { pipeline.finish { outputs.stage($0) } }
-            pipeline = PacketPipeline(configuration: .init(flows: new.flows))
+            core.replaceFlows(new.flows, reportsFlows: new.reportFlows, reportingTo: self)
         }
         settings = new
         if let next = change.outputs { outputs.retarget(next) }
@@ -129,11 +115,11 @@ final class AgentAnalysis: PacketObserver {
         }
     }
 
-    var statsFields: [(String, UInt64)] { engine.statsFields + admission.statsFields }
+    var statsFields: [(String, UInt64)] { core.statsFields }
 
     private static let metricBatch = 512
 
-    private func deliver(_ event: TransactionEvent) {
+    func receive(_ event: TransactionEvent) {
         transactions &+= 1
         if metrics != nil {
             metricEvents.append(event)
@@ -141,6 +127,8 @@ final class AgentAnalysis: PacketObserver {
         }
         outputs.stage(event)
     }
+
+    func receive(_ flow: FlowEvent) { outputs.stage(flow) }
 
     private func flushMetrics() {
         guard !metricEvents.isEmpty else { return }
@@ -167,8 +155,8 @@ final class AgentAnalysis: PacketObserver {
                     sample.ringOccupancy = session.ringOccupancy
                     sample.ringCapacity = session.ringCapacity
                     if index == 0 {
-                        sample.dequeuedPackets = dequeuedPackets
-                        sample.dequeuedBytes = dequeuedBytes
+                        sample.dequeuedPackets = core.frames
+                        sample.dequeuedBytes = core.frameBytes
                         sample.writtenPackets = dumpfile?.totalPackets ?? 0
                         sample.writtenBytes = dumpfile?.totalBytes ?? 0
                     }
@@ -177,7 +165,7 @@ final class AgentAnalysis: PacketObserver {
             }
         }
         metrics.updateCapture(samples)
-        let decoder = pipeline.counters, flows = pipeline.flows.counters
+        let decoder = core.decodeCounters, flows = core.flowCounters
         metrics.updateDecoder(errorsByReason: DecodeError.allCases.filter(\.isMalformation).map { ("\($0)", decoder[$0]) },
                               flowsActive: flows.active, flowsCreated: flows.created, flowsEvicted: flows.evicted,
                               source: worker)

@@ -27,7 +27,7 @@ struct AgentCommand: ParsableCommand {
     @Flag(name: .customShort("q"), help: "No start and stop messages on stderr.") var quiet = false
 
     func run() throws {
-        let configuration = try Self.load(config)
+        let configuration = try ConfigCommand.load(config)
         if checkConfig {
             print("\(config): configuration is valid")
             return
@@ -41,47 +41,5 @@ struct AgentCommand: ParsableCommand {
             // be initialised twice in one process, so start afresh.
             AgentRuntime.reexecute(waitForPrimary: true)
         }
-    }
-
-    /// Every error of the file on its own stderr line, then one summary.
-    static func load(_ path: String) throws -> AgentConfiguration {
-        do {
-            return try AgentConfiguration.load(path: path, checkFilter: checkFilter)
-        } catch {
-            for item in error.errors { writeStderr("\(item)\n") }
-            let count = error.errors.count
-            throw ScopeError(.usageOrAttach, "\(path): \(count) configuration error\(count == 1 ? "" : "s")")
-        }
-    }
-
-    /// libpcap's verdict on a capture filter, compiled for Ethernet as the
-    /// primary will run it; nil when it compiles.
-    static func checkFilter(_ expression: String) -> String? {
-        do {
-            _ = try ClassicFilter(expression: expression, linkType: 1, snaplen: UInt32(Snaplen.maximum))
-            return nil
-        } catch let error as ScopeError {
-            // Only libpcap's words: the caller names the expression itself.
-            guard let range = error.message.range(of: "': ") else { return error.message }
-            return String(error.message[range.upperBound...])
-        } catch {
-            return "\(error)"
-        }
-    }
-}
-
-/// `dpdkscope config --reference`: the commented reference configuration.
-struct ConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "config", abstract: "Print the fully commented reference configuration for `dpdkscope agent`.")
-
-    @Flag(help: "Print the reference configuration (every key, its default and what it does).") var reference = false
-
-    func validate() throws {
-        if !reference { throw ValidationError("say what to print: --reference") }
-    }
-
-    func run() throws {
-        print(AgentConfiguration.referenceYAML, terminator: AgentConfiguration.referenceYAML.hasSuffix("\n") ? "" : "\n")
     }
 }

@@ -38,7 +38,7 @@ struct AgentReloader {
     mutating func reload(apply: (AgentChange) -> Void) {
         let next: AgentConfiguration
         do {
-            next = try AgentCommand.load(path)
+            next = try ConfigCommand.load(path)
         } catch {
             tell("reload failed (\(error)); the running configuration stays")
             return

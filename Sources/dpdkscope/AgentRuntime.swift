@@ -45,7 +45,7 @@ struct AgentRuntime {
             throw ReattachRequest()
         }
         defer { attachment.detach() }
-        cdpdk_install_reload_handler()
+        ProcessSignals.installReloadHandler()
 
         let lcores = configuration.attach.workers == 0 ? [] : Array(AgentWorkers.lcores().prefix(configuration.attach.workers))
         if configuration.attach.workers > 0 && lcores.isEmpty {
@@ -76,7 +76,7 @@ struct AgentRuntime {
         } else {
             let analysis = analyses[0]
             analysis.control = { [unowned analysis] in
-                if cdpdk_take_reload_request() != 0 { reloader.reload { analysis.apply($0) } }
+                if ProcessSignals.takeReloadRequest() { reloader.reload { analysis.apply($0) } }
             }
             if !quiet { writeStderr(startMessage(captures: captures, server: server, attachment: attachment, workers: nil)) }
             let loop = CaptureLoop(sessions: captures.loops[0], writer: dumpfiles[0], observer: analysis,
@@ -134,7 +134,7 @@ struct AgentRuntime {
     /// Polls for the primary's config lock; false when a stop signal came first.
     static func waitForPrimary(prefix: String, quiet: Bool) -> Bool {
         var told = false
-        while cdpdk_stop_signal() == 0 {
+        while ProcessSignals.stopSignal == 0 {
             if (try? PrimaryProcess.locate(prefix: prefix, expectedVersion: cdpdk_headers_version(), initTimeout: 0)) != nil {
                 return true
             }

@@ -67,7 +67,7 @@ final class AgentWorkers {
         let started = CaptureClock.monotonicNanoseconds()
         let loops = LcoreLoops(workers.map { ($0.lcore, $0.loop) })
         try loops.run(attachment: attachment) {
-            if cdpdk_take_reload_request() != 0 { reload() }
+            if ProcessSignals.takeReloadRequest() { reload() }
         }
         outcomes = loops.outcomes
         // A change a loop missed (it stopped first) still applies, so its
@@ -79,15 +79,11 @@ final class AgentWorkers {
             }
         }
         if let failure = loops.firstFailure { throw failure }
-        let outcomes = self.outcomes.compactMap { $0 }
-        var outcome = outcomes.first { $0.reason == .primaryExited } ?? outcomes.first { $0.reason != .signal }
-            ?? outcomes.first ?? CaptureLoop.Outcome(reason: .signal, inFlightAtStop: 0, seconds: 0)
-        outcome.inFlightAtStop = outcomes.reduce(0) { $0 + $1.inFlightAtStop }
-        outcome.packets = outcomes.reduce(0) { $0 &+ $1.packets }
+        var outcome = CaptureLoop.Outcome.merged(outcomes.compactMap { $0 })
         outcome.seconds = Double(CaptureClock.monotonicNanoseconds() &- started) / 1e9
         // The main lcore may have seen the primary die first and stopped the
         // loops: that is still the primary's exit (exit code 3, or re-attach).
-        if outcome.reason == .signal, cdpdk_stop_signal() == 0, !attachment.primaryAlive { outcome.reason = .primaryExited }
+        if outcome.reason == .signal, ProcessSignals.stopSignal == 0, !attachment.primaryAlive { outcome.reason = .primaryExited }
         return outcome
     }
 

@@ -71,18 +71,3 @@ struct ReadAnalysis {
 
     var statsFields: [(String, UInt64)] { engine.statsFields }
 }
-
-extension AnalysisEngine {
-    /// Analyzer counters for `--stats`: per protocol, then the TCP streams under them.
-    var statsFields: [(String, UInt64)] {
-        var fields: [(String, UInt64)] = []
-        for proto in configuration.selection.enabled {
-            fields += counters(for: proto).fields.map { ("\(proto.rawValue)_\($0.0)", $0.1) }
-        }
-        let streams = streamCounters
-        fields += [("tcp_streams", streams.opened), ("tcp_stream_gaps", streams.gaps),
-                   ("tcp_stream_gap_bytes", streams.gapBytes), ("tcp_retransmits_dropped", streams.retransmitsDropped),
-                   ("tcp_out_of_order_segments", streams.outOfOrderSegments)]
-        return fields
-    }
-}

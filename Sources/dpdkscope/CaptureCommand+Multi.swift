@@ -46,10 +46,7 @@ extension CaptureCommand {
         if live { writeStderr("\r\u{1B}[K") }
         var writers = capture.workers.compactMap(\.writer)
         for writer in writers { try writer.close() }
-        let outcomes = capture.workers.compactMap(\.outcome)
-        var outcome = outcomes.first { $0.reason == .primaryExited } ?? outcomes.first
-            ?? CaptureLoop.Outcome(reason: .signal, inFlightAtStop: 0, seconds: 0)
-        outcome.inFlightAtStop = outcomes.reduce(0) { $0 + $1.inFlightAtStop }
+        var outcome = CaptureLoop.Outcome.merged(capture.workers.compactMap(\.outcome))
         outcome.seconds = Date().timeIntervalSince(started)
         if merge {
             let merged = try makeWriter(path: path, ports: plan.captured, rotation: RotationPolicy(), report: report)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CDPDK
 import ScopeCore
 
 #if canImport(Glibc)
@@ -24,7 +23,7 @@ enum Entry {
             let message = DPDKScope.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
             fail(ScopeError(.usageOrAttach, "\(message) (see dpdkscope --help)"))
         }
-        cdpdk_install_stop_handlers()
+        ProcessSignals.installStopHandlers()
         do {
             var runnable = command
             try runnable.run()

@@ -1,4 +1,3 @@
-import CDPDK
 import ScopeAnalyzers
 import ScopeDecode
 import ScopeDPDK
@@ -18,12 +17,9 @@ import Glibc
 /// are gathered in a batch handed to the dashboard at the same moments
 /// (one lock per batch: `watch --multi` loops share the dashboard), which
 /// redraws once a second.
-final class LiveAnalysis: PacketObserver {
-    @exclusivity(unchecked) private var pipeline = PacketPipeline()
-    @exclusivity(unchecked) private var engine: AnalysisEngine
+final class LiveAnalysis: PacketObserver, AnalysisSink {
+    private let core: AnalysisCore
     @exclusivity(unchecked) private var output = StandardOutput()
-    /// Under overload, a share of the flows only (see AnalysisAdmission).
-    @exclusivity(unchecked) private var admission = AnalysisAdmission()
     private let json: Bool
     private let dashboard: DashboardHub?
     @exclusivity(unchecked) private var batch = DashboardBatch()
@@ -31,6 +27,8 @@ final class LiveAnalysis: PacketObserver {
     @exclusivity(unchecked) private var packets: UInt64 = 0
     /// stdout went away (a closed pipe): stop the capture.
     private(set) var outputClosed = false
+    /// The dashboard quit or the output closed: the capture loop ends.
+    private(set) var wantsStop = false
     private(set) var transactions: UInt64 = 0
 
     /// Shared by the workers of `watch --multi`: their batches of whole
@@ -39,7 +37,7 @@ final class LiveAnalysis: PacketObserver {
     private let outputLock: OutputLock?
 
     init(configuration: AnalyzerConfiguration, json: Bool, dashboard: DashboardHub? = nil, outputLock: OutputLock? = nil) {
-        engine = AnalysisEngine(configuration: configuration)
+        core = AnalysisCore(analyzers: configuration)
         self.json = json
         self.dashboard = dashboard
         self.outputLock = outputLock
@@ -50,21 +48,18 @@ final class LiveAnalysis: PacketObserver {
         // The loop already calls idle() twenty times a second on a busy
         // ring; this keeps the redraw going should a burst never end.
         if packets & 0xFFFF == 0 { tick() }
-        guard admission.admits(ethernetFrame: packet) else { return }
-        pipeline.process(packet, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
-            engine.process(decoded, bytes: bytes, timestamp: timestamp) { self.stage($0) }
-        }, emit: { _ in })
+        core.observe(frame: packet, timestamp: timestamp, into: self)
         if output.buffer.count >= 1 << 16 { flush() }
     }
 
-    func ringFill(_ meanFill: Double) { admission.update(meanRingFill: meanFill) }
+    func ringFill(_ meanFill: Double) { core.ringFill(meanFill) }
 
     /// The loop calls this when the ring runs dry and twenty times a second
     /// while it never does; watch also calls it from the loop's
     /// once-a-second progress, the only call while the ring stays dry (so
     /// timeouts fire and the dashboard redraws without traffic).
     func idle() {
-        engine.advance(to: CaptureClock.realtimeNanoseconds()) { self.stage($0) }
+        core.advance(to: CaptureClock.realtimeNanoseconds(), into: self)
         flush()
         tick()
     }
@@ -74,22 +69,22 @@ final class LiveAnalysis: PacketObserver {
     /// `wait` (or the batch is full).
     private func tick(wait: Bool = false) {
         guard let dashboard else { return }
-        batch.shedPackets = admission.shedPackets
+        batch.shedPackets = core.admission.shedPackets
         if dashboard.submit(&batch, packets: packets, now: LiveDashboard.monotonicNow(), wait: wait) {
-            cdpdk_workers_request_stop()
+            wantsStop = true
         }
     }
 
     /// End of capture: closes every connection and reports what is pending.
     func finish() {
-        engine.finish { self.stage($0) }
+        core.finish(into: self)
         flush()
         tick(wait: true)
     }
 
-    var statsFields: [(String, UInt64)] { engine.statsFields + admission.statsFields }
+    var statsFields: [(String, UInt64)] { core.statsFields }
 
-    private func stage(_ event: TransactionEvent) {
+    func receive(_ event: TransactionEvent) {
         transactions &+= 1
         if dashboard != nil {
             batch.record(event)
@@ -107,7 +102,7 @@ final class LiveAnalysis: PacketObserver {
         outputLock?.unlock()
         if !written {
             outputClosed = true
-            cdpdk_workers_request_stop()
+            wantsStop = true
         }
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
-import CDPDK
 import ScopeCore
 import ScopeDecode
-import ScopeDPDK
 import ScopePcap
 
 #if canImport(Glibc)
@@ -63,7 +61,7 @@ struct ReadCommand: ParsableCommand {
                     if sink.output.error != 0 { break reading }
                     // Ctrl-C, SIGTERM, SIGHUP: stop here and end as at the end of
                     // the input. (SIGPIPE is a closed pipe: the write error says so.)
-                    if cdpdk_stop_signal() != 0 && cdpdk_stop_signal() != SIGPIPE {
+                    if ProcessSignals.stopRequested {
                         interrupted = true
                         break reading
                     }

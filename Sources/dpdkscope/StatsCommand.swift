@@ -1,5 +1,4 @@
 import ArgumentParser
-import CDPDK
 import ScopeCore
 import ScopeDPDK
 
@@ -52,7 +51,7 @@ struct StatsCommand: ParsableCommand {
             var waited = 0.0
             var sinceCheck = 0.0
             while waited < interval {
-                if cdpdk_stop_signal() != 0 { return }
+                if ProcessSignals.stopSignal != 0 { return }
                 if sinceCheck >= 0.5 || waited == 0 {
                     sinceCheck = 0
                     guard attachment.primaryAlive else { throw PrimaryExit.error(attachment.primary) }

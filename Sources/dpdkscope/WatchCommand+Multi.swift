@@ -57,10 +57,7 @@ extension WatchCommand {
         try capture.run(progress: nil)
         analyses.forEach { $0.finish() }
         screen?.restore()
-        let outcomes = capture.workers.compactMap(\.outcome)
-        var outcome = outcomes.first { $0.reason == .primaryExited } ?? outcomes.first
-            ?? CaptureLoop.Outcome(reason: .signal, inFlightAtStop: 0, seconds: 0)
-        outcome.inFlightAtStop = outcomes.reduce(0) { $0 + $1.inFlightAtStop }
+        let outcome = CaptureLoop.Outcome.merged(capture.workers.compactMap(\.outcome))
         if !quiet {
             writeStderr("Transactions: \(analyses.reduce(0) { $0 + $1.transactions })\n")
             let report = CaptureReport(sessions: capture.workers.map(\.session), ports: captured)

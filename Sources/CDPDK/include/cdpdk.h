@@ -1,6 +1,7 @@
 // Thin C shims over DPDK 22.11 for Swift: only what Swift cannot reach by
-// itself (rte_errno, function-like macros, private struct layouts, signal
-// flags). Every decision lives in Swift; these functions just translate.
+// itself (rte_errno, function-like macros, private struct layouts, the
+// workers' stop flag). Every decision lives in Swift; these functions just
+// translate. Signals are ScopeCore's (ProcessSignals).
 #ifndef CDPDK_H
 #define CDPDK_H
 
@@ -81,15 +82,6 @@ struct cdpdk_port_info {
     int32_t socket_id;
 };
 int cdpdk_port_info(uint16_t port, struct cdpdk_port_info *out);
-
-/// SIGINT/SIGTERM/SIGPIPE/SIGHUP set a flag the main loop polls; a handler
-/// must only touch a sig_atomic_t, which Swift cannot declare.
-void cdpdk_install_stop_handlers(void);
-int cdpdk_stop_signal(void); // 0 when none arrived, else the signal number
-/// For long-running modes: SIGHUP asks for a reload instead of a stop.
-/// Install after cdpdk_install_stop_handlers.
-void cdpdk_install_reload_handler(void);
-int cdpdk_take_reload_request(void); // 1 once per SIGHUP received, then 0
 
 /// mbuf accessors: struct rte_mbuf is cache-aligned, so Swift sees it as
 /// opaque. Inline so the hot path pays no call.

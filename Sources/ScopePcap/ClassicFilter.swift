@@ -3,10 +3,11 @@ import ScopeCore
 
 /// A libpcap expression compiled to classic BPF for one link type: the one
 /// place that talks to pcap_compile. Live captures convert it to eBPF for
-/// the primary (PacketFilter); `read` runs it here on each packet.
+/// the primary (ScopeDPDK's PacketFilter); `read` runs it here on each
+/// packet, without DPDK.
 public final class ClassicFilter {
     public let expression: String
-    fileprivate(set) var program = bpf_program()
+    private var program = bpf_program()
 
     /// A bad expression is refused with libpcap's own message.
     public init(expression: String, linkType: Int32, snaplen: UInt32) throws {
@@ -37,7 +38,8 @@ public final class ClassicFilter {
         return pcap_offline_filter(&program, &header, base.assumingMemoryBound(to: UInt8.self)) != 0
     }
 
-    func withProgram<R>(_ body: (UnsafePointer<bpf_program>) -> R) -> R {
+    /// The compiled program, lent (live captures convert it to eBPF).
+    public func withProgram<R>(_ body: (UnsafePointer<bpf_program>) -> R) -> R {
         withUnsafePointer(to: &program, body)
     }
 }
