@@ -78,4 +78,15 @@ sleep 1
 mkdir -p "$out"
 cp "$work/lo.pcap" "$work/sll.pcap" "$work/sll2.pcap" "$work/lo-any.pcapng" "$out/"
 python3 "$(dirname "$0")/relink.py" "$out/lo.pcap" "$out"
+# tshark's reading of every file, packet by packet: the oracle the tests
+# compare the decoder with (LinkTypeFixtureTests).
+mkdir -p "$out/oracle"
+for file in "$out"/*.pcap "$out"/*.pcapng; do
+    fields=(frame.number frame.interface_id ip.src ip.dst ipv6.src ipv6.dst ip.proto ipv6.nxt
+            tcp.srcport tcp.dstport udp.srcport udp.dstport)
+    {
+        echo "# tshark -r linktypes/${file##*/} -T fields -E header=y$(printf " -e %s" "${fields[@]}")"
+        tshark -r "$file" -T fields -E header=y "${fields[@]/#/-e}" 2>/dev/null
+    } >"$out/oracle/${file##*/}.tsv"
+done
 ls -l "$out"
