@@ -41,6 +41,17 @@ public enum LinkTypeNames {
         }
     }
 
+    /// The DLT_ value libpcap (pcap_open_dead, pcap_compile) takes for a
+    /// file's LINKTYPE_ value. They agree but for raw IP: LINKTYPE_RAW
+    /// (101) is DLT_RAW, 12 on Linux, as are the 12 and 14 older writers
+    /// put in files unmapped (14 is OpenBSD's DLT_RAW).
+    public static func dlt(_ value: UInt16) -> Int32 {
+        switch value {
+        case 101, 14: 12
+        default: Int32(value)
+        }
+    }
+
     /// "105 (IEEE802_11)", or the bare number when it has no name here.
     public static func describe(_ value: UInt16) -> String {
         name(value).map { "\(value) (\($0))" } ?? "\(value)"

@@ -73,7 +73,7 @@ struct ReadCommand: ParsableCommand {
                     packets &+= 1
                     guard let linkType = LinkType(pcapLinkType: packet.linkType) else { skipped.unsupportedLink.record(packet.linkType); continue }
                     if let filter {
-                        let compiled = try filters[packet.linkType] ?? ClassicFilter(expression: filter, linkType: Int32(packet.linkType), snaplen: 262_144)
+                        let compiled = try filters[packet.linkType] ?? ClassicFilter(expression: filter, linkType: LinkTypeNames.dlt(packet.linkType), snaplen: 262_144)
                         filters[packet.linkType] = compiled
                         guard compiled.matches(packet.bytes, originalLength: packet.originalLength) else { skipped.filtered += 1; continue }
                     }

@@ -56,6 +56,16 @@ struct ReadLinkTypesTests {
         #expect(result.stdout.contains(" unsupported_link_type=\(skipped)"), "\(result.stdout)")
     }
 
+    /// -f on raw IP: the file's LINKTYPE_RAW (101) is compiled as libpcap's
+    /// DLT_RAW (it refused 101 as an unknown data link type).
+    @Test(arguments: ["raw.pcap", "sll.pcap", "sll2.pcap", "chdlc.pcap"])
+    func filterOnOtherLinks(file: String) throws {
+        let path = Self.directory + "/" + file
+        let result = try Harness.dpdkscope(["read", path, "-f", "udp"])
+        #expect(result.status == 0 && result.stderr.isEmpty, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").count == (try Oracle.count(path, filter: "udp")))
+    }
+
     /// Nothing decodable at all: one error line, exit 1, no output.
     @Test func onlyUnsupportedIsAnError() throws {
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.directory + "/lo.pcap")))

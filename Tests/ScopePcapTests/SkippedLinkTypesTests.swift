@@ -40,5 +40,6 @@ struct SkippedLinkTypesTests {
         #expect(LinkTypeNames.describe(276) == "276 (LINUX_SLL2)")
         #expect(LinkTypeNames.describe(150) == "150 (USER3)")
         #expect(LinkTypeNames.describe(9999) == "9999")
+        #expect(LinkTypeNames.dlt(101) == 12 && LinkTypeNames.dlt(113) == 113)
     }
 }
