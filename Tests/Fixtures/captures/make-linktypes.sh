@@ -35,9 +35,12 @@ in_ns ip link set lo up
 mkdir "$work/www"
 printf 'hello from the link-type fixture\n' >"$work/www/index.html"
 head -c 3000 /dev/zero | tr '\0' 'x' >"$work/www/big.txt"
-in_ns python3 -m http.server 8080 --bind :: --directory "$work/www" >/dev/null 2>&1 &
+# Background jobs start `ip netns exec` itself (not the in_ns function,
+# which would fork a shell): it execs the command, so $! is the server or
+# capturer and the signals below reach it.
+ip netns exec "$ns" python3 -m http.server 8080 --bind :: --directory "$work/www" >/dev/null 2>&1 &
 pids+=($!)
-in_ns python3 -c '
+ip netns exec "$ns" python3 -c '
 import socket, select
 socks = []
 for family, address in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
@@ -50,13 +53,13 @@ pids+=($!)
 sleep 1
 
 filter="tcp port 8080 or udp port 9999"
-in_ns tcpdump -q -U -i lo -w "$work/lo.pcap" "$filter" 2>/dev/null &
+ip netns exec "$ns" tcpdump -q -U -i lo -w "$work/lo.pcap" "$filter" 2>/dev/null &
 pids+=($!)
-in_ns tcpdump -q -U -i any -w "$work/sll.pcap" "$filter" 2>/dev/null &
+ip netns exec "$ns" tcpdump -q -U -i any -w "$work/sll.pcap" "$filter" 2>/dev/null &
 pids+=($!)
-in_ns tcpdump -q -U -i any -y LINUX_SLL2 -w "$work/sll2.pcap" "$filter" 2>/dev/null &
+ip netns exec "$ns" tcpdump -q -U -i any -y LINUX_SLL2 -w "$work/sll2.pcap" "$filter" 2>/dev/null &
 pids+=($!)
-in_ns dumpcap -q -i lo -i any -f "$filter" -w "$work/lo-any.pcapng" 2>/dev/null &
+ip netns exec "$ns" dumpcap -q -i lo -i any -f "$filter" -w "$work/lo-any.pcapng" 2>/dev/null &
 pids+=($!)
 sleep 2
 
@@ -72,11 +75,13 @@ for family, address in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1"))
 '
 sleep 1
 # Stop the capturers (SIGINT: they flush and close their files), then the servers.
-for pid in "${pids[@]:2}"; do kill -INT "$pid"; done
-sleep 1
+capturers=("${pids[@]:2}")
+for pid in "${capturers[@]}"; do kill -INT "$pid"; done
+for pid in "${capturers[@]}"; do wait "$pid" || true; done
 
 mkdir -p "$out"
 cp "$work/lo.pcap" "$work/sll.pcap" "$work/sll2.pcap" "$work/lo-any.pcapng" "$out/"
+chmod 644 "$out"/*
 python3 "$(dirname "$0")/relink.py" "$out/lo.pcap" "$out"
 # tshark's reading of every file, packet by packet: the oracle the tests
 # compare the decoder with (LinkTypeFixtureTests).
