@@ -81,7 +81,7 @@ for pid in "${capturers[@]}"; do wait "$pid" || true; done
 
 mkdir -p "$out"
 cp "$work/lo.pcap" "$work/sll.pcap" "$work/sll2.pcap" "$work/lo-any.pcapng" "$out/"
-chmod 644 "$out"/*
+chmod 644 "$out"/*.pcap "$out"/*.pcapng
 python3 "$(dirname "$0")/relink.py" "$out/lo.pcap" "$out"
 # tshark's reading of every file, packet by packet: the oracle the tests
 # compare the decoder with (LinkTypeFixtureTests).
