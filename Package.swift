@@ -84,7 +84,7 @@ let package = Package(
         // posix_spawn-based process runner shared by the test targets.
         .target(name: "ScopeTestSupport", dependencies: ["ScopeAnalyzers", "ScopeDecode", "ScopePcap"],
                 path: "Tests/ScopeTestSupport"),
-        .testTarget(name: "ScopePcapTests", dependencies: ["ScopePcap", "ScopeTestSupport"]),
+        .testTarget(name: "ScopePcapTests", dependencies: ["ScopePcap", "ScopeDecode", "ScopeTestSupport"]),
         .testTarget(name: "ScopeAnalyzersTests", dependencies: ["ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),
         .testTarget(name: "ScopeLiveTests", dependencies: ["ScopeLive", "ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),
         .testTarget(name: "ScopeConfigTests", dependencies: ["ScopeConfig", "ScopeAnalyzers", "ScopeTestSupport"]),

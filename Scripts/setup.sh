@@ -13,6 +13,7 @@ packages=(
     libpcap-dev               # pcap writing in dpdkscope
     zlib1g-dev                # reading .pcap.gz / .pcapng.gz (zlib inflate)
     tshark                    # tshark, dumpcap, capinfos: check captures
+    tcpdump                   # records the link-type fixtures (-i any: Linux cooked)
     iproute2 iputils-ping ethtool # namespaces, tap/veth setup, ping
     procps psmisc             # ps, fuser (is a DPDK prefix in use?)
     curl python3              # HTTP client and server for test traffic

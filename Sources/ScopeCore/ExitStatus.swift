@@ -4,7 +4,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// The command did what it was asked.
     case success = 0
     /// A runtime failure: the output cannot be written (disk full, quota,
-    /// I/O error) or something we did not foresee.
+    /// I/O error), `read` found no packet of a link type it decodes, or
+    /// something we did not foresee.
     case failure = 1
     /// Bad usage or an attach precondition failed: unknown flag, no primary,
     /// no hugepages, not root, DPDK version mismatch, pdump not initialised

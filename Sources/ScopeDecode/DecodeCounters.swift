@@ -3,8 +3,9 @@
 public enum DecodeError: UInt8, CaseIterable, Error, Sendable {
     case truncatedEthernet
     case truncatedVLAN
-    /// Not a malformation: a non-IP EtherType (ARP, LLDP, ...). The Ethernet
-    /// layer is decoded; the packet is counted as "other".
+    /// Not a malformation: a non-IP EtherType (ARP, LLDP, ...) or link
+    /// protocol (PPP LCP, an unknown loopback family). The link layer is
+    /// decoded; the packet is counted as "other".
     case unsupportedEtherType
     case badIPVersion
     case truncatedIPv4
@@ -21,6 +22,13 @@ public enum DecodeError: UInt8, CaseIterable, Error, Sendable {
     case truncatedVXLAN
     case badVXLANFlags
     case tunnelTooDeep
+    /// A non-Ethernet link header (Linux cooked, loopback, PPP, PPPoE,
+    /// Cisco HDLC) cut short.
+    case truncatedLinkHeader
+    /// PPPoE that is not version 1, type 1 session data.
+    case badPPPoEHeader
+    /// Only with `verifiesIPv4Checksums`: the IPv4 header checksum is wrong.
+    case badIPv4Checksum
 
     /// False for outcomes that are counted but are not broken packets.
     public var isMalformation: Bool { self != .unsupportedEtherType }

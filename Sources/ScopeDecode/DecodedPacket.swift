@@ -1,9 +1,29 @@
-/// What the first byte of a buffer handed to the decoder is.
-public enum LinkType: UInt8, Sendable {
+/// What the first byte of a buffer handed to the decoder is: the link
+/// layers capture files carry (see `init(pcapLinkType:)`). Raw values are
+/// stable: the fuzz corpus picks a link type by them.
+public enum LinkType: UInt8, Sendable, CaseIterable {
     case ethernet
     /// An IP datagram; the version nibble picks IPv4 or IPv6. Used for
     /// datagrams coming out of `FragmentReassembler`.
     case rawIP
+    /// An IPv4 datagram, whatever its version nibble says.
+    case ipv4
+    /// An IPv6 datagram, whatever its version nibble says.
+    case ipv6
+    /// Linux cooked capture v1 (`tcpdump -i any`): 16-byte header, EtherType last.
+    case linuxSLL
+    /// Linux cooked capture v2: 20-byte header, EtherType first.
+    case linuxSLL2
+    /// BSD loopback: a 4-byte address family in the writer's byte order.
+    case null
+    /// OpenBSD loopback: a 4-byte address family in network byte order.
+    case loop
+    /// PPP, with or without HDLC-like framing (0xFF 0x03).
+    case ppp
+    /// A PPPoE session header, then PPP (no Ethernet header).
+    case pppoe
+    /// Cisco HDLC: address, control, then an EtherType.
+    case ciscoHDLC
 }
 
 public enum NetworkLayer: UInt8, Sendable {
@@ -141,7 +161,10 @@ public struct DecodedPacket: Sendable {
     public var ethernetOffset = 0
     public var destinationMAC: UInt64 = 0
     public var sourceMAC: UInt64 = 0
-    /// EtherType after VLAN tags (innermost Ethernet).
+    /// EtherType after VLAN tags (innermost Ethernet). On other links, the
+    /// protocol field they carry (an EtherType for Linux cooked and Cisco
+    /// HDLC, the PPP protocol, the BSD address family), so a non-IP packet
+    /// still says what it was.
     public var etherType: UInt16 = 0
     /// Number of VLAN tags on the outer Ethernet header (may exceed 2).
     public var vlanCount = 0

@@ -1,8 +1,9 @@
 extension PacketDecoder {
     /// IPv4 header with options. The total-length field bounds everything
     /// inside, so Ethernet padding never reaches the transport layer. A bad
-    /// header checksum is counted and flagged, not treated as a failure:
-    /// captures on the sending host often see checksums left to the NIC.
+    /// header checksum is counted and flagged, not treated as a failure
+    /// (captures on the sending host often see checksums left to the NIC),
+    /// unless the decoder verifies checksums.
     mutating func decodeIPv4(
         _ reader: ByteReader, at offset: Int, end: Int, into packet: inout DecodedPacket
     ) -> Layer {
@@ -16,6 +17,12 @@ extension PacketDecoder {
         guard totalLength >= headerLength else { return .failed(.badIPv4TotalLength) }
         guard reader.has(offset, totalLength, end: end) else { return .failed(.truncatedIPv4) }
 
+        let checksumValid = reader.onesComplementSum(offset, headerLength) == 0xFFFF
+        if !checksumValid {
+            counters.ipv4ChecksumErrors &+= 1
+            if verifiesIPv4Checksums { return .failed(.badIPv4Checksum) }
+        }
+
         counters.ipv4 &+= 1
         let datagramEnd = offset &+ totalLength
         let payloadStart = offset &+ headerLength
@@ -28,8 +35,7 @@ extension PacketDecoder {
         packet.source = IPAddress(ipv4: reader.u32(offset &+ 12))
         packet.destination = IPAddress(ipv4: reader.u32(offset &+ 16))
         packet.flowLabel = 0
-        packet.ipv4ChecksumValid = reader.onesComplementSum(offset, headerLength) == 0xFFFF
-        if !packet.ipv4ChecksumValid { counters.ipv4ChecksumErrors &+= 1 }
+        packet.ipv4ChecksumValid = checksumValid
 
         let fragmentField = reader.u16(offset &+ 6)
         let moreFragments = fragmentField & 0x2000 != 0

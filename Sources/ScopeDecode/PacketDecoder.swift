@@ -4,6 +4,8 @@
 /// which keeps Ethernet padding out of inner layers.
 enum Layer {
     case ethernet(Int, end: Int)
+    case ppp(Int, end: Int)
+    case pppoe(Int, end: Int)
     case ip(Int, end: Int)
     case ipv4(Int, end: Int)
     case ipv6(Int, end: Int)
@@ -27,9 +29,16 @@ public struct PacketDecoder: Sendable {
     /// When false, GRE and VXLAN payloads are left undecoded.
     public var decapsulateTunnels: Bool
 
-    public init(vxlanPort: UInt16 = 4789, decapsulateTunnels: Bool = true) {
+    /// When true, an IPv4 header whose checksum does not verify ends
+    /// decoding (`.badIPv4Checksum`: the packet is malformed and reaches
+    /// no flow or analyzer). Off by default, as in tshark and Suricata:
+    /// captures on the sending host carry checksums the NIC fills in later.
+    public var verifiesIPv4Checksums: Bool
+
+    public init(vxlanPort: UInt16 = 4789, decapsulateTunnels: Bool = true, verifiesIPv4Checksums: Bool = false) {
         self.vxlanPort = vxlanPort
         self.decapsulateTunnels = decapsulateTunnels
+        self.verifiesIPv4Checksums = verifiesIPv4Checksums
     }
 
     /// Decodes `bytes` into `packet` (which is reset first). Returns nil when
@@ -51,11 +60,15 @@ public struct PacketDecoder: Sendable {
         let reader = ByteReader(bytes)
         var layer: Layer = linkType == .ethernet
             ? .ethernet(0, end: bytes.count)
-            : .ip(0, end: bytes.count)
+            : decodeLink(linkType, reader, end: bytes.count, into: &packet)
         while true {
             switch layer {
             case let .ethernet(offset, end):
                 layer = decodeEthernet(reader, at: offset, end: end, into: &packet)
+            case let .ppp(offset, end):
+                layer = decodePPP(reader, at: offset, end: end, into: &packet)
+            case let .pppoe(offset, end):
+                layer = decodePPPoE(reader, at: offset, end: end, into: &packet)
             case let .ip(offset, end):
                 layer = dispatchIP(reader, at: offset, end: end)
             case let .ipv4(offset, end):

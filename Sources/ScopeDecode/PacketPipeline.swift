@@ -11,13 +11,17 @@ public struct PacketPipeline {
         /// never called), for callers that show neither flow events nor flow
         /// counters: it is a tenth of the per-packet cost of a file read.
         public var tracksFlows: Bool
+        /// Drop IPv4 packets whose header checksum is wrong (see
+        /// `PacketDecoder.verifiesIPv4Checksums`); they are counted either way.
+        public var verifiesIPv4Checksums: Bool
 
         public init(flows: FlowTable.Configuration = .init(), fragments: FragmentReassembler.Configuration = .init(),
-                    vxlanPort: UInt16 = 4789, tracksFlows: Bool = true) {
+                    vxlanPort: UInt16 = 4789, tracksFlows: Bool = true, verifiesIPv4Checksums: Bool = false) {
             self.flows = flows
             self.fragments = fragments
             self.vxlanPort = vxlanPort
             self.tracksFlows = tracksFlows
+            self.verifiesIPv4Checksums = verifiesIPv4Checksums
         }
     }
 
@@ -32,7 +36,8 @@ public struct PacketPipeline {
     private var reassembled = DecodedPacket()
 
     public init(configuration: Configuration = .init()) {
-        decoder = PacketDecoder(vxlanPort: configuration.vxlanPort)
+        decoder = PacketDecoder(vxlanPort: configuration.vxlanPort,
+                                verifiesIPv4Checksums: configuration.verifiesIPv4Checksums)
         fragments = FragmentReassembler(configuration: configuration.fragments)
         tracksFlows = configuration.tracksFlows
         // Untracked, the table is never touched: no point allocating it full size.

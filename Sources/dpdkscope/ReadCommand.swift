@@ -20,6 +20,8 @@ struct ReadCommand: ParsableCommand {
     @Flag(help: "Print JSON lines.") var json = false
     @Flag(help: "Print decode counters at the end (with no other output option: only the counters).") var stats = false
     @Option(help: "Flow table capacity.") var maxFlows = 65_536
+    @Flag(help: "Drop IPv4 packets whose header checksum is wrong (default: count them and analyse them anyway; checksums captured on the sending host are often left to the NIC).")
+    var verifyChecksums = false
     @Flag(inversion: .prefixedNo,
           help: "Render and write transactions on a second thread (default: on when this process may use more than one CPU and transactions are the only output).")
     var outputThread: Bool?
@@ -36,7 +38,8 @@ struct ReadCommand: ParsableCommand {
         // profile (see BENCHMARKS.md, decode).
         let flows = self.flows, json = self.json, filter = self.filter
         // Flows are accounted only when shown: as events or as counters.
-        var pipeline = PacketPipeline(configuration: .init(flows: .init(maxFlows: maxFlows), tracksFlows: flows || stats))
+        var pipeline = PacketPipeline(configuration: .init(flows: .init(maxFlows: maxFlows), tracksFlows: flows || stats,
+                                                           verifiesIPv4Checksums: verifyChecksums))
         // A malformed file is an error before any packet (and before the
         // output thread starts); a cut-off tail is a warning (captures are
         // often copied while still being written).
@@ -49,7 +52,7 @@ struct ReadCommand: ParsableCommand {
         let sink = ReadSink(analyzer: analyzer, flows: flows, json: json,
                             packetLines: !flows && analyzer == nil && !stats)
         var filters: [UInt16: ClassicFilter] = [:]
-        var skipped = (filtered: UInt64(0), unsupportedLink: UInt64(0), truncatedFiles: 0)
+        var skipped = (filtered: UInt64(0), unsupportedLink: SkippedLinkTypes(), truncatedFiles: 0)
         var packets = 0
         var interrupted = false
         // A read error mid-file (corrupt or cut-off gzip, a broken block)
@@ -66,9 +69,9 @@ struct ReadCommand: ParsableCommand {
                         break reading
                     }
                     packets &+= 1
-                    guard let linkType = Self.linkType(packet.linkType) else { skipped.unsupportedLink += 1; continue }
+                    guard let linkType = LinkType(pcapLinkType: packet.linkType) else { skipped.unsupportedLink.record(packet.linkType); continue }
                     if let filter {
-                        let compiled = try filters[packet.linkType] ?? ClassicFilter(expression: filter, linkType: Int32(packet.linkType), snaplen: 262_144)
+                        let compiled = try filters[packet.linkType] ?? ClassicFilter(expression: filter, linkType: LinkTypeNames.dlt(packet.linkType), snaplen: 262_144)
                         filters[packet.linkType] = compiled
                         guard compiled.matches(packet.bytes, originalLength: packet.originalLength) else { skipped.filtered += 1; continue }
                     }
@@ -91,19 +94,14 @@ struct ReadCommand: ParsableCommand {
         sink.finish(closingConnections: true)
         var output = sink.output
         if stats {
-            output.write(statsText(pipeline, skipped: (skipped.filtered, skipped.unsupportedLink),
+            output.write(statsText(pipeline, skipped: (skipped.filtered, skipped.unsupportedLink.total),
                                    analyzers: sink.analyzer?.statsFields ?? []))
         }
         output.flush()
         try output.throwIfFailed()
-    }
-
-    /// pcap link types the decoder understands.
-    static func linkType(_ value: UInt16) -> LinkType? {
-        switch value {
-        case 1: .ethernet
-        case 12, 14, 101, 228, 229: .rawIP
-        default: nil
+        // One line for what could not be decoded (exit 1 when that was everything).
+        if !interrupted, let warning = try skipped.unsupportedLink.verdict(packets: packets) {
+            writeStderr("dpdkscope: \(warning)\n")
         }
     }
 

@@ -4,7 +4,8 @@
 // compiles it together with Sources/ScopeDecode/*.swift as one module.
 //
 // Input format (Tests/Fuzz/make-corpus.sh writes it from pcap files):
-//   byte 0          link type: even = Ethernet, odd = raw IP
+//   byte 0          link type: LinkType(rawValue: byte % number of cases),
+//                   so 0 = Ethernet, 1 = raw IP, 2... the other link types
 //   then records    u16 big-endian length, u8 time step, `length` packet bytes
 //                   (the last record may be cut short; it is used as is)
 // Time step t: t < 128 adds t milliseconds, t >= 128 adds (t - 128) seconds,
@@ -127,7 +128,7 @@ private struct Pipeline {
 public func decodeFuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size >= 1 else { return 0 }
     let input = UnsafeRawBufferPointer(start: data, count: size)
-    let linkType: LinkType = input[0] & 1 == 0 ? .ethernet : .rawIP
+    let linkType = LinkType.allCases[Int(input[0]) % LinkType.allCases.count]
     var pipeline = Pipeline()
     var time: UInt64 = 1_700_000_000_000_000_000
     var offset = 1

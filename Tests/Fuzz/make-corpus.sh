@@ -4,7 +4,7 @@
 # Tests/Fuzz/captures/extra.pcap, see capture-extra.sh).
 #
 # Writes inputs in the DecodeFuzz.swift format: one link-type byte (0 =
-# Ethernet, 1 = raw IP), then per packet a u16 big-endian length, a u8 time
+# Ethernet, 1 = raw IP, 2... the other ScopeDecode.LinkType cases), then per packet a u16 big-endian length, a u8 time
 # step (< 128: milliseconds, >= 128: 128 + seconds) and the packet bytes.
 # Time steps come from the capture's own timestamps. Seeds per capture:
 #   all-N      the capture in order, cut into inputs of at most 60 kB
@@ -13,6 +13,8 @@
 #              small windows, one packet dropped, or one duplicated
 #   raw-...    a few conversations with the Ethernet header removed
 #   interleaved  the two biggest TCP conversations merged packet by packet
+#   linktype-... (decode corpus only) each link-type fixture
+#              (Tests/Fixtures/captures/linktypes/*.pcap) whole, in its link type
 # Deterministic: the same captures give the same files.
 set -euo pipefail
 
@@ -25,20 +27,23 @@ fi
 corpus=${CORPUS_DIR:-$here/corpus}  # make-analyze-corpus.sh points it elsewhere
 rm -rf "$corpus"
 mkdir -p "$corpus"
-python3 - "$corpus" "$@" <<'EOF'
+# Link-type seeds only for the decode corpus (the analyze fuzzer reads byte 0 its own way).
+linktypes=
+[[ -z ${CORPUS_DIR:-} ]] && linktypes=$root/Tests/Fixtures/captures/linktypes
+LINKTYPES_DIR=$linktypes python3 - "$corpus" "$@" <<'EOF'
 import os, random, struct, sys
 
 out, pcaps = sys.argv[1], sys.argv[2:]
 LIMIT = 60_000        # bytes per "all" input (libFuzzer -max_len is 65536)
 CONVERSATION = 20_000  # bytes per conversation seed: small inputs fuzz faster
 
-def read_pcap(path):
+def read_pcap(path, any_link=False):
     data = open(path, "rb").read()
     magic = data[:4]
     order = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
     nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
     linktype = struct.unpack(order + "I", data[20:24])[0]
-    assert linktype == 1, f"{path}: only Ethernet captures (linktype {linktype})"
+    assert linktype == 1 or any_link, f"{path}: only Ethernet captures (linktype {linktype})"
     packets, offset = [], 24
     while offset + 16 <= len(data):
         sec, sub, incl, _ = struct.unpack(order + "IIII", data[offset:offset + 16])
@@ -66,8 +71,8 @@ def conversation(frame):
     ends = sorted(((src, ports[:2]), (dst, ports[2:])))
     return (proto,) + tuple(ends)
 
-def encode(packets, raw=False):
-    body, previous = bytearray([1 if raw else 0]), packets[0][0] if packets else 0
+def encode(packets, raw=False, link=None):
+    body, previous = bytearray([link if link is not None else 1 if raw else 0]), packets[0][0] if packets else 0
     for time, frame in packets:
         frame = frame[14:] if raw else frame
         millis = max(0, time - previous) // 10**6
@@ -76,8 +81,8 @@ def encode(packets, raw=False):
         body += struct.pack(">HB", len(frame), step) + frame
     return bytes(body)
 
-def write(name, packets, raw=False):
-    blob = encode(packets, raw)
+def write(name, packets, raw=False, link=None):
+    blob = encode(packets, raw, link)
     if len(packets) and len(blob) <= 65_536:
         open(os.path.join(out, name), "wb").write(blob)
 
@@ -131,6 +136,16 @@ for pcap in pcaps:
                 halves[side].append(packet)
         merged = [p for pair in zip(*halves) for p in pair]
         write(f"{stem}-interleaved", merged)
+
+# pcap link type -> DecodeFuzz's link byte (the raw value of ScopeDecode.LinkType).
+LINK_BYTES = {1: 0, 101: 1, 228: 2, 229: 3, 113: 4, 276: 5, 0: 6, 108: 7, 9: 8, 51: 9, 104: 10}
+directory = os.environ.get("LINKTYPES_DIR")
+for name in sorted(os.listdir(directory)) if directory else []:
+    if name.endswith(".pcap"):
+        data = open(os.path.join(directory, name), "rb").read()
+        order = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+        link = LINK_BYTES[struct.unpack(order + "I", data[20:24])[0]]
+        write(f"linktype-{name[:-5]}", read_pcap(os.path.join(directory, name), any_link=True), link=link)
 EOF
 count=$(find "$corpus" -type f | wc -l)
 bytes=$(du -sb "$corpus" | cut -f1)

@@ -21,9 +21,9 @@ public enum FixtureAnalysis {
         var engine = AnalysisEngine(configuration: configuration)
         var events: [TransactionEvent] = []
         while let packet = try reader.next() {
-            guard packet.linkType == 1 else { continue }
+            guard let linkType = LinkType(pcapLinkType: packet.linkType) else { continue }
             let timestamp = packet.timestamp
-            pipeline.process(packet.bytes, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
+            pipeline.process(packet.bytes, linkType: linkType, timestamp: timestamp, inspect: { decoded, bytes, _ in
                 engine.process(decoded, bytes: bytes, timestamp: timestamp) { events.append($0) }
             }, emit: { _ in })
         }
