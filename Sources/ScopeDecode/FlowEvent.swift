@@ -65,6 +65,12 @@ public struct FlowEvent: Equatable, Sendable {
 
     public var communityIDString: String { CommunityID.string(communityID) }
 
+    /// One human line, as `read --flows` and the agent's text stdout print it.
+    public var line: String {
+        let state = isFinal ? "final(\(endReason))" : "update"
+        return "\(Timestamp.rfc3339(timestamp)) flow \(String(flowID, radix: 16)) \(transportName) \(source):\(sourcePort) > \(destination):\(destinationPort) \(state) packets=\(sourcePackets)/\(destinationPackets) bytes=\(sourceBytes)/\(destinationBytes) community_id=\(communityIDString)"
+    }
+
     /// Ports mean something for TCP, UDP and SCTP only.
     var hasPorts: Bool { ipProtocol == 6 || ipProtocol == 17 || ipProtocol == 132 }
 

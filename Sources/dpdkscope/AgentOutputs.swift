@@ -100,7 +100,7 @@ final class AgentEventStage {
                 flow.appendJSON(to: &stdout.buffer)
                 stdout.buffer.append(0x0A)
             } else {
-                stdout.write(ReadCommand.flowLine(flow))
+                stdout.write(flow.line)
             }
         }
         if fileBuffer.count >= 1 << 16 || stdout.buffer.count >= 1 << 16 { flush() }

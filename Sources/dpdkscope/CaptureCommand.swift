@@ -172,7 +172,3 @@ struct CaptureCommand: ParsableCommand {
         return "/tmp/dpdkscope_\(String(name))_\(stamp).\(pcap ? "pcap" : "pcapng")"
     }
 }
-
-/// This process's crash guard (capture files stay whole if we are killed),
-/// started once by the command that writes capture files, before attach.
-nonisolated(unsafe) var crashGuard: CrashTruncationGuard?
