@@ -1,13 +1,11 @@
 import ArgumentParser
 import ScopeAnalyzers
 
-/// Options that turn `read` into a transaction analyzer (ScopeAnalyzers).
-struct AnalyzeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Analyze these protocols: 'http:80,8080;dns:53' (a name alone keeps its default ports). Known: \(ProtocolSelection.knownNames).",
+/// The analyzers' options, the same flags for `read` and `watch`.
+struct AnalyzerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Protocols and ports: 'http:80,8080;dns:53' (a name alone keeps its default ports). Known: \(ProtocolSelection.knownNames).",
                                valueName: "spec"))
     var proto: String?
-    @Flag(help: "Analyze every known protocol on its default ports (and by content on any port).")
-    var analyze = false
     @Flag(help: "Attribute connections by configured port only, no content detection.")
     var portsOnly = false
     @Flag(help: "Include HTTP headers in JSON events (credentials and cookie values redacted).")
@@ -20,9 +18,7 @@ struct AnalyzeOptions: ParsableArguments {
     @Option(help: "Seconds before an unanswered request is reported.")
     var transactionTimeout: Double = 10
 
-    var requested: Bool { proto != nil || analyze }
-
-    /// The analyzers' configuration: `--proto` or every protocol.
+    /// `--proto`, or every protocol on its default ports.
     func configuration() throws -> AnalyzerConfiguration {
         var selection = ProtocolSelection.defaults
         if let spec = proto {
@@ -42,7 +38,6 @@ struct AnalyzeOptions: ParsableArguments {
         guard transactionTimeout > 0, transactionTimeout <= 86_400 else {
             throw ValidationError("--transaction-timeout must be in (0, 86400] seconds")
         }
-        if proto != nil && analyze { throw ValidationError("--proto and --analyze are alternatives") }
         // A kept body is one message buffered: the same cap as any other.
         let cap = AnalyzerConfiguration().maxMessageSize
         guard maxBodyBytes >= 0, maxBodyBytes <= cap else {
@@ -52,5 +47,20 @@ struct AnalyzeOptions: ParsableArguments {
         if includeBodyFor.contains(where: { $0.allSatisfy(\.isWhitespace) }) {
             throw ValidationError("--include-body-for needs a media type or prefix, e.g. 'application/json' or 'text/'")
         }
+    }
+}
+
+/// `read`'s switch into transaction analysis: `--proto` or `--analyze`.
+struct AnalyzeOptions: ParsableArguments {
+    @Flag(help: "Analyze every known protocol on its default ports (and by content on any port).")
+    var analyze = false
+    @OptionGroup var analyzer: AnalyzerOptions
+
+    var requested: Bool { analyzer.proto != nil || analyze }
+
+    func configuration() throws -> AnalyzerConfiguration { try analyzer.configuration() }
+
+    func validate() throws {
+        if analyzer.proto != nil && analyze { throw ValidationError("--proto and --analyze are alternatives") }
     }
 }

@@ -33,17 +33,7 @@ struct WatchCommand: ParsableCommand {
     @Option(name: .customShort("f"), help: "libpcap capture filter, run by the primary.") var filter: String?
     @Option(name: .customShort("c"), help: "Stop after N packets.") var count: UInt64?
     @Option(name: .customShort("a"), help: "Autostop: duration:S or packets:N; repeatable.") var autostop: [String] = []
-    @Option(help: ArgumentHelp("Protocols and ports: 'http:80,8080;redis:6379'. Default: every protocol on its default ports. Known: \(ProtocolSelection.knownNames).",
-                               valueName: "spec"))
-    var proto: String?
-    @Flag(help: "Attribute connections by configured port only, no content detection.") var portsOnly = false
-    @Flag(help: "Include HTTP headers in JSON events (credentials and cookie values redacted).") var httpHeaders = false
-    @Option(help: ArgumentHelp("Keep HTTP bodies of this media type or prefix ('application/json', 'text/') in JSON events; repeatable.",
-                               valueName: "type"))
-    var includeBodyFor: [String] = []
-    @Option(help: ArgumentHelp("Most bytes kept of each such body.", valueName: "n"))
-    var maxBodyBytes: Int = AnalyzerConfiguration().maxCapturedBody
-    @Option(help: "Seconds before an unanswered request is reported.") var transactionTimeout: Double = 10
+    @OptionGroup(title: "Transactions") var analyzer: AnalyzerOptions
     @Flag(help: "JSON lines (Packetbeat/ECS fields), also on a terminal (the default when stdout is not one).") var json = false
     @Flag(help: "One human line per transaction even on a terminal (no dashboard).") var lines = false
     @Flag(help: "Print analyzer counters to stderr at the end.") var stats = false
@@ -60,28 +50,13 @@ struct WatchCommand: ParsableCommand {
         if count == 0 { throw ValidationError("-c must be at least 1") }
         if workers != nil && !multi { throw ValidationError("--workers needs --multi") }
         if let workers, workers < 1 || workers > 64 { throw ValidationError("--workers must be between 1 and 64") }
-        try analyzeOptions.validate()
     }
 
     /// JSON unless --lines: asked for, or stdout is a pipe or a file.
     var streamsJSON: Bool { json || (!lines && isatty(1) == 0) }
 
-    /// The analyzer options `read` parses, from watch's own flags. Every one
-    /// is set: an unparsed option group traps on reading an unset value.
-    private var analyzeOptions: AnalyzeOptions {
-        var options = AnalyzeOptions()
-        options.analyze = false
-        options.proto = proto
-        options.portsOnly = portsOnly
-        options.httpHeaders = httpHeaders
-        options.includeBodyFor = includeBodyFor
-        options.maxBodyBytes = maxBodyBytes
-        options.transactionTimeout = transactionTimeout
-        return options
-    }
-
     func run() throws {
-        let configuration = try analyzeOptions.configuration()
+        let configuration = try analyzer.configuration()
         let stops = try AutostopConditions(parsing: autostop)
         if stops.fileBytes != nil { throw ValidationError("-a filesize: needs a file; watch writes none") }
         let specs = try interfaces.map { try InterfaceSpec(parsing: $0) }
