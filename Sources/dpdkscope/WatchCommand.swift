@@ -13,7 +13,7 @@ import ScopeLive
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Analyze the primary's traffic live: HTTP, DNS, Redis, MySQL, PostgreSQL, Memcached, ICMP transactions.",
+        abstract: "Analyze the primary's traffic live: \(ProtocolSelection.knownTitles) transactions.",
         discussion: """
         On a terminal: a dashboard of rates, errors and latency percentiles per protocol and server, the capture's \
         health and the top resources, redrawn every second (q quits, c switches between the last second and \

@@ -60,6 +60,8 @@ public struct ProtocolSelection: Equatable, Sendable {
 
     /// Every registered name, in registry order: "http, dns, ...".
     public static var knownNames: String { ApplicationProtocol.allCases.map(\.rawValue).joined(separator: ", ") }
+    /// Every registered protocol's title, for help texts: "HTTP/1.x, DNS, ...".
+    public static var knownTitles: String { ApplicationProtocol.allCases.map(\.definition.title).joined(separator: ", ") }
 
     public func isEnabled(_ proto: ApplicationProtocol) -> Bool { table[proto] != nil }
     public func ports(for proto: ApplicationProtocol) -> [UInt16] { table[proto] ?? [] }
