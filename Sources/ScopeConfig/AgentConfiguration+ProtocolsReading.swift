@@ -42,7 +42,7 @@ extension AgentConfiguration.Protocols {
             return types?.contains(nil) == false ? .mediaTypes(types?.compactMap { $0 } ?? []) : nil
         case .messageBytes:
             guard let bytes = value.size(in: 0...(1 << 30)) else { return nil }
-            guard bytes <= maxMessageBytes else {
+            guard AnalyzerConfiguration.allowsCapturedBody(bytes, maxMessageSize: maxMessageBytes) else {
                 return value.fail("\(value.scalarText) is more than limits.max_message_bytes (\(Units.format(bytes: maxMessageBytes))), the most one message may buffer")
             }
             return .messageBytes(bytes)

@@ -40,7 +40,7 @@ struct AnalyzerOptions: ParsableArguments {
         }
         // A kept body is one message buffered: the same cap as any other.
         let cap = AnalyzerConfiguration().maxMessageSize
-        guard maxBodyBytes >= 0, maxBodyBytes <= cap else {
+        guard AnalyzerConfiguration.allowsCapturedBody(maxBodyBytes, maxMessageSize: cap) else {
             throw ValidationError("--max-body-bytes must be in [0, \(cap)], the most one message may buffer")
         }
         // An empty prefix would keep every body that names a type.
