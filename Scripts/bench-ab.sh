@@ -52,8 +52,14 @@ args() {
     3) echo "--flows --json" ;;
     esac
 }
-cpu() { # binary, run index -> CPU seconds
+cpu() { # binary, run index -> CPU seconds (perf's task-clock when there is perf: ms, not 10 ms, resolution)
     local t
+    if command -v perf >/dev/null; then
+        # shellcheck disable=SC2046
+        t=$(perf stat -x, -e task-clock "$1" read "$capture" $(args "$2") 2>&1 >/dev/null | awk -F, '/task-clock/ { print $1 }' | tail -n 1)
+        awk '{ printf "%.4f", $1 / 1000 }' <<<"$t"
+        return
+    fi
     # shellcheck disable=SC2046
     t=$( { /usr/bin/time -f "%U %S" "$1" read "$capture" $(args "$2") >/dev/null; } 2>&1 | tail -n 1)
     awk '{ printf "%.3f", $1 + $2 }' <<<"$t"
@@ -84,5 +90,5 @@ echo "|---|---:|---:|---:|"
 for i in "${!runs[@]}"; do
     b=$(median <<<"${times[base,$i]}")
     a=$(median <<<"${times[after,$i]}")
-    awk -v n="${runs[$i]}" -v b="$b" -v a="$a" 'BEGIN { printf "| `%s` | %.3f | %.3f | %.2f |\n", n, b, a, (b > 0 ? a / b : 0) }'
+    awk -v n="${runs[$i]}" -v b="$b" -v a="$a" 'BEGIN { printf "| `%s` | %.4f | %.4f | %.3f |\n", n, b, a, (b > 0 ? a / b : 0) }'
 done
