@@ -40,6 +40,7 @@ enum ProtocolRegistry {
         PgSQLProtocol.definition,
         MemcacheProtocol.definition,
         ICMPProtocol.definition,
+        TLSProtocol.definition,
     ]
 
     /// The names alone, for the per-event paths (a definition is a large

@@ -1,0 +1,100 @@
+import ScopeDecode
+
+/// One TLS handshake: what the client offered, what the server chose,
+/// whether application data followed (established) and any alert in clear.
+public struct TLSTransaction: Sendable, TransactionDetail {
+    public var clientHello: TLSClientHello?
+    public var serverHello: TLSServerHello?
+    public var established = false
+    public var resumed = false
+    /// The server answered the first ClientHello with a HelloRetryRequest.
+    public var retryRequested = false
+    public var alert: (level: UInt8, description: UInt8)?
+
+    public var isMatched: Bool { clientHello != nil && serverHello != nil }
+
+    /// The negotiated version, else the highest offered.
+    var version: UInt16? { serverHello?.version ?? clientHello?.offeredVersion }
+
+    public var summary: String {
+        var parts: [String] = []
+        if let version, let name = TLSNames.version(version) { parts.append("\(name.protocol.uppercased()) \(name.number)") }
+        if let serverHello { parts.append(TLSNames.cipher(serverHello.cipherSuite)) }
+        if let name = clientHello?.serverName { parts.append("sni=\(name)") }
+        if let alpn = serverHello?.alpn { parts.append("alpn=\(alpn)") }
+        if resumed { parts.append("resumed") }
+        if retryRequested { parts.append("hello_retry_request") }
+        if let alert { parts.append("alert=\(TLSNames.alert(alert.description))") }
+        parts.append(established ? "established" : "not established")
+        return parts.joined(separator: " ")
+    }
+
+    /// ECS `tls.*` as Packetbeat writes them, plus the hellos' details.
+    public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        json.object("tls") { tls in
+            if let version, let name = TLSNames.version(version) {
+                tls.field("version", name.number)
+                tls.field("version_protocol", name.protocol)
+            }
+            if let serverHello { tls.field("cipher", TLSNames.cipher(serverHello.cipherSuite)) }
+            tls.field("established", established)
+            tls.field("resumed", resumed)
+            if let alpn = serverHello?.alpn { tls.field("next_protocol", alpn) }
+            if let clientHello {
+                tls.object("client") { client in
+                    client.optional("server_name", clientHello.serverName)
+                    client.strings("supported_ciphers", clientHello.cipherSuites.filter { !TLSNames.isGrease($0) }.map(TLSNames.cipher))
+                }
+            }
+            tls.object("detailed") { detailed in
+                if let clientHello {
+                    detailed.object("client_hello") { hello in
+                        hello.field("version", TLSNames.version(clientHello.legacyVersion)?.number ?? "unknown")
+                        let versions = clientHello.supportedVersions.filter { !TLSNames.isGrease($0) }
+                        if !versions.isEmpty {
+                            hello.strings("supported_versions", versions.map { TLSNames.version($0)?.number ?? "unknown" })
+                        }
+                        if !clientHello.alpn.isEmpty { hello.strings("alpn", clientHello.alpn) }
+                        hello.strings("extensions", clientHello.extensions.filter { !TLSNames.isGrease($0) }.map { String($0) })
+                    }
+                }
+                if let serverHello {
+                    detailed.object("server_hello") { hello in
+                        hello.field("version", TLSNames.version(serverHello.version)?.number ?? "unknown")
+                        hello.strings("extensions", serverHello.extensions.map { String($0) })
+                    }
+                }
+                if retryRequested { detailed.field("hello_retry_request", true) }
+                if let alert {
+                    detailed.object("alert") { object in
+                        object.field("level", alert.level == 2 ? "fatal" : "warning")
+                        object.field("description", TLSNames.alert(alert.description))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The version as a label ("1.3"), "?" when no hello was read.
+    public var methodName: String { version.flatMap { TLSNames.version($0)?.number } ?? "?" }
+
+    /// The server name asked for, else the server's address.
+    public func resourceName(endpoints: TransactionEndpoints) -> String {
+        clientHello?.serverName ?? endpoints.server.description
+    }
+
+    /// "established", "unanswered" (no ServerHello) or "failed".
+    public func outcomeName(status: TransactionStatus) -> String {
+        established ? "established" : serverHello == nil ? "unanswered" : "failed"
+    }
+
+    public func requestMissing(method: String) -> Bool { clientHello == nil }
+}
+
+extension TLSTransaction: Equatable {
+    public static func == (lhs: TLSTransaction, rhs: TLSTransaction) -> Bool {
+        lhs.clientHello == rhs.clientHello && lhs.serverHello == rhs.serverHello && lhs.established == rhs.established
+            && lhs.resumed == rhs.resumed && lhs.retryRequested == rhs.retryRequested
+            && lhs.alert?.level == rhs.alert?.level && lhs.alert?.description == rhs.alert?.description
+    }
+}

@@ -1,0 +1,114 @@
+import ScopeDecode
+
+/// TLS on one TCP connection: a record reader per side and one event per
+/// handshake. The event goes out once both sides send encrypted records
+/// after the ServerHello (established), at a fatal alert in clear, or when
+/// the connection ends or the hello goes unanswered past the transaction
+/// timeout. (A TLS 1.3 alert is encrypted: a 1.3 client that rejects the
+/// certificate looks established.)
+final class TLSSession: StreamAnalyzer {
+    let endpoints: TransactionEndpoints
+    let context: AnalyzerContext
+    // Unchecked exclusivity: see AnalyzerContext.
+    @exclusivity(unchecked) private var client: TLSRecordReader
+    @exclusivity(unchecked) private var server: TLSRecordReader
+    @exclusivity(unchecked) private var transaction = TLSTransaction()
+    @exclusivity(unchecked) private var start: UInt64?
+    @exclusivity(unchecked) private var bytes: (client: UInt64, server: UInt64) = (0, 0)
+    @exclusivity(unchecked) private var reported = false
+    /// Which sides sent encrypted records (the readers report each side's first).
+    @exclusivity(unchecked) private var encryptedFrom = (client: false, server: false)
+
+    init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
+        self.endpoints = endpoints
+        self.context = context
+        let limit = min(context.configuration.maxMessageSize, 1 << 16)
+        client = TLSRecordReader(limit: limit)
+        server = TLSRecordReader(limit: limit)
+    }
+
+    func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
+        guard !reported else { return }
+        if start == nil { start = timestamp }
+        if fromClient {
+            self.bytes.client &+= UInt64(bytes.count)
+            client.deliver(bytes, timestamp: timestamp) { handle($0, fromClient: true, at: timestamp) }
+        } else {
+            self.bytes.server &+= UInt64(bytes.count)
+            server.deliver(bytes, timestamp: timestamp) { handle($0, fromClient: false, at: timestamp) }
+        }
+    }
+
+    func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
+        context.countGap(.tls, length: length)
+        if fromClient { client.gap() } else { server.gap() }
+    }
+
+    func close(reason: StreamCloseReason, timestamp: UInt64) {
+        report(at: timestamp, note: transaction.serverHello == nil ? "no ServerHello before \(reason.phrase)"
+               : "no application data before \(reason.phrase)")
+    }
+
+    func expire(now: UInt64) {
+        guard !reported, let hello = transaction.clientHello, transaction.serverHello == nil else { return }
+        let timeout = context.configuration.transactionTimeout
+        guard now &- hello.time >= timeout else { return }
+        context.count(.tls) { $0.timeouts &+= 1 }
+        report(at: now, note: "no ServerHello within \(timeout / 1_000_000) ms")
+    }
+
+    private func handle(_ output: TLSRecordReader.Output, fromClient: Bool, at time: UInt64) {
+        switch output {
+        case .clientHello(let hello):
+            guard transaction.clientHello == nil else { return }
+            transaction.clientHello = hello
+            context.count(.tls) { $0.requests &+= 1 }
+        case .serverHello(let hello):
+            if hello.isRetryRequest {
+                transaction.retryRequested = true
+                return
+            }
+            transaction.serverHello = hello
+            transaction.resumed = Self.resumed(client: transaction.clientHello, server: hello)
+            context.count(.tls) { $0.responses &+= 1 }
+        case .applicationData(let time):
+            // Established once both sides send encrypted records after the
+            // ServerHello (in TLS 1.3 the first ones carry the rest of the
+            // handshake: the client's says it accepted the server's flight).
+            if fromClient { encryptedFrom.client = true } else { encryptedFrom.server = true }
+            guard transaction.serverHello != nil, encryptedFrom.client, encryptedFrom.server else { return }
+            transaction.established = true
+            report(at: time, note: nil)
+        case .alert(let level, let description):
+            transaction.alert = (level, description)
+            if level == 2 { report(at: time, note: "alert: \(TLSNames.alert(description))") }
+        }
+    }
+
+    /// Resumption: the server echoes the session id the client offered
+    /// (TLS ≤ 1.2, by id or ticket; 1.3 echoes it always, for middleboxes),
+    /// or accepts a pre-shared key (TLS 1.3: extension 41).
+    private static func resumed(client: TLSClientHello?, server: TLSServerHello) -> Bool {
+        if server.extensions.contains(41) { return true }
+        guard let client, server.version < 0x0304, !client.sessionID.isEmpty else { return false }
+        return server.sessionID == client.sessionID
+    }
+
+    private func report(at time: UInt64, note: String?) {
+        guard !reported else { return }
+        reported = true
+        guard transaction.clientHello != nil || transaction.serverHello != nil else { return }
+        let (request, response) = (transaction.clientHello != nil, transaction.serverHello != nil)
+        context.count(.tls) {
+            if request && response { $0.matched &+= 1 }
+            if request && !response { $0.unmatchedRequests &+= 1 }
+            if !request && response { $0.unmatchedResponses &+= 1 }
+            $0.parseErrors &+= client.parseErrors &+ server.parseErrors
+        }
+        let failed = !transaction.established
+        context.emit(TransactionEvent(
+            application: .tls, endpoints: endpoints, start: transaction.clientHello?.time ?? start ?? time,
+            end: max(time, start ?? time), requestBytes: bytes.client, responseBytes: bytes.server,
+            status: failed ? .error : .ok, notes: note.map { [$0] } ?? [], details: transaction))
+    }
+}
