@@ -11,8 +11,9 @@
 #            Tests/Fuzz/analyze-corpus/ (make-analyze-corpus.sh).
 #   analyze-GROUP  the analyze fuzzer narrowed to one protocol group: web
 #            (http), dns (dns, icmp), kv (redis, memcache), sql (mysql,
-#            pgsql); see AnalyzeFuzz.swift. Same binary and seeds, its own
-#            corpus and crash directory, so groups can run side by side.
+#            pgsql), or one registered protocol by name (analyze-tls); see
+#            AnalyzeFuzz.swift. Same binary and seeds, its own corpus and
+#            crash directory, so groups can run side by side.
 # Built with libFuzzer and AddressSanitizer (no SwiftPM), then fuzzed for
 # SECONDS (default 60) with JOBS parallel jobs (default 1). Everything it
 # writes is under .build-fuzz/ (git-ignored), per target T:
@@ -31,8 +32,8 @@ set -euo pipefail
 target=decode group=
 case ${1:-} in
     decode|analyze) target=$1; shift ;;
-    analyze-web|analyze-dns|analyze-kv|analyze-sql) target=analyze group=${1#analyze-}; shift ;;
-    analyze-*) echo "fuzz.sh: unknown group '${1#analyze-}' (web, dns, kv, sql)" >&2; exit 1 ;;
+    # A group, or any registered protocol's name: AnalyzeFuzz.swift checks it.
+    analyze-*) target=analyze group=${1#analyze-}; shift ;;
 esac
 seconds=${1:-60}
 jobs=${2:-1}

@@ -41,7 +41,12 @@ private let fuzzedProtocols: [ApplicationProtocol] = {
     case "dns": return [.dns, .icmp]
     case "kv": return [.redis, .memcache]
     case "sql": return [.mysql, .pgsql]
-    case let other: fatalError("DPDKSCOPE_FUZZ_GROUP=\(other): expected web, dns, kv, sql or all")
+    case let other:
+        // Any registered protocol alone: a new one is fuzzed without an edit here.
+        guard let proto = ApplicationProtocol(rawValue: other) else {
+            fatalError("DPDKSCOPE_FUZZ_GROUP=\(other): expected web, dns, kv, sql, all or a protocol (\(ProtocolSelection.knownNames))")
+        }
+        return [proto]
     }
 }()
 

@@ -23,7 +23,7 @@ for pcap in "$captures"/*.pcap; do
 import os, sys
 out, name, rows = sys.argv[1], sys.argv[2], sys.argv[3]
 # Registry order of the stream protocols (ApplicationProtocol minus icmp).
-index = {"http": 0, "dns": 1, "redis": 2, "mysql": 3, "pgsql": 4, "memcache": 5}.get(name)
+index = {"http": 0, "dns": 1, "redis": 2, "mysql": 3, "pgsql": 4, "memcache": 5, "tls": 6}.get(name)
 if index is None:
     sys.exit(0)
 streams = {}
