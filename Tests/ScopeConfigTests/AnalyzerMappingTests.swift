@@ -10,7 +10,8 @@ struct AnalyzerMappingTests {
         let analyzer = config.analyzerConfiguration()
         let selection = analyzer.selection
         #expect(!selection.detectByContent)
-        #expect(selection.enabled == [.http, .dns, .mysql, .pgsql, .memcache])
+        // The file turns redis and icmp off; every other protocol keeps its defaults.
+        #expect(selection.enabled == ApplicationProtocol.allCases.filter { $0 != .redis && $0 != .icmp })
         #expect(selection.ports(for: .http) == [80, 8000, 8001, 8002])
         #expect(selection.ports(for: .dns) == [53, 5353])
         #expect(selection.ports(for: .mysql) == [3306, 3307])
@@ -75,15 +76,8 @@ struct AnalyzerMappingTests {
 struct PortRangeFileTests {
     @Test("a whole-range protocol parses (linear time) and keeps order")
     func wholeRange() throws {
-        let yaml = """
-        protocols:
-          http: { ports: ["1-65535"] }
-          dns: { enabled: false }
-          redis: { enabled: false }
-          mysql: { enabled: false }
-          pgsql: { enabled: false }
-          memcache: { enabled: false }
-        """
+        // Every other protocol off: their default ports would overlap the range.
+        let yaml = "protocols:\n  http: { ports: [\"1-65535\"] }\n" + disabled(except: [.http, .icmp])
         let clock = ContinuousClock()
         let start = clock.now
         let config = try AgentConfiguration.parse(yaml)
@@ -104,8 +98,7 @@ struct PortConflictScaleTests {
     @Test("two overlapping ranges are one error, not thousands")
     func overlappingRanges() {
         let yaml = "protocols:\n  http: { ports: [\"1-65535\"] }\n  dns: { ports: [\"1-65535\"] }\n"
-            + "  redis: { enabled: false }\n  mysql: { enabled: false }\n  pgsql: { enabled: false }\n"
-            + "  memcache: { enabled: false }\n"
+            + disabled(except: [.http, .dns, .icmp])
         let errors = configErrors(yaml)
         #expect(errors.count == 1)
         #expect(errors.first?.path == "protocols.dns.ports[0]")
@@ -115,8 +108,14 @@ struct PortConflictScaleTests {
     @Test("a range over other protocols' defaults: one error per protocol")
     func rangeOverDefaults() {
         let errors = configErrors("protocols:\n  http: { ports: [\"1-65535\"] }\n")
-        #expect(errors.count == 5)
+        let others = ApplicationProtocol.allCases.filter { $0 != .http && !$0.defaultPorts.isEmpty }
+        #expect(errors.count == others.count)
         #expect(Set(errors.map(\.path)) == ["protocols.http.ports[0]"])
         #expect(errors.contains { $0.message.contains("port 11211 is also one of memcache's default ports") })
     }
+}
+
+/// `protocols:` entries turning off every registered protocol but `kept`.
+private func disabled(except kept: [ApplicationProtocol]) -> String {
+    ApplicationProtocol.allCases.filter { !kept.contains($0) }.map { "  \($0.rawValue): { enabled: false }\n" }.joined()
 }

@@ -1,3 +1,4 @@
+import ScopeAnalyzers
 import Testing
 @testable import ScopeConfig
 
@@ -146,8 +147,8 @@ struct ErrorTests {
 
     @Test("everything disabled")
     func nothingEnabled() {
-        let protocols = ["http", "dns", "redis", "mysql", "pgsql", "memcache", "icmp"]
-            .map { "  \($0): { enabled: false }" }.joined(separator: "\n")
+        let protocols = ApplicationProtocol.allCases
+            .map { "  \($0.rawValue): { enabled: false }" }.joined(separator: "\n")
         expectOneError("protocols:\n" + protocols + "\n", path: "protocols", line: 2, "no protocol is enabled")
         let outputs = ["stdout", "file", "dumpfile", "metrics"].map { "  \($0): { enabled: false }" }.joined(separator: "\n")
         expectOneError("outputs:\n" + outputs + "\n", path: "outputs", line: 2, "every output is disabled")

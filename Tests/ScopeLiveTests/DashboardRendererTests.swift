@@ -15,8 +15,10 @@ import Testing
         let t0: UInt64 = 1_000 * Samples.second
         var stats = LiveStatistics(now: t0)
         var random = SplitMix64(seed: 6)
+        // A fixed rotation of protocols: the frame stays the same whatever else is registered.
+        let rotation: [ApplicationProtocol] = [.http, .dns, .redis, .mysql, .pgsql, .memcache, .icmp]
         for index in 0..<5_000 {
-            let application = ApplicationProtocol.allCases[index % ApplicationProtocol.allCases.count]
+            let application = rotation[index % rotation.count]
             let resource = index % 3 == 0 ? hostile[index % hostile.count] : "/path/\(index % 40)"
             stats.record(Samples.make(application, server: Samples.server(UInt32(index % 9), port: 8080),
                                       latency: random.next() % 3_000_000_000, error: index % 4 == 0, resource: resource))

@@ -19,7 +19,7 @@ final class AnalyzerContext {
     /// The batch being handed over (events emitted meanwhile go to `events`).
     @exclusivity(unchecked) private var delivering: [TransactionEvent] = []
     @exclusivity(unchecked) private var tallies = Array(repeating: AnalyzerCounters(), count: ApplicationProtocol.allCases.count)
-    /// Per protocol (by `counterIndex`): its packet analyzer, made when first needed.
+    /// Per protocol (by registry index): its packet analyzer, made when first needed.
     @exclusivity(unchecked) private var packetAnalyzers: [PacketAnalyzer?]
 
     init(configuration: AnalyzerConfiguration) {
@@ -35,10 +35,10 @@ final class AnalyzerContext {
     }
 
     func count(_ proto: ApplicationProtocol, _ update: (inout AnalyzerCounters) -> Void) {
-        update(&tallies[proto.counterIndex])
+        update(&tallies[proto.index])
     }
 
-    func counters(_ proto: ApplicationProtocol) -> AnalyzerCounters { tallies[proto.counterIndex] }
+    func counters(_ proto: ApplicationProtocol) -> AnalyzerCounters { tallies[proto.index] }
 
     /// Queues an event and counts it as a transaction. Consumed: the
     /// event is moved into the queue, not copied (a copy retains every
@@ -51,12 +51,12 @@ final class AnalyzerContext {
     /// The protocol's packet analyzer (made on first use). Only for
     /// protocols whose definition makes one.
     func packetAnalyzer(_ proto: ApplicationProtocol) -> PacketAnalyzer {
-        if let analyzer = packetAnalyzers[proto.counterIndex] { return analyzer }
+        if let analyzer = packetAnalyzers[proto.index] { return analyzer }
         guard let make = proto.definition.makePacketAnalyzer else {
             preconditionFailure("\(proto) has no packet analyzer; its definition lists UDP or ICMP without one")
         }
         let analyzer = make(self)
-        packetAnalyzers[proto.counterIndex] = analyzer
+        packetAnalyzers[proto.index] = analyzer
         return analyzer
     }
 

@@ -76,16 +76,8 @@ public struct ApplicationProtocol: Hashable, Comparable, Sendable, CaseIterable,
         self = found
     }
 
-    /// nil for an index out of range.
-    init?(counterIndex: Int) {
-        guard counterIndex >= 0, counterIndex < ProtocolRegistry.definitions.count else { return nil }
-        index = counterIndex
-    }
-
     /// For tables this module filled with valid indices (the port map).
     init(uncheckedIndex: Int) { index = uncheckedIndex }
-
-    var counterIndex: Int { index }
 
     /// Position in `allCases` (registry order), for tables kept outside
     /// this module.
@@ -114,7 +106,7 @@ public struct ApplicationProtocol: Hashable, Comparable, Sendable, CaseIterable,
 }
 
 /// Port lookups in O(1): one byte per port and transport, holding the
-/// protocol's `counterIndex` + 1 (0 = none). One plain allocation, not
+/// protocol's registry index + 1 (0 = none). One plain allocation, not
 /// arrays: a lookup per packet then costs no retain and release, and the
 /// map is noncopyable, so it is only ever borrowed from its context.
 struct PortMap: ~Copyable {
@@ -126,7 +118,7 @@ struct PortMap: ~Copyable {
         table.initialize(repeating: 0, count: 2 << 16)
         for proto in ApplicationProtocol.allCases {
             for port in selection.ports(for: proto) {
-                let entry = UInt8(proto.counterIndex + 1)
+                let entry = UInt8(proto.index + 1)
                 if proto.runsOverTCP { table[Int(port)] = entry }
                 if proto.runsOverUDP { table[1 << 16 | Int(port)] = entry }
             }

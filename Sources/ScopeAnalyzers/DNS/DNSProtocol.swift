@@ -13,8 +13,8 @@ enum DNSProtocol {
                 if case .flag(let on) = value { configuration.includeDNSAdditionals = on }
             },
         ],
-        detectStream: DNSDetection.matchStream, streamSample: [0, 19] + query,
-        detectDatagram: DNSDetection.matchDatagram, datagramSample: query,
+        detectStream: { DNSDetection.matchStream($0) }, streamSample: [0, 19] + query,
+        detectDatagram: { DNSDetection.matchDatagram($0) }, datagramSample: query,
         makeStreamAnalyzer: { DNSStreamSession(endpoints: $0, context: $1) },
         makePacketAnalyzer: { DNSCorrelator(context: $0) })
 

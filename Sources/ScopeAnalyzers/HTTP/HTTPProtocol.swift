@@ -23,7 +23,7 @@ enum HTTPProtocol {
                 if case .messageBytes(let bytes) = value { configuration.maxCapturedBody = bytes }
             },
         ],
-        detectStream: HTTPDetection.match, streamSample: Array("GET / HTTP/1.1\r\nHost: h\r\n\r\n".utf8),
+        detectStream: { HTTPDetection.match($0) }, streamSample: Array("GET / HTTP/1.1\r\nHost: h\r\n\r\n".utf8),
         makeStreamAnalyzer: { HTTPSession(endpoints: $0, context: $1) })
 }
 

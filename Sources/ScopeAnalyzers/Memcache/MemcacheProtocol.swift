@@ -3,9 +3,9 @@
 enum MemcacheProtocol {
     static let definition = ProtocolDefinition(
         name: "memcache", title: "Memcached", defaultPorts: [11211], transports: [.tcp, .udp],
-        detectStream: MemcacheDetection.matchStream, streamSample: Array("get k\r\n".utf8),
+        detectStream: { MemcacheDetection.matchStream($0) }, streamSample: Array("get k\r\n".utf8),
         // The UDP frame header (request 1, sequence 0 of 1) before the same request.
-        detectDatagram: MemcacheDetection.matchDatagram, datagramSample: [0, 1, 0, 0, 0, 1, 0, 0] + Array("get k\r\n".utf8),
+        detectDatagram: { MemcacheDetection.matchDatagram($0) }, datagramSample: [0, 1, 0, 0, 0, 1, 0, 0] + Array("get k\r\n".utf8),
         makeStreamAnalyzer: { MemcacheSession(endpoints: $0, context: $1) },
         makePacketAnalyzer: { MemcacheDatagramCorrelator(context: $0) })
 }

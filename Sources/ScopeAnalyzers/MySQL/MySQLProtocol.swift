@@ -2,7 +2,7 @@
 enum MySQLProtocol {
     static let definition = ProtocolDefinition(
         name: "mysql", title: "MySQL", defaultPorts: [3306], transports: .tcp,
-        detectStream: MySQLDetection.match,
+        detectStream: { MySQLDetection.match($0) },
         streamSample: [9, 0, 0, 0, 3] + Array("SELECT 1".utf8),  // COM_QUERY, sequence 0
         makeStreamAnalyzer: { MySQLSession(endpoints: $0, context: $1) })
 }

@@ -3,7 +3,7 @@
 enum RedisProtocol {
     static let definition = ProtocolDefinition(
         name: "redis", title: "Redis", defaultPorts: [6379], transports: .tcp,
-        detectStream: RedisDetection.match, streamSample: Array("*1\r\n$4\r\nPING\r\n".utf8),
+        detectStream: { RedisDetection.match($0) }, streamSample: Array("*1\r\n$4\r\nPING\r\n".utf8),
         makeStreamAnalyzer: { RedisSession(endpoints: $0, context: $1) })
 }
 
