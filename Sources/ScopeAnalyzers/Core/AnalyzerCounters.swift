@@ -31,7 +31,11 @@ public struct AnalyzerCounters: Equatable, Sendable {
     public var gapsAbsorbed: UInt64 = 0
     /// Bytes skipped while resynchronising on the next message boundary.
     public var skippedBytes: UInt64 = 0
-    /// Messages that could not be parsed.
+    /// Bytes after the end of a message that were no part of it (DNS
+    /// padding after the last record); the message itself was reported.
+    public var trailingBytes: UInt64 = 0
+    /// Messages that could not be parsed, or (DNS) only in part: those are
+    /// still reported, with what parsed and a note.
     public var parseErrors: UInt64 = 0
     /// Messages over a size limit (headers past `maxHeaderBytes`, ...).
     public var oversized: UInt64 = 0
@@ -49,7 +53,7 @@ public struct AnalyzerCounters: Equatable, Sendable {
          ("timeouts", timeouts), ("evictions", evictions), ("interim_responses", interimResponses),
          ("duplicate_replies", duplicateReplies), ("tls_switches", tlsSwitches),
          ("gaps", gaps), ("gap_bytes", gapBytes), ("gaps_absorbed", gapsAbsorbed), ("skipped_bytes", skippedBytes),
-         ("parse_errors", parseErrors), ("oversized", oversized), ("detected_by_port", detectedByPort),
+         ("trailing_bytes", trailingBytes), ("parse_errors", parseErrors), ("oversized", oversized), ("detected_by_port", detectedByPort),
          ("detected_by_content", detectedByContent)]
     }
 }

@@ -119,7 +119,8 @@ struct TCPSessionTable: StreamSink {
                 }
             }
             context.count(proto) { $0.detectedByPort &+= 1 }
-        } else if context.configuration.selection.detectByContent {
+        } else if context.configuration.selection.detectByContent,
+                  context.ports.allowsDetection(key.lowPort, key.highPort, .tcp) {
             let (found, match) = withData {
                 ProtocolDetection.detect($0, transport: .tcp, among: context.streamProtocols)
             }
