@@ -27,14 +27,19 @@ final class HTTPSession: StreamAnalyzer {
         // CONNECT change its framing): looked up again only once a message
         // was handled, as only that changes it.
         var method = fromClient ? nil : answeredMethod
+        var simple = !fromClient && answersSimpleRequest
         var offset = 0
         while offset < bytes.count {
             let step = fromClient ? requests.advance(bytes, from: offset, timestamp: timestamp)
-                                  : responses.advance(bytes, from: offset, timestamp: timestamp, requestMethod: method)
+                                  : responses.advance(bytes, from: offset, timestamp: timestamp, requestMethod: method,
+                                                      answersSimpleRequest: simple)
             offset &+= step.consumed
             if let output = step.output {
                 handle(output, fromClient: fromClient)
-                if !fromClient { method = answeredMethod }
+                if !fromClient {
+                    method = answeredMethod
+                    simple = answersSimpleRequest
+                }
             }
             if step.consumed == 0 && step.output == nil { break }  // cannot happen; never spin
         }
@@ -42,6 +47,8 @@ final class HTTPSession: StreamAnalyzer {
     }
 
     private var answeredMethod: String? { pending.peek { $0.method } ?? requests.inProgress?.method }
+    /// The next response answers an HTTP/0.9 request: no status line comes.
+    private var answersSimpleRequest: Bool { pending.peek { $0.version == "0.9" } ?? false }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
         context.countGap(.http, length: length)
@@ -81,7 +88,13 @@ final class HTTPSession: StreamAnalyzer {
         case .failed(let oversized):
             context.count(.http) { oversized ? ($0.oversized &+= 1) : ($0.parseErrors &+= 1) }
         case .message:
-            handle(fromClient ? requests.takeMessage() : responses.takeMessage(), fromClient: fromClient)
+            let message = fromClient ? requests.takeMessage() : responses.takeMessage()
+            if message.bodyError { context.count(.http) { $0.parseErrors &+= 1 } }
+            handle(message, fromClient: fromClient)
+        case .preface:
+            // HTTP/2 (prior knowledge) on an HTTP port: nothing here is HTTP/1
+            // any more. The HTTP/2 analyzer will take it once it exists.
+            responses.enterState(.tunnel)
         }
     }
 

@@ -4,8 +4,8 @@ request, so the messages are packed by hand from RFC 1035's layout):
 
   dns-padding.pcap     responses followed by padding (zeros, then junk)
   dns-corrupt.pcap     responses with one broken record in the additional
-                       or authority section (length past the end, a
-                       compression pointer out of the message)
+                       or authority section (a record cut inside its fixed
+                       fields, a compression pointer out of the message)
   dns-types.pcap       one query and empty answer per RR type: every value
                        assigned by IANA plus a few unassigned ones
   dns-tcp-gap.pcap     DNS over TCP with lost client segments: a whole
@@ -22,49 +22,9 @@ import os
 import struct
 import sys
 
-CLIENT, SERVER = "10.99.0.2", "10.99.0.1"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-
-def ip4(text):
-    return bytes(int(part) for part in text.split("."))
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
-
-def ipv4(source, destination, protocol, payload):
-    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0, 0x4000, 64, protocol, 0,
-                         ip4(source), ip4(destination))
-    header = header[:10] + struct.pack("!H", checksum(header)) + header[12:]
-    return header + payload
-
-
-def ethernet(packet, multicast=None):
-    destination = multicast or b"\x02\x00\x00\x00\x00\x01"
-    return destination + b"\x02\x00\x00\x00\x00\x02" + b"\x08\x00" + packet
-
-
-def udp(source, sport, destination, dport, payload):
-    segment = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    pseudo = ip4(source) + ip4(destination) + struct.pack("!BBH", 0, 17, len(segment))
-    segment = segment[:6] + struct.pack("!H", checksum(pseudo + segment) or 0xFFFF) + segment[8:]
-    multicast = None
-    if destination.startswith("224.0.0."):
-        multicast = b"\x01\x00\x5e\x00\x00" + bytes([int(destination.split(".")[3])])
-    return ethernet(ipv4(source, destination, 17, segment), multicast)
-
-
-def tcp(source, sport, destination, dport, seq, ack, flags, payload=b""):
-    segment = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
-    pseudo = ip4(source) + ip4(destination) + struct.pack("!BBH", 0, 6, len(segment))
-    segment = segment[:16] + struct.pack("!H", checksum(pseudo + segment)) + segment[18:]
-    return ethernet(ipv4(source, destination, 6, segment))
+from pcapbuild import CLIENT, SERVER, ip4, tcp, udp, write_pcap
 
 
 def name(text):
@@ -90,15 +50,6 @@ QUESTION = b"\xc0\x0c"  # compression pointer to the question name
 
 def query(ident, qname, qtype=1):
     return header(ident, 0x0100) + question(qname, qtype)
-
-
-def write_pcap(path, frames):
-    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
-    for index, frame in enumerate(frames):
-        out.append(struct.pack("<IIII", 1700000000 + index // 10, (index % 10) * 100000, len(frame), len(frame)))
-        out.append(frame)
-    with open(path, "wb") as file:
-        file.write(b"".join(out))
 
 
 def exchange(ident, qname, response, port):
