@@ -84,7 +84,33 @@ struct HTTPEdgeOracleTests {
         let (events, counters, count) = try Self.events()
         let rows = try Self.tsharkRows()
         #expect(rows.filter { $0[0] == "40407" || $0[1] == "40407" }.map { $0[2] } == ["HTTP2", "HTTP2"])
-        #expect(events[40407] == nil && count == 6)
-        #expect(counters.requests == 6 && counters.unmatchedResponses == 0)
+        #expect(events[40407] == nil && count == 10)
+        #expect(counters.requests == 10 && counters.unmatchedResponses == 0)
+    }
+
+    /// A response 15 s after its request: tshark pairs them (http.time);
+    /// so do we, once, counted late rather than split in two.
+    @Test func lateResponseIsPaired() throws {
+        let analysis = try CaptureOracle.analyze(Self.file)
+        let slow = analysis.events.filter { $0.endpoints.clientPort == 40408 }
+        let rows = try CaptureOracle.tshark(Self.file, ["-Y", "http.response and tcp.port == 40408", "-e", "http.response.code",
+                                                        "-e", "http.time"])
+        #expect(rows.map { $0[0] } == ["200"] && rows.first.flatMap { Double($0[1]) }.map { $0 > 10 } == true)
+        #expect(slow.map { $0.http!.summary } == ["GET /slow -> 200 OK"])
+        #expect(slow.first?.notes == ["response after the 10000 ms transaction timeout"] && slow.first?.status == .ok)
+        let counters = analysis.counters(.http)
+        #expect(counters.lateResponses == 1 && counters.timeouts == 0)
+    }
+
+    /// A reset, then the same ports again with new sequence numbers: tshark
+    /// sees two streams; the second one's transaction is reported too.
+    @Test func portReuseAfterAResetIsANewSession() throws {
+        let analysis = try CaptureOracle.analyze(Self.file)
+        let reused = analysis.events.filter { $0.endpoints.clientPort == 40409 }
+        let rows = try CaptureOracle.tshark(Self.file, ["-Y", "http and tcp.port == 40409", "-e", "tcp.stream",
+                                                        "-e", "http.request.uri", "-e", "http.response.code"])
+        #expect(Set(rows.map { $0[0] }).count == 2 && rows.map { $0[1] + $0[2] } == ["/reset", "/reused", "204"])
+        #expect(reused.map { $0.http!.summary } == ["GET /reset -> ?", "GET /reused -> 204 No Content"])
+        #expect(reused.first?.notes == ["no response before connection reset"])
     }
 }

@@ -16,6 +16,9 @@ public struct AnalyzerCounters: Equatable, Sendable {
     public var timeouts: UInt64 = 0
     /// Of `unmatchedRequests`: pushed out by the pending-request cap.
     public var evictions: UInt64 = 0
+    /// Of `matched`: the response came after the transaction timeout (HTTP
+    /// keeps a request open while its connection is).
+    public var lateResponses: UInt64 = 0
     /// Interim responses (HTTP 1xx except 101) dropped before pairing.
     public var interimResponses: UInt64 = 0
     /// Of `unmatchedResponses`: ICMP echo replies to a request already
@@ -50,7 +53,7 @@ public struct AnalyzerCounters: Equatable, Sendable {
     public var fields: [(String, UInt64)] {
         [("requests", requests), ("responses", responses), ("transactions", transactions), ("matched", matched),
          ("unmatched_requests", unmatchedRequests), ("unmatched_responses", unmatchedResponses),
-         ("timeouts", timeouts), ("evictions", evictions), ("interim_responses", interimResponses),
+         ("timeouts", timeouts), ("evictions", evictions), ("late_responses", lateResponses), ("interim_responses", interimResponses),
          ("duplicate_replies", duplicateReplies), ("tls_switches", tlsSwitches),
          ("gaps", gaps), ("gap_bytes", gapBytes), ("gaps_absorbed", gapsAbsorbed), ("skipped_bytes", skippedBytes),
          ("trailing_bytes", trailingBytes), ("parse_errors", parseErrors), ("oversized", oversized), ("detected_by_port", detectedByPort),

@@ -76,12 +76,13 @@ final class HTTPSession: StreamAnalyzer {
         collectSkipped()
     }
 
-    func expire(now: UInt64) {
-        pending.expireTransactions(now: now, context: context, proto: .http) {
-            unanswered($0, note: $1, at: now)
-            return true
-        }
-    }
+    /// Requests do not time out while their connection is open: a slow
+    /// answer still comes in order on it, and reporting the request at the
+    /// timeout would split one transaction into "no response" plus
+    /// "response without a request". The connection's close (FIN, RST, the
+    /// reassembler's idle timeout, end of input) reports what stays
+    /// unanswered; a response after the timeout is paired and counted late.
+    func expire(now: UInt64) {}
 
     private func handle(_ output: HTTPMessageParser.Output, fromClient: Bool) {
         switch output {
@@ -119,6 +120,12 @@ final class HTTPSession: StreamAnalyzer {
             }
             switch pending.match(responseStart: response.start) {
             case .matched(let request):
+                let timeout = context.configuration.transactionTimeout
+                if response.start > request.end && response.start &- request.end >= timeout {
+                    context.count(.http) { $0.lateResponses &+= 1 }
+                    return emit(request: request, response: response,
+                                note: "response after the \(timeout / 1_000_000) ms transaction timeout")
+                }
                 emit(request: request, response: response)
             case .unmatched:
                 if !inProgressAnswered, let early = requests.inProgress {

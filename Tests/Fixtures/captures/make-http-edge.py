@@ -10,6 +10,10 @@ no well-behaved client or server sends them on request).
   40405  request whose headers never finish: the client closes mid-headers
   40406  request line cut off by the close ("GET /par")
   40407  the HTTP/2 connection preface and SETTINGS frames (prior knowledge)
+  40408  a response 15 s after its request (past the 10 s transaction
+         timeout), with another connection (40410) busy 12 s in
+  40409  a request reset by the client, then a new connection on the same
+         ports (port reuse, new initial sequence numbers) that is answered
 
 tshark reads the same file in HTTPEdgeOracleTests. Deterministic.
 
@@ -63,6 +67,27 @@ def main():
     preface.send(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + SETTINGS)
     preface.send(SETTINGS, from_client=False)
     preface.close()
+
+    late = TCPConnection(frames, 40408)
+    late.send(GET % b"slow")
+    # Other traffic meanwhile (a busy link: time moves on): the transaction
+    # timeout passes while the slow request's connection stays open.
+    first = len(frames)
+    busy = TCPConnection(frames, 40410)
+    frames[first] = (12, frames[first])
+    busy.send(GET % b"busy")
+    busy.send(b"HTTP/1.1 204 No Content\r\n\r\n", from_client=False)
+    busy.close()
+    late.send(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow", from_client=False, after=3)
+    late.close()
+
+    reset = TCPConnection(frames, 40409)
+    reset.send(GET % b"reset")
+    reset.reset()
+    reused = TCPConnection(frames, 40409, isn=(90000, 70000))
+    reused.send(GET % b"reused")
+    reused.send(b"HTTP/1.1 204 No Content\r\n\r\n", from_client=False)
+    reused.close()
 
     write_pcap(os.path.join(out, "http-edge.pcap"), frames)
 

@@ -51,9 +51,15 @@ def tcp(source, sport, destination, dport, seq, ack, flags, payload=b""):
 
 
 def write_pcap(path, frames):
+    """Frames 0.1 s apart; a (seconds, frame) entry comes that much later
+    still (and so does everything after it)."""
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    delay = 0
     for index, frame in enumerate(frames):
-        out.append(struct.pack("<IIII", 1700000000 + index // 10, (index % 10) * 100000, len(frame), len(frame)))
+        if isinstance(frame, tuple):
+            delay += frame[0]
+            frame = frame[1]
+        out.append(struct.pack("<IIII", 1700000000 + delay + index // 10, (index % 10) * 100000, len(frame), len(frame)))
         out.append(frame)
     with open(path, "wb") as file:
         file.write(b"".join(out))
@@ -63,27 +69,28 @@ class TCPConnection:
     """One client-server TCP connection: handshake, data each way (a lost
     segment advances the sequence numbers without a frame), FIN or RST."""
 
-    def __init__(self, frames, port, server_port=80, client=CLIENT, server=SERVER):
+    def __init__(self, frames, port, server_port=80, client=CLIENT, server=SERVER, isn=(1000, 5000)):
         self.frames, self.port, self.server_port = frames, port, server_port
         self.client, self.server = client, server
-        self.client_seq, self.server_seq = 1000, 5000
+        self.client_seq, self.server_seq = isn
         frames.append(tcp(client, port, server, server_port, self.client_seq, 0, 0x02))
         frames.append(tcp(server, server_port, client, port, self.server_seq, self.client_seq + 1, 0x12))
         self.client_seq += 1
         self.server_seq += 1
         frames.append(tcp(client, port, server, server_port, self.client_seq, self.server_seq, 0x10))
 
-    def send(self, payload, from_client=True, lost=False, flags=0x18):
+    def send(self, payload, from_client=True, lost=False, flags=0x18, after=0):
+        """`after`: seconds of silence before this segment."""
         if from_client:
-            if not lost:
-                self.frames.append(tcp(self.client, self.port, self.server, self.server_port, self.client_seq,
-                                       self.server_seq, flags, payload))
+            frame = tcp(self.client, self.port, self.server, self.server_port, self.client_seq, self.server_seq,
+                        flags, payload)
             self.client_seq += len(payload)
         else:
-            if not lost:
-                self.frames.append(tcp(self.server, self.server_port, self.client, self.port, self.server_seq,
-                                       self.client_seq, flags, payload))
+            frame = tcp(self.server, self.server_port, self.client, self.port, self.server_seq, self.client_seq,
+                        flags, payload)
             self.server_seq += len(payload)
+        if not lost:
+            self.frames.append((after, frame) if after else frame)
 
     def close(self, server_first=False):
         sides = [False, True] if server_first else [True, False]
