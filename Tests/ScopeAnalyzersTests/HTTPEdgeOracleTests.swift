@@ -84,8 +84,8 @@ struct HTTPEdgeOracleTests {
         let (events, counters, count) = try Self.events()
         let rows = try Self.tsharkRows()
         #expect(rows.filter { $0[0] == "40407" || $0[1] == "40407" }.map { $0[2] } == ["HTTP2", "HTTP2"])
-        #expect(events[40407] == nil && count == 10)
-        #expect(counters.requests == 10 && counters.unmatchedResponses == 0)
+        #expect(events[40407] == nil && count == 11)
+        #expect(counters.requests == 11 && counters.unmatchedResponses == 0)
     }
 
     /// A response 15 s after its request: tshark pairs them (http.time);
@@ -100,6 +100,24 @@ struct HTTPEdgeOracleTests {
         #expect(slow.first?.notes == ["response after the 10000 ms transaction timeout"] && slow.first?.status == .ok)
         let counters = analysis.counters(.http)
         #expect(counters.lateResponses == 1 && counters.timeouts == 0)
+    }
+
+    /// HTTP on DNS's port: tshark reads it as HTTP when told (-d); we see it
+    /// from the content, which wins over the port. With ports only, the
+    /// port decides (and DNS finds nothing in it).
+    @Test func contentWinsOverThePort() throws {
+        let rows = try CaptureOracle.tshark(Self.file, ["-d", "tcp.port==53,http", "-Y", "http and tcp.port == 53",
+                                                        "-e", "http.request.uri", "-e", "http.response.code"])
+        #expect(rows.map { $0[0] + $0[1] } == ["/on-53", "200"])
+        let analysis = try CaptureOracle.analyze(Self.file)
+        let on53 = analysis.events.filter { $0.endpoints.serverPort == 53 }
+        #expect(on53.map { "\($0.application) \($0.http?.summary ?? "")" } == ["http GET /on-53 -> 200 OK"])
+        #expect(analysis.counters(.http).detectedByContent == 1 && analysis.counters(.dns).detectedByPort == 0)
+        var configuration = AnalyzerConfiguration()
+        configuration.selection = try ProtocolSelection(parsing: "http;dns", detectByContent: false)
+        let portsOnly = try CaptureOracle.analyze(Self.file, configuration: configuration)
+        #expect(!portsOnly.events.contains { $0.endpoints.serverPort == 53 })
+        #expect(portsOnly.counters(.dns).detectedByPort == 1)
     }
 
     /// A reset, then the same ports again with new sequence numbers: tshark

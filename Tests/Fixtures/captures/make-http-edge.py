@@ -14,6 +14,7 @@ no well-behaved client or server sends them on request).
          timeout), with another connection (40410) busy 12 s in
   40409  a request reset by the client, then a new connection on the same
          ports (port reuse, new initial sequence numbers) that is answered
+  40411  HTTP to TCP port 53 (DNS's port): the content says HTTP
 
 tshark reads the same file in HTTPEdgeOracleTests. Deterministic.
 
@@ -88,6 +89,11 @@ def main():
     reused.send(GET % b"reused")
     reused.send(b"HTTP/1.1 204 No Content\r\n\r\n", from_client=False)
     reused.close()
+
+    elsewhere = TCPConnection(frames, 40411, server_port=53)
+    elsewhere.send(GET % b"on-53")
+    elsewhere.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", from_client=False)
+    elsewhere.close()
 
     write_pcap(os.path.join(out, "http-edge.pcap"), frames)
 
