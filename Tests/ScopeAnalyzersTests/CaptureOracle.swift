@@ -37,6 +37,14 @@ enum CaptureOracle {
         return process.stdout.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
     }
 
+    /// tshark's whole output (`-T pdml`, `-V`): for what fields print as numbers.
+    static func tsharkOutput(_ name: String, _ arguments: [String]) throws -> String {
+        let process = try Subprocess(["/usr/bin/tshark", "-r", path(name)] + arguments, environment: ["LC_ALL": "C"])
+        let status = process.wait(timeout: 60)
+        guard status == 0 else { throw OracleError(description: "tshark failed (\(status)): \(process.stderr)") }
+        return process.stdout
+    }
+
     /// Status codes in the order the server sent them on one TCP stream,
     /// read from the reassembled stream text (`-z follow`), independent of
     /// tshark's HTTP request/response pairing.

@@ -37,16 +37,42 @@ struct DNSParserTests {
         #expect(message.question?.name == "a\\.\\000.\\\\")
     }
 
-    @Test func everyTruncationFailsCleanly() {
+    /// A cut in the header or question fails; a cut in a record keeps the
+    /// records before it and says where parsing stopped. Never a trap.
+    @Test func everyTruncationFailsOrParsesInPart() throws {
         let full = DNSBuild.richResponse(id: 7)
+        let questionEnd = 12 + DNSBuild.name("host.test").count + 4
         for length in 0..<full.count {
-            guard case .failure = parse(Array(full[..<length])) else {
-                Issue.record("a \(length)-byte prefix parsed")
-                return
+            switch parse(Array(full[..<length])) {
+            case .failure:
+                #expect(length < questionEnd, "a \(length)-byte prefix failed")
+            case .success(let message):
+                #expect(length >= questionEnd && message.partial != nil && message.trailingBytes == 0,
+                        "a \(length)-byte prefix parsed whole")
+                #expect(message.question?.name == "host.test")
             }
         }
-        #expect(parse(full + [0]) == .failure(.trailingBytes))
-        #expect((try? parse(full).get()) != nil)
+        let whole = try parse(full).get()
+        #expect(whole.partial == nil && whole.trailingBytes == 0 && whole.answers.count == 8)
+    }
+
+    @Test func paddingIsCountedNotAnError() throws {
+        let padded = try parse(DNSBuild.richResponse(id: 7) + [0, 0, 0]).get()
+        #expect(padded.trailingBytes == 3 && padded.partial == nil && padded.answers.count == 8)
+        #expect(padded.opt?.dnssecOK == true)
+        // Detection by content stays strict: a padded datagram is no sure sign of DNS.
+        #expect((DNSBuild.richResponse(id: 7) + [0]).withUnsafeBytes { DNSDetection.matchDatagram($0) } == .no)
+    }
+
+    @Test func aBrokenRecordKeepsWhatCameBefore() throws {
+        let good = DNSBuild.record(DNSBuild.pointer(12), type: 1, data: [10, 0, 0, 1])
+        let loop = DNSBuild.pointer(12 + 15 + good.count) + DNSBuild.u16(1) + DNSBuild.u16(1)  // points at itself
+        let bytes = DNSBuild.header(id: 1, flags: 0x8180, answers: 1, authorities: 1)
+            + DNSBuild.question(DNSBuild.name("host.test"), type: 1) + good + loop + DNSBuild.u32(0) + DNSBuild.u16(0)
+        let message = try parse(bytes).get()
+        #expect(message.answers.map(\.data) == ["10.0.0.1"] && message.authorities.isEmpty)
+        #expect(message.partial == DNSPartial(section: .authority, record: 0))
+        #expect(message.partial?.note == "partially parsed: record 1 of the authority section is malformed")
     }
 
     @Test func detectionNeedsAPlausibleHeaderAndAWholeMessage() {
@@ -93,15 +119,35 @@ struct DNSPairingTests {
             dns.expire(now: 10_000_000_200)  // id 2 is 10 s old now
             dns.drain(now: 10_000_000_300)
         }
-        #expect(events.map(\.dns!.summary) == ["A host.test -> NOERROR 10.99.0.5, fd00:99::5, alias.test", "A host.test -> NOERROR 10.99.0.5, fd00:99::5, alias.test",
-                                                "A dup.test -> ?", "A lost.test -> ?", "A dup.test -> ?"])
+        // The response nobody asked for waits for a late query, then comes out with the rest at the end.
+        #expect(events.map(\.dns!.summary) == ["A host.test -> NOERROR 10.99.0.5, fd00:99::5, alias.test", "A dup.test -> ?",
+                                                "A lost.test -> ?", "A host.test -> NOERROR 10.99.0.5, fd00:99::5, alias.test",
+                                                "A dup.test -> ?"])
         #expect(events.map(\.status) == [.ok, .error, .error, .error, .error])
         try #require(events.count == 5)
-        #expect(events[0].duration == 200 && events[1].dns?.request == nil)
-        #expect(events[2].notes == ["another query with the same id was sent before a response"])
-        #expect(events[3].notes == ["no response within 10000 ms"] && events[4].notes == ["no response before end of capture"])
+        #expect(events[0].duration == 200 && events[3].dns?.request == nil)
+        #expect(events[1].notes == ["another query with the same id was sent before a response"])
+        #expect(events[2].notes == ["no response within 10000 ms"] && events[4].notes == ["no response before end of capture"])
+        #expect(events[3].notes == ["response without a query"])
         #expect(counters.requests == 4 && counters.responses == 2 && counters.matched == 1)
         #expect(counters.unmatchedRequests == 3 && counters.unmatchedResponses == 1 && counters.timeouts == 1)
+    }
+
+    /// The response first, its query later (TCP after a hole, merged
+    /// captures): paired, with the query's own time as the start.
+    @Test func aResponseWaitsForItsQuery() throws {
+        let (events, counters) = run { dns in
+            dns.handle(message(DNSBuild.richResponse(id: 1), at: 300), endpoints: Self.endpoints)
+            dns.handle(message(DNSBuild.query(id: 1, "host.test", type: 1), at: 100), endpoints: Self.endpoints)
+            dns.handle(message(DNSBuild.richResponse(id: 2), at: 400), endpoints: Self.endpoints)
+            dns.handle(message(DNSBuild.richResponse(id: 2), at: 500), endpoints: Self.endpoints)
+            dns.expire(now: 10_000_000_500)
+        }
+        #expect(events.map(\.status) == [.ok, .error, .error])
+        #expect(events.first?.duration == 200 && events.first?.notes == [])
+        #expect(events.dropFirst().allSatisfy { $0.notes == ["response without a query"] && $0.dns?.request == nil })
+        #expect(counters.matched == 1 && counters.unmatchedResponses == 2 && counters.unmatchedRequests == 0)
+        #expect(counters.requests == 1 && counters.responses == 3)
     }
 
     @Test func tcpFramingSurvivesEverySplitAndPairs() throws {
@@ -119,12 +165,44 @@ struct DNSPairingTests {
         #expect(events[1].notes == ["response without a query"] && counters.matched == 1)
     }
 
-    @Test func gapDropsTheTCPSide() {
+    /// A gap inside a message of known length: that message is lost, the
+    /// next one is read where its length says, whatever the split.
+    @Test func gapInsideAMessageIsSkippedExactly() {
+        let lost = DNSBuild.u16(38) + DNSBuild.query(id: 5, "host.test", type: 1)
+        let next = DNSBuild.u16(38) + DNSBuild.query(id: 6, "next.test", type: 1)
+        let response = DNSBuild.richResponse(id: 6)
+        let conversation = Conversation(steps: [
+            .client(Array(lost.prefix(7)), at: 1), .clientGap(10, at: 2), .client(Array(lost.suffix(from: 17)) + next, at: 3),
+            .server(DNSBuild.u16(response.count) + response, at: 4),
+        ])
+        #expect(Set(conversation.splitEverywhere(.dns).map { $0.joined(separator: "|") }).count == 1)
+        let (events, counters) = conversation.run(.dns)
+        #expect(events.map(\.status) == [.ok] && events.first?.dns?.request?.question?.name == "next.test")
+        #expect(counters.gaps == 1 && counters.gapsAbsorbed == 1 && counters.skippedBytes == 5 + 23)
+    }
+
+    /// A gap of unknown extent: the side looks for the next prefix followed
+    /// by a query, across deliveries, and skips what came before.
+    @Test func gapOfUnknownExtentResynchronises() {
+        let next = DNSBuild.u16(38) + DNSBuild.query(id: 6, "next.test", type: 1)
+        let response = DNSBuild.richResponse(id: 6)
+        let junk: [UInt8] = [0, 1, 0xFF, 0, 38, 1, 2, 3, 0, 0x61, 0, 0]
+        let conversation = Conversation(steps: [
+            .clientGap(100, at: 1), .client(junk + next, at: 2), .server(DNSBuild.u16(response.count) + response, at: 3),
+        ])
+        #expect(Set(conversation.splitEverywhere(.dns).map { $0.joined(separator: "|") }).count == 1)
+        let (events, counters) = conversation.run(.dns)
+        #expect(events.map(\.status) == [.ok] && counters.skippedBytes == UInt64(junk.count))
+        #expect(counters.gaps == 1 && counters.gapsAbsorbed == 0 && counters.parseErrors == 0)
+    }
+
+    @Test func gapLosesTheMessageItCutInto() {
         let query = DNSBuild.query(id: 5, "host.test", type: 1)
         let (events, counters) = Conversation(steps: [
             .client(DNSBuild.u16(query.count) + Array(query.prefix(5)), at: 1), .clientGap(10, at: 2),
             .client(Array(query.suffix(from: 15)), at: 3),
         ]).run(.dns)
-        #expect(events.isEmpty && counters.gaps == 1 && counters.parseErrors == 0 && counters.skippedBytes > 0)
+        // The gap ends inside the message: skipped exactly, nothing left to report.
+        #expect(events.isEmpty && counters.gaps == 1 && counters.parseErrors == 0 && counters.skippedBytes == 5 + 23)
     }
 }

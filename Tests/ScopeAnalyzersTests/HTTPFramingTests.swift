@@ -134,12 +134,26 @@ struct HTTPFramingTests {
         #expect(atClose.count == 1 && atClose.first?.status == .error && atClose.first?.http?.response == nil)
         #expect(atClose.first?.notes == ["no response before connection closed"] && closeCounters.unmatchedRequests == 1)
 
-        var timedOut = unanswered
-        timedOut.steps.append(.expire(at: 10_999_999_999))
-        #expect(timedOut.run().events.count == 1 && timedOut.run().counters.timeouts == 0)  // reported at close instead
-        timedOut.steps.append(.expire(at: 11_000_000_000))
-        let (expired, expiredCounters) = timedOut.run()
-        #expect(expired.count == 1 && expiredCounters.timeouts == 1)
-        #expect(expired.first?.notes == ["no response within 10000 ms"] && expired.first?.end == 11_000_000_000)
+        // No timeout while the connection is open (issue 17): reported at the close.
+        var quiet = unanswered
+        quiet.steps.append(.expire(at: 11_000_000_000))
+        let (expired, expiredCounters) = quiet.run()
+        #expect(expired.count == 1 && expiredCounters.timeouts == 0)
+        #expect(expired.first?.notes == ["no response before connection closed"] && expired.first?.end == 11_000_000_000)
+    }
+
+    /// A response after the transaction timeout answers its request: one
+    /// transaction, counted late, not "no response" plus an orphan.
+    @Test func lateResponseIsPairedAndCountedLate() {
+        let (events, counters) = Conversation(steps: [
+            .client(http("GET /slow HTTP/1.1", "Host: h", ""), at: 1_000_000_000), .expire(at: 11_000_000_000),
+            .expire(at: 12_000_000_000), .server(Self.page, at: 14_000_000_000),
+            .client(http("GET /fast HTTP/1.1", "Host: h", ""), at: 15_000_000_000), .server(Self.page, at: 15_000_000_100),
+        ]).run()
+        #expect(events.map { $0.http!.summary } == ["GET /slow -> 200 OK", "GET /fast -> 200 OK"])
+        #expect(events.map(\.notes) == [["response after the 10000 ms transaction timeout"], []])
+        #expect(events.map(\.status) == [.ok, .ok] && events.first?.duration == 13_000_000_000)
+        #expect(counters.lateResponses == 1 && counters.matched == 2 && counters.timeouts == 0)
+        #expect(counters.unmatchedRequests == 0 && counters.unmatchedResponses == 0)
     }
 }

@@ -112,7 +112,8 @@ public struct AnalysisEngine {
         var proto = context.ports.lookup(packet.destinationPort, .udp) ?? context.ports.lookup(packet.sourcePort, .udp)
         if proto != nil {
             context.count(proto!) { $0.detectedByPort &+= 1 }
-        } else if context.configuration.selection.detectByContent {
+        } else if context.configuration.selection.detectByContent,
+                  context.ports.allowsDetection(packet.sourcePort, packet.destinationPort, .udp) {
             let (found, match) = ProtocolDetection.detect(payload, transport: .udp, among: context.datagramProtocols)
             guard let found, match == .fromClient || match == .fromServer else { return }
             proto = found

@@ -16,6 +16,9 @@ public struct AnalyzerCounters: Equatable, Sendable {
     public var timeouts: UInt64 = 0
     /// Of `unmatchedRequests`: pushed out by the pending-request cap.
     public var evictions: UInt64 = 0
+    /// Of `matched`: the response came after the transaction timeout (HTTP
+    /// keeps a request open while its connection is).
+    public var lateResponses: UInt64 = 0
     /// Interim responses (HTTP 1xx except 101) dropped before pairing.
     public var interimResponses: UInt64 = 0
     /// Of `unmatchedResponses`: ICMP echo replies to a request already
@@ -31,7 +34,11 @@ public struct AnalyzerCounters: Equatable, Sendable {
     public var gapsAbsorbed: UInt64 = 0
     /// Bytes skipped while resynchronising on the next message boundary.
     public var skippedBytes: UInt64 = 0
-    /// Messages that could not be parsed.
+    /// Bytes after the end of a message that were no part of it (DNS
+    /// padding after the last record); the message itself was reported.
+    public var trailingBytes: UInt64 = 0
+    /// Messages that could not be parsed, or (DNS) only in part: those are
+    /// still reported, with what parsed and a note.
     public var parseErrors: UInt64 = 0
     /// Messages over a size limit (headers past `maxHeaderBytes`, ...).
     public var oversized: UInt64 = 0
@@ -46,10 +53,10 @@ public struct AnalyzerCounters: Equatable, Sendable {
     public var fields: [(String, UInt64)] {
         [("requests", requests), ("responses", responses), ("transactions", transactions), ("matched", matched),
          ("unmatched_requests", unmatchedRequests), ("unmatched_responses", unmatchedResponses),
-         ("timeouts", timeouts), ("evictions", evictions), ("interim_responses", interimResponses),
+         ("timeouts", timeouts), ("evictions", evictions), ("late_responses", lateResponses), ("interim_responses", interimResponses),
          ("duplicate_replies", duplicateReplies), ("tls_switches", tlsSwitches),
          ("gaps", gaps), ("gap_bytes", gapBytes), ("gaps_absorbed", gapsAbsorbed), ("skipped_bytes", skippedBytes),
-         ("parse_errors", parseErrors), ("oversized", oversized), ("detected_by_port", detectedByPort),
+         ("trailing_bytes", trailingBytes), ("parse_errors", parseErrors), ("oversized", oversized), ("detected_by_port", detectedByPort),
          ("detected_by_content", detectedByContent)]
     }
 }

@@ -26,6 +26,11 @@ public struct ProtocolDefinition: Sendable {
     /// registry test proves detection and attribution end to end with them.
     public let streamSample: [UInt8]?
     public let datagramSample: [UInt8]?
+    /// Ports of other protocols that share this one's wire format (DNS:
+    /// NetBIOS name service, mDNS, LLMNR). Content detection claims no
+    /// traffic on them, for any protocol; a port configured for a protocol
+    /// still wins.
+    public let lookalikePorts: [UInt16]
     let detectStream: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)?
     let detectDatagram: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)?
     let makeStreamAnalyzer: (@Sendable (TransactionEndpoints, AnalyzerContext) -> StreamAnalyzer)?
@@ -53,6 +58,7 @@ public struct ProtocolDefinition: Sendable {
          options: [ProtocolOption] = [], reference: [String] = [],
          detectStream: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)? = nil, streamSample: [UInt8]? = nil,
          detectDatagram: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)? = nil, datagramSample: [UInt8]? = nil,
+         lookalikePorts: [UInt16] = [],
          makeStreamAnalyzer: (@Sendable (TransactionEndpoints, AnalyzerContext) -> StreamAnalyzer)? = nil,
          makePacketAnalyzer: (@Sendable (AnalyzerContext) -> PacketAnalyzer)? = nil) {
         self.name = name
@@ -65,6 +71,7 @@ public struct ProtocolDefinition: Sendable {
         self.streamSample = streamSample
         self.detectDatagram = detectDatagram
         self.datagramSample = datagramSample
+        self.lookalikePorts = lookalikePorts
         self.makeStreamAnalyzer = makeStreamAnalyzer
         self.makePacketAnalyzer = makePacketAnalyzer
     }

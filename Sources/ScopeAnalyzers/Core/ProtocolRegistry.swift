@@ -106,7 +106,8 @@ public struct ApplicationProtocol: Hashable, Comparable, Sendable, CaseIterable,
 }
 
 /// Port lookups in O(1): one byte per port and transport, holding the
-/// protocol's registry index + 1 (0 = none). One plain allocation, not
+/// protocol's registry index + 1 (0 = none, `lookalike` = no protocol and
+/// no detection by content either). One plain allocation, not
 /// arrays: a lookup per packet then costs no retain and release, and the
 /// map is noncopyable, so it is only ever borrowed from its context.
 struct PortMap: ~Copyable {
@@ -116,6 +117,12 @@ struct PortMap: ~Copyable {
     init(_ selection: ProtocolSelection) {
         table = .allocate(capacity: 2 << 16)
         table.initialize(repeating: 0, count: 2 << 16)
+        for proto in ApplicationProtocol.allCases {
+            for port in proto.definition.lookalikePorts {
+                table[Int(port)] = Self.lookalike
+                table[1 << 16 | Int(port)] = Self.lookalike
+            }
+        }
         for proto in ApplicationProtocol.allCases {
             for port in selection.ports(for: proto) {
                 let entry = UInt8(proto.index + 1)
@@ -127,9 +134,18 @@ struct PortMap: ~Copyable {
 
     deinit { table.deallocate() }
 
+    private static let lookalike: UInt8 = 0xFF
+
     func lookup(_ port: UInt16, _ transport: TransactionTransport) -> ApplicationProtocol? {
         let entry = table[(transport == .tcp ? 0 : 1 << 16) | Int(port)]
-        return entry == 0 ? nil : ApplicationProtocol(uncheckedIndex: Int(entry) &- 1)
+        return entry == 0 || entry == Self.lookalike ? nil : ApplicationProtocol(uncheckedIndex: Int(entry) &- 1)
+    }
+
+    /// Whether content detection may claim traffic between these ports:
+    /// not when either is a look-alike protocol's.
+    func allowsDetection(_ one: UInt16, _ other: UInt16, _ transport: TransactionTransport) -> Bool {
+        let base = transport == .tcp ? 0 : 1 << 16
+        return table[base | Int(one)] != Self.lookalike && table[base | Int(other)] != Self.lookalike
     }
 }
 

@@ -109,8 +109,19 @@ struct TCPSessionTable: StreamSink {
         } else if let high = context.ports.lookup(key.highPort, .tcp) {
             (proto, serverSide) = (high, .fromHigh)
         }
-        if let proto {
-            let match = withData { proto.detect($0, transport: .tcp) }
+        if let byPort = proto {
+            var match = withData { byPort.detect($0, transport: .tcp) }
+            if match == .no, context.configuration.selection.detectByContent {
+                // The port says one protocol, the bytes clearly another (an
+                // HTTP request on TCP 53): the content wins.
+                let (found, other) = withData {
+                    ProtocolDetection.detect($0, transport: .tcp, among: context.streamProtocols)
+                }
+                if let found, other == .fromClient || other == .fromServer {
+                    (proto, match) = (found, other)
+                    serverSide = nil
+                }
+            }
             if session.client == nil {
                 switch match {
                 case .fromClient: session.client = direction
@@ -118,8 +129,13 @@ struct TCPSessionTable: StreamSink {
                 default: session.client = serverSide?.reversed
                 }
             }
-            context.count(proto) { $0.detectedByPort &+= 1 }
-        } else if context.configuration.selection.detectByContent {
+            if proto == byPort {
+                context.count(byPort) { $0.detectedByPort &+= 1 }
+            } else {
+                context.count(proto!) { $0.detectedByContent &+= 1 }
+            }
+        } else if context.configuration.selection.detectByContent,
+                  context.ports.allowsDetection(key.lowPort, key.highPort, .tcp) {
             let (found, match) = withData {
                 ProtocolDetection.detect($0, transport: .tcp, among: context.streamProtocols)
             }

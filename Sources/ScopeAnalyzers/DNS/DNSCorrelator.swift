@@ -4,6 +4,12 @@ import ScopeDecode
 /// (client ip:port, server ip:port, transport, id), in an expiring table: a
 /// query unanswered after the transaction timeout becomes a "no response"
 /// Error event; a response nobody asked for is an Error event too.
+///
+/// A response may come first: over TCP a query held behind a lost segment
+/// reaches us only when the reassembler gives up on the hole, after the
+/// answer; captures merged from several queues reorder directions. So a
+/// response without a pending query waits in the table, as long as a query
+/// would, for its query; only then is it reported alone.
 final class DNSCorrelator {
     struct Key: Hashable {
         var endpoints: TransactionEndpointsKey
@@ -19,8 +25,11 @@ final class DNSCorrelator {
         var transport: TransactionTransport
     }
 
+    /// A query waiting for its response, or (`query` nil) a response
+    /// waiting for its query.
     struct Pending {
-        var query: DNSMessage
+        var query: DNSMessage?
+        var response: DNSMessage?
         var endpoints: TransactionEndpoints
     }
 
@@ -52,54 +61,80 @@ final class DNSCorrelator {
 
     /// A parsed message from either transport; `endpoints` name the client.
     func handle(_ message: DNSMessage, endpoints: TransactionEndpoints) {
+        if message.partial != nil || message.trailingBytes != 0 {
+            context.count(.dns) {
+                $0.trailingBytes &+= UInt64(message.trailingBytes)
+                if message.partial != nil { $0.parseErrors &+= 1 }
+            }
+        }
         let key = Key(endpoints: TransactionEndpointsKey(client: endpoints.client, clientPort: endpoints.clientPort,
                                                          server: endpoints.server, serverPort: endpoints.serverPort,
                                                          transport: endpoints.transport), id: message.id)
+        let held = table.remove(key)
         if !message.isResponse {
             context.count(.dns) { $0.requests &+= 1 }
-            let (replaced, evicted) = table.insert(Pending(query: message, endpoints: endpoints), for: key,
-                                                   at: message.time)
-            if let replaced {
-                unanswered(replaced, note: "another query with the same id was sent before a response",
-                           at: message.time)
+            if let held, held.query == nil, let response = held.response {  // its answer came first
+                context.count(.dns) { $0.matched &+= 1 }
+                emit(message, response, endpoints: endpoints, notes: [])
+                return
             }
-            if let evicted {
-                context.count(.dns) { $0.evictions &+= 1 }
-                unanswered(evicted, note: "more than \(table.capacity) queries pending", at: message.time)
+            if let held {
+                report(held, note: "another query with the same id was sent before a response", at: message.time)
             }
+            hold(Pending(query: message, response: nil, endpoints: endpoints), key: key, at: message.time)
             return
         }
         context.count(.dns) { $0.responses &+= 1 }
-        if let pending = table.remove(key) {
+        if let held, let query = held.query {
             context.count(.dns) { $0.matched &+= 1 }
-            emit(pending.query, message, endpoints: pending.endpoints, notes: [])
-        } else {
-            context.count(.dns) { $0.unmatchedResponses &+= 1 }
-            emit(nil, message, endpoints: endpoints, notes: ["response without a query"])
+            emit(query, message, endpoints: held.endpoints, notes: [])
+            return
+        }
+        if let held { report(held, at: message.time) }  // an earlier response nobody asked for
+        hold(Pending(query: nil, response: message, endpoints: endpoints), key: key, at: message.time)
+    }
+
+    private func hold(_ pending: Pending, key: Key, at time: UInt64) {
+        if let evicted = table.insert(pending, for: key, at: time).evicted {
+            report(evicted, note: "more than \(table.capacity) queries pending", at: time, evicted: true)
         }
     }
 
     func expire(now: UInt64) {
         let timeout = context.configuration.transactionTimeout
         table.expire(now: now, timeout: timeout) { pending in
-            context.count(.dns) { $0.timeouts &+= 1 }
-            unanswered(pending, note: "no response within \(timeout / 1_000_000) ms", at: now)
+            if pending.query != nil { context.count(.dns) { $0.timeouts &+= 1 } }
+            report(pending, note: "no response within \(timeout / 1_000_000) ms", at: now)
         }
     }
 
-    /// End of input: every query still pending is unanswered.
+    /// End of input: every query still pending is unanswered, every
+    /// response still waiting had no query.
     func drain(now: UInt64) {
-        table.drain { unanswered($0, note: "no response before end of capture", at: now) }
+        table.drain { report($0, note: "no response before end of capture", at: now) }
     }
 
-    private func unanswered(_ pending: Pending, note: String, at time: UInt64) {
-        context.count(.dns) { $0.unmatchedRequests &+= 1 }
-        emit(pending.query, nil, endpoints: pending.endpoints, notes: [note], end: max(time, pending.query.time))
+    /// A query that got no response (`note` says why), or a response whose
+    /// query never came (its note is always the same).
+    private func report(_ pending: Pending, note: String = "", at time: UInt64, evicted: Bool = false) {
+        guard let query = pending.query else {
+            context.count(.dns) { $0.unmatchedResponses &+= 1 }
+            emit(nil, pending.response, endpoints: pending.endpoints, notes: ["response without a query"])
+            return
+        }
+        context.count(.dns) {
+            $0.unmatchedRequests &+= 1
+            if evicted { $0.evictions &+= 1 }
+        }
+        emit(query, nil, endpoints: pending.endpoints, notes: [note], end: max(time, query.time))
     }
 
     private func emit(_ query: DNSMessage?, _ response: DNSMessage?, endpoints: TransactionEndpoints,
                       notes: [String], end: UInt64? = nil) {
         var response = response
+        var notes = notes
+        if let partial = query?.partial { notes.append("query " + partial.note) }
+        if let partial = response?.partial { notes.append("response " + partial.note) }
         if !context.configuration.includeDNSAuthorities { response?.authorities = [] }
         if !context.configuration.includeDNSAdditionals { response?.additionals = [] }
         let ok = query != nil && response?.responseCode == 0

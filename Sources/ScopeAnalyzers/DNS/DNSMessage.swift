@@ -24,6 +24,11 @@ public struct DNSMessage: Equatable, Sendable {
     public var opt: DNSOpt?
     /// Message size in bytes (without the TCP length prefix).
     public var size = 0
+    /// Bytes after the last record (padding), not part of any record.
+    public var trailingBytes = 0
+    /// Where parsing stopped at a record that could not be read; the
+    /// records before it are kept, the rest of the message is not.
+    public var partial: DNSPartial?
     public var time: UInt64 = 0
 
     public init() {}
@@ -47,6 +52,28 @@ public struct DNSRecord: Equatable, Sendable {
     public var data: String
 }
 
+/// The record sections after the question.
+public enum DNSSection: CaseIterable, Sendable {
+    case answer, authority, additional
+}
+
+/// The first record that could not be read: its section and its index
+/// there (0-based).
+public struct DNSPartial: Equatable, Sendable {
+    public var section: DNSSection
+    public var record: Int
+
+    /// For the event note, after "query " or "response ": "partially parsed: record 2 of the additional section is malformed".
+    var note: String {
+        let name = switch section {
+        case .answer: "answer"
+        case .authority: "authority"
+        case .additional: "additional"
+        }
+        return "partially parsed: record \(record &+ 1) of the \(name) section is malformed"
+    }
+}
+
 /// EDNS(0) pseudo-record.
 public struct DNSOpt: Equatable, Sendable {
     public var udpSize: UInt16
@@ -68,33 +95,10 @@ public struct DNSTransaction: Sendable {
 
 /// Mnemonics for codes (IANA DNS parameters).
 enum DNSNames {
+    /// The type's IANA mnemonic (`DNSTypeNames`), RFC 3597's "TYPE123" for
+    /// unassigned values.
     static func type(_ value: UInt16) -> String {
-        switch value {
-        case 1: "A"
-        case 2: "NS"
-        case 5: "CNAME"
-        case 6: "SOA"
-        case 12: "PTR"
-        case 13: "HINFO"
-        case 15: "MX"
-        case 16: "TXT"
-        case 28: "AAAA"
-        case 33: "SRV"
-        case 35: "NAPTR"
-        case 39: "DNAME"
-        case 41: "OPT"
-        case 43: "DS"
-        case 46: "RRSIG"
-        case 47: "NSEC"
-        case 48: "DNSKEY"
-        case 50: "NSEC3"
-        case 52: "TLSA"
-        case 64: "SVCB"
-        case 65: "HTTPS"
-        case 255: "ANY"
-        case 257: "CAA"
-        default: "TYPE\(value)"
-        }
+        DNSTypeNames.mnemonic(value) ?? "TYPE\(value)"
     }
 
     static func recordClass(_ value: UInt16) -> String {

@@ -3,6 +3,12 @@ import ScopeDecode
 /// Whole-message DNS parser. Every read is bounds-checked; record loops are
 /// bounded by the message size (each record takes at least 11 bytes) and at
 /// most `maxRecordsKept` records per section are kept.
+///
+/// Only the header and the question section must be sound. A record that
+/// cannot be read stops the parse there but keeps what came before it
+/// (`DNSMessage.partial`): a corrupt additional record must not cost the
+/// answers. Bytes after the last record (padding some home gateways add)
+/// are counted in `trailingBytes`, not a failure.
 enum DNSParser {
     static let maxRecordsKept = 64
 
@@ -10,7 +16,6 @@ enum DNSParser {
         case tooShort
         case truncated
         case badName
-        case trailingBytes
     }
 
     static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<DNSMessage, Failure> {
@@ -41,19 +46,25 @@ enum DNSParser {
             }
             cursor = next &+ 4
         }
-        for section in 0..<3 {
-            let count = [message.answerCount, message.authorityCount, message.additionalCount][section]
-            for _ in 0..<count {
-                guard let (name, next) = DNSNameReader.read(bytes, at: cursor) else { return .failure(.badName) }
-                guard next &+ 10 <= bytes.count else { return .failure(.truncated) }
+        sections: for section in DNSSection.allCases {
+            let count = switch section {
+            case .answer: message.answerCount
+            case .authority: message.authorityCount
+            case .additional: message.additionalCount
+            }
+            for index in 0..<count {
+                guard let (name, next) = DNSNameReader.read(bytes, at: cursor), next &+ 10 <= bytes.count,
+                      next &+ 10 &+ Int(u16(bytes, next &+ 8)) <= bytes.count else {
+                    message.partial = DNSPartial(section: section, record: index)
+                    break sections
+                }
                 let type = u16(bytes, next)
                 let recordClass = u16(bytes, next &+ 2)
                 let ttl = UInt32(u16(bytes, next &+ 4)) << 16 | UInt32(u16(bytes, next &+ 6))
                 let length = Int(u16(bytes, next &+ 8))
                 let dataStart = next &+ 10
-                guard dataStart &+ length <= bytes.count else { return .failure(.truncated) }
                 cursor = dataStart &+ length
-                if section == 2 && type == 41 {
+                if section == .additional && type == 41 {
                     // OPT: class is the UDP size, TTL holds extended RCODE, version, DO.
                     message.opt = DNSOpt(udpSize: recordClass, version: UInt8(truncatingIfNeeded: ttl >> 16),
                                          dnssecOK: ttl & 0x8000 != 0, extendedResponseCode: UInt8(ttl >> 24))
@@ -63,14 +74,14 @@ enum DNSParser {
                 let data = DNSRecordData.render(bytes, type: type, range: dataStart..<(dataStart &+ length))
                 let record = DNSRecord(name: name, type: type, recordClass: recordClass, ttl: ttl, data: data)
                 switch section {
-                case 0 where message.answers.count < maxRecordsKept: message.answers.append(record)
-                case 1 where message.authorities.count < maxRecordsKept: message.authorities.append(record)
-                case 2 where message.additionals.count < maxRecordsKept: message.additionals.append(record)
+                case .answer where message.answers.count < maxRecordsKept: message.answers.append(record)
+                case .authority where message.authorities.count < maxRecordsKept: message.authorities.append(record)
+                case .additional where message.additionals.count < maxRecordsKept: message.additionals.append(record)
                 default: break
                 }
             }
         }
-        guard cursor == bytes.count else { return .failure(.trailingBytes) }
+        if message.partial == nil { message.trailingBytes = bytes.count &- cursor }
         return .success(message)
     }
 

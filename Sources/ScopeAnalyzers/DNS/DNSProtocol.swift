@@ -15,6 +15,10 @@ enum DNSProtocol {
         ],
         detectStream: { DNSDetection.matchStream($0) }, streamSample: [0, 19] + query,
         detectDatagram: { DNSDetection.matchDatagram($0) }, datagramSample: query,
+        // NetBIOS name service (137) is not DNS; mDNS (5353) and LLMNR
+        // (5355) are DNS-shaped but their own protocols, not analysed yet:
+        // left out, not reported as unicast DNS.
+        lookalikePorts: [137, 5353, 5355],
         makeStreamAnalyzer: { DNSStreamSession(endpoints: $0, context: $1) },
         makePacketAnalyzer: { DNSCorrelator(context: $0) })
 

@@ -2,15 +2,26 @@ import ScopeDecode
 
 /// DNS over TCP (RFC 7766): each message carries a 2-byte length prefix.
 /// Messages are assembled in the shared bounded buffer and handed to the
-/// engine-wide `DNSCorrelator`, so pairing is the same as over UDP. After a
-/// gap the framing of that side cannot be recovered (a length prefix looks
-/// like any two bytes), so the side is dropped, as Packetbeat does.
+/// engine-wide `DNSCorrelator`, so pairing is the same as over UDP.
+///
+/// After a gap the side is not given up: the queries and answers behind it
+/// are still wanted. A gap inside a message of known length is skipped
+/// exactly (that message is lost, the next prefix is where it must be);
+/// otherwise the side resynchronises on the next length-prefixed message
+/// (`DNSResync`). A message that does not parse also means the framing may
+/// be off, so the side looks for the next message start after it too.
 final class DNSStreamSession: StreamAnalyzer {
-    private struct Side {
+    struct Side {
         var buffer = StreamBuffer(limit: 65_535)
         /// Length of the message being assembled; nil while reading the prefix.
         var expected: Int?
-        var dropped = false
+        /// Bytes still to drop of a message a gap cut into.
+        var skip = 0
+        /// Looking for a message start (after a gap or a broken message).
+        var resyncing = false
+        /// While resyncing: the last bytes of a delivery, too few to tell
+        /// whether a message starts there (at most `DNSResync.window - 1`).
+        var tail: [UInt8] = []
     }
 
     let endpoints: TransactionEndpoints
@@ -24,18 +35,55 @@ final class DNSStreamSession: StreamAnalyzer {
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
-        if fromClient { consume(bytes, side: &client, timestamp: timestamp) } else {
-            consume(bytes, side: &server, timestamp: timestamp)
+        if fromClient { consume(bytes, side: &client, fromClient: true, timestamp: timestamp) } else {
+            consume(bytes, side: &server, fromClient: false, timestamp: timestamp)
         }
     }
 
-    private func consume(_ bytes: UnsafeRawBufferPointer, side: inout Side, timestamp: UInt64) {
-        guard !side.dropped else {
-            context.count(.dns) { $0.skippedBytes &+= UInt64(bytes.count) }
-            return
+    private func consume(_ bytes: UnsafeRawBufferPointer, side: inout Side, fromClient: Bool, timestamp: UInt64) {
+        var start = 0
+        if side.skip > 0 {
+            start = min(side.skip, bytes.count)
+            side.skip &-= start
+            context.count(.dns) { $0.skippedBytes &+= UInt64(start) }
         }
+        guard start < bytes.count else { return }
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
+        guard !side.tail.isEmpty else { return run(rest, side: &side, fromClient: fromClient, timestamp: timestamp) }
+        // Rare (only while resynchronising): the held tail and the new bytes in one piece.
+        var joined = side.tail
+        side.tail = []
+        joined.append(contentsOf: rest)
+        joined.withUnsafeBytes { run($0, side: &side, fromClient: fromClient, timestamp: timestamp) }
+    }
+
+    /// Framing and resynchronising in turn, in a loop (not recursion: a
+    /// delivery may hold many broken messages).
+    private func run(_ bytes: UnsafeRawBufferPointer, side: inout Side, fromClient: Bool, timestamp: UInt64) {
         var offset = 0
         while offset < bytes.count {
+            if side.resyncing {
+                let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+                let found = DNSResync.findStart(rest, fromClient: fromClient)
+                let skipped = found.start ?? rest.count &- found.undecided
+                context.count(.dns) { $0.skippedBytes &+= UInt64(skipped) }
+                guard let start = found.start else {
+                    side.tail = Array(rest.suffix(found.undecided))
+                    return
+                }
+                side.resyncing = false
+                offset &+= start
+            }
+            offset = frame(bytes, from: offset, side: &side, timestamp: timestamp)
+        }
+    }
+
+    /// In step with the framing: prefixes and messages, one after another,
+    /// until the bytes end or a broken message sets `resyncing`. Returns
+    /// where it stopped.
+    private func frame(_ bytes: UnsafeRawBufferPointer, from start: Int, side: inout Side, timestamp: UInt64) -> Int {
+        var offset = start
+        while offset < bytes.count && !side.resyncing {
             let total = side.expected ?? 2
             let scan = side.buffer.collect(bytes, from: offset, total: total)
             offset &+= scan.consumed
@@ -47,9 +95,10 @@ final class DNSStreamSession: StreamAnalyzer {
                 piece.withUnsafeBytes { complete($0, side: &side, timestamp: timestamp) }
                 side.buffer.restore(&piece)
             default:
-                return
+                return bytes.count
             }
         }
+        return offset
     }
 
     private func complete(_ piece: UnsafeRawBufferPointer, side: inout Side, timestamp: UInt64) {
@@ -65,6 +114,7 @@ final class DNSStreamSession: StreamAnalyzer {
             context.dns.handle(message, endpoints: endpoints)
         case .failure:
             context.count(.dns) { $0.parseErrors &+= 1 }
+            side.resyncing = true
         }
     }
 
@@ -73,49 +123,36 @@ final class DNSStreamSession: StreamAnalyzer {
             $0.gaps &+= 1
             $0.gapBytes &+= UInt64(length)
         }
-        if fromClient { drop(&client) } else { drop(&server) }
+        if fromClient { lose(length, side: &client) } else { lose(length, side: &server) }
     }
 
-    private func drop(_ side: inout Side) {
-        let held = side.buffer.reset()
+    private func lose(_ length: Int, side: inout Side) {
+        let held = side.buffer.reset() &+ side.tail.count
+        side.tail = []
         context.count(.dns) { $0.skippedBytes &+= UInt64(held) }
+        if side.skip > 0 && length <= side.skip {  // still inside the message being skipped
+            side.skip &-= length
+            context.count(.dns) { $0.gapsAbsorbed &+= 1 }
+            return
+        }
+        // The message being read (its length known) is lost either way; when
+        // the gap ends inside it, the next prefix is right after it.
+        if let expected = side.expected, !side.resyncing, side.skip == 0, length <= expected &- held {
+            side.skip = expected &- held &- length
+            side.expected = nil
+            context.count(.dns) { $0.gapsAbsorbed &+= 1 }
+            return
+        }
         side.expected = nil
-        side.dropped = true
+        side.skip = 0
+        side.resyncing = true
     }
 
     /// Unanswered queries stay in the correlator and time out there.
-    func close(reason: StreamCloseReason, timestamp: UInt64) {}
+    func close(reason: StreamCloseReason, timestamp: UInt64) {
+        let held = client.tail.count &+ server.tail.count
+        if held > 0 { context.count(.dns) { $0.skippedBytes &+= UInt64(held) } }
+    }
 
     func expire(now: UInt64) {}
-}
-
-/// Content detection for DNS: a header that makes sense (known opcode, zero
-/// Z bit, exactly one question, a query carrying no answers) and, for whole
-/// datagrams, a message that parses to its last byte.
-enum DNSDetection {
-    static func plausibleHeader(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> ContentMatch {
-        guard bytes.count >= offset &+ 12 else { return .needMore }
-        let flags = DNSParser.u16(bytes, offset &+ 2)
-        let opcode = flags >> 11 & 0xF
-        let isResponse = flags & 0x8000 != 0
-        guard [0, 1, 2, 4, 5].contains(opcode), flags & 0x0040 == 0, DNSParser.u16(bytes, offset &+ 4) == 1 else {
-            return .no
-        }
-        if !isResponse && opcode == 0 && (DNSParser.u16(bytes, offset &+ 6) != 0 || DNSParser.u16(bytes, offset &+ 8) != 0) {
-            return .no
-        }
-        return isResponse ? .fromServer : .fromClient
-    }
-
-    static func matchDatagram(_ bytes: UnsafeRawBufferPointer) -> ContentMatch {
-        let header = plausibleHeader(bytes, at: 0)
-        guard header == .fromClient || header == .fromServer, case .success = DNSParser.parse(bytes) else { return .no }
-        return header
-    }
-
-    static func matchStream(_ bytes: UnsafeRawBufferPointer) -> ContentMatch {
-        guard bytes.count >= 2 else { return .needMore }
-        guard Int(bytes[0]) << 8 | Int(bytes[1]) >= 17 else { return .no }  // header + smallest question
-        return plausibleHeader(bytes, at: 2)
-    }
 }

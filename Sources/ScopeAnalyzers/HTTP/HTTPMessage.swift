@@ -28,6 +28,9 @@ public struct HTTPMessage: Sendable {
     public var end: UInt64 = 0
     /// False when the message was cut by a gap or by the end of the stream.
     public var complete = true
+    /// The body's chunked framing was broken (bad size line, missing CRLF):
+    /// the head is reported, the body is not complete.
+    public var bodyError = false
     public var notes: [String] = []
 
     public init(isRequest: Bool) {

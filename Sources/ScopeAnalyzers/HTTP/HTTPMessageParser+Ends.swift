@@ -64,6 +64,10 @@ extension HTTPMessageParser {
     /// End of stream: a close-delimited body is complete now; any other
     /// message with a known head is returned cut short.
     mutating func finish(reason: String) -> HTTPMessage? {
+        if isRequest, state == .idle, let partial = unfinishedRequestLine(reason: reason) {
+            lines.reset()
+            return partial
+        }
         lines.reset()
         switch state {
         case .untilClose:
@@ -78,11 +82,41 @@ extension HTTPMessageParser {
             enterState(.idle)
             return partial
         case .headers:
-            skippedBytes &+= message.bytes
+            // The head never finished: what arrived of it is still a request
+            // (or response) someone sent, reported cut short.
+            message.complete = false
+            message.notes.append("\(message.isRequest ? "request" : "response") incomplete at \(reason): headers not finished")
+            message.end = lastByteTime
+            let partial = message
+            message = HTTPMessage(isRequest: isRequest)
             enterState(.idle)
-            return nil
+            return partial
         default:
             return nil
+        }
+    }
+
+    /// A request line cut off by the end of the stream ("GET /pa"), when it
+    /// starts with a known method: its method and as much target as came.
+    private mutating func unfinishedRequestLine(reason: String) -> HTTPMessage? {
+        guard !lines.pending.isEmpty else { return nil }
+        return lines.pending.withUnsafeBytes { line -> HTTPMessage? in
+            guard HTTPDetection.match(line) == .fromClient, let space = line.firstIndex(of: 0x20) else { return nil }
+            var target = space &+ 1
+            while target < line.count && line[target] == 0x20 { target &+= 1 }
+            var targetEnd = target
+            while targetEnd < line.count && line[targetEnd] > 0x20 && line[targetEnd] != 0x7F { targetEnd &+= 1 }
+            var partial = HTTPMessage(isRequest: true)
+            partial.method = HTTPSyntax.method(line, 0..<space)
+            partial.target = HTTPSyntax.text(line, target..<targetEnd)
+            partial.start = lineStart
+            partial.end = lastByteTime
+            partial.bytes = UInt64(line.count)
+            partial.headerBytes = partial.bytes
+            partial.complete = false
+            partial.notes.append("request incomplete at \(reason): request line not finished")
+            lineBytes = 0
+            return partial
         }
     }
 

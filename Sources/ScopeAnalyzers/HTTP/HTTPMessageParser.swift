@@ -29,6 +29,8 @@ struct HTTPMessageParser {
         case message
         /// A message could not be parsed; `oversized` when a limit cut it.
         case failed(oversized: Bool)
+        /// The HTTP/2 connection preface: the connection is not HTTP/1.
+        case preface
     }
 
     struct Step {
@@ -72,10 +74,19 @@ struct HTTPMessageParser {
     /// input ends. `requestMethod` is the method of the request a response
     /// answers (HEAD and CONNECT change its framing).
     mutating func advance(_ input: UnsafeRawBufferPointer, from start: Int, timestamp: UInt64,
-                          requestMethod: String? = nil) -> Step {
+                          requestMethod: String? = nil, answersSimpleRequest: Bool = false) -> Step {
         let available = input.count &- start
         lastByteTime = timestamp
         switch state {
+        case .idle where answersSimpleRequest && lineBytes == 0:
+            // HTTP/0.9 answers a simple request with the bare body, up to the close.
+            message = HTTPMessage(isRequest: false)
+            message.version = "0.9"
+            message.start = timestamp
+            message.notes.append("HTTP/0.9 response (no status line)")
+            state = .untilClose
+            takeBody(input, start, available)
+            return Step(consumed: available, output: nil)
         case .body(let remaining):
             let taken = Int(min(UInt64(available), remaining))
             takeBody(input, start, taken)
@@ -135,7 +146,15 @@ struct HTTPMessageParser {
             message.start = lineStart
             message.headerBytes = size &- UInt64(offset)
             message.bytes = message.headerBytes
+            if isRequest && message.version == "2.0" && message.method == "PRI" && message.target == "*" {
+                // RFC 9113 §3.4: the HTTP/2 connection preface, not an HTTP/1 request.
+                skippedBytes &+= message.bytes
+                message = HTTPMessage(isRequest: true)
+                state = .tunnel
+                return .preface
+            }
             state = .headers
+            if message.version == "0.9" { return complete(at: timestamp) }  // a simple request: no headers follow
             return nil
         case .headers, .trailers:
             message.headerBytes &+= size
@@ -148,12 +167,12 @@ struct HTTPMessageParser {
             return state == .trailers ? complete(at: timestamp) : headersComplete(at: timestamp, requestMethod)
         case .chunkSize:
             message.bytes &+= size
-            guard let chunk = HTTPSyntax.parseChunkSize(line) else { return abandon(oversized: false) }
+            guard let chunk = HTTPSyntax.parseChunkSize(line) else { return bodyBroken("bad chunk size", at: timestamp) }
             state = chunk == 0 ? .trailers : .chunkData(remaining: chunk)
             return nil
         case .chunkDataEnd:
             message.bytes &+= size
-            guard line.isEmpty else { return abandon(oversized: false) }
+            guard line.isEmpty else { return bodyBroken("chunk not followed by CRLF", at: timestamp) }
             state = .chunkSize
             return nil
         default:
@@ -171,8 +190,11 @@ struct HTTPMessageParser {
             if isRequest {
                 // Only known methods when searching: any token would match mid-line.
                 guard offset == 0 || HTTPDetection.match(rest) == .fromClient,
-                      let request = HTTPSyntax.parseRequestLine(rest) else { continue }
-                (message.method, message.target, message.version) = request
+                      let request = HTTPSyntax.parseRequestLine(rest),
+                      offset == 0 || request.version != "0.9" else { continue }  // "GET x" inside a lost body
+                (message.method, message.target, message.version) = (request.method, request.target, request.version)
+                if request.oddSpacing { message.notes.append("request line with extra spaces") }
+                if request.version == "0.9" { message.notes.append("HTTP/0.9 request (no version)") }
             } else {
                 guard rest[0] == UInt8(ascii: "H"), let status = HTTPSyntax.parseStatusLine(rest) else { continue }
                 (message.version, message.statusCode, message.statusPhrase) = status
@@ -231,6 +253,18 @@ struct HTTPMessageParser {
         var taken = HTTPMessage(isRequest: isRequest)
         swap(&taken, &message)
         return taken
+    }
+
+    /// Chunked framing broke inside the body: the head (status, headers)
+    /// is sound, so the message is reported, cut short and flagged; the
+    /// parser then looks for the next start line.
+    private mutating func bodyBroken(_ reason: String, at timestamp: UInt64) -> Output {
+        message.complete = false
+        message.bodyError = true
+        message.notes.append("\(isRequest ? "request" : "response") body: \(reason); the rest of the body was skipped")
+        message.end = timestamp
+        state = .resync  // the message stays until `takeMessage`, which the session calls at once
+        return .message
     }
 
     /// Gives up the current message after a syntax error or a limit.

@@ -27,14 +27,19 @@ final class HTTPSession: StreamAnalyzer {
         // CONNECT change its framing): looked up again only once a message
         // was handled, as only that changes it.
         var method = fromClient ? nil : answeredMethod
+        var simple = !fromClient && answersSimpleRequest
         var offset = 0
         while offset < bytes.count {
             let step = fromClient ? requests.advance(bytes, from: offset, timestamp: timestamp)
-                                  : responses.advance(bytes, from: offset, timestamp: timestamp, requestMethod: method)
+                                  : responses.advance(bytes, from: offset, timestamp: timestamp, requestMethod: method,
+                                                      answersSimpleRequest: simple)
             offset &+= step.consumed
             if let output = step.output {
                 handle(output, fromClient: fromClient)
-                if !fromClient { method = answeredMethod }
+                if !fromClient {
+                    method = answeredMethod
+                    simple = answersSimpleRequest
+                }
             }
             if step.consumed == 0 && step.output == nil { break }  // cannot happen; never spin
         }
@@ -42,6 +47,8 @@ final class HTTPSession: StreamAnalyzer {
     }
 
     private var answeredMethod: String? { pending.peek { $0.method } ?? requests.inProgress?.method }
+    /// The next response answers an HTTP/0.9 request: no status line comes.
+    private var answersSimpleRequest: Bool { pending.peek { $0.version == "0.9" } ?? false }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
         context.countGap(.http, length: length)
@@ -69,19 +76,26 @@ final class HTTPSession: StreamAnalyzer {
         collectSkipped()
     }
 
-    func expire(now: UInt64) {
-        pending.expireTransactions(now: now, context: context, proto: .http) {
-            unanswered($0, note: $1, at: now)
-            return true
-        }
-    }
+    /// Requests do not time out while their connection is open: a slow
+    /// answer still comes in order on it, and reporting the request at the
+    /// timeout would split one transaction into "no response" plus
+    /// "response without a request". The connection's close (FIN, RST, the
+    /// reassembler's idle timeout, end of input) reports what stays
+    /// unanswered; a response after the timeout is paired and counted late.
+    func expire(now: UInt64) {}
 
     private func handle(_ output: HTTPMessageParser.Output, fromClient: Bool) {
         switch output {
         case .failed(let oversized):
             context.count(.http) { oversized ? ($0.oversized &+= 1) : ($0.parseErrors &+= 1) }
         case .message:
-            handle(fromClient ? requests.takeMessage() : responses.takeMessage(), fromClient: fromClient)
+            let message = fromClient ? requests.takeMessage() : responses.takeMessage()
+            if message.bodyError { context.count(.http) { $0.parseErrors &+= 1 } }
+            handle(message, fromClient: fromClient)
+        case .preface:
+            // HTTP/2 (prior knowledge) on an HTTP port: nothing here is HTTP/1
+            // any more. The HTTP/2 analyzer will take it once it exists.
+            responses.enterState(.tunnel)
         }
     }
 
@@ -106,6 +120,12 @@ final class HTTPSession: StreamAnalyzer {
             }
             switch pending.match(responseStart: response.start) {
             case .matched(let request):
+                let timeout = context.configuration.transactionTimeout
+                if response.start > request.end && response.start &- request.end >= timeout {
+                    context.count(.http) { $0.lateResponses &+= 1 }
+                    return emit(request: request, response: response,
+                                note: "response after the \(timeout / 1_000_000) ms transaction timeout")
+                }
                 emit(request: request, response: response)
             case .unmatched:
                 if !inProgressAnswered, let early = requests.inProgress {

@@ -36,16 +36,39 @@ enum HTTPSyntax {
         return "\(major &- 0x30).\(minor &- 0x30)"
     }
 
-    /// `method SP request-target SP HTTP-version`.
-    static func parseRequestLine(_ line: UnsafeRawBufferPointer) -> (method: String, target: String, version: String)? {
+    /// `method SP request-target SP HTTP-version`, read as nginx and Apache
+    /// read it (RFC 9112 §3 lets a recipient be this lenient): runs of
+    /// spaces or tabs between the parts and after the version set
+    /// `oddSpacing`; a GET without a version is HTTP/0.9 (version "0.9").
+    static func parseRequestLine(_ line: UnsafeRawBufferPointer)
+        -> (method: String, target: String, version: String, oddSpacing: Bool)? {
         var methodEnd = 0
         while methodEnd < line.count && isTokenByte(line[methodEnd]) { methodEnd &+= 1 }
         guard methodEnd > 0, methodEnd < line.count, line[methodEnd] == 0x20 else { return nil }
-        var targetEnd = methodEnd &+ 1
+        let targetStart = skipBlanks(line, from: methodEnd &+ 1)
+        var targetEnd = targetStart
         while targetEnd < line.count && line[targetEnd] > 0x20 && line[targetEnd] != 0x7F { targetEnd &+= 1 }
-        guard targetEnd > methodEnd &+ 1, targetEnd &+ 9 == line.count, line[targetEnd] == 0x20,
-              let version = version(line, at: targetEnd &+ 1) else { return nil }
-        return (method(line, 0..<methodEnd), text(line, (methodEnd &+ 1)..<targetEnd), version)
+        guard targetEnd > targetStart else { return nil }
+        let versionStart = skipBlanks(line, from: targetEnd)
+        var oddSpacing = targetStart > methodEnd &+ 1 || versionStart > targetEnd &+ 1
+        let version: String
+        if versionStart == line.count {
+            guard methodEnd == 3, hasPrefix(line, Array("GET".utf8)) else { return nil }  // 0.9 knew only GET
+            version = "0.9"
+            oddSpacing = oddSpacing || versionStart > targetEnd
+        } else {
+            guard versionStart > targetEnd, let parsed = Self.version(line, at: versionStart),
+                  skipBlanks(line, from: versionStart &+ 8) == line.count else { return nil }
+            version = parsed
+            oddSpacing = oddSpacing || line.count > versionStart &+ 8
+        }
+        return (method(line, 0..<methodEnd), text(line, targetStart..<targetEnd), version, oddSpacing)
+    }
+
+    private static func skipBlanks(_ line: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var index = start
+        while index < line.count && (line[index] == 0x20 || line[index] == 0x09) { index &+= 1 }
+        return index
     }
 
     /// The usual methods as literals (no String is built); others as text.
