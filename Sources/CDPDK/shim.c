@@ -1,5 +1,7 @@
 #include "cdpdk.h"
 
+#include <rte_cycles.h>
+
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +11,31 @@
 int cdpdk_errno(void) { return rte_errno; }
 
 uint32_t cdpdk_headers_version(void) { return RTE_VERSION; }
+
+uint32_t cdpdk_library_version(void)
+{
+    return RTE_VERSION_NUM(rte_version_year(), rte_version_month(), rte_version_minor(), rte_version_release());
+}
+
+uint64_t cdpdk_tsc_cycles(void) { return rte_get_tsc_cycles(); }
+
+bool cdpdk_pcapng_stamps_tsc_cycles(void)
+{
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)
+    return true;
+#else
+    return false;
+#endif
+}
+
+int cdpdk_pdump_secondary_init(void)
+{
+#if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
+    return rte_pdump_init();
+#else
+    return 0;
+#endif
+}
 
 static FILE *log_capture;
 static char *log_buffer;
@@ -53,8 +80,11 @@ void cdpdk_own_ops_table_lock(void) { rte_spinlock_lock(&rte_mempool_ops_table.s
 void cdpdk_own_ops_table_unlock(void) { rte_spinlock_unlock(&rte_mempool_ops_table.sl); }
 void cdpdk_own_ops_table_set_count(uint32_t count) { rte_mempool_ops_table.num_ops = count; }
 
-// Mirrors the private layout in lib/pdump/rte_pdump.c (22.11): rx then tx,
-// each [RTE_MAX_ETHPORTS][RTE_MAX_QUEUES_PER_PORT].
+// Mirrors the private layout in lib/pdump/rte_pdump.c: rx then tx, each
+// [RTE_MAX_ETHPORTS][RTE_MAX_QUEUES_PER_PORT]. Unchanged from 22.11 through
+// 25.11 (25.11 appends a memzone pointer after tx, which the length check
+// below tolerates); the counters became RTE_ATOMIC in 23.11, which is the
+// plain type unless DPDK is built with enable_stdatomic.
 static const struct rte_memzone *pdump_stats_zone(void)
 {
     static const struct rte_memzone *zone;
