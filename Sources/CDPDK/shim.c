@@ -225,19 +225,23 @@ void cdpdk_memzone_names(void (*visit)(const char *name, void *context), void *c
 
 void cdpdk_mempool_free_foreign(struct rte_mempool *mp)
 {
-    const struct rte_memzone *chunks[RTE_MAX_MEMZONE];
-    unsigned n = 0;
+    /* Sized from the pool itself: RTE_MAX_MEMZONE, the old bound, is a
+     * runtime setting since 23.11 (rte_memzone_max_get) and gone from
+     * 24.11's headers. Without the array the chunks leak, nothing worse. */
+    unsigned cap = mp->nb_mem_chunks, n = 0;
+    const struct rte_memzone **chunks = cap > 0 ? calloc(cap, sizeof(*chunks)) : NULL;
     struct rte_mempool_memhdr *hdr;
 
     STAILQ_FOREACH(hdr, &mp->mem_list, next) {
         /* populate_default's callback frees the chunk's memzone (opaque) */
-        if (hdr->free_cb != NULL && hdr->opaque != NULL && n < RTE_MAX_MEMZONE)
+        if (chunks != NULL && hdr->free_cb != NULL && hdr->opaque != NULL && n < cap)
             chunks[n++] = hdr->opaque;
         hdr->free_cb = NULL;
     }
     rte_mempool_free(mp);
     for (unsigned i = 0; i < n; i++)
         rte_memzone_free(chunks[i]);
+    free(chunks);
 }
 
 int cdpdk_launch(unsigned lcore, int (*entry)(void *), void *arg)
