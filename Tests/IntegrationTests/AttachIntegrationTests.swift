@@ -127,11 +127,22 @@ extension Integration.NullPrimary {
             let stats = try Harness.dpdkscope(["stats", "--file-prefix", testbed.prefix, "--json", "-i", "0"])
             return try jsonObject(stats.stdout)["counters"].flatMap { ($0 as? [String: Any])?["accepted"] as? Int } ?? -1
         }
+        /// True once each of the four tuples (2 ports x rx, tx) has copied.
+        func everyTupleCopies() throws -> Bool {
+            let stats = try Harness.dpdkscope(["stats", "--file-prefix", testbed.prefix, "--json", "--queues"])
+            let ports = stats.stdout.split(separator: "\n")
+            return try ports.count == 2 && ports.allSatisfy { line in
+                let queues = try jsonObject(line)["queues"] as? [[String: Any]] ?? []
+                return queues.count == 2 && queues.allSatisfy { (($0["counters"] as? [String: Any])?["accepted"] as? Int ?? 0) > 0 }
+            }
+        }
         let victim = try Subprocess([Harness.dpdkscope, "probe", "--duration", "60", "--file-prefix", testbed.prefix])
-        // Killed once its callbacks copy (a loaded machine attaches slowly:
-        // a fixed wait sometimes killed it before it had enabled anything).
+        // Killed once all its callbacks copy (a loaded machine attaches
+        // slowly: a fixed wait sometimes killed it before it had enabled
+        // anything, and waiting for the first copy alone killed it between
+        // enables, so fewer than four were left to reclaim).
         let deadline = Date().addingTimeInterval(20)
-        while try accepted() <= 0 && victim.isRunning && Date() < deadline { usleep(200_000) }
+        while try !everyTupleCopies() && victim.isRunning && Date() < deadline { usleep(200_000) }
         #expect(victim.isRunning, "\(victim.stderr)")
         victim.signal(SIGKILL)
         victim.wait(timeout: 5)
