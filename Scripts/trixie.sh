@@ -166,7 +166,7 @@ run_tests() {
     say "testing against Debian 13's dpdk-testpmd $(in_root dpkg-query -W -f '${Version}' dpdk)"
     in_root env DPDKSCOPE_REQUIRE_INTEGRATION=1 DPDKSCOPE_TEST_PREFIX_TAG="$tag" \
         DPDKSCOPE_BIN="$repo/.build-trixie/debug/dpdkscope" \
-        sh -c "cd '$repo' && swift test --scratch-path .build-trixie --skip-build $(printf "'%s' " "$@")"
+        sh -c 'cd "$0" && exec swift test --scratch-path .build-trixie --skip-build "$@"' "$repo" "$@"
 }
 
 # The refusal across releases, both ways: the 24.11 build against a 22.11
