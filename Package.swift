@@ -1,21 +1,51 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Debian's libdpdk.pc carries a comment line SwiftPM's pkg-config parser rejects,
-// so the DPDK flags are spelled out here once and shared by every target that
-// sees DPDK headers (the C shim itself and the Swift module importing it).
-let dpdkCFlags = [
-    "-I/usr/include/dpdk",
-    "-I/usr/include/x86_64-linux-gnu/dpdk",
-    "-include", "rte_config.h",
-    "-march=corei7",
-    "-DALLOW_EXPERIMENTAL_API",
+import Foundation
+
+// DPDK flags come from the installed release's libdpdk.pc, so one tree builds
+// against 22.11, 24.11 or a DPDK built from source (set PKG_CONFIG_PATH).
+// SwiftPM's own pkg-config parser rejects Debian 12's libdpdk.pc (its
+// Description spans several lines), so the real pkg-config is run here.
+func pkgConfig(_ arguments: [String]) -> [String]? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["pkg-config"] + arguments + ["libdpdk"]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    return String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+}
+
+// Without pkg-config or libdpdk.pc, fall back to Debian's paths so the
+// compiler's error names the missing header instead of the manifest failing.
+let dpdkPkgCFlags = pkgConfig(["--cflags"]) ?? [
+    "-I/usr/include/dpdk", "-I/usr/include/x86_64-linux-gnu/dpdk", "-include", "rte_config.h", "-march=corei7",
 ]
+// Debian 13's libdpdk.pc also lists the multiarch system directory
+// (-I/usr/include/x86_64-linux-gnu). Searched ahead of the system headers
+// it would reorder glibc's includes under Swift's Glibc module map, and the
+// compiler searches it anyway, so system directories are dropped.
+func isSystemInclude(_ flag: String) -> Bool {
+    guard flag.hasPrefix("-I/usr/include") else { return false }
+    let rest = flag.dropFirst("-I/usr/include".count)
+    return rest.isEmpty || rest == "/" || (rest.hasSuffix("-linux-gnu") && !rest.dropFirst().contains("/"))
+}
+let dpdkCFlags = dpdkPkgCFlags.filter { !isSystemInclude($0) } + ["-DALLOW_EXPERIMENTAL_API"] // pdump/pcapng are experimental in 22.11
 let dpdkImporterFlags = dpdkCFlags.flatMap { ["-Xcc", $0] }
+// The libraries our code calls, each linked directly (the linker refuses
+// symbols reached only through another library). rte_log split out of
+// rte_eal in 24.03, so each name is kept only if this release has it.
+let dpdkLibraryDirs = (pkgConfig(["--libs-only-L"]) ?? []).filter { $0.hasPrefix("-L") }
+let dpdkAvailable = Set((pkgConfig(["--libs-only-l"]) ?? []).filter { $0.hasPrefix("-l") }.map { String($0.dropFirst(2)) })
 let dpdkLibraries = [
     "rte_pdump", "rte_pcapng", "rte_bpf", "rte_ethdev", "rte_net", "rte_mbuf",
-    "rte_mempool", "rte_ring", "rte_meter", "rte_telemetry", "rte_kvargs", "rte_eal",
-]
+    "rte_mempool", "rte_ring", "rte_meter", "rte_telemetry", "rte_kvargs", "rte_log", "rte_eal",
+].filter { dpdkAvailable.isEmpty ? $0 != "rte_log" : dpdkAvailable.contains($0) }
 
 let package = Package(
     name: "dpdkscope",
@@ -37,6 +67,7 @@ let package = Package(
             name: "CDPDK",
             cSettings: [.unsafeFlags(dpdkCFlags)],
             linkerSettings: dpdkLibraries.map { .linkedLibrary($0) }
+                + (dpdkLibraryDirs.isEmpty ? [] : [.unsafeFlags(dpdkLibraryDirs)])
         ),
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         // A SIGBUS handler for read-only file mappings (no DPDK): a file

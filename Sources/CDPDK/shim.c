@@ -1,5 +1,7 @@
 #include "cdpdk.h"
 
+#include <rte_cycles.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,31 @@
 int cdpdk_errno(void) { return rte_errno; }
 
 uint32_t cdpdk_headers_version(void) { return RTE_VERSION; }
+
+uint32_t cdpdk_library_version(void)
+{
+    return RTE_VERSION_NUM(rte_version_year(), rte_version_month(), rte_version_minor(), rte_version_release());
+}
+
+uint64_t cdpdk_tsc_cycles(void) { return rte_get_tsc_cycles(); }
+
+bool cdpdk_pcapng_stamps_tsc_cycles(void)
+{
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)
+    return true;
+#else
+    return false;
+#endif
+}
+
+int cdpdk_pdump_secondary_init(void)
+{
+#if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
+    return rte_pdump_init();
+#else
+    return 0;
+#endif
+}
 
 static FILE *log_capture;
 static char *log_buffer;
@@ -52,8 +79,11 @@ void cdpdk_own_ops_table_lock(void) { rte_spinlock_lock(&rte_mempool_ops_table.s
 void cdpdk_own_ops_table_unlock(void) { rte_spinlock_unlock(&rte_mempool_ops_table.sl); }
 void cdpdk_own_ops_table_set_count(uint32_t count) { rte_mempool_ops_table.num_ops = count; }
 
-// Mirrors the private layout in lib/pdump/rte_pdump.c (22.11): rx then tx,
-// each [RTE_MAX_ETHPORTS][RTE_MAX_QUEUES_PER_PORT].
+// Mirrors the private layout in lib/pdump/rte_pdump.c: rx then tx, each
+// [RTE_MAX_ETHPORTS][RTE_MAX_QUEUES_PER_PORT]. Unchanged from 22.11 through
+// 25.11 (25.11 appends a memzone pointer after tx, which the length check
+// below tolerates); the counters became RTE_ATOMIC in 23.11, which is the
+// plain type unless DPDK is built with enable_stdatomic.
 static const struct rte_memzone *pdump_stats_zone(void)
 {
     static const struct rte_memzone *zone;
@@ -158,19 +188,23 @@ void cdpdk_memzone_names(void (*visit)(const char *name, void *context), void *c
 
 void cdpdk_mempool_free_foreign(struct rte_mempool *mp)
 {
-    const struct rte_memzone *chunks[RTE_MAX_MEMZONE];
-    unsigned n = 0;
+    /* Sized from the pool itself: RTE_MAX_MEMZONE, the old bound, is a
+     * runtime setting since 23.11 (rte_memzone_max_get) and gone from
+     * 24.11's headers. Without the array the chunks leak, nothing worse. */
+    unsigned cap = mp->nb_mem_chunks, n = 0;
+    const struct rte_memzone **chunks = cap > 0 ? calloc(cap, sizeof(*chunks)) : NULL;
     struct rte_mempool_memhdr *hdr;
 
     STAILQ_FOREACH(hdr, &mp->mem_list, next) {
         /* populate_default's callback frees the chunk's memzone (opaque) */
-        if (hdr->free_cb != NULL && hdr->opaque != NULL && n < RTE_MAX_MEMZONE)
+        if (chunks != NULL && hdr->free_cb != NULL && hdr->opaque != NULL && n < cap)
             chunks[n++] = hdr->opaque;
         hdr->free_cb = NULL;
     }
     rte_mempool_free(mp);
     for (unsigned i = 0; i < n; i++)
         rte_memzone_free(chunks[i]);
+    free(chunks);
 }
 
 int cdpdk_launch(unsigned lcore, int (*entry)(void *), void *arg)

@@ -15,8 +15,9 @@ public struct PrimaryThread: Equatable, Sendable {
         self.cpuShare = cpuShare
     }
 
-    /// EAL names its worker threads "rte-worker-N" (22.11) or
-    /// "lcore-worker-N" (older and newer releases); N is the lcore id.
+    /// EAL names its worker threads "rte-worker-N" (22.11), "dpdk-workerN"
+    /// (23.11 and later, no dash) or "lcore-worker-N" (before 22.11); N is
+    /// the lcore id.
     public var workerLcore: Int? {
         for prefix in ["rte-worker-", "lcore-worker-", "dpdk-worker"] where name.hasPrefix(prefix) {
             return Int(name.dropFirst(prefix.count))

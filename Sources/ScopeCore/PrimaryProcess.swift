@@ -49,9 +49,8 @@ public struct PrimaryProcess: Sendable {
             throw ScopeError(.usageOrAttach,
                              "the DPDK primary (pid \(pid), file-prefix '\(prefix)') has not finished initialising; try again")
         }
-        guard header.version == expectedVersion else {
-            throw ScopeError(.usageOrAttach,
-                             "DPDK version mismatch: the primary (pid \(pid)) runs DPDK \(versionString(header.version)), dpdkscope is built for \(versionString(expectedVersion))")
+        if let mismatch = versionMismatch(primary: header.version, ours: expectedVersion, pid: pid) {
+            throw ScopeError(.usageOrAttach, mismatch)
         }
         let argv = ProcessFiles.readBytes("/proc/\(pid)/cmdline")?
             .split(separator: 0).map { String(decoding: $0, as: UTF8.self) } ?? []
@@ -86,6 +85,31 @@ public struct PrimaryProcess: Sendable {
         var words: (UInt32, UInt32) = (0, 0)
         let n = withUnsafeMutableBytes(of: &words) { read(fd, $0.baseAddress, 8) }
         return n == 8 ? (words.0, words.1) : nil
+    }
+
+    /// Why a secondary with DPDK `ours` cannot attach to a primary running
+    /// `primary` (both RTE_VERSION codes), or nil when it can. Checked
+    /// before EAL runs, which would otherwise fail with a log dump (or, for
+    /// a release whose shared structures differ, worse).
+    ///
+    /// A secondary must be built against the primary's release (year.month):
+    /// shared-memory structures, pdump requests and mbuf contents differ
+    /// between releases. EAL goes further and compares the whole code, so a
+    /// different point release of the same LTS is refused too, with its own
+    /// message: there, matching the installed DPDK libraries is enough.
+    public static func versionMismatch(primary: UInt32, ours: UInt32, pid: Int32) -> String? {
+        guard primary != ours else { return nil }
+        if releaseString(primary) != releaseString(ours) {
+            return "DPDK version mismatch: the primary (pid \(pid)) runs DPDK \(versionString(primary)); "
+                + "this dpdkscope is built against DPDK \(versionString(ours)): use a dpdkscope built against DPDK \(releaseString(primary))"
+        }
+        return "DPDK version mismatch: the primary (pid \(pid)) runs DPDK \(versionString(primary)) and this dpdkscope loads DPDK \(versionString(ours)) "
+            + "(EAL accepts only the identical point release): install the primary's DPDK \(versionString(primary)) libraries, or restart the primary on \(versionString(ours))"
+    }
+
+    /// The release (year.month, e.g. "24.11") of an RTE_VERSION code.
+    public static func releaseString(_ code: UInt32) -> String {
+        "\(code >> 24).\(String(format2: (code >> 16) & 0xFF))"
     }
 
     /// RTE_VERSION_NUM(year, month, minor, release) as "22.11.11".

@@ -51,7 +51,9 @@ public enum EAL {
     public static func attach(_ options: AttachOptions, requirePdump: Bool, logger: Logger) throws -> Attachment {
         try AttachPreconditions.checkRoot()
         try AttachPreconditions.checkHugetlbfs()
-        let primary = try PrimaryProcess.locate(prefix: options.filePrefix, expectedVersion: cdpdk_headers_version())
+        // Checked against the loaded libraries' version, which is what EAL
+        // compares (the headers we were built with may be older).
+        let primary = try PrimaryProcess.locate(prefix: options.filePrefix, expectedVersion: cdpdk_library_version())
         logger.debug("primary found", metadata: ["pid": "\(primary.pid)", "version": "\(PrimaryProcess.versionString(primary.version))"])
 
         let layout = MempoolOpsAlignmentApplier.layout
@@ -76,6 +78,10 @@ public enum EAL {
             extra: try EALArguments.splitWords(options.extraEAL))
         logger.debug("EAL argv", metadata: ["argv": "\(arguments.argv.joined(separator: " "))"])
         try initialize(argv: arguments.argv, logger: logger)
+        // 25.11 and later expect every secondary to answer pdump's requests;
+        // a no-op before. Failing only means the primary has no pdump, which
+        // is reported below.
+        _ = cdpdk_pdump_secondary_init()
 
         var problem: String?
         switch primaryOps {

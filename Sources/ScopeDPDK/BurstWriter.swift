@@ -7,7 +7,7 @@ import ScopePcap
 /// only valid during the call.
 public protocol PacketObserver: AnyObject {
     /// One packet: its captured bytes, the primary's timestamp (ns since the
-    /// epoch, clock fault repaired) and the port it was seen on.
+    /// epoch, whatever the DPDK release stored) and the port it was seen on.
     func observe(_ packet: UnsafeRawBufferPointer, timestamp: UInt64, port: UInt16)
     /// The ring ran dry: a moment to flush output and advance time.
     func idle()
@@ -37,7 +37,10 @@ final class BurstWriter {
     let observer: PacketObserver?
     /// Packets taken from the ring within the budget (written or observed).
     @exclusivity(unchecked) private(set) var packets: UInt64 = 0
+    /// 22.11 only: undoes its pcapng clock fault.
     @exclusivity(unchecked) var clock: PrimaryClockRepair?
+    /// 23.11 and later only: the copies carry TSC cycles, not nanoseconds.
+    let tscClock: PrimaryTSCClock?
     /// Set once the shared packet budget (-c, -a packets:) ran out.
     @exclusivity(unchecked) private(set) var budgetExhausted = false
     /// Interface index per port id (UInt32.max: not captured).
@@ -54,10 +57,12 @@ final class BurstWriter {
 
     /// The packet budget lives in the C shim (cdpdk_workers_reset), shared
     /// by every worker of a --multi capture, so -c stays exact across them.
-    init(writer: CaptureFileWriter?, observer: PacketObserver?, interfacePorts: [UInt16], clock: PrimaryClockRepair?) {
+    init(writer: CaptureFileWriter?, observer: PacketObserver?, interfacePorts: [UInt16],
+         clock: PrimaryClockRepair?, tscClock: PrimaryTSCClock? = nil) {
         self.writer = writer
         self.observer = observer
         self.clock = clock
+        self.tscClock = tscClock
         interfaceOfPort = .allocate(capacity: Self.ports)
         interfaceOfPort.initialize(repeating: .max, count: Self.ports)
         for (index, port) in interfacePorts.enumerated() where Int(port) < Self.ports {
@@ -100,6 +105,7 @@ final class BurstWriter {
                        observer: PacketObserver?) throws {
         let data = cdpdk_mbuf_data(mbuf)!
         clock?.repairBlock(at: data)
+        tscClock?.convertBlock(at: data)
         if cdpdk_mbuf_segments(mbuf) == 1 {
             let block = UnsafeMutableRawBufferPointer(start: data, count: Int(cdpdk_mbuf_data_len(mbuf)))
             if let observer { observe(block, observer: observer, port: cdpdk_mbuf_port(mbuf)) }

@@ -93,6 +93,16 @@ public struct CaptureLoop {
         self.interfacePorts = interfacePorts
     }
 
+    /// Pairs a TSC reading with the wall clock. The wall clock is read
+    /// between two TSC readings and matched to their midpoint, so the pairing
+    /// is off by at most half the (sub-microsecond) gap.
+    static func tscClock() -> PrimaryTSCClock? {
+        let before = cdpdk_tsc_cycles()
+        let now = CaptureClock.realtimeNanoseconds()
+        let after = cdpdk_tsc_cycles()
+        return PrimaryTSCClock(tscHz: rte_get_tsc_hz(), baseCycles: before &+ (after &- before) / 2, baseNanoseconds: now)
+    }
+
     /// Arms the packet budget every loop of one capture draws from (all
     /// workers of a --multi capture share it). Call once before run().
     public static func prepare(packetLimit: UInt64?) {
@@ -109,7 +119,17 @@ public struct CaptureLoop {
         var idle = 0
         var polls = 0
         var reason: StopReason?
-        let stage = BurstWriter(writer: writer, observer: observer, interfacePorts: interfacePorts, clock: PrimaryClockRepair(tscHz: rte_get_tsc_hz(), nowNanoseconds: CaptureClock.realtimeNanoseconds()))
+        let stage: BurstWriter
+        switch PrimaryTimestampKind(stampsTSCCycles: cdpdk_pcapng_stamps_tsc_cycles()) {
+        case .nanosecondsWithWrapFault:
+            stage = BurstWriter(writer: writer, observer: observer, interfacePorts: interfacePorts,
+                                clock: PrimaryClockRepair(tscHz: rte_get_tsc_hz(), nowNanoseconds: CaptureClock.realtimeNanoseconds()))
+        case .tscCycles:
+            // The 22.11 wrap fault cannot happen here (nothing is converted
+            // in the primary), so no repair runs.
+            stage = BurstWriter(writer: writer, observer: observer, interfacePorts: interfacePorts,
+                                clock: nil, tscClock: Self.tscClock())
+        }
         defer {
             if let repaired = stage.clock?.repaired, repaired > 0 {
                 logger.notice("corrected \(repaired) timestamps the primary stamped 2^64 TSC cycles ahead (DPDK 22.11 pcapng clock fault)")

@@ -15,10 +15,19 @@ extension Integration {
             let testbed = try Testbed.start("pcap", prefix: "it-cap-replay")
             defer { testbed.stop() }
             let out = dir.file("replay.pcapng")
+            let started = Date().timeIntervalSince1970
             let run = try Harness.dpdkscope(["capture", "--file-prefix", testbed.prefix, "-i", "net_pcap0", "--rx",
                                              "-c", "150", "-w", out, "-q"])
+            let ended = Date().timeIntervalSince1970
             #expect(run.status == 0, "\(run.stderr)")
             try Oracle.expectClean(out)
+            // Packet times are wall-clock times of this capture: within 1 s of
+            // its start and end. 22.11 stamps nanoseconds (with its clock
+            // fault, repaired); 23.11+ stamps TSC cycles, converted by us.
+            let times = try Oracle.fields(out, ["frame.time_epoch"]).compactMap { $0.first.flatMap(Double.init) }
+            #expect(times.count == 150)
+            #expect(times.allSatisfy { $0 >= started - 1 && $0 <= ended + 1 },
+                    "times \(times.min() ?? 0)...\(times.max() ?? 0) outside \(started)...\(ended)")
             let source = Set(try Oracle.packetHashes(Harness.packageRoot + "/Scripts/data/demo.pcap"))
             let captured = try Oracle.packetHashes(out)
             #expect(captured.count == 150)

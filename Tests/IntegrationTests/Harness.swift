@@ -17,6 +17,13 @@ enum Harness {
 
     static var testbed: String { packageRoot + "/Scripts/testbed.sh" }
 
+    /// Put in front of every DPDK file-prefix the tests use
+    /// (DPDKSCOPE_TEST_PREFIX_TAG, default none). Runs that share the
+    /// machine's hugepages and /run — the Debian 13 root of Scripts/trixie.sh
+    /// beside a 22.11 run, or several worktrees — then cannot collide.
+    static let prefixTag = ProcessInfo.processInfo.environment["DPDKSCOPE_TEST_PREFIX_TAG"] ?? ""
+    static func prefix(_ name: String) -> String { prefixTag + name }
+
     /// Why integration tests cannot run here, or nil when they can. With
     /// DPDKSCOPE_REQUIRE_INTEGRATION=1 (Scripts/test.sh, CI) a missing
     /// prerequisite is a failure rather than a skip.
@@ -74,6 +81,8 @@ struct Testbed {
     var pid: Int32 { Int32(facts["pid"] ?? "") ?? -1 }
 
     static func start(_ shape: String, prefix: String, extra: [String] = []) throws -> Testbed {
+        // Restarts pass the running testbed's (already tagged) prefix back.
+        let prefix = prefix.hasPrefix(Harness.prefixTag) ? prefix : Harness.prefix(prefix)
         _ = try? Harness.run([Harness.testbed, "stop", "--prefix", prefix])
         let result = try Harness.run([Harness.testbed, "start", "--shape", shape, "--prefix", prefix] + extra, timeout: 90)
         guard result.status == 0 else {

@@ -16,17 +16,15 @@ extension Integration {
             try Harness.checkPrerequisites()
             let binary = "/tmp/dpdkscope-mini-primary-\(getpid())"
             defer { unlink(binary) }
-            let compiled = try Harness.run([
-                "gcc", "-O2", "-fPIC", "-o", binary, Self.fixture,
-                "-I/usr/include/dpdk", "-I/usr/include/x86_64-linux-gnu/dpdk", "-include", "rte_config.h",
-                "-march=corei7", "-DALLOW_EXPERIMENTAL_API",
-                "-lrte_pdump", "-lrte_ethdev", "-lrte_mbuf", "-lrte_mempool", "-lrte_eal",
-            ])
+            // Flags from the installed release's libdpdk.pc, as Package.swift
+            // does, so the fixture builds against 22.11 and 24.11 alike.
+            let compiled = try Harness.run(["sh", "-c",
+                "gcc -O2 -fPIC -o \(binary) \(Self.fixture) -DALLOW_EXPERIMENTAL_API $(pkg-config --cflags --libs libdpdk)"])
             try #require(compiled.status == 0, "gcc failed: \(compiled.stderr)")
             let symbols = try Harness.run(["nm", "-D", binary])
             #expect(!symbols.stdout.contains("B rte_mempool_ops_table"), "fixture must not carry a copy relocation")
 
-            let prefix = "it-lib"
+            let prefix = Harness.prefix("it-lib")
             let primary = try Subprocess([binary, "-l", "1", "--no-pci", "--no-telemetry", "-m", "128",
                                           "--file-prefix", prefix, "--vdev", "net_null0"])
             defer {

@@ -1,7 +1,10 @@
-// Thin C shims over DPDK 22.11 for Swift: only what Swift cannot reach by
-// itself (rte_errno, function-like macros, private struct layouts, the
-// workers' stop flag). Every decision lives in Swift; these functions just
-// translate. Signals are ScopeCore's (ProcessSignals).
+// Thin C shims over DPDK for Swift: only what Swift cannot reach by itself
+// (rte_errno, function-like macros, private struct layouts, the workers'
+// stop flag). Every decision lives in Swift; these functions just translate.
+// Signals are ScopeCore's (ProcessSignals). The same source compiles against
+// 22.11, 23.11, 24.11 and 25.11: where releases differ, an RTE_VERSION check
+// here picks the behaviour and a function reports it, so Swift never needs a
+// copy per release.
 #ifndef CDPDK_H
 #define CDPDK_H
 
@@ -31,6 +34,27 @@ int cdpdk_errno(void);
 /// The DPDK version these headers describe, as stored in the shared memory
 /// config (struct rte_mem_config.version): RTE_VERSION.
 uint32_t cdpdk_headers_version(void);
+
+/// The same code for the DPDK libraries actually loaded. EAL refuses a
+/// secondary whose librte_eal's RTE_VERSION differs from the primary's, and
+/// the libraries can be upgraded without rebuilding us, so this is what an
+/// attach is checked against.
+uint32_t cdpdk_library_version(void);
+
+/// rte_get_tsc_cycles (inline assembly, which Swift cannot import).
+uint64_t cdpdk_tsc_cycles(void);
+
+/// How the primary's pcapng copies carry their timestamp. Up to 23.07,
+/// rte_pcapng_copy stores nanoseconds since the epoch (22.11's come with a
+/// clock fault that PrimaryClockRepair undoes). From 23.11 it stores raw TSC
+/// cycles and leaves the conversion to whoever writes the file: us.
+bool cdpdk_pcapng_stamps_tsc_cycles(void);
+
+/// From 25.11 every secondary must call rte_pdump_init() (the primary asks
+/// all processes to disable their callbacks and warns about any secondary
+/// that does not answer). Earlier releases must not: it would reserve the
+/// stats memzone. Returns 0 when nothing was needed or it worked.
+int cdpdk_pdump_secondary_init(void);
 
 /// Route DPDK's own log lines into an in-memory buffer (before EAL init) so
 /// that a failed attach can be reported as one line instead of a log dump.
