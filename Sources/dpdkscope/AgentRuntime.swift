@@ -28,7 +28,7 @@ struct AgentRuntime {
 
     func run() throws {
         let logger = Self.makeLogger(configuration.attach.logLevel)
-        if waitForPrimary, !Self.waitForPrimary(prefix: configuration.attach.filePrefix, quiet: quiet) { return }
+        if waitForPrimary, try !Self.waitForPrimary(prefix: configuration.attach.filePrefix, quiet: quiet) { return }
         if configuration.outputs.dumpfile.enabled { crashGuard = CrashTruncationGuard.start() }
         let attachment: Attachment
         do {
@@ -131,12 +131,19 @@ struct AgentRuntime {
         return Logger(label: "dpdkscope")
     }
 
-    /// Polls for the primary's config lock; false when a stop signal came first.
-    static func waitForPrimary(prefix: String, quiet: Bool) -> Bool {
+    /// Polls for the primary's config lock; false when a stop signal came
+    /// first. A primary of another DPDK release is an error at once: waiting
+    /// would never end.
+    static func waitForPrimary(prefix: String, quiet: Bool) throws -> Bool {
         var told = false
         while ProcessSignals.stopSignal == 0 {
-            if (try? PrimaryProcess.locate(prefix: prefix, expectedVersion: cdpdk_headers_version(), initTimeout: 0)) != nil {
+            do {
+                _ = try PrimaryProcess.locate(prefix: prefix, expectedVersion: cdpdk_headers_version(), initTimeout: 0)
                 return true
+            } catch let error as ScopeError where error.message.hasPrefix("DPDK version mismatch") {
+                throw error
+            } catch {
+                // Not there yet (or still initialising): keep waiting.
             }
             if !told, !quiet { writeStderr("dpdkscope agent: waiting for a DPDK primary with file-prefix '\(prefix)'\n") }
             told = true
