@@ -73,25 +73,20 @@ struct TLSHelloParser {
               var suites = reader.sub(Int(suitesLength)) else { return nil }
         while let suite = suites.u16() { hello.cipherSuites.append(suite) }
         guard let compression = reader.u8(), reader.skip(Int(compression)) else { return nil }
-        guard reader.remaining > 0 else { return hello }  // no extensions (old clients)
-        guard let extensionsLength = reader.u16(), var extensions = reader.sub(Int(extensionsLength)) else { return nil }
-        while extensions.remaining > 0 {
-            guard let type = extensions.u16(), let length = extensions.u16(), var data = extensions.sub(Int(length)) else {
-                return nil
-            }
+        let whole = forEachExtension { type, data in
             hello.extensions.append(type)
             switch type {
             case 0: hello.serverName = Self.serverName(&data)
             case 10: hello.supportedGroups = Self.list16(&data, lengthBytes: 2)
             case 13: hello.signatureAlgorithms = Self.list16(&data, lengthBytes: 2)
             case 16: hello.alpn = Self.protocols(&data)
-            case 35: hello.offersTicket = length > 0
+            case 35: hello.offersTicket = data.remaining > 0
             case 41: hello.offersPSK = true
             case 43: hello.supportedVersions = Self.list16(&data, lengthBytes: 1)
             default: break
             }
         }
-        return hello
+        return whole ? hello : nil
     }
 
     mutating func serverHello() -> TLSServerHello? {
@@ -104,12 +99,7 @@ struct TLSHelloParser {
         hello.isRetryRequest = random == Self.retryRandom
         hello.sessionID = sessionID
         hello.cipherSuite = suite
-        guard reader.remaining > 0 else { return hello }
-        guard let extensionsLength = reader.u16(), var extensions = reader.sub(Int(extensionsLength)) else { return nil }
-        while extensions.remaining > 0 {
-            guard let type = extensions.u16(), let length = extensions.u16(), var data = extensions.sub(Int(length)) else {
-                return nil
-            }
+        let whole = forEachExtension { type, data in
             hello.extensions.append(type)
             switch type {
             case 16: hello.alpn = Self.protocols(&data).first
@@ -117,7 +107,21 @@ struct TLSHelloParser {
             default: break
             }
         }
-        return hello
+        return whole ? hello : nil
+    }
+
+    /// The extensions block, if any (old clients send none), one extension
+    /// at a time; false when it does not add up.
+    private mutating func forEachExtension(_ body: (UInt16, inout TLSBytes) -> Void) -> Bool {
+        guard reader.remaining > 0 else { return true }
+        guard let length = reader.u16(), var extensions = reader.sub(Int(length)) else { return false }
+        while extensions.remaining > 0 {
+            guard let type = extensions.u16(), let size = extensions.u16(), var data = extensions.sub(Int(size)) else {
+                return false
+            }
+            body(type, &data)
+        }
+        return true
     }
 
     /// `server_name`: the first host_name entry.
