@@ -66,7 +66,7 @@ struct HTTPRobustnessTests {
         Array("GET / HTTP/1.1\r\nX-Endless: ".utf8).withUnsafeBytes { session.deliver($0, fromClient: true, timestamp: 1) }
         for _ in 0..<160 {  // 10 MiB of one header line
             junk.withUnsafeBytes { session.deliver($0, fromClient: true, timestamp: 2) }
-            #expect(session.requests.lines.pending.capacity <= 8192)
+            #expect(session.parsers.client.lines.pending.capacity <= 8192)
         }
         #expect(context.counters(.http).oversized == 1)
         // Many short header lines: cut off by the total, not the line limit.
@@ -90,7 +90,7 @@ struct HTTPRobustnessTests {
         }
         let block = [UInt8](repeating: 0x5A, count: 1 << 20)
         for _ in 0..<1024 { block.withUnsafeBytes { session.deliver($0, fromClient: false, timestamp: 3) } }
-        #expect(session.responses.lines.pending.capacity < 4096)
+        #expect(session.parsers.server.lines.pending.capacity < 4096)
         var events: [TransactionEvent] = []
         context.drainEvents { events.append($0) }
         #expect(events.count == 1 && events.first?.http?.response?.bodyBytes == 1 << 30)

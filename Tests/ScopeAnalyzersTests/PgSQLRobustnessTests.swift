@@ -94,7 +94,7 @@ import Testing
         let big = PG.query("SELECT '" + String(repeating: "a", count: 100_000) + "'")
         for start in stride(from: 0, to: big.count, by: 1000) {
             send(Array(big[start..<min(start + 1000, big.count)]), client: true, at: 1)
-            #expect(session.client.bufferedBytes <= 8)
+            #expect(session.parsers.client.bufferedBytes <= 8)
         }
         send(Self.answer, client: false, at: 2)
         // A DataRow announcing 2 GB: 10 MiB of it arrive, nothing is buffered.
@@ -103,7 +103,7 @@ import Testing
         let chunk = [UInt8](repeating: 0x41, count: 64 << 10)
         for _ in 0..<160 {
             send(chunk, client: false, at: 5)
-            #expect(session.server.bufferedBytes <= 8)
+            #expect(session.parsers.server.bufferedBytes <= 8)
         }
         session.close(reason: .fin, timestamp: 6)
         var events: [TransactionEvent] = []
@@ -169,7 +169,7 @@ import Testing
                 let client = generator.next() % 2 == 0
                 bytes.withUnsafeBytes { session.deliver($0, fromClient: client, timestamp: UInt64(step)) }
                 if step % 11 == 0 { session.gap(length: Int(generator.next() % 5000), fromClient: client, timestamp: UInt64(step)) }
-                #expect(session.client.bufferedBytes <= 70_000 && session.server.bufferedBytes <= 4_200)
+                #expect(session.parsers.client.bufferedBytes <= 70_000 && session.parsers.server.bufferedBytes <= 4_200)
             }
             session.close(reason: .reset, timestamp: 99)
         }

@@ -89,7 +89,7 @@ import Testing
         let chunk = [UInt8](repeating: 0x42, count: 1 << 20)
         for _ in 0..<381 {  // 399 507 456 bytes
             chunk.withUnsafeBytes { session.deliver($0, fromClient: false, timestamp: 3) }
-            #expect(session.replies.buffer.pending.capacity <= 4096)
+            #expect(session.parsers.server.buffer.pending.capacity <= 4096)
         }
         (Array(repeating: 0x42, count: 400_000_000 - 381 << 20) + "\r\n".bytes + "+OK\r\n".bytes)
             .withUnsafeBytes { session.deliver($0, fromClient: false, timestamp: 4) }
@@ -111,7 +111,7 @@ import Testing
         "+endless".bytes.withUnsafeBytes { session.deliver($0, fromClient: false, timestamp: 1) }
         for _ in 0..<160 {  // 10 MiB of one status line
             junk.withUnsafeBytes { session.deliver($0, fromClient: false, timestamp: 2) }
-            #expect(session.replies.buffer.pending.capacity <= 8192)
+            #expect(session.parsers.server.buffer.pending.capacity <= 8192)
         }
         #expect(context.counters(.redis).oversized == 1)
         resp("PING").withUnsafeBytes { session.deliver($0, fromClient: true, timestamp: 3) }

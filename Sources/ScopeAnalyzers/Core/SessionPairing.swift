@@ -1,15 +1,82 @@
 import ScopeDecode
 
-/// What every request/response session does the same way at a gap, at the
-/// transaction timeout and at the end of its connection: the counters and
-/// the notes stay one wording across protocols. A session supplies its
-/// parser and its matching rule; these supply the rest.
+/// What every request/response session does the same way: the delivery
+/// loop over one side's parser, the gap procedure, queueing with eviction,
+/// the transaction timeout and the end of the connection. The counters and
+/// notes stay one wording across protocols. A session supplies its parsers
+/// (a `DirectionPair`), what a message means and how a response finds its
+/// request; these supply the rest.
+
+/// What one direction's parser made of lost bytes.
+enum StreamGap<Message> {
+    /// The gap fell inside a part of known length: framing is intact. The
+    /// message it completed, if it did.
+    case absorbed(Message?)
+    /// Framing is lost; the parser resynchronises. The message cut short,
+    /// when its start was known.
+    case lost(Message?)
+}
+
+/// A connection's two parsers, one per direction, reached by the side that
+/// sent the bytes.
+struct DirectionPair<Parser> {
+    var client: Parser
+    var server: Parser
+
+    init(_ make: (_ fromClient: Bool) -> Parser) {
+        client = make(true)
+        server = make(false)
+    }
+
+    subscript(fromClient: Bool) -> Parser {
+        @inline(__always) _read { if fromClient { yield client } else { yield server } }
+        @inline(__always) _modify { if fromClient { yield &client } else { yield &server } }
+    }
+}
+
+/// The loop over one delivery: `step` parses from an offset and answers
+/// how many bytes it consumed and the message it completed, `handle` takes
+/// each message. `more` keeps the loop going past the last byte (a parser
+/// that holds a message back). A step that neither consumes nor completes
+/// anything ends the loop: it cannot happen, and a session must never spin.
+@inline(__always)
+func parseMessages<Message>(_ count: Int, more: () -> Bool = { false },
+                            step: (_ offset: Int) -> (consumed: Int, message: Message?),
+                            handle: (Message) -> Void) {
+    var offset = 0
+    while offset < count || more() {
+        let (consumed, message) = step(offset)
+        offset &+= consumed
+        if let message {
+            handle(message)
+        } else if consumed == 0 {
+            break
+        }
+    }
+}
+
 extension AnalyzerContext {
     /// `length` bytes of one of `proto`'s connections were lost.
     func countGap(_ proto: ApplicationProtocol, length: Int) {
         count(proto) {
             $0.gaps &+= 1
             $0.gapBytes &+= UInt64(length)
+        }
+    }
+
+    /// The gap procedure: the gap is counted; an absorbed one hands on the
+    /// message it completed; a lost one hands on the message cut short and
+    /// then `lose` breaks the side's pairing (`FIFOMatcher.lose`).
+    func settleGap<Message>(_ outcome: StreamGap<Message>, _ proto: ApplicationProtocol, length: Int,
+                            handle: (Message) -> Void, lose: () -> Void) {
+        countGap(proto, length: length)
+        switch outcome {
+        case .absorbed(let completed):
+            count(proto) { $0.gapsAbsorbed &+= 1 }
+            if let completed { handle(completed) }
+        case .lost(let partial):
+            if let partial { handle(partial) }
+            lose()
         }
     }
 
@@ -24,6 +91,32 @@ extension AnalyzerContext {
 }
 
 extension FIFOMatcher {
+    /// Queues a complete request. When the queue is full its oldest request
+    /// goes to `evicted` with the note, counted as one of `proto`'s
+    /// evictions; one that `isTransaction` says is not a transaction (a
+    /// PostgreSQL Sync) is dropped quietly instead.
+    mutating func enqueue(_ request: consuming Request, at time: UInt64, context: AnalyzerContext,
+                          proto: ApplicationProtocol, isTransaction: (Request) -> Bool = { _ in true },
+                          evicted: (Request, _ note: String) -> Void) {
+        guard let oldest = push(request, at: time), isTransaction(oldest) else { return }
+        context.count(proto) { $0.evictions &+= 1 }
+        evicted(oldest, "more than \(capacity) requests pending")
+    }
+
+    /// One side's messages were lost. On the request side a barrier goes up,
+    /// so no response pairs across the loss with a request queued before
+    /// it; on the response side every request waiting goes to `unanswered`
+    /// with `note`, oldest first.
+    mutating func lose(fromClient: Bool, note: @autoclosure () -> String,
+                       _ unanswered: (Request, _ note: String) -> Void) {
+        if fromClient {
+            requestGap()
+        } else {
+            let note = note()
+            responseGap { unanswered($0, note) }
+        }
+    }
+
     /// Requests that waited past the transaction timeout go to `report`
     /// with the note, oldest first; those for which `report` returns true
     /// count as `proto`'s timeouts (a request that expects no answer does

@@ -1,13 +1,6 @@
 /// How a direction copes with lost bytes, limits and the end of its stream.
 extension HTTPMessageParser {
-    enum GapOutcome {
-        /// The gap fell inside a body of known length: framing is intact.
-        /// The message it finished, if it did.
-        case absorbed(completed: HTTPMessage?)
-        /// Framing is lost; the parser resynchronises on the next start
-        /// line. `partial` is the message cut short, when its head was known.
-        case lost(partial: HTTPMessage?)
-    }
+    typealias GapOutcome = StreamGap<HTTPMessage>
 
     mutating func gap(length: Int, timestamp: UInt64) -> GapOutcome {
         let size = UInt64(length)
@@ -16,31 +9,31 @@ extension HTTPMessageParser {
             noteGap(size)
             if size == remaining {
                 _ = complete(at: timestamp)
-                return .absorbed(completed: takeMessage())
+                return .absorbed(takeMessage())
             }
             enterState(.body(remaining: remaining &- size))
-            return .absorbed(completed: nil)
+            return .absorbed(nil)
         case .chunkData(let remaining) where size <= remaining:
             noteGap(size)
             enterState(size == remaining ? .chunkDataEnd : .chunkData(remaining: remaining &- size))
-            return .absorbed(completed: nil)
+            return .absorbed(nil)
         case .untilClose:
             noteGap(size)
-            return .absorbed(completed: nil)
+            return .absorbed(nil)
         case .tunnel:
-            return .absorbed(completed: nil)
+            return .absorbed(nil)
         case .idle, .resync:
             lines.reset()
             skippedBytes &+= lineBytes &+ size
             lineBytes = 0
             enterState(.resync)
-            return .lost(partial: nil)
+            return .lost(nil)
         case .headers:
             lines.reset()
             skippedBytes &+= message.bytes &+ lineBytes &+ size
             lineBytes = 0
             enterState(.resync)
-            return .lost(partial: nil)
+            return .lost(nil)
         default:
             // Inside chunk framing or trailers, or a gap longer than the body left.
             lines.reset()
@@ -51,7 +44,7 @@ extension HTTPMessageParser {
             let partial = message
             message = HTTPMessage(isRequest: isRequest)
             enterState(.resync)
-            return .lost(partial: partial)
+            return .lost(partial)
         }
     }
 

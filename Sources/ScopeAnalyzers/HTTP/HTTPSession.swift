@@ -8,8 +8,7 @@ final class HTTPSession: StreamAnalyzer {
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
     // Unchecked exclusivity: see AnalyzerContext.
-    @exclusivity(unchecked) private(set) var requests: HTTPMessageParser
-    @exclusivity(unchecked) private(set) var responses: HTTPMessageParser
+    @exclusivity(unchecked) private(set) var parsers: DirectionPair<HTTPMessageParser>
     @exclusivity(unchecked) private(set) var pending: FIFOMatcher<HTTPMessage>
     /// The request still being received was already answered early.
     @exclusivity(unchecked) private var inProgressAnswered = false
@@ -17,8 +16,7 @@ final class HTTPSession: StreamAnalyzer {
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
         self.context = context
-        requests = HTTPMessageParser(isRequest: true, configuration: context.configuration)
-        responses = HTTPMessageParser(isRequest: false, configuration: context.configuration)
+        parsers = DirectionPair { HTTPMessageParser(isRequest: $0, configuration: context.configuration) }
         pending = FIFOMatcher(capacity: context.configuration.maxPendingPerConnection)
     }
 
@@ -28,50 +26,39 @@ final class HTTPSession: StreamAnalyzer {
         // was handled, as only that changes it.
         var method = fromClient ? nil : answeredMethod
         var simple = !fromClient && answersSimpleRequest
-        var offset = 0
-        while offset < bytes.count {
-            let step = fromClient ? requests.advance(bytes, from: offset, timestamp: timestamp)
-                                  : responses.advance(bytes, from: offset, timestamp: timestamp, requestMethod: method,
-                                                      answersSimpleRequest: simple)
-            offset &+= step.consumed
-            if let output = step.output {
-                handle(output, fromClient: fromClient)
-                if !fromClient {
-                    method = answeredMethod
-                    simple = answersSimpleRequest
-                }
+        parseMessages(bytes.count) { offset in
+            let step = fromClient ? parsers.client.advance(bytes, from: offset, timestamp: timestamp)
+                                  : parsers.server.advance(bytes, from: offset, timestamp: timestamp,
+                                                           requestMethod: method, answersSimpleRequest: simple)
+            return (step.consumed, step.output)
+        } handle: { output in
+            handle(output, fromClient: fromClient)
+            if !fromClient {
+                method = answeredMethod
+                simple = answersSimpleRequest
             }
-            if step.consumed == 0 && step.output == nil { break }  // cannot happen; never spin
         }
         collectSkipped()
     }
 
-    private var answeredMethod: String? { pending.peek { $0.method } ?? requests.inProgress?.method }
+    private var answeredMethod: String? { pending.peek { $0.method } ?? parsers.client.inProgress?.method }
     /// The next response answers an HTTP/0.9 request: no status line comes.
     private var answersSimpleRequest: Bool { pending.peek { $0.version == "0.9" } ?? false }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
-        context.countGap(.http, length: length)
-        switch fromClient ? requests.gap(length: length, timestamp: timestamp)
-                          : responses.gap(length: length, timestamp: timestamp) {
-        case .absorbed(let completed):
-            context.count(.http) { $0.gapsAbsorbed &+= 1 }
-            if let completed { handle(completed, fromClient: fromClient) }
-        case .lost(let partial):
-            if fromClient {
-                if let partial { handle(partial, fromClient: true) }
-                pending.requestGap()
-            } else {
-                if let partial { handle(partial, fromClient: false) }
-                pending.responseGap { unanswered($0, note: "response lost in a gap of \(length) bytes", at: timestamp) }
+        context.settleGap(parsers[fromClient].gap(length: length, timestamp: timestamp), .http, length: length) {
+            handle($0, fromClient: fromClient)
+        } lose: {
+            pending.lose(fromClient: fromClient, note: "response lost in a gap of \(length) bytes") {
+                unanswered($0, note: $1, at: timestamp)
             }
         }
         collectSkipped()
     }
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {
-        if let response = responses.finish(reason: reason.phrase) { handle(response, fromClient: false) }
-        if let request = requests.finish(reason: reason.phrase) { handle(request, fromClient: true) }
+        if let response = parsers.server.finish(reason: reason.phrase) { handle(response, fromClient: false) }
+        if let request = parsers.client.finish(reason: reason.phrase) { handle(request, fromClient: true) }
         pending.drain(closing: reason) { unanswered($0, note: $1, at: timestamp) }
         collectSkipped()
     }
@@ -89,13 +76,13 @@ final class HTTPSession: StreamAnalyzer {
         case .failed(let oversized):
             context.count(.http) { oversized ? ($0.oversized &+= 1) : ($0.parseErrors &+= 1) }
         case .message:
-            let message = fromClient ? requests.takeMessage() : responses.takeMessage()
+            let message = parsers[fromClient].takeMessage()
             if message.bodyError { context.count(.http) { $0.parseErrors &+= 1 } }
             handle(message, fromClient: fromClient)
         case .preface:
             // HTTP/2 (prior knowledge) on an HTTP port: nothing here is HTTP/1
             // any more. The HTTP/2 analyzer will take it once it exists.
-            responses.enterState(.tunnel)
+            parsers.server.enterState(.tunnel)
         }
     }
 
@@ -107,10 +94,7 @@ final class HTTPSession: StreamAnalyzer {
                 return
             }
             let end = message.end
-            if let evicted = pending.push(message, at: end) {
-                context.count(.http) { $0.evictions &+= 1 }
-                unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: end)
-            }
+            pending.enqueue(message, at: end, context: context, proto: .http) { unanswered($0, note: $1, at: end) }
         } else {
             let response = message
             context.count(.http) { $0.responses &+= 1 }
@@ -128,7 +112,7 @@ final class HTTPSession: StreamAnalyzer {
                 }
                 emit(request: request, response: response)
             case .unmatched:
-                if !inProgressAnswered, let early = requests.inProgress {
+                if !inProgressAnswered, let early = parsers.client.inProgress {
                     inProgressAnswered = true
                     var request = early
                     request.notes.append("answered before the request was complete")
@@ -166,6 +150,6 @@ final class HTTPSession: StreamAnalyzer {
     }
 
     private func collectSkipped() {
-        context.collectSkipped(.http, &requests.skippedBytes, &responses.skippedBytes)
+        context.collectSkipped(.http, &parsers.client.skippedBytes, &parsers.server.skippedBytes)
     }
 }

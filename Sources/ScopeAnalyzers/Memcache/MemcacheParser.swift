@@ -16,13 +16,7 @@ struct MemcacheParser {
         var output: Output?
     }
 
-    enum GapResult {
-        /// Inside a data block or value of known length: nothing lost but
-        /// value bytes; the message may have completed.
-        case absorbed(MemcacheMessage?)
-        /// Message framing lost; the partial message, if any.
-        case lost(MemcacheMessage?)
-    }
+    typealias GapResult = StreamGap<MemcacheMessage>
 
     enum State: Equatable {
         case idle

@@ -9,55 +9,46 @@ import ScopeDecode
 final class MemcacheSession: StreamAnalyzer {
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
-    private var requests: MemcacheParser
-    private var responses: MemcacheParser
+    private var parsers: DirectionPair<MemcacheParser>
     private var pending: FIFOMatcher<MemcacheMessage>
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
         self.context = context
         let configuration = context.configuration
-        requests = MemcacheParser(isRequest: true, limit: configuration.maxHeaderBytes, redact: configuration.redactSecrets)
-        responses = MemcacheParser(isRequest: false, limit: configuration.maxHeaderBytes, redact: configuration.redactSecrets)
+        parsers = DirectionPair {
+            MemcacheParser(isRequest: $0, limit: configuration.maxHeaderBytes, redact: configuration.redactSecrets)
+        }
         pending = FIFOMatcher(capacity: configuration.maxPendingPerConnection)
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
-        var offset = 0
         // A response held back (a multi-line one cut short) comes out even at the end of the input.
-        while offset < bytes.count || (!fromClient && responses.hasDeferred) {
-            let step = fromClient ? requests.advance(bytes, from: offset, timestamp: timestamp)
-                                  : responses.advance(bytes, from: offset, timestamp: timestamp)
-            offset &+= step.consumed
-            if let output = step.output { handle(output, fromClient: fromClient, at: timestamp) }
-            if step.consumed == 0 && step.output == nil { break }
+        parseMessages(bytes.count, more: { !fromClient && parsers.server.hasDeferred }) { offset in
+            let step = parsers[fromClient].advance(bytes, from: offset, timestamp: timestamp)
+            return (step.consumed, step.output)
+        } handle: {
+            handle($0, fromClient: fromClient, at: timestamp)
         }
         collectCounts()
     }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
-        context.countGap(.memcache, length: length)
-        switch fromClient ? requests.gap(length: length, timestamp: timestamp)
-                          : responses.gap(length: length, timestamp: timestamp) {
-        case .absorbed(let completed):
-            context.count(.memcache) { $0.gapsAbsorbed &+= 1 }
-            if let completed { handle(.message(completed), fromClient: fromClient, at: timestamp) }
-        case .lost(let partial):
-            if let partial { handle(.message(partial), fromClient: fromClient, at: timestamp) }
-            if fromClient {
-                pending.requestGap()
-            } else {
-                pending.responseGap { unanswered($0, note: "response lost in a gap of \(length) bytes", at: timestamp) }
+        context.settleGap(parsers[fromClient].gap(length: length, timestamp: timestamp), .memcache, length: length) {
+            handle(.message($0), fromClient: fromClient, at: timestamp)
+        } lose: {
+            pending.lose(fromClient: fromClient, note: "response lost in a gap of \(length) bytes") {
+                unanswered($0, note: $1, at: timestamp)
             }
         }
         collectCounts()
     }
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {
-        if let response = responses.finish(note: "incomplete at \(reason.phrase)", timestamp: timestamp) {
+        if let response = parsers.server.finish(note: "incomplete at \(reason.phrase)", timestamp: timestamp) {
             handle(.message(response), fromClient: false, at: timestamp)
         }
-        if let request = requests.finish(note: "incomplete at \(reason.phrase)", timestamp: timestamp) {
+        if let request = parsers.client.finish(note: "incomplete at \(reason.phrase)", timestamp: timestamp) {
             handle(.message(request), fromClient: true, at: timestamp)
         }
         pending.drain(closing: reason) { unanswered($0, note: $1, at: timestamp) }
@@ -79,9 +70,9 @@ final class MemcacheSession: StreamAnalyzer {
             context.count(.memcache) { $0.requests &+= 1 }
             if request.noreply || (request.quiet && !request.binary) {
                 emit(MemcacheTransaction(request: request, response: nil))
-            } else if let evicted = pending.push(request, at: request.end) {
-                context.count(.memcache) { $0.evictions &+= 1 }
-                unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: request.end)
+            } else {
+                let end = request.end
+                pending.enqueue(request, at: end, context: context, proto: .memcache) { unanswered($0, note: $1, at: end) }
             }
         case .message(let response):
             context.count(.memcache) { $0.responses &+= 1 }
@@ -122,8 +113,8 @@ final class MemcacheSession: StreamAnalyzer {
     }
 
     private func collectCounts() {
-        let skipped = requests.takeSkipped() &+ responses.takeSkipped()
-        let oversized = requests.takeOversized() &+ responses.takeOversized()
+        let skipped = parsers.client.takeSkipped() &+ parsers.server.takeSkipped()
+        let oversized = parsers.client.takeOversized() &+ parsers.server.takeOversized()
         guard skipped > 0 || oversized > 0 else { return }
         context.count(.memcache) {
             $0.skippedBytes &+= skipped

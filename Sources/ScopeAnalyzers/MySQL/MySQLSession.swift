@@ -88,13 +88,14 @@ final class MySQLSession: StreamAnalyzer {
         if phase != .command { phase = .command }  // the rest of the log-in is unknowable
         if fromClient {
             skip(clientFramer.reset() &+ clientSync.lose())
-            pending.requestGap()
         } else {
             skip(serverFramer.reset() &+ serverSync.lose())
             if let partial = responses.abandon() {
                 completed(partial, note: "response incomplete: \(length) bytes lost in a gap")
             }
-            pending.responseGap { unanswered($0, note: "response lost in a gap of \(length) bytes", at: timestamp) }
+        }
+        pending.lose(fromClient: fromClient, note: "response lost in a gap of \(length) bytes") {
+            unanswered($0, note: $1, at: timestamp)
         }
     }
 
@@ -161,9 +162,8 @@ final class MySQLSession: StreamAnalyzer {
             reported.notes.append("replication stream follows; not analysed")
             emit(request: reported, response: nil)
             phase = .opaque
-        } else if let evicted = pending.push(request, at: time) {
-            context.count(.mysql) { $0.evictions &+= 1 }
-            unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: time)
+        } else {
+            pending.enqueue(request, at: time, context: context, proto: .mysql) { unanswered($0, note: $1, at: time) }
         }
     }
 

@@ -33,13 +33,8 @@ struct PgSQLFrameParser {
         var output: Output?
     }
 
-    enum GapResult {
-        /// The gap fell inside a body of known length; framing continues
-        /// (with the frame it completed, if any).
-        case absorbed(PgSQLFrame?)
-        /// Whole messages may be gone; the parser resynchronises.
-        case lost
-    }
+    /// Lost never carries a frame: whole messages may be gone.
+    typealias GapResult = StreamGap<PgSQLFrame>
 
     let fromClient: Bool
     let maxMessage: Int
@@ -244,6 +239,6 @@ struct PgSQLFrameParser {
         skipLeft = 0
         mode = .resync
         resyncMatched = 0
-        return .lost
+        return .lost(nil)
     }
 }

@@ -9,8 +9,7 @@ final class PgSQLSession: StreamAnalyzer {
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
     // Unchecked exclusivity: see AnalyzerContext.
-    @exclusivity(unchecked) private(set) var client: PgSQLFrameParser
-    @exclusivity(unchecked) private(set) var server: PgSQLFrameParser
+    @exclusivity(unchecked) private(set) var parsers: DirectionPair<PgSQLFrameParser>
     @exclusivity(unchecked) var pending: FIFOMatcher<PgSQLOperation>
     /// Statement text by prepared-statement name and by portal name ("" is
     /// the unnamed one): at most `maxPendingPerConnection` names each, and
@@ -31,38 +30,26 @@ final class PgSQLSession: StreamAnalyzer {
         self.endpoints = endpoints
         self.context = context
         let limit = context.configuration.maxMessageSize
-        client = PgSQLFrameParser(fromClient: true, maxMessage: limit)
-        server = PgSQLFrameParser(fromClient: false, maxMessage: limit)
+        parsers = DirectionPair { PgSQLFrameParser(fromClient: $0, maxMessage: limit) }
         pending = FIFOMatcher(capacity: context.configuration.maxPendingPerConnection)
         statements = PgSQLNames(maxNames: context.configuration.maxPendingPerConnection, maxTextBytes: limit)
         portals = PgSQLNames(maxNames: context.configuration.maxPendingPerConnection, maxTextBytes: .max)
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
-        var offset = 0
-        while offset < bytes.count {
-            var step = fromClient ? client.advance(bytes, from: offset, timestamp: timestamp)
-                                  : server.advance(bytes, from: offset, timestamp: timestamp)
-            offset &+= step.consumed
-            // Frames are moved along, not copied (a copy retains the body).
-            if let output = step.output.take() {
-                handle(output, fromClient: fromClient, timestamp: timestamp)
-            } else if step.consumed == 0 {
-                break  // cannot happen; never spin
-            }
+        parseMessages(bytes.count) { offset in
+            var step = parsers[fromClient].advance(bytes, from: offset, timestamp: timestamp)
+            return (step.consumed, step.output.take())  // frames move along: a copy retains the body
+        } handle: {
+            handle($0, fromClient: fromClient, timestamp: timestamp)
         }
         collectSkipped()
     }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
-        context.countGap(.pgsql, length: length)
-        let result = fromClient ? client.gap(length: length, timestamp: timestamp)
-                                : server.gap(length: length, timestamp: timestamp)
-        switch result {
-        case .absorbed(let frame):
-            context.count(.pgsql) { $0.gapsAbsorbed &+= 1 }
-            if let frame { handle(.frame(frame), fromClient: fromClient, timestamp: timestamp) }
-        case .lost:
+        context.settleGap(parsers[fromClient].gap(length: length, timestamp: timestamp), .pgsql, length: length) {
+            handle(.frame($0), fromClient: fromClient, timestamp: timestamp)
+        } lose: {
             lost(fromClient: fromClient, note: "lost in a gap of \(length) bytes", at: timestamp)
         }
     }
@@ -88,7 +75,7 @@ final class PgSQLSession: StreamAnalyzer {
             if fromClient { clientFrame(frame) } else { serverFrame(frame) }
         case .sslAnswer(let answer):
             // TLS or GSS from here on: neither side is readable any more.
-            if answer == UInt8(ascii: "S") || answer == UInt8(ascii: "G") { client.stopReading() }
+            if answer == UInt8(ascii: "S") || answer == UInt8(ascii: "G") { parsers.client.stopReading() }
         case .oversized:
             context.count(.pgsql) { $0.oversized &+= 1 }
             if !fromClient { active?.result?.notes.append("a message over the size limit was skipped") }
@@ -121,7 +108,9 @@ final class PgSQLSession: StreamAnalyzer {
         let textKept = !frame.oversized && frame.bodyComplete
         switch frame.type {
         case 0:
-            if frame.code == PgSQLType.sslRequest || frame.code == PgSQLType.gssEncRequest { server.expectSSLAnswer() }
+            if frame.code == PgSQLType.sslRequest || frame.code == PgSQLType.gssEncRequest {
+                parsers.server.expectSSLAnswer()
+            }
             return
         case PgSQLType.query:
             operation.kind = .query
@@ -165,9 +154,9 @@ final class PgSQLSession: StreamAnalyzer {
         case .sync:
             break
         }
-        if let evicted = pending.push(operation, at: frame.end), evicted.kind.isTransaction {
-            context.count(.pgsql) { $0.evictions &+= 1 }
-            unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: frame.end)
+        let end = frame.end
+        pending.enqueue(operation, at: end, context: context, proto: .pgsql, isTransaction: { $0.kind.isTransaction }) {
+            unanswered($0, note: $1, at: end)
         }
     }
 
@@ -213,6 +202,6 @@ final class PgSQLSession: StreamAnalyzer {
     }
 
     private func collectSkipped() {
-        context.collectSkipped(.pgsql, &client.skippedBytes, &server.skippedBytes)
+        context.collectSkipped(.pgsql, &parsers.client.skippedBytes, &parsers.server.skippedBytes)
     }
 }

@@ -12,12 +12,8 @@ struct RedisParser {
         var message: RedisMessage?
     }
 
-    enum GapResult {
-        /// The gap fell inside a blob payload of known length: framing kept.
-        case absorbed
-        /// Framing lost; the message in progress (if any) is returned cut.
-        case lost(RedisMessage?)
-    }
+    /// Absorbed only inside a blob payload of known length, never with a message.
+    typealias GapResult = StreamGap<RedisMessage>
 
     enum State: Equatable {
         case line
@@ -126,7 +122,7 @@ struct RedisParser {
             pendingBytes &+= UInt64(length)
             current?.notes.append("\(length) bytes lost inside a value")
             renderer.keptIsCut = true
-            return .absorbed
+            return .absorbed(nil)
         }
         var partial = current
         partial?.end = timestamp

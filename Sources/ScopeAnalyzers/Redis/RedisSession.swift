@@ -14,8 +14,7 @@ final class RedisSession: StreamAnalyzer {
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
     // Unchecked exclusivity: see AnalyzerContext.
-    @exclusivity(unchecked) private(set) var requests: RedisParser
-    @exclusivity(unchecked) private(set) var replies: RedisParser
+    @exclusivity(unchecked) private(set) var parsers: DirectionPair<RedisParser>
     @exclusivity(unchecked) private(set) var pending: FIFOMatcher<RedisCommand>
     /// RESP2 subscribed state: arrays of pub/sub kinds are pushes.
     @exclusivity(unchecked) private var subscribed = false
@@ -27,48 +26,40 @@ final class RedisSession: StreamAnalyzer {
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
         self.context = context
-        requests = RedisParser(isRequest: true, configuration: context.configuration)
-        replies = RedisParser(isRequest: false, configuration: context.configuration)
+        parsers = DirectionPair { RedisParser(isRequest: $0, configuration: context.configuration) }
         pending = FIFOMatcher(capacity: context.configuration.maxPendingPerConnection)
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
-        var offset = 0
-        while offset < bytes.count {
-            var step = fromClient ? requests.advance(bytes, from: offset, timestamp: timestamp)
-                                  : replies.advance(bytes, from: offset, timestamp: timestamp)
-            offset &+= step.consumed
-            if fromClient ? requests.lostFraming : replies.lostFraming { framingLost(fromClient: fromClient) }
-            if let message = step.message.take() {  // moved on, not copied
-                if fromClient { handleRequest(message) } else { handleReply(message) }
-            } else if step.consumed == 0 {
-                break  // cannot happen; never spin
-            }
+        parseMessages(bytes.count) { offset in
+            var step = parsers[fromClient].advance(bytes, from: offset, timestamp: timestamp)
+            if parsers[fromClient].lostFraming { framingLost(fromClient: fromClient) }
+            return (step.consumed, step.message.take())  // moved on, not copied
+        } handle: { message in
+            if fromClient { handleRequest(message) } else { handleReply(message) }
         }
         collectTallies()
     }
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
-        context.countGap(.redis, length: length)
-        let result = fromClient ? requests.gap(length: length, timestamp: timestamp)
-                                : replies.gap(length: length, timestamp: timestamp)
-        switch result {
-        case .absorbed:
-            context.count(.redis) { $0.gapsAbsorbed &+= 1 }
-        case .lost(let partial) where fromClient:
-            if let partial, !partial.elements.isEmpty {
+        context.settleGap(parsers[fromClient].gap(length: length, timestamp: timestamp), .redis, length: length) {
+            partial in
+            if fromClient {
+                guard !partial.elements.isEmpty else { return }
                 context.count(.redis) { $0.requests &+= 1 }
                 var command = RedisCommand(partial, redactSecrets: context.configuration.redactSecrets)
                 command.notes.append("request cut by a gap of \(length) bytes")
                 unanswered(command, note: nil, at: timestamp)
+            } else {
+                context.count(.redis) { $0.skippedBytes &+= partial.bytes }
             }
-            pending.requestGap()
-        case .lost(let partial):
-            if let partial { context.count(.redis) { $0.skippedBytes &+= partial.bytes } }
-            pending.responseGap { unanswered($0, note: "response lost in a gap of \(length) bytes", at: timestamp) }
+        } lose: {
+            pending.lose(fromClient: fromClient, note: "response lost in a gap of \(length) bytes") {
+                unanswered($0, note: $1, at: timestamp)
+            }
             // Replies already on their way belong to requests given up above:
             // the next one pairs only if it began after the next request.
-            pending.requestGap()
+            if !fromClient { pending.requestGap() }
         }
         collectTallies()
     }
@@ -79,10 +70,10 @@ final class RedisSession: StreamAnalyzer {
     /// first reply: that is a mid-stream start, nothing is lost).
     private func framingLost(fromClient: Bool) {
         if fromClient {
-            requests.lostFraming = false
+            parsers.client.lostFraming = false
             pending.requestGap()
         } else {
-            replies.lostFraming = false
+            parsers.server.lostFraming = false
             pending.responseGap { unanswered($0, note: "reply could not be parsed", at: $0.end) }
             pending.requestGap()
         }
@@ -115,10 +106,7 @@ final class RedisSession: StreamAnalyzer {
             return
         }
         let end = command.end
-        if let evicted = pending.push(command, at: end) {
-            context.count(.redis) { $0.evictions &+= 1 }
-            unanswered(evicted, note: "more than \(pending.capacity) requests pending", at: end)
-        }
+        pending.enqueue(command, at: end, context: context, proto: .redis) { unanswered($0, note: $1, at: end) }
     }
 
     /// Why no reply will come for this command (CLIENT REPLY OFF/SKIP);
@@ -218,12 +206,12 @@ final class RedisSession: StreamAnalyzer {
     }
 
     private func collectTallies() {
-        let skipped = requests.skippedBytes &+ replies.skippedBytes
-        let errors = requests.parseErrors &+ replies.parseErrors
-        let oversized = requests.oversized &+ replies.oversized
+        let skipped = parsers.client.skippedBytes &+ parsers.server.skippedBytes
+        let errors = parsers.client.parseErrors &+ parsers.server.parseErrors
+        let oversized = parsers.client.oversized &+ parsers.server.oversized
         guard skipped > 0 || errors > 0 || oversized > 0 else { return }
-        requests.clearTallies()
-        replies.clearTallies()
+        parsers.client.clearTallies()
+        parsers.server.clearTallies()
         context.count(.redis) {
             $0.skippedBytes &+= skipped
             $0.parseErrors &+= errors
