@@ -85,7 +85,7 @@ final class AgentEventStage {
             event.appendJSON(to: &fileBuffer)
             fileBuffer.append(0x0A)
         }
-        if plan.stdout { ReadAnalysis.write(event, json: plan.stdoutJSON, to: &stdout.buffer) }
+        if plan.stdout { event.appendRecord(json: plan.stdoutJSON, to: &stdout.buffer) }
         if fileBuffer.count >= 1 << 16 || stdout.buffer.count >= 1 << 16 { flush() }
     }
 

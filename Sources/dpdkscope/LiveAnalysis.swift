@@ -91,7 +91,7 @@ final class LiveAnalysis: PacketObserver, AnalysisSink {
             if batch.wantsHandOver { tick() }
             return
         }
-        ReadAnalysis.write(event, json: json, to: &output.buffer)
+        event.appendRecord(json: json, to: &output.buffer)
     }
 
     private func flush() {

@@ -1,14 +1,16 @@
 import ArgumentParser
 import ScopeCore
 import ScopeDecode
+import ScopeLive
 import ScopePcap
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `dpdkscope read`: the analysis pipeline over pcap/pcapng files, with no
-/// DPDK involved. It is the same PacketPipeline a live capture feeds.
+/// `dpdkscope read`: the analysis core over pcap/pcapng files, with no
+/// DPDK involved: the same `AnalysisCore` a live capture feeds, with a
+/// file as its source and `ReadSink` as its output.
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
@@ -37,9 +39,6 @@ struct ReadCommand: ParsableCommand {
         // generic lookup per read, which showed as 18 % of the per-packet
         // profile (see BENCHMARKS.md, decode).
         let flows = self.flows, json = self.json, filter = self.filter
-        // Flows are accounted only when shown: as events or as counters.
-        var pipeline = PacketPipeline(configuration: .init(flows: .init(maxFlows: maxFlows), tracksFlows: flows || stats,
-                                                           verifiesIPv4Checksums: verifyChecksums))
         // A malformed file is an error before any packet (and before the
         // output thread starts); a cut-off tail is a warning (captures are
         // often copied while still being written).
@@ -48,9 +47,14 @@ struct ReadCommand: ParsableCommand {
         // A second thread only when transactions alone are printed: flow
         // lines would interleave with them.
         let threaded = outputThread ?? (LcoreChoice.ownAllowedCPUs().count > 1)
-        let analyzer = try ReadAnalysis(analysis, json: json, outputThread: threaded && !flows)
-        let sink = ReadSink(analyzer: analyzer, flows: flows, json: json,
-                            packetLines: !flows && analyzer == nil && !stats)
+        let analyzers = analysis.requested ? try analysis.configuration() : nil
+        let sink = ReadSink(flows: flows, json: json, outputThread: threaded && !flows && analyzers != nil)
+        // Flows are accounted only when shown: as events or as counters.
+        let core = AnalysisCore(
+            analyzers: analyzers,
+            pipeline: .init(flows: .init(maxFlows: maxFlows), tracksFlows: flows || stats,
+                            verifiesIPv4Checksums: verifyChecksums),
+            reportsFlows: flows, delivery: sink.delivery, inspectsPackets: !flows && analyzers == nil && !stats)
         var filters: [UInt16: ClassicFilter] = [:]
         var skipped = (filtered: UInt64(0), unsupportedLink: SkippedLinkTypes(), truncatedFiles: 0)
         var packets = 0
@@ -75,10 +79,8 @@ struct ReadCommand: ParsableCommand {
                         filters[packet.linkType] = compiled
                         guard compiled.matches(packet.bytes, originalLength: packet.originalLength) else { skipped.filtered += 1; continue }
                     }
-                    let timestamp = packet.timestamp
-                    pipeline.process(packet.bytes, linkType: linkType, timestamp: timestamp, inspect: { decoded, bytes, failure in
-                        sink.packet(decoded, bytes: bytes, timestamp: timestamp, failure: failure)
-                    }, emit: { sink.flow($0) })
+                    core.observe(frame: packet.bytes, linkType: linkType, timestamp: packet.timestamp, into: sink)
+                    sink.frameDone(core)
                 }
                 if reader.isTruncated {
                     skipped.truncatedFiles += 1
@@ -86,16 +88,15 @@ struct ReadCommand: ParsableCommand {
                 }
             }
         } catch {
-            sink.finish(closingConnections: false)
+            sink.finish(core, closingConnections: false)
             throw error
         }
         if interrupted { writeStderr("dpdkscope: interrupted: stopped after \(packets) packets\n") }
-        pipeline.finish(emit: { sink.flow($0) })
-        sink.finish(closingConnections: true)
+        core.finishFlows(into: sink)
+        sink.finish(core, closingConnections: true)
         var output = sink.output
         if stats {
-            output.write(statsText(pipeline, skipped: (skipped.filtered, skipped.unsupportedLink.total),
-                                   analyzers: sink.analyzer?.statsFields ?? []))
+            output.write(statsText(core, skipped: (skipped.filtered, skipped.unsupportedLink.total)))
         }
         output.flush()
         try output.throwIfFailed()
@@ -105,11 +106,10 @@ struct ReadCommand: ParsableCommand {
         }
     }
 
-    func statsText(_ pipeline: PacketPipeline, skipped: (filtered: UInt64, unsupportedLink: UInt64),
-                   analyzers: [(String, UInt64)] = []) -> String {
-        let c = pipeline.counters
-        let f = pipeline.flows.counters
-        let r = pipeline.fragments.counters
+    func statsText(_ core: AnalysisCore, skipped: (filtered: UInt64, unsupportedLink: UInt64)) -> String {
+        let c = core.decodeCounters
+        let f = core.flowCounters
+        let r = core.fragmentCounters
         var fields: [(String, UInt64)] = [
             ("packets", c.packets), ("decoded", c.decoded), ("ipv4", c.ipv4), ("ipv6", c.ipv6), ("tcp", c.tcp),
             ("udp", c.udp), ("icmp", c.icmp), ("vlan_tagged", c.vlanTagged), ("tunnels_decapsulated", c.tunnelsDecapsulated),
@@ -122,7 +122,7 @@ struct ReadCommand: ParsableCommand {
         for reason in DecodeError.allCases where reason.isMalformation && c[reason] > 0 {
             fields.append(("malformed_\(reason)", c[reason]))
         }
-        fields += analyzers
+        fields += core.analyzerFields
         if json {
             var writer = JSONWriter()
             writer.beginObject()
@@ -132,49 +132,5 @@ struct ReadCommand: ParsableCommand {
             return String(decoding: writer.output, as: UTF8.self)
         }
         return fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
-    }
-}
-
-/// Where `read` puts what each packet yields: packet lines, flow events,
-/// transactions. A class, so the per-packet closures capture one constant
-/// reference: a captured `var` is boxed, and every access to it then pays a
-/// dynamic exclusivity check (a few per cent of the whole read).
-final class ReadSink {
-    @exclusivity(unchecked) var output = StandardOutput()
-    @exclusivity(unchecked) var analyzer: ReadAnalysis?
-    let flows: Bool
-    let json: Bool
-    let packetLines: Bool
-
-    init(analyzer: ReadAnalysis?, flows: Bool, json: Bool, packetLines: Bool) {
-        self.analyzer = analyzer
-        self.flows = flows
-        self.json = json
-        self.packetLines = packetLines
-    }
-
-    func packet(_ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64, failure: DecodeError?) {
-        analyzer?.process(decoded, bytes: bytes, timestamp: timestamp, into: &output)
-        guard packetLines else { output.flushIfFull(); return }
-        if json {
-            PacketSummary.appendJSON(decoded, timestamp: timestamp, failure: failure, to: &output.buffer)
-        } else {
-            PacketSummary.appendLine(decoded, timestamp: timestamp, failure: failure, to: &output.buffer)
-        }
-        output.flushIfFull()
-    }
-
-    func flow(_ event: FlowEvent) {
-        guard flows else { return }
-        if json { event.appendJSON(to: &output.buffer); output.buffer.append(0x0A) } else { output.write(event.line) }
-        output.flushIfFull()
-    }
-
-    /// The last transactions (all of them, or with `closingConnections`
-    /// false only those already complete: the input broke off), then
-    /// everything buffered goes out.
-    func finish(closingConnections: Bool) {
-        analyzer?.finish(into: &output, closingConnections: closingConnections)
-        output.flush()
     }
 }

@@ -102,7 +102,7 @@ final class TransactionOutputThread: @unchecked Sendable {
             if output.error == 0 {
                 batch.withUnsafeBufferPointer { events in
                     for index in events.indices {
-                        ReadAnalysis.write(events[index], json: json, to: &output.buffer)
+                        events[index].appendRecord(json: json, to: &output.buffer)
                         if output.buffer.count >= 1 << 16 { output.flush() }
                     }
                 }

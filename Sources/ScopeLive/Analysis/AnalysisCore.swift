@@ -1,53 +1,96 @@
 import ScopeAnalyzers
 import ScopeDecode
 
-/// Where the analysis of a live source delivers what it finds. Called per
-/// transaction or flow, never per packet.
+/// Where the analysis of a source delivers what it finds. Called per
+/// transaction or flow; per packet only when the core inspects packets.
 public protocol AnalysisSink: AnyObject {
     func receive(_ event: TransactionEvent)
     /// Only when the core reports flows (`AnalysisCore.reportsFlows`).
     func receive(_ flow: FlowEvent)
+    /// Every decoded packet (and why it did not decode further), only when
+    /// the core inspects packets (`read`'s packet lines).
+    func receive(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64, failure: DecodeError?)
 }
 
 extension AnalysisSink {
     public func receive(_ flow: FlowEvent) {}
+    public func receive(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64,
+                        failure: DecodeError?) {}
 }
 
-/// The one analysis path of `watch` and the agent, whatever feeds it:
-/// admission under overload (a share of the flows, whole), the decode
+/// The one analysis path of `read`, `watch` and the agent, whatever feeds
+/// it: admission under overload (a share of the flows, whole), the decode
 /// pipeline (fragments, flows) and the analyzers. A capture loop hands it
-/// each frame inline, before the mbuf goes back; a test hands it frames
-/// from memory, the way SwiftNIO tests a handler in an EmbeddedChannel.
-/// One core per loop, used from that loop's thread only.
+/// each frame inline, before the mbuf goes back; `read` hands it the
+/// frames of a file; a test hands it frames from memory, the way SwiftNIO
+/// tests a handler in an EmbeddedChannel. One core per loop, used from
+/// that loop's thread only.
 public final class AnalysisCore {
+    /// How transactions leave the core.
+    public enum Delivery: Sendable {
+        /// To the sink, one by one, as they complete.
+        case each
+        /// Queued until `takeEvents` (a caller that renders them in batches
+        /// on another thread).
+        case batched
+    }
+
     // Unchecked exclusivity: one thread, and the sink never calls back in.
     @exclusivity(unchecked) private var pipeline: PacketPipeline
-    @exclusivity(unchecked) private var engine: AnalysisEngine
+    /// nil: decoding and flows only (`read` without `--analyze`).
+    @exclusivity(unchecked) private var engine: AnalysisEngine?
     @exclusivity(unchecked) public private(set) var admission = AnalysisAdmission()
     /// Final and periodic flow events go to the sink too.
     public private(set) var reportsFlows: Bool
+    public let delivery: Delivery
+    /// The sink sees every decoded packet.
+    public let inspectsPackets: Bool
+    /// With `.batched`: transactions waiting for `takeEvents`.
+    public private(set) var queuedEvents = 0
     /// Frames handed in (admitted or not), and their bytes.
     public private(set) var frames: UInt64 = 0
     public private(set) var frameBytes: UInt64 = 0
 
-    public init(analyzers: AnalyzerConfiguration, streams: TCPStreamReassembler.Configuration? = nil,
-                flows: FlowTable.Configuration = .init(), reportsFlows: Bool = false) {
-        pipeline = PacketPipeline(configuration: .init(flows: flows))
-        engine = AnalysisEngine(configuration: analyzers, streams: streams)
+    public init(analyzers: AnalyzerConfiguration?, streams: TCPStreamReassembler.Configuration? = nil,
+                pipeline: PacketPipeline.Configuration, reportsFlows: Bool = false, delivery: Delivery = .each,
+                inspectsPackets: Bool = false) {
+        self.pipeline = PacketPipeline(configuration: pipeline)
+        engine = analyzers.map { AnalysisEngine(configuration: $0, streams: streams) }
         self.reportsFlows = reportsFlows
+        self.delivery = delivery
+        self.inspectsPackets = inspectsPackets
     }
 
-    /// One Ethernet frame, at packet time `timestamp`.
-    public func observe(frame: UnsafeRawBufferPointer, timestamp: UInt64, into sink: AnalysisSink) {
+    public convenience init(analyzers: AnalyzerConfiguration, streams: TCPStreamReassembler.Configuration? = nil,
+                            flows: FlowTable.Configuration = .init(), reportsFlows: Bool = false) {
+        self.init(analyzers: analyzers, streams: streams, pipeline: .init(flows: flows), reportsFlows: reportsFlows)
+    }
+
+    /// One frame of `linkType`, at packet time `timestamp`. Admission sheds
+    /// only after `ringFill` reported a filling ring (never for a file).
+    public func observe(frame: UnsafeRawBufferPointer, linkType: LinkType = .ethernet, timestamp: UInt64,
+                        into sink: AnalysisSink) {
         frames &+= 1
         frameBytes &+= UInt64(frame.count)
         guard admission.admits(ethernetFrame: frame) else { return }
-        let flows = reportsFlows
-        pipeline.process(frame, linkType: .ethernet, timestamp: timestamp, inspect: { decoded, bytes, _ in
-            engine.process(decoded, bytes: bytes, timestamp: timestamp) { sink.receive($0) }
+        let flows = reportsFlows, batched = delivery == .batched, inspects = inspectsPackets
+        pipeline.process(frame, linkType: linkType, timestamp: timestamp, inspect: { decoded, bytes, failure in
+            if batched {
+                if let queued = engine?.process(decoded, bytes: bytes, timestamp: timestamp) { queuedEvents = queued }
+            } else {
+                engine?.process(decoded, bytes: bytes, timestamp: timestamp) { sink.receive($0) }
+            }
+            if inspects { sink.receive(decoded, bytes: bytes, timestamp: timestamp, failure: failure) }
         }, emit: { flow in
             if flows { sink.receive(flow) }
         })
+    }
+
+    /// With `.batched`: the queued transactions, oldest first, appended to
+    /// `batch`.
+    public func takeEvents(_ batch: inout [TransactionEvent]) {
+        engine?.takeEvents(&batch)
+        queuedEvents = 0
     }
 
     /// How full the capture ring stayed (0...1): admission sheds flows
@@ -56,13 +99,27 @@ public final class AnalysisCore {
 
     /// Wall-clock time on a quiet link, so unanswered requests still time out.
     public func advance(to now: UInt64, into sink: AnalysisSink) {
-        engine.advance(to: now) { sink.receive($0) }
+        engine?.advance(to: now) { sink.receive($0) }
     }
 
     /// End of input: every connection closed, everything pending reported
     /// (and, when reported, the flows still open).
     public func finish(into sink: AnalysisSink) {
-        engine.finish { sink.receive($0) }
+        finishTransactions(into: sink)
+        finishFlows(into: sink)
+    }
+
+    /// Every connection closed and what it still held reported (to the sink,
+    /// or with `.batched` queued for `takeEvents`).
+    public func finishTransactions(into sink: AnalysisSink) {
+        switch delivery {
+        case .each: engine?.finish { sink.receive($0) }
+        case .batched: engine?.finish()
+        }
+    }
+
+    /// The flows still open, when reported.
+    public func finishFlows(into sink: AnalysisSink) {
         if reportsFlows { pipeline.finish { sink.receive($0) } }
     }
 
@@ -70,7 +127,7 @@ public final class AnalysisCore {
     /// holds first, so nothing is dropped silently.
     public func replaceAnalyzers(_ analyzers: AnalyzerConfiguration, streams: TCPStreamReassembler.Configuration?,
                                  reportingTo sink: AnalysisSink) {
-        engine.finish { sink.receive($0) }
+        engine?.finish { sink.receive($0) }
         engine = AnalysisEngine(configuration: analyzers, streams: streams)
     }
 
@@ -82,7 +139,10 @@ public final class AnalysisCore {
     }
 
     /// Analyzer and admission counters for `--stats` and `/metrics`.
-    public var statsFields: [(String, UInt64)] { engine.statsFields + admission.statsFields }
+    public var statsFields: [(String, UInt64)] { (engine?.statsFields ?? []) + admission.statsFields }
+    /// The analyzers' counters alone (`read` has no admission to report).
+    public var analyzerFields: [(String, UInt64)] { engine?.statsFields ?? [] }
     public var decodeCounters: DecodeCounters { pipeline.counters }
     public var flowCounters: FlowTable.Counters { pipeline.flows.counters }
+    public var fragmentCounters: FragmentReassembler.Counters { pipeline.fragments.counters }
 }
