@@ -10,7 +10,8 @@
 //                protocol on and content detection: attribution, reassembly
 //                and the parsers together.
 //   bit 7 set    one TCP connection's byte streams handed straight to one
-//                protocol's session (byte 0 & 7 picks it in registry order):
+//                protocol's session (byte 0 & 0x7F picks it among the TCP
+//                protocols, in registry order):
 //                records u8 op, u16 big-endian length, u8 time step, then
 //                for data ops `length` bytes. op & 3: 0 client bytes,
 //                1 server bytes, 2 a gap of `length` bytes on side op >> 2 & 1,
@@ -111,7 +112,7 @@ private func fuzzPackets(_ input: UnsafeRawBufferPointer) {
 }
 
 private func fuzzStream(_ input: UnsafeRawBufferPointer) {
-    let proto = streamProtocols[Int(input[0] & 7) % streamProtocols.count]
+    let proto = streamProtocols[Int(input[0] & 0x7F) % streamProtocols.count]
     let context = AnalyzerContext(configuration: limits)
     let endpoints = TransactionEndpoints(client: IPAddress("10.0.0.1")!, clientPort: 40000,
                                          server: IPAddress("10.0.0.2")!, serverPort: 1, transport: .tcp)
