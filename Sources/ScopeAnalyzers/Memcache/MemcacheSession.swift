@@ -25,7 +25,9 @@ final class MemcacheSession: StreamAnalyzer {
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
         // A response held back (a multi-line one cut short) comes out even at the end of the input.
         parseMessages(bytes.count, more: { !fromClient && parsers.server.hasDeferred }) { offset in
-            let step = parsers[fromClient].advance(bytes, from: offset, timestamp: timestamp)
+            // The sides by name, not by subscript: a coroutine per message costs.
+            let step = fromClient ? parsers.client.advance(bytes, from: offset, timestamp: timestamp)
+                                  : parsers.server.advance(bytes, from: offset, timestamp: timestamp)
             return (step.consumed, step.output)
         } handle: {
             handle($0, fromClient: fromClient, at: timestamp)

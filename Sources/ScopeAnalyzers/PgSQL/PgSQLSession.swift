@@ -38,7 +38,9 @@ final class PgSQLSession: StreamAnalyzer {
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
         parseMessages(bytes.count) { offset in
-            var step = parsers[fromClient].advance(bytes, from: offset, timestamp: timestamp)
+            // The sides by name, not by subscript: a coroutine per message costs.
+            var step = fromClient ? parsers.client.advance(bytes, from: offset, timestamp: timestamp)
+                                  : parsers.server.advance(bytes, from: offset, timestamp: timestamp)
             return (step.consumed, step.output.take())  // frames move along: a copy retains the body
         } handle: {
             handle($0, fromClient: fromClient, timestamp: timestamp)

@@ -41,15 +41,15 @@ public final class AnalysisCore {
     @exclusivity(unchecked) private var engine: AnalysisEngine?
     @exclusivity(unchecked) public private(set) var admission = AnalysisAdmission()
     /// Final and periodic flow events go to the sink too.
-    public private(set) var reportsFlows: Bool
+    @exclusivity(unchecked) public private(set) var reportsFlows: Bool
     public let delivery: Delivery
     /// The sink sees every decoded packet.
     public let inspectsPackets: Bool
     /// With `.batched`: transactions waiting for `takeEvents`.
-    public private(set) var queuedEvents = 0
+    @exclusivity(unchecked) public private(set) var queuedEvents = 0
     /// Frames handed in (admitted or not), and their bytes.
-    public private(set) var frames: UInt64 = 0
-    public private(set) var frameBytes: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var frames: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var frameBytes: UInt64 = 0
 
     public init(analyzers: AnalyzerConfiguration?, streams: TCPStreamReassembler.Configuration? = nil,
                 pipeline: PacketPipeline.Configuration, reportsFlows: Bool = false, delivery: Delivery = .each,
