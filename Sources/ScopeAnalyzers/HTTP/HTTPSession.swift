@@ -26,17 +26,23 @@ final class HTTPSession: StreamAnalyzer {
         // was handled, as only that changes it.
         var method = fromClient ? nil : answeredMethod
         var simple = !fromClient && answersSimpleRequest
-        parseMessages(bytes.count) { offset in
+        // Written out rather than through parseMessages: with the response
+        // parser's extra arguments in a closure, its advance was no longer
+        // inlined (callgrind: +0.2 % of a whole read).
+        var offset = 0
+        while offset < bytes.count {
             let step = fromClient ? parsers.client.advance(bytes, from: offset, timestamp: timestamp)
                                   : parsers.server.advance(bytes, from: offset, timestamp: timestamp,
                                                            requestMethod: method, answersSimpleRequest: simple)
-            return (step.consumed, step.output)
-        } handle: { output in
-            handle(output, fromClient: fromClient)
-            if !fromClient {
-                method = answeredMethod
-                simple = answersSimpleRequest
+            offset &+= step.consumed
+            if let output = step.output {
+                handle(output, fromClient: fromClient)
+                if !fromClient {
+                    method = answeredMethod
+                    simple = answersSimpleRequest
+                }
             }
+            if step.consumed == 0 && step.output == nil { break }  // cannot happen; never spin
         }
         collectSkipped()
     }
