@@ -32,7 +32,9 @@ public struct AnalyzerCounters: Equatable, Sendable {
     public var gapBytes: UInt64 = 0
     /// Gaps the parser absorbed exactly (inside a body of known length).
     public var gapsAbsorbed: UInt64 = 0
-    /// Bytes skipped while resynchronising on the next message boundary.
+    /// Bytes skipped while resynchronising on the next message boundary,
+    /// and the bytes of a connection after it left the protocol (MySQL's
+    /// TLS switch; an HTTP upgrade, CONNECT tunnel or HTTP/2 preface).
     public var skippedBytes: UInt64 = 0
     /// Bytes after the end of a message that were no part of it (DNS
     /// padding after the last record); the message itself was reported.

@@ -102,6 +102,9 @@ struct HTTPMessageParser {
             takeBody(input, start, available)
             return Step(consumed: available, output: nil)
         case .tunnel:
+            // Not HTTP/1 any more (an upgrade, CONNECT, the HTTP/2 preface):
+            // counted as skipped, so an answer nobody parses is not lost silently.
+            skippedBytes &+= UInt64(available)
             return Step(consumed: available, output: nil)
         default:
             if lineBytes == 0 { lineStart = timestamp }
