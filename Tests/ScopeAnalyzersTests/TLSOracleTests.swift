@@ -27,7 +27,7 @@ struct TLSOracleTests {
                                                            "-e", "tls.handshake.extensions_server_name"]) {
             if let port = Int(row[0]), sni[port] == nil { sni[port] = row[1] }
         }
-        #expect(sni.count == 4)
+        #expect(sni.count == 6)
         #expect(Set(events.keys) == Set(sni.keys))
         for (port, name) in sni { #expect(events[port]?.clientHello?.serverName == name, "\(port)") }
     }
@@ -43,7 +43,7 @@ struct TLSOracleTests {
                   let legacy = UInt16(row[2].dropFirst(2), radix: 16) else { continue }
             chosen[port] = (cipher, row[3].isEmpty ? legacy : UInt16(row[3].dropFirst(2), radix: 16) ?? legacy)
         }
-        #expect(chosen.count == 4)
+        #expect(chosen.count == 6)
         for (port, expected) in chosen {
             let server = events[port]?.serverHello
             #expect(server?.cipherSuite == expected.cipher, "\(port)")
@@ -62,13 +62,69 @@ struct TLSOracleTests {
                                                            "-e", "tls.alert_message.desc"]) {
             if let port = Int(row[0]), let description = UInt8(row[1]) { alerts[port] = description }
         }
-        #expect(alerts.count == 1)
+        // TLS 1.2's unknown_ca, and TLS 1.3's: OpenSSL's client rejects the certificate before it
+        // switches to its handshake keys, so that alert too travels in clear.
+        #expect(alerts.count == 2)
         for (port, description) in alerts {
             #expect(events[port]?.alert?.description == description)
             #expect(events[port]?.established == false, "the client rejected the certificate")
         }
-        #expect(events.values.filter(\.established).count == 3)
+        #expect(events.values.filter(\.established).count == 4)
+        #expect(events.values.filter(\.encryptedAlert).isEmpty)
         #expect(events.values.filter(\.retryRequested).count == 1)
+    }
+
+    @Test func ja3AndJA3SAsTsharkComputesThem() throws {
+        let events = try Self.events()
+        // The first ClientHello of each connection (the event's), the last ServerHello (after a HelloRetryRequest).
+        var client: [Int: (hash: String, full: String)] = [:]
+        for row in try CaptureOracle.tshark(Self.capture, ["-Y", "tls.handshake.type == 1", "-e", "tcp.srcport",
+                                                           "-e", "tls.handshake.ja3", "-e", "tls.handshake.ja3_full"]) {
+            if let port = Int(row[0]), client[port] == nil { client[port] = (row[1], row[2]) }
+        }
+        var server: [Int: (hash: String, full: String)] = [:]
+        for row in try CaptureOracle.tshark(Self.capture, ["-Y", "tls.handshake.type == 2", "-e", "tcp.dstport",
+                                                           "-e", "tls.handshake.ja3s", "-e", "tls.handshake.ja3s_full"]) {
+            if let port = Int(row[0]) { server[port] = (row[1], row[2]) }
+        }
+        #expect(client.count == 6 && server.count == 6)
+        for (port, expected) in client {
+            let hello = try #require(events[port]?.clientHello)
+            #expect(TLSFingerprint.ja3String(hello) == expected.full, "\(port)")
+            #expect(TLSFingerprint.ja3(hello) == expected.hash, "\(port)")
+        }
+        for (port, expected) in server {
+            let hello = try #require(events[port]?.serverHello)
+            #expect(TLSFingerprint.ja3sString(hello) == expected.full, "\(port)")
+            #expect(TLSFingerprint.ja3s(hello) == expected.hash, "\(port)")
+        }
+    }
+
+    /// A TLS 1.3 ServerHello (TLS_AES_128_GCM_SHA256, supported_versions 1.3).
+    static let serverHello13: [UInt8] = [0x16, 0x03, 0x03, 0x00, 0x32, 0x02, 0x00, 0x00, 0x2E, 0x03, 0x03]
+        + [UInt8](repeating: 7, count: 32) + [0x00, 0x13, 0x01, 0x00, 0x00, 0x06, 0x00, 0x2B, 0x00, 0x02, 0x03, 0x04]
+
+    static func record(_ type: UInt8, length: Int) -> [UInt8] {
+        [type, 0x03, 0x03, UInt8(length >> 8), UInt8(length & 0xFF)] + [UInt8](repeating: 0x5A, count: length)
+    }
+
+    @Test func aTLS13ClientsEncryptedAlertIsNoEstablishment() throws {
+        let hello = try #require(TLSProtocol.definition.streamSample)
+        func conversation(clientRecord length: Int) -> TLSTransaction? {
+            let steps: [Conversation.Step] = [
+                .client(hello, at: 1_000), .server(Self.serverHello13 + Self.record(23, length: 900), at: 2_000),
+                .client(Self.record(20, length: 1) + Self.record(23, length: length), at: 3_000),
+                .server(Self.record(23, length: 200), at: 4_000),
+            ]
+            return Conversation(steps: steps).run(.tls).events.first?.details as? TLSTransaction
+        }
+        // The client's Finished (SHA-256: 4 + 32 bytes, content type, 16-byte tag).
+        let finished = try #require(conversation(clientRecord: 53))
+        #expect(finished.established && !finished.encryptedAlert)
+        // Two bytes of alert, content type, tag: the client refused the server's flight.
+        let alert = try #require(conversation(clientRecord: 19))
+        #expect(!alert.established && alert.encryptedAlert)
+        #expect(alert.serverHello?.version == 0x0304)
     }
 
     @Test func everySplitGivesTheSameHandshake() throws {

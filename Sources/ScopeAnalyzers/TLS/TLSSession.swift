@@ -4,8 +4,8 @@ import ScopeDecode
 /// handshake. The event goes out once both sides send encrypted records
 /// after the ServerHello (established), at a fatal alert in clear, or when
 /// the connection ends or the hello goes unanswered past the transaction
-/// timeout. (A TLS 1.3 alert is encrypted: a 1.3 client that rejects the
-/// certificate looks established.)
+/// timeout. A TLS 1.3 alert is encrypted; one from the client instead of
+/// its Finished is told by its length (`encryptedAlert`).
 final class TLSSession: StreamAnalyzer {
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
@@ -24,7 +24,7 @@ final class TLSSession: StreamAnalyzer {
         self.context = context
         let limit = min(context.configuration.maxMessageSize, 1 << 16)
         client = TLSRecordReader(limit: limit)
-        server = TLSRecordReader(limit: limit)
+        server = TLSRecordReader(limit: limit, collectsCertificates: true)
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
@@ -71,7 +71,15 @@ final class TLSSession: StreamAnalyzer {
             transaction.serverHello = hello
             transaction.resumed = Self.resumed(client: transaction.clientHello, server: hello)
             context.count(.tls) { $0.responses &+= 1 }
-        case .applicationData(let time):
+        case .applicationData(let time, let length):
+            if fromClient, let serverHello = transaction.serverHello, serverHello.version >= 0x0304,
+               Self.encryptedAlertLengths.contains(length), !encryptedFrom.client {
+                // The client's first encrypted record should be its Finished (at least 4 + 32 bytes
+                // before encryption); an alert is 2. It rejected the server's flight.
+                transaction.encryptedAlert = true
+                report(at: time, note: "encrypted alert from the client (TLS 1.3)")
+                return
+            }
             // Established once both sides send encrypted records after the
             // ServerHello (in TLS 1.3 the first ones carry the rest of the
             // handshake: the client's says it accepted the server's flight).
@@ -79,11 +87,21 @@ final class TLSSession: StreamAnalyzer {
             guard transaction.serverHello != nil, encryptedFrom.client, encryptedFrom.server else { return }
             transaction.established = true
             report(at: time, note: nil)
+        case .certificates(let list):
+            transaction.certificates = list.certificates.map(TLSCertificate.init(der:))
+            transaction.certificatesOmitted = list.omitted
+        case .certificatesDropped:
+            transaction.certificatesDropped = true
+            context.count(.tls) { $0.oversized &+= 1 }
         case .alert(let level, let description):
             transaction.alert = (level, description)
             if level == 2 { report(at: time, note: "alert: \(TLSNames.alert(description))") }
         }
     }
+
+    /// A TLS 1.3 alert once encrypted: 2 bytes, the content type, and a
+    /// 16-byte AEAD tag (8 with the CCM_8 suite).
+    private static let encryptedAlertLengths = [2 + 1 + 16, 2 + 1 + 8]
 
     /// Resumption: the server echoes the session id the client offered
     /// (TLS ≤ 1.2, by id or ticket; 1.3 echoes it always, for middleboxes),
