@@ -127,6 +127,55 @@ struct TLSOracleTests {
         #expect(alert.serverHello?.version == 0x0304)
     }
 
+    @Test func firstApplicationDataAsTsharkSeesIt() throws {
+        let events = try Self.events()
+        // TLS 1.2: each side's first application data record (content type 23), when and where in its stream.
+        var first: [String: (time: Double, seq: UInt64, length: UInt64)] = [:]
+        for row in try CaptureOracle.tshark(Self.capture, ["-o", "tcp.relative_sequence_numbers:TRUE", "-Y",
+                                                           "tls.record.content_type == 23 && tls.record.version == 0x0303",
+                                                           "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "frame.time_epoch",
+                                                           "-e", "tcp.seq", "-e", "tcp.len"]) {
+            guard let source = Int(row[0]), let destination = Int(row[1]), let time = Double(row[2]),
+                  let seq = UInt64(row[3]), let length = UInt64(row[4]) else { continue }
+            let key = source < 10_000 ? "\(destination) server" : "\(source) client"
+            if first[key] == nil { first[key] = (time, seq - 1, length) }
+        }
+        var checked = 0
+        for (port, tls) in events where tls.established && tls.serverHello?.version == 0x0303 {
+            let hello = try #require(tls.clientHello?.time)
+            for (side, data, total) in [("client", tls.clientData, tls.bytes.client), ("server", tls.serverData, tls.bytes.server)] {
+                let oracle = try #require(first["\(port) \(side)"], "\(port) \(side)")
+                let seen = try #require(data, "\(port) \(side)")
+                #expect(abs(Double(seen.time) / 1e9 - oracle.time) < 1e-6, "\(port) \(side)")
+                // The record starts in that segment: bytes before it are the side's handshake.
+                #expect(seen.start >= oracle.seq && seen.start < oracle.seq + oracle.length, "\(port) \(side)")
+                #expect(seen.time > hello && seen.start < total)
+                checked += 1
+            }
+        }
+        #expect(checked == 4)
+        // TLS 1.3: the client's data follows its Finished, the server's data the client's Finished.
+        for tls in events.values where tls.established && tls.serverHello?.version == 0x0304 {
+            let client = try #require(tls.clientData)
+            let server = try #require(tls.serverData)
+            #expect(server.time >= client.time || server.start > 0)
+        }
+    }
+
+    @Test func aCaptureThatStartsMidConnectionIsTLSWithoutAHandshake() throws {
+        let steps: [Conversation.Step] = [
+            .client(Self.record(23, length: 120), at: 1_000), .server(Self.record(23, length: 900) + Self.record(23, length: 40), at: 2_000),
+        ]
+        let result = Conversation(steps: steps).run(.tls)
+        let event = try #require(result.events.first)
+        let tls = try #require(event.details as? TLSTransaction)
+        #expect(result.events.count == 1 && tls.handshakeMissing && event.status == .ok)
+        #expect(event.outcome == "no_handshake" && !event.requestMissing(method: event.method))
+        // Bytes that are no TLS records: no event.
+        let garbage = Conversation(steps: [.client(Array("GET / HTTP/1.1\r\n\r\n".utf8), at: 1), .server([0x17, 3, 3, 0, 1, 0], at: 2)])
+        #expect(garbage.run(.tls).events.isEmpty)
+    }
+
     @Test func everySplitGivesTheSameHandshake() throws {
         // A ClientHello cut anywhere (records across segments, handshake
         // messages across records) parses the same.

@@ -19,6 +19,14 @@ public struct TLSTransaction: Sendable, TransactionDetail {
     public var certificates: [TLSCertificate] = []
     public var certificatesOmitted = 0
     public var certificatesDropped = false
+    /// Each direction's first application data (after its handshake): when,
+    /// and where it starts in that side's bytes (so, handshake bytes).
+    public var clientData: (time: UInt64, start: UInt64)?
+    public var serverData: (time: UInt64, start: UInt64)?
+    /// Bytes each side sent up to the event.
+    public var bytes: (client: UInt64, server: UInt64) = (0, 0)
+    /// Records from both sides but no hello: the capture began mid-connection.
+    public var handshakeMissing = false
 
     public var isMatched: Bool { clientHello != nil && serverHello != nil }
 
@@ -35,7 +43,7 @@ public struct TLSTransaction: Sendable, TransactionDetail {
         if retryRequested { parts.append("hello_retry_request") }
         if let alert { parts.append("alert=\(TLSNames.alert(alert.description))") }
         if encryptedAlert { parts.append("encrypted_alert") }
-        parts.append(established ? "established" : "not established")
+        parts.append(handshakeMissing ? "no handshake seen" : established ? "established" : "not established")
         return parts.joined(separator: " ")
     }
 
@@ -92,6 +100,8 @@ public struct TLSTransaction: Sendable, TransactionDetail {
                     detailed.endArray()
                 }
                 if encryptedAlert { detailed.field("encrypted_alert", true) }
+                if handshakeMissing { detailed.field("handshake_missing", true) }
+                appendTiming(to: &detailed)
                 if certificatesOmitted > 0 { detailed.field("server_certificates_omitted", UInt64(certificatesOmitted)) }
                 if certificatesDropped { detailed.field("server_certificate_dropped", true) }
                 if retryRequested { detailed.field("hello_retry_request", true) }
@@ -102,6 +112,26 @@ public struct TLSTransaction: Sendable, TransactionDetail {
                     }
                 }
             }
+        }
+    }
+
+    /// ClientHello to the first application data of each side (ns), and
+    /// each side's bytes before it (handshake) and from it on (data).
+    private func appendTiming(to detailed: inout JSONWriter) {
+        if let hello = clientHello?.time, clientData != nil || serverData != nil {
+            detailed.object("time_to_data") { time in
+                if let clientData { time.field("client", clientData.time &- min(hello, clientData.time)) }
+                if let serverData { time.field("server", serverData.time &- min(hello, serverData.time)) }
+            }
+        }
+        guard clientHello != nil || serverHello != nil else { return }
+        detailed.object("bytes") { object in
+            let client = min(clientData?.start ?? bytes.client, bytes.client)
+            let server = min(serverData?.start ?? bytes.server, bytes.server)
+            object.field("client_handshake", client)
+            object.field("client_data", bytes.client &- client)
+            object.field("server_handshake", server)
+            object.field("server_data", bytes.server &- server)
         }
     }
 
@@ -120,12 +150,13 @@ public struct TLSTransaction: Sendable, TransactionDetail {
         clientHello?.serverName ?? endpoints.server.description
     }
 
-    /// "established", "unanswered" (no ServerHello) or "failed".
+    /// "established", "unanswered" (no ServerHello), "failed", or
+    /// "no_handshake" (the capture began after it).
     public func outcomeName(status: TransactionStatus) -> String {
-        established ? "established" : serverHello == nil ? "unanswered" : "failed"
+        handshakeMissing ? "no_handshake" : established ? "established" : serverHello == nil ? "unanswered" : "failed"
     }
 
-    public func requestMissing(method: String) -> Bool { clientHello == nil }
+    public func requestMissing(method: String) -> Bool { clientHello == nil && !handshakeMissing }
 }
 
 extension TLSTransaction: Equatable {
@@ -135,5 +166,6 @@ extension TLSTransaction: Equatable {
             && lhs.alert?.level == rhs.alert?.level && lhs.alert?.description == rhs.alert?.description
             && lhs.certificates == rhs.certificates && lhs.certificatesOmitted == rhs.certificatesOmitted
             && lhs.certificatesDropped == rhs.certificatesDropped && lhs.encryptedAlert == rhs.encryptedAlert
+            && lhs.handshakeMissing == rhs.handshakeMissing
     }
 }

@@ -8,8 +8,9 @@ struct TLSRecordReader {
     enum Output {
         case clientHello(TLSClientHello)
         case serverHello(TLSServerHello)
-        /// The first application data record (its time and length).
-        case applicationData(UInt64, length: Int)
+        /// An application data record (encrypted): its time, length, and
+        /// where its header starts in this side's bytes.
+        case applicationData(UInt64, length: Int, start: UInt64)
         /// An alert in clear (level, description).
         case alert(UInt8, UInt8)
         /// The server's Certificate message (TLS ≤ 1.2), as DER.
@@ -30,6 +31,8 @@ struct TLSRecordReader {
     private(set) var encrypted = false
     private(set) var lost = false
     private(set) var sawApplicationData = false
+    /// Bytes of this side delivered so far.
+    private var consumed: UInt64 = 0
     /// Hellos parsed from this side; after one, later handshake bytes are skipped.
     private var helloDone = false
     private(set) var parseErrors: UInt64 = 0
@@ -42,6 +45,8 @@ struct TLSRecordReader {
 
     /// Bytes of this side, in order; what they complete goes to `output`.
     mutating func deliver(_ bytes: UnsafeRawBufferPointer, timestamp: UInt64, _ output: (Output) -> Void) {
+        let base = consumed
+        consumed &+= UInt64(bytes.count)
         var offset = 0
         while offset < bytes.count, !lost {
             if recordRemaining == 0 {
@@ -58,9 +63,9 @@ struct TLSRecordReader {
                 // After the hellos, ChangeCipherSpec starts encryption (TLS ≤ 1.2). Before them it is
                 // TLS 1.3's compatibility record after a HelloRetryRequest: the ServerHello still follows in clear.
                 if recordType == TLSRecord.changeCipherSpec && helloDone { encrypted = true }
-                if recordType == TLSRecord.applicationData && !sawApplicationData {
+                if recordType == TLSRecord.applicationData {
                     sawApplicationData = true
-                    output(.applicationData(timestamp, length: recordRemaining))
+                    output(.applicationData(timestamp, length: recordRemaining, start: base &+ UInt64(offset) &- 5))
                 }
                 continue
             }
