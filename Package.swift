@@ -80,7 +80,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Pure Swift: everything testable without a DPDK primary.
         .target(name: "ScopeCore"),
-        .target(name: "ScopeDecode", exclude: ["README.md"]),
+        // SHA-1 for Community ID from swift-crypto (which brings FoundationEssentials).
+        .target(name: "ScopeDecode", dependencies: [.product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
         .target(name: "ScopePcap", dependencies: ["ScopeCore", "CZlib", "CMappedFile", "CPcap"], exclude: ["README.md"]),
         // Protocol analyzers: parsers + matchers + events over ScopeDecode's streams.
         .target(name: "ScopeAnalyzers", dependencies: [
