@@ -1,5 +1,6 @@
 @testable import ScopeAnalyzers
 import ScopeDecode
+import ScopeTestSupport
 import Testing
 
 /// tls.pcap (make-tls.sh: openssl s_server and curl / s_client on a
@@ -125,6 +126,30 @@ struct TLSOracleTests {
         let alert = try #require(conversation(clientRecord: 19))
         #expect(!alert.established && alert.encryptedAlert)
         #expect(alert.serverHello?.version == 0x0304)
+    }
+
+    /// tshark 4.2 and later compute JA4 (`tls.handshake.ja4`): Debian 13's
+    /// stage of Scripts/test.sh compares with it; Debian 12's tshark 4.0
+    /// has no such field (JA4 is checked against FoxIO's published values
+    /// in TLSFingerprintTests there).
+    static let tsharkHasJA4: Bool = {
+        guard CaptureOracle.tsharkAvailable, let process = try? Subprocess(["/usr/bin/tshark", "-G", "fields"]) else { return false }
+        _ = process.wait(timeout: 60)
+        return process.stdout.contains("\ttls.handshake.ja4\t")
+    }()
+
+    @Test(.enabled(if: tsharkHasJA4, "tshark before 4.2 has no tls.handshake.ja4"))
+    func ja4AsTsharkComputesIt() throws {
+        let events = try Self.events()
+        var expected: [Int: String] = [:]
+        for row in try CaptureOracle.tshark(Self.capture, ["-Y", "tls.handshake.type == 1", "-e", "tcp.srcport",
+                                                           "-e", "tls.handshake.ja4"]) {
+            if let port = Int(row[0]), expected[port] == nil { expected[port] = row[1] }
+        }
+        #expect(expected.count == 6)
+        for (port, ja4) in expected {
+            #expect(events[port]?.clientHello.map(TLSFingerprint.ja4) == ja4, "\(port)")
+        }
     }
 
     @Test func firstApplicationDataAsTsharkSeesIt() throws {
