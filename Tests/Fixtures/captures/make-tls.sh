@@ -11,8 +11,11 @@
 #     sends its leaf (ECDSA P-256, SANs chain.example.test and 127.0.0.1)
 #     and the intermediate CA (ECDSA P-384): the chain in clear
 #   - curl --tlsv1.3 without -k: the client rejects the self-signed
-#     certificate with an alert the analyzer cannot read (encrypted)
-# Needs root, iproute2, openssl, curl, tcpdump.
+#     certificate (OpenSSL sends that alert in clear: before its own keys)
+#   - gnutls-cli, TLS 1.3 only, rejecting the same certificate: GnuTLS sends
+#     its alert encrypted, where only its size tells it from a Finished
+#     (to 127.0.0.1: no SNI)
+# Needs root, iproute2, openssl, curl, gnutls-bin, tcpdump.
 set -euo pipefail
 
 out=$(cd "$(dirname "$0")" && pwd)
@@ -62,6 +65,8 @@ printf 'GET / HTTP/1.0\r\n\r\n' | in_ns timeout 5 openssl s_client -connect 127.
 in_ns curl -s --tls-max 1.2 --cacert "$work/root.pem" --resolve chain.example.test:8445:127.0.0.1 \
     https://chain.example.test:8445/ -o /dev/null
 in_ns curl -s --tlsv1.3 "${resolve[@]}" "$url" -o /dev/null || true
+in_ns timeout 5 gnutls-cli --port 8443 --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.3' 127.0.0.1 \
+    --x509cafile "$work/root.pem" </dev/null >/dev/null 2>&1 || true
 sleep 1
 pkill -INT -f "tcpdump -i lo -U -s 0 -w $work/tls.pcap" || true
 sleep 1
