@@ -59,6 +59,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+        // MD5 / SHA-1 / SHA-256 for JA3, JA4 and certificate fingerprints; X.509 parsing.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // The only code that includes DPDK headers: thin shims over macros,
@@ -76,10 +80,17 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Pure Swift: everything testable without a DPDK primary.
         .target(name: "ScopeCore"),
-        .target(name: "ScopeDecode", exclude: ["README.md"]),
+        // SHA-1 for Community ID from swift-crypto (which brings FoundationEssentials).
+        .target(name: "ScopeDecode", dependencies: [.product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
         .target(name: "ScopePcap", dependencies: ["ScopeCore", "CZlib", "CMappedFile", "CPcap"], exclude: ["README.md"]),
         // Protocol analyzers: parsers + matchers + events over ScopeDecode's streams.
-        .target(name: "ScopeAnalyzers", dependencies: ["ScopeDecode"], exclude: ["README.md"]),
+        .target(name: "ScopeAnalyzers", dependencies: [
+            "ScopeDecode",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ], exclude: ["README.md"]),
         // Live views over analyzer events: dashboard statistics, rotating
         // JSON-lines files. Pure Swift.
         .target(name: "ScopeLive", dependencies: ["ScopeAnalyzers", "ScopeDecode", "ScopeCore"], exclude: ["README.md"]),

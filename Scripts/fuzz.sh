@@ -58,21 +58,42 @@ mkdir -p "$corpus" "$crashes"
 cd "$root"
 # lld: the default gold linker warns about every ASan helper symbol.
 sanitize=(-sanitize=fuzzer,address -parse-as-library -O)
+# swift-crypto (Community ID's SHA-1, TLS hashes), swift-asn1 and swift-certificates
+# (X.509) come from the package's SwiftPM debug build, linked in as they are (not
+# instrumented; our code is): their modules, C module maps and object files.
+dependencies() {
+    "${swiftc%c}" build --package-path "$root" --target ScopeAnalyzers >/dev/null
+    local spm package module
+    spm=$("${swiftc%c}" build --package-path "$root" --show-bin-path)
+    imports=(-I "$spm/Modules")
+    for module in CCryptoBoringSSL CCryptoBoringSSLShims CXKCP CXKCPShims; do
+        imports+=(-Xcc "-fmodule-map-file=$root/.build/checkouts/swift-crypto/Sources/$module/include/module.modulemap")
+    done
+    objects=()
+    for package in SwiftASN1 X509 _CertificateInternals Crypto CryptoExtras _CryptoExtras CryptoBoringWrapper \
+                   CCryptoBoringSSL CCryptoBoringSSLShims CXKCP CXKCPShims; do
+        [[ -d $spm/$package.build ]] || continue
+        mapfile -t -O "${#objects[@]}" objects < <(find "$spm/$package.build" -name '*.o' ! -name '*.swiftmodule.o' | sort)
+    done
+}
+
 if [[ ${FUZZ_SKIP_BUILD:-0} == 1 && -x $binary ]]; then
     echo "fuzz.sh: reusing $binary"
 elif [[ $target == decode ]]; then
     echo "fuzz.sh: building $binary"
-    "$swiftc" "${sanitize[@]}" -module-name DecodeFuzz -use-ld=lld \
-        Sources/ScopeDecode/*.swift Tests/Fuzz/DecodeFuzz.swift -o "$binary"
+    dependencies
+    "$swiftc" "${sanitize[@]}" -module-name DecodeFuzz -use-ld=lld "${imports[@]}" \
+        Sources/ScopeDecode/*.swift Tests/Fuzz/DecodeFuzz.swift "${objects[@]}" -lstdc++ -o "$binary"
 else
     echo "fuzz.sh: building $binary"
+    dependencies
     # The analyzers import ScopeDecode, so it is built as a module first.
     mkdir -p "$out/lib"
-    "$swiftc" "${sanitize[@]}" -module-name ScopeDecode -emit-library -static -emit-module \
+    "$swiftc" "${sanitize[@]}" -module-name ScopeDecode -emit-library -static -emit-module "${imports[@]}" \
         -emit-module-path "$out/lib/ScopeDecode.swiftmodule" Sources/ScopeDecode/*.swift -o "$out/lib/libScopeDecode.a"
     mapfile -t analyzers < <(find Sources/ScopeAnalyzers -name '*.swift' | sort)
     "$swiftc" "${sanitize[@]}" -module-name AnalyzeFuzz -use-ld=lld -I "$out/lib" -L "$out/lib" -lScopeDecode \
-        "${analyzers[@]}" Tests/Fuzz/AnalyzeFuzz.swift -o "$binary"
+        "${imports[@]}" "${analyzers[@]}" Tests/Fuzz/AnalyzeFuzz.swift "${objects[@]}" -lstdc++ -o "$binary"
 fi
 
 cp -n "$seeds"/* "$corpus/" 2>/dev/null || true

@@ -24,6 +24,7 @@ public final class AgentMetrics: @unchecked Sendable {
     public let registry: PrometheusCollectorRegistry
     private let writer = WriterLock()
     private var protocols: [ApplicationProtocol: ProtocolSeries] = [:]
+    private var tls: TLSSeries?
     private var capture: CaptureMetrics
     private var decoder: DecoderMetrics
     private var analyzer: AnalyzerMetrics
@@ -41,14 +42,14 @@ public final class AgentMetrics: @unchecked Sendable {
 
     /// One transaction event (cheap: see `ProtocolSeries`; one lock).
     public func record(_ event: TransactionEvent) {
-        writer.withLock { series(for: event.application).record(event) }
+        writer.withLock { recordLocked(event) }
     }
 
     /// A loop's batch of events under one lock.
     public func record(_ events: [TransactionEvent]) {
         guard !events.isEmpty else { return }
         writer.withLock {
-            for event in events { series(for: event.application).record(event) }
+            for event in events { recordLocked(event) }
         }
     }
 
@@ -93,6 +94,14 @@ public final class AgentMetrics: @unchecked Sendable {
     public func expositionBytes() -> [UInt8] {
         process.update()
         return registry.emitToBuffer()
+    }
+
+    private func recordLocked(_ event: TransactionEvent) {
+        series(for: event.application).record(event)
+        if event.application == .tls, let details = event.details as? TLSTransaction {
+            if tls == nil { tls = TLSSeries(registry: registry, policy: policy) }
+            tls?.record(event, details)
+        }
     }
 
     private func series(for application: ApplicationProtocol) -> ProtocolSeries {

@@ -34,6 +34,17 @@ enum MetricFamilies {
         name: "dpdkscope_unmatched_total",
         help: "Requests never answered (side=request, timeouts included) and responses without a request (side=response).")
 
+    // TLS (TLSSeries).
+    static let tlsHandshakes = MetricFamily(
+        name: "dpdkscope_tls_handshakes_total",
+        help: "TLS handshakes, by version, negotiated cipher and outcome (established, failed, unanswered).")
+    static let tlsAlerts = MetricFamily(
+        name: "dpdkscope_tls_alerts_total",
+        help: "TLS alerts seen in clear, by description.")
+    static let tlsCertificateExpiry = MetricFamily(
+        name: "dpdkscope_tls_certificate_expiry_days",
+        help: "Days from the last handshake seen to the end of the server's leaf certificate (needs the server label).")
+
     // Capture (labels: port, queue, direction).
     static let pdumpPackets = MetricFamily(
         name: "dpdkscope_pdump_packets_total",

@@ -10,6 +10,23 @@ public struct TLSTransaction: Sendable, TransactionDetail {
     /// The server answered the first ClientHello with a HelloRetryRequest.
     public var retryRequested = false
     public var alert: (level: UInt8, description: UInt8)?
+    /// TLS 1.3: the client answered the server's flight with a record the
+    /// size of an encrypted alert, not of a Finished message.
+    public var encryptedAlert = false
+    /// The server's chain in clear (TLS ≤ 1.2), leaf first; certificates
+    /// past `TLSCertificateList.maximum` are only counted, and a Certificate
+    /// message over the size limit is dropped whole.
+    public var certificates: [TLSCertificate] = []
+    public var certificatesOmitted = 0
+    public var certificatesDropped = false
+    /// Each direction's first application data (after its handshake): when,
+    /// and where it starts in that side's bytes (so, handshake bytes).
+    public var clientData: (time: UInt64, start: UInt64)?
+    public var serverData: (time: UInt64, start: UInt64)?
+    /// Bytes each side sent up to the event.
+    public var bytes: (client: UInt64, server: UInt64) = (0, 0)
+    /// Records from both sides but no hello: the capture began mid-connection.
+    public var handshakeMissing = false
 
     public var isMatched: Bool { clientHello != nil && serverHello != nil }
 
@@ -25,7 +42,8 @@ public struct TLSTransaction: Sendable, TransactionDetail {
         if resumed { parts.append("resumed") }
         if retryRequested { parts.append("hello_retry_request") }
         if let alert { parts.append("alert=\(TLSNames.alert(alert.description))") }
-        parts.append(established ? "established" : "not established")
+        if encryptedAlert { parts.append("encrypted_alert") }
+        parts.append(handshakeMissing ? "no handshake seen" : established ? "established" : "not established")
         return parts.joined(separator: " ")
     }
 
@@ -44,6 +62,17 @@ public struct TLSTransaction: Sendable, TransactionDetail {
                 tls.object("client") { client in
                     client.optional("server_name", clientHello.serverName)
                     client.strings("supported_ciphers", clientHello.cipherSuites.filter { !TLSNames.isGrease($0) }.map(TLSNames.cipher))
+                    client.field("ja3", TLSFingerprint.ja3(clientHello))
+                    client.field("ja4", TLSFingerprint.ja4(clientHello))
+                }
+            }
+            if serverHello != nil || !certificates.isEmpty {
+                tls.object("server") { server in
+                    if let serverHello {
+                        server.field("ja3s", TLSFingerprint.ja3s(serverHello))
+                        server.field("ja4s", TLSFingerprint.ja4s(serverHello))
+                    }
+                    if let leaf = certificates.first { TLSCertificateFields.appendLeaf(leaf, to: &server) }
                 }
             }
             tls.object("detailed") { detailed in
@@ -64,6 +93,17 @@ public struct TLSTransaction: Sendable, TransactionDetail {
                         hello.strings("extensions", serverHello.extensions.map { String($0) })
                     }
                 }
+                if certificates.count > 1 {
+                    detailed.key("server_certificate_chain")
+                    detailed.beginArray()
+                    for certificate in certificates.dropFirst() { TLSCertificateFields.appendChainEntry(certificate, to: &detailed) }
+                    detailed.endArray()
+                }
+                if encryptedAlert { detailed.field("encrypted_alert", true) }
+                if handshakeMissing { detailed.field("handshake_missing", true) }
+                appendTiming(to: &detailed)
+                if certificatesOmitted > 0 { detailed.field("server_certificates_omitted", UInt64(certificatesOmitted)) }
+                if certificatesDropped { detailed.field("server_certificate_dropped", true) }
                 if retryRequested { detailed.field("hello_retry_request", true) }
                 if let alert {
                     detailed.object("alert") { object in
@@ -75,6 +115,33 @@ public struct TLSTransaction: Sendable, TransactionDetail {
         }
     }
 
+    /// ClientHello to the first application data of each side (ns), and
+    /// each side's bytes before it (handshake) and from it on (data).
+    private func appendTiming(to detailed: inout JSONWriter) {
+        if let hello = clientHello?.time, clientData != nil || serverData != nil {
+            detailed.object("time_to_data") { time in
+                if let clientData { time.field("client", clientData.time &- min(hello, clientData.time)) }
+                if let serverData { time.field("server", serverData.time &- min(hello, serverData.time)) }
+            }
+        }
+        guard clientHello != nil || serverHello != nil else { return }
+        detailed.object("bytes") { object in
+            let client = min(clientData?.start ?? bytes.client, bytes.client)
+            let server = min(serverData?.start ?? bytes.server, bytes.server)
+            object.field("client_handshake", client)
+            object.field("client_data", bytes.client &- client)
+            object.field("server_handshake", server)
+            object.field("server_data", bytes.server &- server)
+        }
+    }
+
+    /// The negotiated cipher's IANA name, nil without a ServerHello.
+    public var cipherName: String? { serverHello.map { TLSNames.cipher($0.cipherSuite) } }
+
+    /// The alert's description ("unknown_ca"), "encrypted" for a TLS 1.3
+    /// client's encrypted alert, nil without an alert.
+    public var alertName: String? { alert.map { TLSNames.alert($0.description) } ?? (encryptedAlert ? "encrypted" : nil) }
+
     /// The version as a label ("1.3"), "?" when no hello was read.
     public var methodName: String { version.flatMap { TLSNames.version($0)?.number } ?? "?" }
 
@@ -83,12 +150,13 @@ public struct TLSTransaction: Sendable, TransactionDetail {
         clientHello?.serverName ?? endpoints.server.description
     }
 
-    /// "established", "unanswered" (no ServerHello) or "failed".
+    /// "established", "unanswered" (no ServerHello), "failed", or
+    /// "no_handshake" (the capture began after it).
     public func outcomeName(status: TransactionStatus) -> String {
-        established ? "established" : serverHello == nil ? "unanswered" : "failed"
+        handshakeMissing ? "no_handshake" : established ? "established" : serverHello == nil ? "unanswered" : "failed"
     }
 
-    public func requestMissing(method: String) -> Bool { clientHello == nil }
+    public func requestMissing(method: String) -> Bool { clientHello == nil && !handshakeMissing }
 }
 
 extension TLSTransaction: Equatable {
@@ -96,5 +164,8 @@ extension TLSTransaction: Equatable {
         lhs.clientHello == rhs.clientHello && lhs.serverHello == rhs.serverHello && lhs.established == rhs.established
             && lhs.resumed == rhs.resumed && lhs.retryRequested == rhs.retryRequested
             && lhs.alert?.level == rhs.alert?.level && lhs.alert?.description == rhs.alert?.description
+            && lhs.certificates == rhs.certificates && lhs.certificatesOmitted == rhs.certificatesOmitted
+            && lhs.certificatesDropped == rhs.certificatesDropped && lhs.encryptedAlert == rhs.encryptedAlert
+            && lhs.handshakeMissing == rhs.handshakeMissing
     }
 }

@@ -9,6 +9,8 @@ enum TLSRecord {
 enum TLSHandshake {
     static let clientHello: UInt8 = 1
     static let serverHello: UInt8 = 2
+    static let certificate: UInt8 = 11
+    static let serverHelloDone: UInt8 = 14
 }
 
 /// What a ClientHello offers.
@@ -20,7 +22,11 @@ public struct TLSClientHello: Sendable, Equatable {
     public var extensions: [UInt16] = []
     public var serverName: String?
     public var alpn: [String] = []
+    /// The first ALPN value's bytes (JA4), nil without the extension.
+    public var firstProtocol: [UInt8]?
     public var supportedGroups: [UInt16] = []
+    /// `ec_point_formats` (JA3).
+    public var pointFormats: [UInt8] = []
     public var signatureAlgorithms: [UInt16] = []
     public var sessionID: [UInt8] = []
     /// A `session_ticket` or `pre_shared_key` extension with data: resumption offered.
@@ -42,6 +48,8 @@ public struct TLSServerHello: Sendable, Equatable {
     public var cipherSuite: UInt16 = 0
     public var extensions: [UInt16] = []
     public var alpn: String?
+    /// The chosen ALPN value's bytes (JA4S).
+    public var protocolBytes: [UInt8]?
     public var sessionID: [UInt8] = []
     /// A HelloRetryRequest: a ServerHello with the special random.
     public var isRetryRequest = false
@@ -78,8 +86,12 @@ struct TLSHelloParser {
             switch type {
             case 0: hello.serverName = Self.serverName(&data)
             case 10: hello.supportedGroups = Self.list16(&data, lengthBytes: 2)
+            case 11: hello.pointFormats = Self.list8(&data)
             case 13: hello.signatureAlgorithms = Self.list16(&data, lengthBytes: 2)
-            case 16: hello.alpn = Self.protocols(&data)
+            case 16:
+                let values = Self.protocolValues(&data)
+                hello.alpn = values.map { String(decoding: $0, as: UTF8.self) }
+                hello.firstProtocol = values.first ?? []
             case 35: hello.offersTicket = data.remaining > 0
             case 41: hello.offersPSK = true
             case 43: hello.supportedVersions = Self.list16(&data, lengthBytes: 1)
@@ -102,7 +114,9 @@ struct TLSHelloParser {
         let whole = forEachExtension { type, data in
             hello.extensions.append(type)
             switch type {
-            case 16: hello.alpn = Self.protocols(&data).first
+            case 16:
+                hello.protocolBytes = Self.protocolValues(&data).first
+                hello.alpn = hello.protocolBytes.map { String(decoding: $0, as: UTF8.self) }
             case 43: hello.selectedVersion = data.u16()
             default: break
             }
@@ -133,12 +147,18 @@ struct TLSHelloParser {
         return nil
     }
 
-    /// ALPN protocol names.
-    private static func protocols(_ data: inout TLSBytes) -> [String] {
+    /// ALPN protocol names, as bytes.
+    private static func protocolValues(_ data: inout TLSBytes) -> [[UInt8]] {
         guard let listLength = data.u16(), var list = data.sub(Int(listLength)) else { return [] }
-        var names: [String] = []
-        while let length = list.u8(), let name = list.bytes(Int(length)) { names.append(String(decoding: name, as: UTF8.self)) }
+        var names: [[UInt8]] = []
+        while let length = list.u8(), let name = list.bytes(Int(length)) { names.append(name) }
         return names
+    }
+
+    /// A vector of bytes behind a 1-byte length.
+    private static func list8(_ data: inout TLSBytes) -> [UInt8] {
+        guard let length = data.u8() else { return [] }
+        return data.bytes(Int(length)) ?? []
     }
 
     /// A vector of 16-bit values behind a 1- or 2-byte length.

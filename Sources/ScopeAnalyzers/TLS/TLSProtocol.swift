@@ -1,6 +1,6 @@
 /// TLS on any TCP port, found by content: one event per handshake, from
-/// the ClientHello and ServerHello that travel in clear (first step of the
-/// TLS analyzer: no certificates, fingerprints or alerts yet).
+/// what travels in clear (hellos, TLS ≤ 1.2 certificates, alerts) and the
+/// sizes and times of the encrypted records (see TLSSession).
 enum TLSProtocol {
     static let definition = ProtocolDefinition(
         name: "tls", title: "TLS", defaultPorts: [443, 993, 995, 5223, 8443, 8883, 9243], transports: .tcp,

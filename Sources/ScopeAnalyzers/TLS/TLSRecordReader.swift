@@ -1,20 +1,28 @@
 /// One direction of a TLS connection, record by record: record headers
 /// may straddle segments, handshake messages may straddle records, and
-/// only the hello messages are kept (whole, at most `limit` bytes of
-/// handshake buffered). After the hellos and ChangeCipherSpec the side is
+/// only the hello messages and the server's Certificate message are kept
+/// (whole, at most `limit` bytes of handshake buffered). After the hellos and ChangeCipherSpec the side is
 /// encrypted: its records are only counted. A gap or bytes that are no TLS record end the
 /// parsing of the side (`lost`); nothing after it is guessed.
 struct TLSRecordReader {
     enum Output {
         case clientHello(TLSClientHello)
         case serverHello(TLSServerHello)
-        /// The first application data record (its time).
-        case applicationData(UInt64)
+        /// An application data record (encrypted): its time, length, and
+        /// where its header starts in this side's bytes.
+        case applicationData(UInt64, length: Int, start: UInt64)
         /// An alert in clear (level, description).
         case alert(UInt8, UInt8)
+        /// The server's Certificate message (TLS ≤ 1.2), as DER.
+        case certificates(TLSCertificateList)
+        /// A Certificate message longer than the limit, not kept.
+        case certificatesDropped
     }
 
     private let limit: Int
+    /// The server's side reads its Certificate message too.
+    private let collectsCertificates: Bool
+    private var certificatesDone = false
     private var header: [UInt8] = []
     private var recordType: UInt8 = 0
     private var recordRemaining = 0
@@ -23,17 +31,22 @@ struct TLSRecordReader {
     private(set) var encrypted = false
     private(set) var lost = false
     private(set) var sawApplicationData = false
+    /// Bytes of this side delivered so far.
+    private var consumed: UInt64 = 0
     /// Hellos parsed from this side; after one, later handshake bytes are skipped.
     private var helloDone = false
     private(set) var parseErrors: UInt64 = 0
 
-    init(limit: Int) {
+    init(limit: Int, collectsCertificates: Bool = false) {
         self.limit = limit
+        self.collectsCertificates = collectsCertificates
         header.reserveCapacity(5)
     }
 
     /// Bytes of this side, in order; what they complete goes to `output`.
     mutating func deliver(_ bytes: UnsafeRawBufferPointer, timestamp: UInt64, _ output: (Output) -> Void) {
+        let base = consumed
+        consumed &+= UInt64(bytes.count)
         var offset = 0
         while offset < bytes.count, !lost {
             if recordRemaining == 0 {
@@ -50,9 +63,9 @@ struct TLSRecordReader {
                 // After the hellos, ChangeCipherSpec starts encryption (TLS ≤ 1.2). Before them it is
                 // TLS 1.3's compatibility record after a HelloRetryRequest: the ServerHello still follows in clear.
                 if recordType == TLSRecord.changeCipherSpec && helloDone { encrypted = true }
-                if recordType == TLSRecord.applicationData && !sawApplicationData {
+                if recordType == TLSRecord.applicationData {
                     sawApplicationData = true
-                    output(.applicationData(timestamp))
+                    output(.applicationData(timestamp, length: recordRemaining, start: base &+ UInt64(offset) &- 5))
                 }
                 continue
             }
@@ -61,7 +74,7 @@ struct TLSRecordReader {
             offset &+= take
             recordRemaining &-= take
             switch recordType {
-            case TLSRecord.handshake where !encrypted && !helloDone:
+            case TLSRecord.handshake where !encrypted && readsHandshake:
                 handshakeBytes(piece, timestamp: timestamp, output)
             case TLSRecord.alert where !encrypted:
                 alertBytes.append(contentsOf: piece)
@@ -84,42 +97,101 @@ struct TLSRecordReader {
         handshake.removeAll()
     }
 
+    /// Handshake messages of this side still read: the hellos, then (server
+    /// side, TLS ≤ 1.2) up to the Certificate message or ServerHelloDone.
+    private var readsHandshake: Bool { !helloDone || (collectsCertificates && !certificatesDone) }
+
+    /// Handshake bytes, one message at a time: only the message being
+    /// completed is buffered, at most `limit` bytes of it.
     private mutating func handshakeBytes(_ piece: UnsafeRawBufferPointer, timestamp: UInt64, _ output: (Output) -> Void) {
-        guard handshake.count &+ piece.count <= limit else {
+        var offset = 0
+        while offset < piece.count, readsHandshake, !lost {
+            var needed = 4 &- handshake.count
+            if handshake.count >= 4 { needed = 4 &+ messageLength &- handshake.count }
+            let take = min(needed, piece.count &- offset)
+            handshake.append(contentsOf: piece[offset..<(offset &+ take)])
+            offset &+= take
+            guard handshake.count >= 4 else { return }
+            guard messageLength <= limit else { return overLimit(type: handshake[0], output) }
+            guard handshake.count == 4 &+ messageLength else { continue }
+            message(timestamp: timestamp, output)
+            handshake.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private var messageLength: Int { Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3]) }
+
+    /// One whole handshake message in `handshake`.
+    private mutating func message(timestamp: UInt64, _ output: (Output) -> Void) {
+        let type = handshake[0]
+        if helloDone {
+            // After the ServerHello: the Certificate message; others are skipped up to ServerHelloDone.
+            if type == TLSHandshake.certificate {
+                certificatesDone = true
+                let chain = handshake.withUnsafeBytes { TLSCertificateList.parse(UnsafeRawBufferPointer(rebasing: $0[4...])) }
+                if let chain { output(.certificates(chain)) } else { parseErrors &+= 1 }
+            }
+            if type == TLSHandshake.serverHelloDone { certificatesDone = true }
+            return
+        }
+        guard type == TLSHandshake.clientHello || type == TLSHandshake.serverHello else { return }
+        let parsed: Output? = handshake.withUnsafeBytes { all in
+            var parser = TLSHelloParser(UnsafeRawBufferPointer(rebasing: all[4...]))
+            if type == TLSHandshake.clientHello {
+                return parser.clientHello().map { var hello = $0; hello.time = timestamp; return .clientHello(hello) }
+            }
+            return parser.serverHello().map { var hello = $0; hello.time = timestamp; return .serverHello(hello) }
+        }
+        guard let parsed else {
             parseErrors &+= 1
             return loseSync()
         }
-        handshake.append(contentsOf: piece)
-        while handshake.count >= 4, !helloDone {
-            let length = Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3])
-            guard length <= limit else {
-                parseErrors &+= 1
-                return loseSync()
-            }
-            guard handshake.count >= 4 &+ length else { return }
-            let type = handshake[0]
-            let parsed: Output? = handshake.withUnsafeBytes { all in
-                var parser = TLSHelloParser(UnsafeRawBufferPointer(rebasing: all[4..<(4 &+ length)]))
-                switch type {
-                case TLSHandshake.clientHello: return parser.clientHello().map { var hello = $0; hello.time = timestamp; return .clientHello(hello) }
-                case TLSHandshake.serverHello: return parser.serverHello().map { var hello = $0; hello.time = timestamp; return .serverHello(hello) }
-                default: return nil
-                }
-            }
-            handshake.removeFirst(4 &+ length)
-            if type == TLSHandshake.clientHello || type == TLSHandshake.serverHello {
-                guard let parsed else {
-                    parseErrors &+= 1
-                    return loseSync()
-                }
-                if case .serverHello(let hello) = parsed, hello.isRetryRequest {
-                    output(parsed)  // another ClientHello and ServerHello follow
-                } else {
-                    helloDone = true
-                    handshake.removeAll()
-                    output(parsed)
-                }
+        if case .serverHello(let hello) = parsed {
+            guard !hello.isRetryRequest else { return output(parsed) }  // another ClientHello and ServerHello follow
+            // TLS 1.3 encrypts the certificate: nothing more to read in clear.
+            if hello.version >= 0x0304 { certificatesDone = true }
+        }
+        helloDone = true
+        output(parsed)
+    }
+
+    /// A handshake message longer than the limit: a hello ends the parsing
+    /// of the side; a later message (a long certificate chain) is dropped,
+    /// counted, and the rest of the handshake is no longer read.
+    private mutating func overLimit(type: UInt8?, _ output: (Output) -> Void) {
+        guard helloDone else {
+            parseErrors &+= 1
+            return loseSync()
+        }
+        if type == TLSHandshake.certificate { output(.certificatesDropped) }
+        certificatesDone = true
+        handshake.removeAll()
+    }
+}
+
+/// The Certificate message of TLS ≤ 1.2: a 3-byte length, then each
+/// certificate's DER behind its own 3-byte length. At most `maximum`
+/// certificates are kept; the rest are counted.
+struct TLSCertificateList: Equatable {
+    static let maximum = 10
+    var certificates: [[UInt8]] = []
+    var omitted = 0
+
+    static func parse(_ body: UnsafeRawBufferPointer) -> TLSCertificateList? {
+        var reader = TLSBytes(body)
+        guard let high = reader.u8(), let low = reader.u16(), var list = reader.sub(Int(high) << 16 | Int(low)) else { return nil }
+        var result = TLSCertificateList()
+        while list.remaining > 0 {
+            guard let high = list.u8(), let low = list.u16() else { return nil }
+            let length = Int(high) << 16 | Int(low)
+            if result.certificates.count < maximum {
+                guard let der = list.bytes(length) else { return nil }
+                result.certificates.append(der)
+            } else {
+                guard list.skip(length) else { return nil }
+                result.omitted &+= 1
             }
         }
+        return result
     }
 }

@@ -1,11 +1,15 @@
 import ScopeDecode
 
 /// TLS on one TCP connection: a record reader per side and one event per
-/// handshake. The event goes out once both sides send encrypted records
-/// after the ServerHello (established), at a fatal alert in clear, or when
-/// the connection ends or the hello goes unanswered past the transaction
-/// timeout. (A TLS 1.3 alert is encrypted: a 1.3 client that rejects the
-/// certificate looks established.)
+/// handshake. A handshake is established once both sides send encrypted
+/// records after the ServerHello; its event then waits for the connection's
+/// end (or the transaction timeout, while it stays open) so that it can say
+/// when application data started in each direction and how many bytes came
+/// before and after. A fatal alert in clear, an unanswered hello past the
+/// timeout, or the end of the connection report it too. A TLS 1.3 alert is
+/// encrypted; one from the client instead of its Finished is told by its
+/// length (`encryptedAlert`). A connection whose capture starts after the
+/// hellos is reported as TLS without a handshake when its records parse.
 final class TLSSession: StreamAnalyzer {
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
@@ -16,15 +20,16 @@ final class TLSSession: StreamAnalyzer {
     @exclusivity(unchecked) private var start: UInt64?
     @exclusivity(unchecked) private var bytes: (client: UInt64, server: UInt64) = (0, 0)
     @exclusivity(unchecked) private var reported = false
-    /// Which sides sent encrypted records (the readers report each side's first).
-    @exclusivity(unchecked) private var encryptedFrom = (client: false, server: false)
+    /// Encrypted records each side sent after the ServerHello.
+    @exclusivity(unchecked) private var encryptedRecords: (client: Int, server: Int) = (0, 0)
+    @exclusivity(unchecked) private var establishedAt: UInt64?
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
         self.context = context
         let limit = min(context.configuration.maxMessageSize, 1 << 16)
         client = TLSRecordReader(limit: limit)
-        server = TLSRecordReader(limit: limit)
+        server = TLSRecordReader(limit: limit, collectsCertificates: true)
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
@@ -45,13 +50,20 @@ final class TLSSession: StreamAnalyzer {
     }
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {
+        if transaction.established { return report(at: establishedAt ?? timestamp, note: nil) }
         report(at: timestamp, note: transaction.serverHello == nil ? "no ServerHello before \(reason.phrase)"
                : "no application data before \(reason.phrase)")
     }
 
     func expire(now: UInt64) {
-        guard !reported, let hello = transaction.clientHello, transaction.serverHello == nil else { return }
+        guard !reported else { return }
         let timeout = context.configuration.transactionTimeout
+        if let establishedAt {
+            // Still open: the event goes out with the bytes so far.
+            if now &- establishedAt >= timeout { report(at: establishedAt, note: "connection still open") }
+            return
+        }
+        guard let hello = transaction.clientHello, transaction.serverHello == nil else { return }
         guard now &- hello.time >= timeout else { return }
         context.count(.tls) { $0.timeouts &+= 1 }
         report(at: now, note: "no ServerHello within \(timeout / 1_000_000) ms")
@@ -71,19 +83,57 @@ final class TLSSession: StreamAnalyzer {
             transaction.serverHello = hello
             transaction.resumed = Self.resumed(client: transaction.clientHello, server: hello)
             context.count(.tls) { $0.responses &+= 1 }
-        case .applicationData(let time):
-            // Established once both sides send encrypted records after the
-            // ServerHello (in TLS 1.3 the first ones carry the rest of the
-            // handshake: the client's says it accepted the server's flight).
-            if fromClient { encryptedFrom.client = true } else { encryptedFrom.server = true }
-            guard transaction.serverHello != nil, encryptedFrom.client, encryptedFrom.server else { return }
-            transaction.established = true
-            report(at: time, note: nil)
+        case .applicationData(let time, let length, let recordStart):
+            encryptedRecord(fromClient: fromClient, time: time, length: length, start: recordStart)
+        case .certificates(let list):
+            transaction.certificates = list.certificates.map(TLSCertificate.init(der:))
+            transaction.certificatesOmitted = list.omitted
+        case .certificatesDropped:
+            transaction.certificatesDropped = true
+            context.count(.tls) { $0.oversized &+= 1 }
         case .alert(let level, let description):
             transaction.alert = (level, description)
             if level == 2 { report(at: time, note: "alert: \(TLSNames.alert(description))") }
         }
     }
+
+    /// An encrypted record. Established once both sides sent one after the
+    /// ServerHello (in TLS 1.3 the first ones carry the rest of the
+    /// handshake: the client's says it accepted the server's flight).
+    /// Application data is, up to TLS 1.2, each side's first such record;
+    /// in TLS 1.3 the client's second (after its Finished) and the server's
+    /// first after the client's Finished (a NewSessionTicket counts too:
+    /// its records look alike).
+    private func encryptedRecord(fromClient: Bool, time: UInt64, length: Int, start recordStart: UInt64) {
+        guard let serverHello = transaction.serverHello else { return }
+        let isTLS13 = serverHello.version >= 0x0304
+        if fromClient {
+            if encryptedRecords.client == 0, isTLS13, Self.encryptedAlertLengths.contains(length) {
+                // The client's first encrypted record should be its Finished (at least 4 + 32 bytes
+                // before encryption); an alert is 2. It rejected the server's flight.
+                transaction.encryptedAlert = true
+                return report(at: time, note: "encrypted alert from the client (TLS 1.3)")
+            }
+            encryptedRecords.client &+= 1
+            if transaction.clientData == nil, !isTLS13 || encryptedRecords.client >= 2 {
+                transaction.clientData = (time, recordStart)
+            }
+        } else {
+            encryptedRecords.server &+= 1
+            if transaction.serverData == nil, !isTLS13 || encryptedRecords.client >= 1 {
+                transaction.serverData = (time, recordStart)
+            }
+        }
+        if establishedAt == nil, encryptedRecords.client > 0, encryptedRecords.server > 0 {
+            transaction.established = true
+            establishedAt = time
+        }
+        // Both directions carry application data: nothing the event says changes but the byte counts.
+    }
+
+    /// A TLS 1.3 alert once encrypted: 2 bytes, the content type, and a
+    /// 16-byte AEAD tag (8 with the CCM_8 suite).
+    private static let encryptedAlertLengths = [2 + 1 + 16, 2 + 1 + 8]
 
     /// Resumption: the server echoes the session id the client offered
     /// (TLS ≤ 1.2, by id or ticket; 1.3 echoes it always, for middleboxes),
@@ -97,7 +147,14 @@ final class TLSSession: StreamAnalyzer {
     private func report(at time: UInt64, note: String?) {
         guard !reported else { return }
         reported = true
-        guard transaction.clientHello != nil || transaction.serverHello != nil else { return }
+        transaction.bytes = bytes
+        var note = note
+        if transaction.clientHello == nil && transaction.serverHello == nil {
+            // No hello: TLS only if records from both sides parsed (a capture that began mid-connection).
+            guard client.sawApplicationData, server.sawApplicationData, !client.lost, !server.lost else { return }
+            transaction.handshakeMissing = true
+            note = "no handshake seen (the capture started after it)"
+        }
         let (request, response) = (transaction.clientHello != nil, transaction.serverHello != nil)
         context.count(.tls) {
             if request && response { $0.matched &+= 1 }
@@ -105,7 +162,7 @@ final class TLSSession: StreamAnalyzer {
             if !request && response { $0.unmatchedResponses &+= 1 }
             $0.parseErrors &+= client.parseErrors &+ server.parseErrors
         }
-        let failed = !transaction.established
+        let failed = !transaction.established && !transaction.handshakeMissing
         context.emit(TransactionEvent(
             application: .tls, endpoints: endpoints, start: transaction.clientHello?.time ?? start ?? time,
             end: max(time, start ?? time), requestBytes: bytes.client, responseBytes: bytes.server,

@@ -1,0 +1,140 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Crypto
+import _CryptoExtras
+import ScopeDecode
+import SwiftASN1
+import X509
+
+/// What the event says about one certificate of the server's chain (TLS
+/// ≤ 1.2, where the Certificate message travels in clear). X.509 is read by
+/// swift-certificates; a certificate it refuses (an RSA key under 1024 bits,
+/// DSA, an unknown key type, bad DER) keeps only its fingerprints.
+public struct TLSCertificate: Sendable, Equatable {
+    /// Distinguished names as (attribute, value), in the certificate's order.
+    public var subject: [(key: String, value: String)] = []
+    public var issuer: [(key: String, value: String)] = []
+    public var alternativeNames: [String] = []
+    /// Uppercase hex, no colons (ECS).
+    public var serialNumber: String?
+    /// Seconds since 1970.
+    public var notBefore: Int64?
+    public var notAfter: Int64?
+    public var publicKeyAlgorithm: String?
+    public var publicKeySize: Int?
+    public var signatureAlgorithm: String?
+    public var versionNumber: Int?
+    /// Uppercase hex of the DER's SHA-1 and SHA-256 (as Packetbeat writes them).
+    public var sha1: String
+    public var sha256: String
+    /// swift-certificates read the certificate (else only the fingerprints are known).
+    public var parsed: Bool
+
+    public init(der: [UInt8]) {
+        sha1 = TLSFingerprint.hex(Insecure.SHA1.hash(data: der)).uppercased()
+        sha256 = TLSFingerprint.hex(SHA256.hash(data: der)).uppercased()
+        guard let certificate = try? Certificate(derEncoded: der) else {
+            parsed = false
+            return
+        }
+        parsed = true
+        subject = Self.attributes(certificate.subject)
+        issuer = Self.attributes(certificate.issuer)
+        serialNumber = TLSFingerprint.hex(certificate.serialNumber.bytes).uppercased()
+        notBefore = Self.seconds(certificate.notValidBefore)
+        notAfter = Self.seconds(certificate.notValidAfter)
+        (publicKeyAlgorithm, publicKeySize) = Self.keyKind(certificate.publicKey)
+        signatureAlgorithm = Self.signatureName(certificate.signatureAlgorithm)
+        versionNumber = certificate.version == .v3 ? 3 : certificate.version == .v1 ? 1 : 2
+        if let names = try? certificate.extensions.subjectAlternativeNames {
+            for name in names {
+                switch name {
+                case .dnsName(let text), .rfc822Name(let text), .uniformResourceIdentifier(let text):
+                    alternativeNames.append(text)
+                case .ipAddress(let octets):
+                    if let address = Self.address(Array(octets.bytes)) { alternativeNames.append(address) }
+                default:
+                    break
+                }
+            }
+        }
+    }
+
+    /// "CN=leaf,O=Org,C=US": the most specific attribute first, as
+    /// Packetbeat (and RFC 4514) write a distinguished name.
+    static func distinguishedName(_ attributes: [(key: String, value: String)]) -> String {
+        attributes.reversed().map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+
+    /// The first value of an attribute ("CN", "O", ...).
+    func subjectValue(_ key: String) -> String? { subject.first { $0.key == key }?.value }
+    func issuerValue(_ key: String) -> String? { issuer.first { $0.key == key }?.value }
+
+    private static let attributeNames: [ASN1ObjectIdentifier: String] = [
+        .RDNAttributeType.commonName: "CN", .RDNAttributeType.countryName: "C",
+        .RDNAttributeType.localityName: "L", .RDNAttributeType.stateOrProvinceName: "ST",
+        .RDNAttributeType.organizationName: "O", .RDNAttributeType.organizationalUnitName: "OU",
+        .RDNAttributeType.streetAddress: "STREET", .RDNAttributeType.domainComponent: "DC",
+        .RDNAttributeType.emailAddress: "emailAddress",
+    ]
+
+    private static func attributes(_ name: DistinguishedName) -> [(key: String, value: String)] {
+        var result: [(key: String, value: String)] = []
+        for rdn in name {
+            for attribute in rdn {
+                let key = attributeNames[attribute.type] ?? attribute.type.description
+                result.append((key, String(attribute.value) ?? attribute.value.description))
+            }
+        }
+        return result
+    }
+
+    private static func seconds(_ date: Date) -> Int64 {
+        let value = date.timeIntervalSince1970
+        return value.isFinite ? Int64(max(min(value, 1e15), -1e15)) : 0
+    }
+
+    /// ECS `public_key_algorithm` and `public_key_size` (bits).
+    private static func keyKind(_ key: Certificate.PublicKey) -> (String, Int?) {
+        if let rsa = _RSA.Signing.PublicKey(key) { return ("RSA", rsa.keySizeInBits) }
+        if P256.Signing.PublicKey(key) != nil { return ("ECDSA", 256) }
+        if P384.Signing.PublicKey(key) != nil { return ("ECDSA", 384) }
+        if P521.Signing.PublicKey(key) != nil { return ("ECDSA", 521) }
+        if Curve25519.Signing.PublicKey(key) != nil { return ("Ed25519", 256) }
+        return (key.description, nil)
+    }
+
+    /// Names as Go's x509 (and so Packetbeat) print them: "SHA256-RSA", "ECDSA-SHA384".
+    private static func signatureName(_ algorithm: Certificate.SignatureAlgorithm) -> String {
+        switch algorithm {
+        case .sha1WithRSAEncryption: "SHA1-RSA"
+        case .sha256WithRSAEncryption: "SHA256-RSA"
+        case .sha384WithRSAEncryption: "SHA384-RSA"
+        case .sha512WithRSAEncryption: "SHA512-RSA"
+        case .ecdsaWithSHA256: "ECDSA-SHA256"
+        case .ecdsaWithSHA384: "ECDSA-SHA384"
+        case .ecdsaWithSHA512: "ECDSA-SHA512"
+        case .ed25519: "Ed25519"
+        default: algorithm.description
+        }
+    }
+
+    private static func address(_ octets: [UInt8]) -> String? {
+        switch octets.count {
+        case 4: return octets.map { String($0) }.joined(separator: ".")
+        case 16:
+            var (high, low): (UInt64, UInt64) = (0, 0)
+            for index in 0..<8 { high = high << 8 | UInt64(octets[index]) }
+            for index in 8..<16 { low = low << 8 | UInt64(octets[index]) }
+            return IPAddress(ipv6High: high, low: low).description
+        default: return nil
+        }
+    }
+
+    public static func == (lhs: TLSCertificate, rhs: TLSCertificate) -> Bool {
+        lhs.sha256 == rhs.sha256
+    }
+}

@@ -1,0 +1,63 @@
+import ScopeDecode
+
+/// Certificates as Packetbeat writes them: the leaf in ECS `tls.server.*`
+/// (`subject`, `issuer`, `not_before`, `not_after`, `hash.*`, `x509.*`),
+/// the rest of the chain in `tls.detailed.server_certificate_chain`.
+enum TLSCertificateFields {
+    static func appendLeaf(_ leaf: TLSCertificate, to server: inout JSONWriter) {
+        if leaf.parsed {
+            server.field("subject", TLSCertificate.distinguishedName(leaf.subject))
+            server.field("issuer", TLSCertificate.distinguishedName(leaf.issuer))
+            if let notBefore = leaf.notBefore { server.timestamp("not_before", nanoseconds(notBefore)) }
+            if let notAfter = leaf.notAfter { server.timestamp("not_after", nanoseconds(notAfter)) }
+        }
+        hashes(leaf, to: &server)
+        if leaf.parsed { server.object("x509") { x509(leaf, to: &$0) } }
+    }
+
+    static func appendChainEntry(_ certificate: TLSCertificate, to json: inout JSONWriter) {
+        json.beginObject()
+        if certificate.parsed {
+            json.field("subject", TLSCertificate.distinguishedName(certificate.subject))
+            json.field("issuer", TLSCertificate.distinguishedName(certificate.issuer))
+        }
+        hashes(certificate, to: &json)
+        if certificate.parsed { json.object("x509") { x509(certificate, to: &$0) } }
+        json.endObject()
+    }
+
+    private static func hashes(_ certificate: TLSCertificate, to json: inout JSONWriter) {
+        json.object("hash") { hash in
+            hash.field("sha1", certificate.sha1)
+            hash.field("sha256", certificate.sha256)
+        }
+    }
+
+    private static func x509(_ certificate: TLSCertificate, to x509: inout JSONWriter) {
+        if !certificate.alternativeNames.isEmpty { x509.strings("alternative_names", certificate.alternativeNames) }
+        x509.object("issuer") { name(&$0, certificate.issuer) }
+        x509.object("subject") { name(&$0, certificate.subject) }
+        if let notBefore = certificate.notBefore { x509.timestamp("not_before", nanoseconds(notBefore)) }
+        if let notAfter = certificate.notAfter { x509.timestamp("not_after", nanoseconds(notAfter)) }
+        x509.optional("public_key_algorithm", certificate.publicKeyAlgorithm)
+        if let size = certificate.publicKeySize { x509.field("public_key_size", UInt64(size)) }
+        x509.optional("serial_number", certificate.serialNumber)
+        x509.optional("signature_algorithm", certificate.signatureAlgorithm)
+        if let version = certificate.versionNumber { x509.field("version_number", String(version)) }
+    }
+
+    /// ECS x509 name fields: the first value of each attribute.
+    private static func name(_ json: inout JSONWriter, _ attributes: [(key: String, value: String)]) {
+        let fields = [("CN", "common_name"), ("C", "country"), ("L", "locality"), ("O", "organization"),
+                      ("OU", "organizational_unit"), ("ST", "state_or_province")]
+        json.field("distinguished_name", TLSCertificate.distinguishedName(attributes))
+        for (key, field) in fields {
+            if let value = attributes.first(where: { $0.key == key })?.value { json.field(field, value) }
+        }
+    }
+
+    /// Seconds since 1970 as the event's nanoseconds; dates before 1970 clamp to it.
+    static func nanoseconds(_ seconds: Int64) -> UInt64 {
+        seconds <= 0 ? 0 : UInt64(min(seconds, Int64(UInt64.max / 1_000_000_000))) &* 1_000_000_000
+    }
+}

@@ -1,0 +1,114 @@
+import Crypto
+
+/// JA3 / JA3S (as Wireshark's `tls.handshake.ja3*` fields compute them)
+/// and JA4 / JA4S (FoxIO's specification, technical_details/JA4.md and
+/// JA4S.md). Computed once per handshake, when the event is written.
+enum TLSFingerprint {
+    /// "version,ciphers,extensions,groups,point formats", decimal values
+    /// joined by "-", GREASE left out; the legacy version, as Wireshark.
+    static func ja3String(_ hello: TLSClientHello) -> String {
+        [
+            String(hello.legacyVersion), decimals(hello.cipherSuites), decimals(hello.extensions),
+            decimals(hello.supportedGroups), hello.pointFormats.map { String($0) }.joined(separator: "-"),
+        ].joined(separator: ",")
+    }
+
+    /// "version,cipher,extensions" of the ServerHello (legacy version).
+    static func ja3sString(_ hello: TLSServerHello) -> String {
+        [String(hello.legacyVersion), String(hello.cipherSuite), decimals(hello.extensions)].joined(separator: ",")
+    }
+
+    static func ja3(_ hello: TLSClientHello) -> String { md5(ja3String(hello)) }
+    static func ja3s(_ hello: TLSServerHello) -> String { md5(ja3sString(hello)) }
+
+    /// JA4 over TCP: `t` + version + `d`/`i` (SNI or not) + cipher and
+    /// extension counts + ALPN, then the truncated SHA-256 of the sorted
+    /// ciphers and of the sorted extensions (without SNI and ALPN) followed
+    /// by the signature algorithms in order.
+    static func ja4(_ hello: TLSClientHello) -> String {
+        let ciphers = hello.cipherSuites.filter { !TLSNames.isGrease($0) }
+        let extensions = hello.extensions.filter { !TLSNames.isGrease($0) }
+        let versions = hello.supportedVersions.filter { !TLSNames.isGrease($0) }
+        let version = hello.extensions.contains(43) ? versions.max() ?? 0 : hello.legacyVersion
+        let prefix = "t" + versionCode(version) + (hello.extensions.contains(0) ? "d" : "i")
+            + count(ciphers.count) + count(extensions.count) + alpnCode(hello.firstProtocol)
+        let hashed = extensions.filter { $0 != 0 && $0 != 16 }.sorted()
+        let algorithms = hello.signatureAlgorithms.filter { !TLSNames.isGrease($0) }
+        var extensionText = hexList(hashed)
+        if !algorithms.isEmpty { extensionText += "_" + hexList(algorithms) }
+        return prefix + "_" + truncatedSHA256(ciphers.isEmpty ? nil : hexList(ciphers.sorted()))
+            + "_" + truncatedSHA256(hashed.isEmpty ? nil : extensionText)
+    }
+
+    /// JA4S: `t` + chosen version + extension count + chosen ALPN, the
+    /// cipher in hex, and the truncated SHA-256 of the extensions in order.
+    static func ja4s(_ hello: TLSServerHello) -> String {
+        let extensions = hello.extensions.filter { !TLSNames.isGrease($0) }
+        return "t" + versionCode(hello.version) + count(extensions.count) + alpnCode(hello.protocolBytes)
+            + "_" + hex4(hello.cipherSuite) + "_" + truncatedSHA256(extensions.isEmpty ? nil : hexList(extensions))
+    }
+
+    /// JA4's two-character version ("00" for values it does not name).
+    static func versionCode(_ version: UInt16) -> String {
+        switch version {
+        case 0x0304: "13"
+        case 0x0303: "12"
+        case 0x0302: "11"
+        case 0x0301: "10"
+        case 0x0300: "s3"
+        case 0x0002: "s2"
+        case 0xFEFF: "d1"
+        case 0xFEFD: "d2"
+        case 0xFEFC: "d3"
+        default: "00"
+        }
+    }
+
+    /// First and last character of the first ALPN value; "00" without one.
+    /// When either end is no ASCII letter or digit, the first and last
+    /// characters of the value's hex form instead (the specification's rule
+    /// since January 2026; FoxIO's own tools still print "99" there).
+    static func alpnCode(_ value: [UInt8]?) -> String {
+        guard let value, let first = value.first, let last = value.last else { return "00" }
+        if isAlphanumeric(first) && isAlphanumeric(last) {
+            return String(decoding: [first, last], as: UTF8.self)
+        }
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: [digits[Int(first >> 4)], digits[Int(last & 0x0F)]], as: UTF8.self)
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+    }
+
+    private static func count(_ value: Int) -> String {
+        value > 99 ? "99" : String(value).leftPadded(to: 2)
+    }
+
+    private static func decimals(_ values: [UInt16]) -> String {
+        values.filter { !TLSNames.isGrease($0) }.map { String($0) }.joined(separator: "-")
+    }
+
+    static func hex4(_ value: UInt16) -> String { String(value, radix: 16).leftPadded(to: 4) }
+
+    private static func hexList(_ values: [UInt16]) -> String { values.map(hex4).joined(separator: ",") }
+
+    /// The first 12 hex digits of SHA-256; twelve zeros for an empty list.
+    static func truncatedSHA256(_ text: String?) -> String {
+        guard let text else { return "000000000000" }
+        return String(hex(SHA256.hash(data: Array(text.utf8))).prefix(12))
+    }
+
+    static func md5(_ text: String) -> String { hex(Insecure.MD5.hash(data: Array(text.utf8))) }
+
+    /// Lowercase hex of a digest or any bytes.
+    static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

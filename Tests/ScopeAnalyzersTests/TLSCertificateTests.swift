@@ -1,0 +1,67 @@
+@testable import ScopeAnalyzers
+import Testing
+
+/// The Certificate message's bounds: a message over the limit is dropped
+/// without losing the record layer, a long chain keeps its first ten, and
+/// DER swift-certificates refuses keeps its fingerprints.
+struct TLSCertificateTests {
+    /// A TLS 1.2 ServerHello record.
+    static let serverHello12: [UInt8] = [0x16, 0x03, 0x03, 0x00, 0x2A, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03]
+        + [UInt8](repeating: 9, count: 32) + [0x00, 0xC0, 0x2F, 0x00]
+
+    static func u24(_ value: Int) -> [UInt8] { [UInt8(value >> 16), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+
+    /// A Certificate handshake message over `certificates`, split into records of at most 16 KiB.
+    static func certificateRecords(_ certificates: [[UInt8]]) -> [UInt8] {
+        let list = certificates.flatMap { u24($0.count) + $0 }
+        let message = [TLSHandshake.certificate] + u24(list.count + 3) + u24(list.count) + list
+        var records: [UInt8] = []
+        for start in stride(from: 0, to: message.count, by: 16_384) {
+            let piece = message[start..<min(start + 16_384, message.count)]
+            records += [0x16, 0x03, 0x03, UInt8(piece.count >> 8), UInt8(piece.count & 0xFF)] + piece
+        }
+        return records
+    }
+
+    static func serverOutputs(_ bytes: [UInt8], limit: Int) -> (outputs: [TLSRecordReader.Output], reader: TLSRecordReader) {
+        var reader = TLSRecordReader(limit: limit, collectsCertificates: true)
+        var outputs: [TLSRecordReader.Output] = []
+        // Byte by byte: records and the message straddle every boundary.
+        for byte in bytes { [byte].withUnsafeBytes { reader.deliver($0, timestamp: 1) { outputs.append($0) } } }
+        return (outputs, reader)
+    }
+
+    @Test func anOversizedCertificateMessageIsDroppedAndTheRecordsGoOn() {
+        let bytes = Self.serverHello12 + Self.certificateRecords([[UInt8](repeating: 0x30, count: 3_000)])
+            + [0x16, 0x03, 0x03, 0x00, 0x04, TLSHandshake.serverHelloDone, 0, 0, 0] + TLSOracleTests.record(20, length: 1)
+            + TLSOracleTests.record(23, length: 40)
+        let (outputs, reader) = Self.serverOutputs(bytes, limit: 1_024)
+        #expect(!reader.lost && reader.parseErrors == 0)
+        #expect(outputs.contains { if case .certificatesDropped = $0 { true } else { false } })
+        #expect(outputs.contains { if case .applicationData = $0 { true } else { false } })
+    }
+
+    @Test func aLongChainKeepsTenAndCountsTheRest() throws {
+        let chain = (0..<12).map { [UInt8](repeating: UInt8($0), count: 20 + $0) }
+        let (outputs, reader) = Self.serverOutputs(Self.serverHello12 + Self.certificateRecords(chain), limit: 1 << 16)
+        #expect(!reader.lost)
+        let list = try #require(outputs.compactMap { if case .certificates(let list) = $0 { list } else { nil } }.first)
+        #expect(list.certificates == Array(chain.prefix(10)) && list.omitted == 2)
+        // Not DER: only the fingerprints (of the bytes as they came).
+        let certificate = TLSCertificate(der: list.certificates[0])
+        #expect(!certificate.parsed && certificate.subject.isEmpty && certificate.sha256.count == 64)
+        // FIPS 180's empty-message digests.
+        let empty = TLSCertificate(der: [])
+        #expect(empty.sha1 == "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709")
+        #expect(empty.sha256 == "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855")
+    }
+
+    @Test func aCertificateListThatDoesNotAddUpIsAParseError() {
+        // The list claims 10 bytes, the entry inside claims 200.
+        let message = [TLSHandshake.certificate] + Self.u24(13) + Self.u24(10) + Self.u24(200) + [UInt8](repeating: 1, count: 7)
+        let record = [0x16, 0x03, 0x03, 0x00, UInt8(message.count)] + message
+        let (outputs, reader) = Self.serverOutputs(Self.serverHello12 + record, limit: 1 << 16)
+        #expect(reader.parseErrors == 1 && !reader.lost)
+        #expect(!outputs.contains { if case .certificates = $0 { true } else { false } })
+    }
+}
