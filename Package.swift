@@ -59,6 +59,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The only code that includes DPDK headers: thin shims over macros,
@@ -94,6 +96,13 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], exclude: ["README.md"]),
+        // Exports to other systems (OTLP/HTTP): per-output queues, the
+        // on-disk spool, retries with back-off. Pure Swift, no DPDK.
+        .target(name: "ScopeExport", dependencies: [
+            "CZlib",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], exclude: ["README.md", "OTLP/Generated/VERSION"]),
         // Swift over the C shim: EAL attach, ports, pdump.
         .target(
             name: "ScopeDPDK",
@@ -104,7 +113,7 @@ let package = Package(
             name: "dpdkscope",
             dependencies: [
                 "ScopeCore", "ScopeDPDK", "ScopeDecode", "ScopePcap", "ScopeAnalyzers", "CPcap",
-                "ScopeLive", "ScopeConfig", "ScopeMetrics",
+                "ScopeLive", "ScopeConfig", "ScopeMetrics", "ScopeExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -120,6 +129,7 @@ let package = Package(
         .testTarget(name: "ScopeLiveTests", dependencies: ["ScopeLive", "ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),
         .testTarget(name: "ScopeConfigTests", dependencies: ["ScopeConfig", "ScopeAnalyzers", "ScopeTestSupport"]),
         .testTarget(name: "ScopeMetricsTests", dependencies: ["ScopeMetrics", "ScopeAnalyzers", "ScopeDecode", "ScopePcap", "ScopeTestSupport"]),
+        .testTarget(name: "ScopeExportTests", dependencies: ["ScopeExport", "ScopeAnalyzers", "ScopeTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ScopeCore", "ScopeTestSupport"]),
     ]
 )

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Regenerates the committed Swift code for the wire formats ScopeExport
+# speaks (OTLP traces and logs) from the official .proto files. Run it only
+# to move to another release; the output is committed, so builds and CI
+# never need protoc or the plugin.
+#
+#   Scripts/generate-protos.sh [OPENTELEMETRY_PROTO_CHECKOUT]
+#
+# Needs protoc (Debian's protobuf-compiler, installed here if missing) and
+# protoc-gen-swift of the swift-protobuf release Package.swift resolves
+# (1.39.0), built from SwiftPM's checkout of it in .build/checkouts.
+# Without an argument, opentelemetry-proto is cloned at OTLP_TAG.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OTLP_TAG=${OTLP_TAG:-v1.11.0}
+export PATH=/opt/swift/usr/bin:$PATH
+
+if ! command -v protoc >/dev/null; then
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y protobuf-compiler
+fi
+
+proto_dir=${1:-}
+if [ -z "$proto_dir" ]; then
+    proto_dir=.build/opentelemetry-proto-$OTLP_TAG
+    [ -d "$proto_dir" ] || git clone --depth 1 --branch "$OTLP_TAG" https://github.com/open-telemetry/opentelemetry-proto "$proto_dir"
+fi
+
+swift package resolve
+plugin_src=.build/checkouts/swift-protobuf
+swift build --package-path "$plugin_src" -c release --product protoc-gen-swift
+plugin="$plugin_src/.build/release/protoc-gen-swift"
+
+out=Sources/ScopeExport/OTLP/Generated
+rm -rf "$out"
+mkdir -p "$out"
+protoc --plugin=protoc-gen-swift="$plugin" -I "$proto_dir" \
+    --swift_out="$out" --swift_opt=FileNaming=PathToUnderscores --swift_opt=Visibility=Public \
+    opentelemetry/proto/common/v1/common.proto \
+    opentelemetry/proto/resource/v1/resource.proto \
+    opentelemetry/proto/trace/v1/trace.proto \
+    opentelemetry/proto/logs/v1/logs.proto \
+    opentelemetry/proto/collector/trace/v1/trace_service.proto \
+    opentelemetry/proto/collector/logs/v1/logs_service.proto
+echo "opentelemetry-proto $OTLP_TAG ($(git -C "$proto_dir" rev-parse --short HEAD 2>/dev/null || echo checkout)), $("$plugin" --version)" > "$out/VERSION"
+ls "$out"

@@ -1,0 +1,120 @@
+import Foundation
+import ScopeTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Scripts/lib/otlp-receiver.py: an OTLP/HTTP receiver decoding every
+/// request with the official opentelemetry-proto package (PyPI). Without
+/// the package the suites are skipped, unless DPDKSCOPE_REQUIRE_INTEGRATION=1
+/// demands them (then they fail).
+final class OTLPReceiver {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Scripts/lib/otlp-receiver.py").standardized.path
+    static var required: Bool { ProcessInfo.processInfo.environment["DPDKSCOPE_REQUIRE_INTEGRATION"] == "1" }
+    static let isInstalled: Bool = {
+        guard let check = try? Subprocess(["python3", "-c", "import opentelemetry.proto.collector.trace.v1.trace_service_pb2"])
+        else { return false }
+        return check.wait(timeout: 30) == 0
+    }()
+    static var enabled: Bool { isInstalled || required }
+
+    let out: String
+    private(set) var port: Int
+    private var process: Subprocess?
+
+    /// `port` 0 picks a free one; a restart reuses it.
+    init(port: Int = 0, script: String = "", out: String? = nil) throws {
+        self.out = out ?? NSTemporaryDirectory() + "otlp-rx-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl"
+        self.port = port
+        try start(script: script)
+    }
+
+    func start(script: String = "") throws {
+        let ready = out + ".port"
+        unlink(ready)
+        process = try Subprocess(["python3", Self.script, "--port", String(port), "--out", out, "--script", script,
+                                  "--ready", ready])
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: ready, encoding: .utf8), let bound = Int(text) {
+                port = bound
+                return
+            }
+            if process?.isRunning == false { break }
+            usleep(50_000)
+        }
+        throw ReceiverError("otlp-receiver.py did not start: \(process?.stderr ?? "")")
+    }
+
+    func stop() {
+        process?.signal(SIGTERM)
+        _ = process?.wait(timeout: 5)
+        process = nil
+    }
+
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// Every request so far, as the receiver logged it.
+    var requests: [[String: Any]] {
+        guard let text = try? String(contentsOfFile: out, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    /// Spans (or log records) of the accepted requests of one path, in order.
+    func items(_ path: String) -> [[String: Any]] {
+        let (outer, inner, leaf) = path == "/v1/traces" ? ("resourceSpans", "scopeSpans", "spans")
+            : ("resourceLogs", "scopeLogs", "logRecords")
+        var items: [[String: Any]] = []
+        for request in requests where request["path"] as? String == path && request["status"] as? Int == 200 {
+            let body = request["request"] as? [String: Any] ?? [:]
+            for resource in body[outer] as? [[String: Any]] ?? [] {
+                for scope in resource[inner] as? [[String: Any]] ?? [] {
+                    items += scope[leaf] as? [[String: Any]] ?? []
+                }
+            }
+        }
+        return items
+    }
+
+    /// Requests the official schema could not decode: each one a failure.
+    var decodeErrors: [String] { requests.compactMap { $0["error"] as? String } }
+
+    func waitFor(_ path: String, count: Int, timeout: Double = 30) -> [[String: Any]] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var items = self.items(path)
+        while items.count < count && Date() < deadline {
+            usleep(100_000)
+            items = self.items(path)
+        }
+        return items
+    }
+
+    deinit {
+        stop()
+        unlink(out)
+    }
+}
+
+struct ReceiverError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// An attribute list (OTLP JSON mapping) as [key: value as text].
+func attributes(_ item: [String: Any]) -> [String: String] {
+    var result: [String: String] = [:]
+    for pair in item["attributes"] as? [[String: Any]] ?? [] {
+        guard let key = pair["key"] as? String, let value = pair["value"] as? [String: Any] else { continue }
+        if let text = value["stringValue"] as? String { result[key] = text }
+        else if let number = value["intValue"] { result[key] = "\(number)" }
+        else if let flag = value["boolValue"] as? Bool { result[key] = String(flag) }
+        else if let number = value["doubleValue"] { result[key] = "\(number)" }
+        else if let array = value["arrayValue"] as? [String: Any] { result[key] = "\(array["values"] ?? [])" }
+    }
+    return result
+}
