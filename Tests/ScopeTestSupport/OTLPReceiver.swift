@@ -10,29 +10,29 @@ import Glibc
 /// request with the official opentelemetry-proto package (PyPI). Without
 /// the package the suites are skipped, unless DPDKSCOPE_REQUIRE_INTEGRATION=1
 /// demands them (then they fail).
-final class OTLPReceiver {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+public final class OTLPReceiver {
+    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Scripts/lib/otlp-receiver.py").standardized.path
-    static var required: Bool { ProcessInfo.processInfo.environment["DPDKSCOPE_REQUIRE_INTEGRATION"] == "1" }
-    static let isInstalled: Bool = {
+    public static var required: Bool { ProcessInfo.processInfo.environment["DPDKSCOPE_REQUIRE_INTEGRATION"] == "1" }
+    public static let isInstalled: Bool = {
         guard let check = try? Subprocess(["python3", "-c", "import opentelemetry.proto.collector.trace.v1.trace_service_pb2"])
         else { return false }
         return check.wait(timeout: 30) == 0
     }()
-    static var enabled: Bool { isInstalled || required }
+    public static var enabled: Bool { isInstalled || required }
 
-    let out: String
-    private(set) var port: Int
+    public let out: String
+    public private(set) var port: Int
     private var process: Subprocess?
 
     /// `port` 0 picks a free one; a restart reuses it.
-    init(port: Int = 0, script: String = "", out: String? = nil) throws {
+    public init(port: Int = 0, script: String = "", out: String? = nil) throws {
         self.out = out ?? NSTemporaryDirectory() + "otlp-rx-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl"
         self.port = port
         try start(script: script)
     }
 
-    func start(script: String = "") throws {
+    public func start(script: String = "") throws {
         let ready = out + ".port"
         unlink(ready)
         process = try Subprocess(["python3", Self.script, "--port", String(port), "--out", out, "--script", script,
@@ -49,16 +49,16 @@ final class OTLPReceiver {
         throw ReceiverError("otlp-receiver.py did not start: \(process?.stderr ?? "")")
     }
 
-    func stop() {
+    public func stop() {
         process?.signal(SIGTERM)
         _ = process?.wait(timeout: 5)
         process = nil
     }
 
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
 
     /// Every request so far, as the receiver logged it.
-    var requests: [[String: Any]] {
+    public var requests: [[String: Any]] {
         guard let text = try? String(contentsOfFile: out, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -66,7 +66,7 @@ final class OTLPReceiver {
     }
 
     /// Spans (or log records) of the accepted requests of one path, in order.
-    func items(_ path: String) -> [[String: Any]] {
+    public func items(_ path: String) -> [[String: Any]] {
         let (outer, inner, leaf) = path == "/v1/traces" ? ("resourceSpans", "scopeSpans", "spans")
             : ("resourceLogs", "scopeLogs", "logRecords")
         var items: [[String: Any]] = []
@@ -82,9 +82,9 @@ final class OTLPReceiver {
     }
 
     /// Requests the official schema could not decode: each one a failure.
-    var decodeErrors: [String] { requests.compactMap { $0["error"] as? String } }
+    public var decodeErrors: [String] { requests.compactMap { $0["error"] as? String } }
 
-    func waitFor(_ path: String, count: Int, timeout: Double = 30) -> [[String: Any]] {
+    public func waitFor(_ path: String, count: Int, timeout: Double = 30) -> [[String: Any]] {
         let deadline = Date().addingTimeInterval(timeout)
         var items = self.items(path)
         while items.count < count && Date() < deadline {
@@ -100,13 +100,13 @@ final class OTLPReceiver {
     }
 }
 
-struct ReceiverError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct ReceiverError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// An attribute list (OTLP JSON mapping) as [key: value as text].
-func attributes(_ item: [String: Any]) -> [String: String] {
+public func attributes(_ item: [String: Any]) -> [String: String] {
     var result: [String: String] = [:]
     for pair in item["attributes"] as? [[String: Any]] ?? [] {
         guard let key = pair["key"] as? String, let value = pair["value"] as? [String: Any] else { continue }
