@@ -58,4 +58,13 @@ else
     echo "setup: all ${#packages[@]} packages already installed"
 fi
 
+# Python packages from PyPI: the official OTLP schema, which the OTLP
+# receiver of the export tests (Scripts/lib/otlp-receiver.py) decodes with.
+if ! python3 -c 'import opentelemetry.proto.collector.trace.v1.trace_service_pb2' 2>/dev/null; then
+    python3 -m pip install --quiet 'opentelemetry-proto>=1.20' 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages 'opentelemetry-proto>=1.20' \
+        || { echo "setup: pip install opentelemetry-proto failed" >&2; exit 1; }
+    echo "setup: installed opentelemetry-proto (pip)"
+fi
+
 "$here/../hugepages/hugepages.sh" reserve || exit 1
