@@ -59,7 +59,7 @@ extension Integration {
             _ = receiver.waitFor("/v1/logs", count: 15, timeout: 30)
             agent.signal(SIGTERM)
             #expect(agent.wait(timeout: 20) == 0, "\(agent.stderr)")
-            let spans = receiver.items("/v1/traces"), logs = receiver.items("/v1/logs")
+            let spans = receiver.uniqueItems("/v1/traces"), logs = receiver.uniqueItems("/v1/logs")
 
             #expect(receiver.decodeErrors.isEmpty, "\(receiver.decodeErrors)")
             let lines = try bed.events(events)

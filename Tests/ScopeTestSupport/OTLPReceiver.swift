@@ -81,6 +81,20 @@ public final class OTLPReceiver {
         return items
     }
 
+    /// Delivery is at least once: a batch whose answer was lost (a timeout,
+    /// a receiver killed after reading it) is sent again. This keeps the
+    /// first copy of each span or log record (same span id; a log record
+    /// carries its span's), which is what a deduplicating store keeps;
+    /// order is by first arrival.
+    public func uniqueItems(_ path: String) -> [[String: Any]] {
+        var seen = Set<String>()
+        return items(path).filter { item in
+            let key = [item["traceId"], item["spanId"], item["timeUnixNano"], item["startTimeUnixNano"], item["eventName"]]
+                .map { "\($0 ?? "-")" }.joined(separator: "/")
+            return seen.insert(key).inserted
+        }
+    }
+
     /// Requests the official schema could not decode: each one a failure.
     public var decodeErrors: [String] { requests.compactMap { $0["error"] as? String } }
 

@@ -11,10 +11,13 @@ public enum OTLPEncoder {
     typealias AnyValue = Opentelemetry_Proto_Common_V1_AnyValue
 
     /// A span for a transaction; nil for flows and lines that do not parse.
-    public static func span(json line: [UInt8]) -> [UInt8]? {
+    /// `occurrence`: how many identical lines came just before this one
+    /// (`RepeatCounter`): pipelined requests can make events that differ in
+    /// nothing, and each still needs its own span id.
+    public static func span(json line: [UInt8], occurrence: Int = 0) -> [UInt8]? {
         guard let event = EventFields(json: line), let type = event.string("type"), type != "flow" else { return nil }
         var span = Span()
-        let ids = identifiers(event)
+        let ids = identifiers(line, event, occurrence: occurrence)
         span.traceID = ids.trace
         span.spanID = ids.span
         if let parent = ids.parent { span.parentSpanID = parent }
@@ -33,7 +36,8 @@ public enum OTLPEncoder {
     }
 
     /// A log record for any event, its ECS fields as attributes.
-    public static func logRecord(json line: [UInt8], observedAt now: UInt64 = wallClockNanoseconds()) -> [UInt8]? {
+    public static func logRecord(json line: [UInt8], occurrence: Int = 0,
+                                 observedAt now: UInt64 = wallClockNanoseconds()) -> [UInt8]? {
         guard let event = EventFields(json: line) else { return nil }
         let type = event.string("type") ?? "event"
         var record = LogRecord()
@@ -48,7 +52,7 @@ public enum OTLPEncoder {
         record.body = body
         record.attributes = event.fields.compactMap { $0.key == "@timestamp" ? nil : keyValue($0.key, $0.value) }
         if type != "flow" {
-            let ids = identifiers(event)
+            let ids = identifiers(line, event, occurrence: occurrence)
             record.traceID = ids.trace
             record.spanID = ids.span
         }
@@ -129,14 +133,25 @@ public enum OTLPEncoder {
 
     // MARK: - Identifiers
 
-    /// From the request's `traceparent` when the event has it (`trace.id`,
-    /// `span.id`, the caller's span); otherwise derived from the event itself, so the same
-    /// capture read twice yields the same ids.
-    static func identifiers(_ event: EventFields) -> (trace: Data, span: Data, parent: Data?) {
-        var seed = Array((event.string("network.community_id") ?? "").utf8)
-        for key in ["event.start", "event.end", "type", "query", "client.port"] {
-            seed += Array(String(describing: event[key]).utf8)
+    /// Counts identical consecutive lines, on one output's thread. Every
+    /// output sees the same lines in the same order, so spans and log
+    /// records of one event get the same ids.
+    public final class RepeatCounter {
+        private var last: [UInt8] = []
+        private var repeats = 0
+        public init() {}
+        public func occurrence(of line: [UInt8]) -> Int {
+            if line == last { repeats += 1 } else { (last, repeats) = (line, 0) }
+            return repeats
         }
+    }
+
+    /// From the request's `traceparent` when the event has it (`trace.id`,
+    /// `span.id`, the caller's span); otherwise derived from the event's
+    /// line, so the same capture read twice yields the same ids.
+    static func identifiers(_ line: [UInt8], _ event: EventFields, occurrence: Int) -> (trace: Data, span: Data, parent: Data?) {
+        var seed = line
+        if occurrence > 0 { seed += Array(":\(occurrence)".utf8) }
         let spanID = nonZero(hash(seed, seed: 0x5350_414E))
         if let trace = event.string("trace.id").flatMap(hexBytes), trace.count == 16 {
             return (Data(trace), Data(spanID), event.string("span.id").flatMap(hexBytes).map { Data($0) })

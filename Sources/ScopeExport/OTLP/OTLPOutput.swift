@@ -57,9 +57,10 @@ public final class OTLPOutput: @unchecked Sendable {
             let transport = try OTLPHTTPTransport(signal: signal, endpoint: settings.endpoint, headers: headers,
                                                   timeout: settings.timeout, resource: resource)
             let backlog = try spool.map { try Spool(directory: $0.directory + "/" + name, maxBytes: $0.maxBytes) }
+            let repeats = OTLPEncoder.RepeatCounter()
             let encode: ([UInt8]) -> [UInt8]? = signal == .traces
-                ? { OTLPEncoder.span(json: $0) }
-                : { OTLPEncoder.logRecord(json: $0) }
+                ? { OTLPEncoder.span(json: $0, occurrence: repeats.occurrence(of: $0)) }
+                : { OTLPEncoder.logRecord(json: $0, occurrence: repeats.occurrence(of: $0)) }
             exporters.append(Exporter(
                 settings: .init(name: name, batchSize: settings.batchSize, interval: settings.interval,
                                 queueCapacity: settings.queueCapacity, memoryBacklog: settings.queueCapacity,
