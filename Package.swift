@@ -76,6 +76,8 @@ let package = Package(
         // that shrinks while mapped reads as zeros plus a flag, not a crash.
         .target(name: "CMappedFile"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Snappy (Debian's libsnappy-dev) for remote-write bodies.
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy"),
         // Pure Swift: everything testable without a DPDK primary.
         .target(name: "ScopeCore"),
         .target(name: "ScopeDecode", exclude: ["README.md"]),
@@ -99,10 +101,10 @@ let package = Package(
         // Exports to other systems (OTLP/HTTP): per-output queues, the
         // on-disk spool, retries with back-off. Pure Swift, no DPDK.
         .target(name: "ScopeExport", dependencies: [
-            "CZlib",
+            "CZlib", "CSnappy",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ], exclude: ["README.md", "OTLP/Generated/VERSION"]),
+        ], exclude: ["README.md", "OTLP/Generated/VERSION", "RemoteWrite/Generated/VERSION"]),
         // Swift over the C shim: EAL attach, ports, pdump.
         .target(
             name: "ScopeDPDK",
@@ -129,7 +131,7 @@ let package = Package(
         .testTarget(name: "ScopeLiveTests", dependencies: ["ScopeLive", "ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),
         .testTarget(name: "ScopeConfigTests", dependencies: ["ScopeConfig", "ScopeAnalyzers", "ScopeTestSupport"]),
         .testTarget(name: "ScopeMetricsTests", dependencies: ["ScopeMetrics", "ScopeAnalyzers", "ScopeDecode", "ScopePcap", "ScopeTestSupport"]),
-        .testTarget(name: "ScopeExportTests", dependencies: ["ScopeExport", "ScopeAnalyzers", "ScopeTestSupport"]),
+        .testTarget(name: "ScopeExportTests", dependencies: ["ScopeExport", "ScopeAnalyzers", "ScopeMetrics", "ScopeTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ScopeCore", "ScopeTestSupport"]),
     ]
 )

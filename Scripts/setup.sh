@@ -12,6 +12,7 @@ packages=(
     libdpdk-dev dpdk dpdk-dev # DPDK 22.11 headers/libs; dpdk-testpmd, dpdk-dumpcap
     libpcap-dev               # pcap writing in dpdkscope
     zlib1g-dev                # reading .pcap.gz / .pcapng.gz (zlib inflate)
+    libsnappy-dev             # snappy for Prometheus remote-write bodies
     tshark                    # tshark, dumpcap, capinfos: check captures
     tcpdump                   # records the link-type fixtures (-i any: Linux cooked)
     iproute2 iputils-ping ethtool # namespaces, tap/veth setup, ping
@@ -26,7 +27,7 @@ packages=(
     postgresql postgresql-client  # postgres, psql, pgbench
     memcached libmemcached-tools  # memcached; memcp/memcat (text and binary)
     tmux                      # drives `watch` in its test
-    prometheus                # scrapes the agent's /metrics in its test
+    prometheus                # scrapes the agent's /metrics, receives remote-write in their tests
 )
 
 [[ $EUID -eq 0 ]] || { echo "setup: must run as root" >&2; exit 2; }

@@ -33,6 +33,28 @@ extension AgentConfiguration.Outputs {
         }
     }
 
+    /// The `/metrics` series pushed by Prometheus remote-write 1.0.
+    public struct RemoteWrite: Equatable, Sendable {
+        public var enabled: Bool
+        public var url: String
+        public var headers: [String: String]
+        /// Added to every series; `host` defaults to the host name.
+        public var externalLabels: [String: String]
+        public var interval: Duration
+        public var timeout: Duration
+
+        public init(enabled: Bool = false, url: String = "http://127.0.0.1:9090/api/v1/write",
+                    headers: [String: String] = [:], externalLabels: [String: String] = [:],
+                    interval: Duration = .seconds(15), timeout: Duration = .seconds(10)) {
+            self.enabled = enabled
+            self.url = url
+            self.headers = headers
+            self.externalLabels = externalLabels
+            self.interval = interval
+            self.timeout = timeout
+        }
+    }
+
     /// Where exported events wait while their backend is down: one
     /// directory per output under `path`, each bounded by `maxBytes`.
     public struct Spool: Equatable, Sendable {
@@ -63,6 +85,17 @@ extension AgentConfiguration.Outputs {
             otlpSection.report("traces and logs are both off; turn one on or set enabled: false")
         }
 
+        let push = section.section("remote_write", keys: ["enabled", "url", "headers", "external_labels", "interval", "timeout"])
+        push.read("enabled", into: &remoteWrite.enabled) { $0.bool() }
+        push.read("url", into: &remoteWrite.url) { $0.httpURL() }
+        push.read("headers", into: &remoteWrite.headers) { $0.httpHeaders() }
+        push.read("external_labels", into: &remoteWrite.externalLabels) { $0.labelMap() }
+        push.read("interval", into: &remoteWrite.interval) { $0.duration(in: .seconds(1)...Duration.seconds(3600)) }
+        push.read("timeout", into: &remoteWrite.timeout) { $0.duration(in: .milliseconds(100)...Duration.seconds(600)) }
+        if remoteWrite.enabled && !metrics.enabled {
+            push.report("remote_write pushes the /metrics series; it needs outputs.metrics.enabled: true")
+        }
+
         let spoolSection = section.section("spool", keys: ["enabled", "path", "max_bytes"])
         spoolSection.read("enabled", into: &spool.enabled) { $0.bool() }
         spoolSection.read("path", into: &spool.path) { $0.text() }
@@ -90,6 +123,27 @@ extension ConfigValue {
         if host.isEmpty { return fail("\(quoted(text)) has no host") }
         if text.contains(where: { $0 == " " || $0 == "\n" || $0 == "\r" }) { return fail("a URL cannot contain spaces") }
         return text
+    }
+
+    /// Prometheus label names to values (external labels).
+    func labelMap() -> [String: String]? {
+        if isNull { return [:] }
+        guard case .mapping(let mapping) = node else {
+            return fail("expected a mapping of label names to values, got \(describe(node))")
+        }
+        var labels: [String: String] = [:]
+        for (keyNode, valueNode) in mapping {
+            let value = ConfigValue(node: valueNode, path: path.key(keyNode.string ?? "?"), log: log)
+            guard let name = keyNode.string, let first = name.utf8.first, !(0x30...0x39).contains(first), !name.hasPrefix("__"),
+                  name.utf8.allSatisfy({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A || (0x30...0x39).contains($0) || $0 == 0x5F })
+            else {
+                value.report("\(quoted(keyNode.string ?? "")) is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not __...)")
+                continue
+            }
+            guard let text = value.text() else { continue }
+            labels[name] = text
+        }
+        return labels
     }
 
     /// A mapping of header names to values, e.g. { Authorization: "Bearer …" }.

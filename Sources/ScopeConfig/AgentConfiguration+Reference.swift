@@ -204,8 +204,25 @@ outputs:
     # Events held in memory for the output's thread (1-16777216); past it
     # new events are dropped and counted.
     queue_size: 65536
+  # The /metrics series pushed to Prometheus (--web.enable-remote-write-
+  # receiver), VictoriaMetrics, Mimir... by remote-write 1.0 (protobuf,
+  # snappy), every interval, stamped with the moment they were read. Needs
+  # outputs.metrics. 5xx and 429 are retried with back-off, other refusals
+  # dropped and counted; the spool keeps pushes while the receiver is down.
+  remote_write:
+    enabled: false
+    url: http://127.0.0.1:9090/api/v1/write
+    # Sent with every request (e.g. Authorization). Never printed.
+    headers: {}
+    # Added to every series, so one receiver tells hosts apart. host is
+    # this machine's name unless given here.
+    external_labels: {}
+    # Between pushes (1s-1h).
+    interval: 15s
+    # Per request (100ms-10m).
+    timeout: 10s
   # Where exported events wait while their backend is down or slow: one
-  # directory per output (otlp_traces, otlp_logs) under path, files 0600.
+  # directory per output (otlp_traces, otlp_logs, remote_write) under path, files 0600.
   # Past max_bytes (per output, 64KiB-4TiB) the oldest batches are dropped
   # and counted in dpdkscope_output_dropped_total. What is left at exit is
   # sent first at the next start. enabled: false keeps the backlog in

@@ -4,48 +4,73 @@ import ScopeCore
 import ScopeExport
 import ScopeMetrics
 
-/// The agent's export outputs (OTLP today), built once per run from the
-/// configuration and fed the same JSON lines as the event file
-/// (`AgentOutputs.write`). Changes to `outputs.otlp` or `outputs.spool`
-/// take effect at the next start: two exporters must never share a spool.
-enum AgentExport {
+/// The agent's export outputs, built once per run from the configuration:
+/// OTLP (fed the same JSON lines as the event file, `AgentOutputs.write`)
+/// and remote-write (which reads the `/metrics` exposition itself).
+/// Changes to them take effect at the next start: two exporters must never
+/// share a spool.
+struct AgentExport {
+    var otlp: OTLPOutput?
+    var remoteWrite: RemoteWriteOutput?
+
     static func start(_ configuration: AgentConfiguration, filePrefix: String, primaryPID: Int, ports: [String],
-                      metrics: AgentMetrics?, quiet: Bool) throws -> OTLPOutput? {
-        let otlp = configuration.outputs.otlp
-        guard otlp.enabled else { return nil }
-        let spool = configuration.outputs.spool
-        let output: OTLPOutput
-        do {
-            output = try OTLPOutput(
-                settings: .init(endpoint: otlp.endpoint, headers: otlp.headers, traces: otlp.traces, logs: otlp.logs,
-                                batchSize: otlp.batchSize, interval: otlp.interval.seconds, timeout: otlp.timeout.seconds,
-                                queueCapacity: otlp.queueSize),
-                spool: spool.enabled ? .init(directory: spool.path, maxBytes: spool.maxBytes) : nil,
-                resource: OTLPResource(filePrefix: filePrefix, primaryPID: primaryPID, ports: ports),
-                log: { line in writeStderr("dpdkscope agent: \(line)\n") })
-        } catch {
-            throw ScopeError(.failure, "outputs.otlp: \(error)")
+                      metrics: AgentMetrics?, quiet: Bool) throws -> AgentExport {
+        let outputs = configuration.outputs
+        let spool = outputs.spool.enabled ? OTLPOutput.SpoolSettings(directory: outputs.spool.path, maxBytes: outputs.spool.maxBytes) : nil
+        let log: @Sendable (String) -> Void = { line in writeStderr("dpdkscope agent: \(line)\n") }
+        var export = AgentExport()
+        if outputs.otlp.enabled {
+            let otlp = outputs.otlp
+            do {
+                export.otlp = try OTLPOutput(
+                    settings: .init(endpoint: otlp.endpoint, headers: otlp.headers, traces: otlp.traces, logs: otlp.logs,
+                                    batchSize: otlp.batchSize, interval: otlp.interval.seconds, timeout: otlp.timeout.seconds,
+                                    queueCapacity: otlp.queueSize),
+                    spool: spool, resource: OTLPResource(filePrefix: filePrefix, primaryPID: primaryPID, ports: ports), log: log)
+            } catch {
+                throw ScopeError(.failure, "outputs.otlp: \(error)")
+            }
+            export.otlp?.start()
+            if !quiet { writeStderr("dpdkscope agent: OTLP to \(otlp.endpoint)\n") }
         }
-        output.start()
-        metrics?.outputSource = { [output] in
-            output.counts.map {
-                OutputSample(output: $0.output, sent: $0.counts.sent, retried: $0.counts.retried,
-                             spooled: $0.counts.spooled, dropped: $0.counts.dropped)
+        if outputs.remoteWrite.enabled, let metrics {
+            let push = outputs.remoteWrite
+            var labels = push.externalLabels
+            if labels["host"] == nil { labels["host"] = ProcessInfo.processInfo.hostName }
+            do {
+                export.remoteWrite = try RemoteWriteOutput(
+                    settings: .init(url: push.url, headers: push.headers, externalLabels: labels,
+                                    interval: push.interval.seconds, timeout: push.timeout.seconds),
+                    spool: spool, source: { metrics.expositionBytes() }, log: log)
+            } catch {
+                throw ScopeError(.failure, "outputs.remote_write: \(error)")
+            }
+            export.remoteWrite?.start()
+            if !quiet { writeStderr("dpdkscope agent: remote-write to \(push.url)\n") }
+        }
+        let exporters = (export.otlp?.exporters ?? []) + (export.remoteWrite.map { [$0.exporter] } ?? [])
+        if !exporters.isEmpty {
+            metrics?.outputSource = {
+                exporters.map {
+                    let counts = $0.counters.snapshot
+                    return OutputSample(output: $0.settings.name, sent: counts.sent, retried: counts.retried,
+                                        spooled: counts.spooled, dropped: counts.dropped)
+                }
             }
         }
-        if !quiet { writeStderr("dpdkscope agent: OTLP to \(otlp.endpoint)\n") }
-        return output
+        return export
     }
 
-    /// SIGTERM or the primary's exit: send what can be sent within the
-    /// timeout; the rest stays in the spool.
-    static func stop(_ output: OTLPOutput?, quiet: Bool) {
-        guard let output else { return }
-        output.close(timeout: output.settings.timeout)
-        if !quiet {
-            for (name, counts) in output.counts {
-                writeStderr("dpdkscope agent: output \(name): sent \(counts.sent), retried \(counts.retried), spooled \(counts.spooled), dropped \(counts.dropped)\n")
-            }
+    /// SIGTERM or the primary's exit: send what can be sent within each
+    /// output's timeout; the rest stays in the spool.
+    func stop(quiet: Bool) {
+        otlp?.close(timeout: otlp?.settings.timeout ?? 0)
+        remoteWrite?.close(timeout: remoteWrite?.settings.timeout ?? 0)
+        guard !quiet else { return }
+        let exporters = (otlp?.exporters ?? []) + (remoteWrite.map { [$0.exporter] } ?? [])
+        for exporter in exporters {
+            let counts = exporter.counters.snapshot
+            writeStderr("dpdkscope agent: output \(exporter.settings.name): sent \(counts.sent), retried \(counts.retried), spooled \(counts.spooled), dropped \(counts.dropped)\n")
         }
     }
 }

@@ -58,8 +58,9 @@ struct AgentRuntime {
         let outputs = try AgentOutputs(plan: .init(configuration))
         let (metrics, server) = try Self.startMetrics(configuration)
         defer { server?.stop() }
-        AgentOutputs.export = try AgentExport.start(configuration, filePrefix: configuration.attach.filePrefix,
+        let exports = try AgentExport.start(configuration, filePrefix: configuration.attach.filePrefix,
             primaryPID: Int(attachment.primary.pid), ports: captures.ports.map(\.name), metrics: metrics, quiet: quiet)
+        AgentOutputs.export = exports.otlp
         let analyses = captures.loops.indices.map { index in
             AgentAnalysis(settings: .init(configuration), outputs: outputs, metrics: metrics, sessions: captures.loops[index],
                           dumpfile: dumpfiles[index], worker: index)
@@ -88,7 +89,7 @@ struct AgentRuntime {
         }
         analyses.forEach { $0.finish() }
         analyses.first?.outputs.destination.close()
-        AgentExport.stop(AgentOutputs.export, quiet: quiet)
+        exports.stop(quiet: quiet)
         for (dumpfile, own) in zip(dumpfiles, outcomes) where own?.reason != .outputClosed { try dumpfile?.close() }
         reloader.server?.stop()
         if !quiet {

@@ -65,4 +65,30 @@ struct ExportConfigTests {
         #expect(configErrors(yaml).isEmpty)
         #expect(!configErrors(yaml.replacingOccurrences(of: "otlp: { enabled: true }", with: "otlp: { enabled: false }")).isEmpty)
     }
+
+    @Test("outputs.remote_write: read, validated, and it needs the metrics")
+    func remoteWrite() throws {
+        let yaml = """
+        outputs:
+          remote_write:
+            enabled: true
+            url: http://vm.example:8428/api/v1/write
+            headers: { Authorization: "Basic x" }
+            external_labels: { host: h1, dc: west_1 }
+            interval: 5s
+            timeout: 2s
+        """
+        let push = try AgentConfiguration.parse(yaml, file: "test.yaml").outputs.remoteWrite
+        #expect(push == .init(enabled: true, url: "http://vm.example:8428/api/v1/write", headers: ["Authorization": "Basic x"],
+                              externalLabels: ["host": "h1", "dc": "west_1"], interval: .seconds(5), timeout: .seconds(2)))
+        #expect(AgentConfiguration().outputs.remoteWrite.url == "http://127.0.0.1:9090/api/v1/write")
+        expectOneError("outputs:\n  remote_write:\n    external_labels: { \"1x\": a }\n",
+                       path: "outputs.remote_write.external_labels.1x", line: 3, "is not a Prometheus label name")
+        expectOneError("outputs:\n  remote_write:\n    external_labels: { __name__: a }\n",
+                       path: "outputs.remote_write.external_labels.__name__", line: 3, "is not a Prometheus label name")
+        expectOneError("outputs:\n  metrics: { enabled: false }\n  remote_write:\n    enabled: true\n",
+                       path: "outputs.remote_write", line: 4, "needs outputs.metrics.enabled: true")
+        expectOneError("outputs:\n  remote_write:\n    interval: 10ms\n", path: "outputs.remote_write.interval", line: 3,
+                       "out of range")
+    }
 }
