@@ -142,7 +142,7 @@ public final class Spool: Backlog {
         guard bytes.count >= 12, Array(bytes[0..<8]) == magic else { return nil }
         let count = Int(uint32(bytes, at: 8))
         var batch: [[UInt8]] = []
-        batch.reserveCapacity(count)
+        batch.reserveCapacity(min(count, (bytes.count - 12) / 4))
         var offset = 12
         for _ in 0..<count {
             guard offset + 4 <= bytes.count else { return nil }
