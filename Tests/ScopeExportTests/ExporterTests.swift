@@ -200,4 +200,24 @@ struct ExporterTests {
         exporter.close(timeout: 10)
         #expect(transport.receivedNow == records(0..<1000))
     }
+
+    @Test("newline-separated buffers are split on the output's thread, in order; a full queue refuses a buffer whole")
+    func ndjsonBuffers() {
+        let transport = ScriptedTransport()
+        let exporter = Exporter(settings: settings(batch: 7), transport: transport, spool: nil, log: { _ in })
+        exporter.start()
+        let joined = records(0..<10).map { $0 + [0x0A] }.joined()
+        exporter.enqueue(ndjson: Array(joined))
+        exporter.enqueue(records(10..<12))
+        exporter.enqueue(ndjson: Array(records(12..<15).map { $0 + [0x0A] }.joined()) + records(15..<16)[0])  // no final newline
+        exporter.close(timeout: 5)
+        #expect(transport.receivedNow == records(0..<16))
+
+        let small = Exporter(settings: .init(name: "small", batchSize: 10, interval: 0.05, queueCapacity: 12),
+                             transport: ScriptedTransport(), spool: nil, log: { _ in })
+        small.enqueue(ndjson: Array(joined))       // 10 lines: taken
+        small.enqueue(ndjson: Array(joined))       // 10 more do not fit: all refused
+        small.enqueue(records(0..<3))             // 2 of 3 fit
+        #expect(small.counters.snapshot.dropped == 11)
+    }
 }

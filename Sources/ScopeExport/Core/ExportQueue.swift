@@ -6,8 +6,18 @@ import Foundation
 /// far faster than traffic fills it, so a full queue means the process
 /// itself is starved, and refusing at once keeps the capture loop going.
 final class ExportQueue: @unchecked Sendable {
+    /// One record, or a buffer of newline-separated lines (split later, on
+    /// the output's thread, so the caller pays one copy per buffer).
+    struct Entry {
+        var bytes: [UInt8]
+        var lines: Int
+        var isBuffer: Bool
+    }
+
     private let condition = NSCondition()
-    private var items: [[UInt8]] = []
+    private var items: [Entry] = []
+    /// Records (lines) queued: what `capacity` bounds.
+    private var weight = 0
     private let capacity: Int
     private(set) var closed = false
 
@@ -21,17 +31,30 @@ final class ExportQueue: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard !closed else { return batch.count }
-        let room = capacity - items.count
-        let taken = min(room, batch.count)
+        let taken = min(capacity - weight, batch.count)
         if taken > 0 {
-            items.append(contentsOf: batch.prefix(taken))
+            for record in batch.prefix(taken) { items.append(Entry(bytes: record, lines: 1, isBuffer: false)) }
+            weight += taken
             condition.signal()
         }
         return batch.count - taken
     }
 
+    /// A buffer of `lines` newline-separated records, whole or not at all;
+    /// returns how many records were refused.
+    func offer(buffer: [UInt8], lines: Int) -> Int {
+        guard lines > 0 else { return 0 }
+        condition.lock()
+        defer { condition.unlock() }
+        guard !closed, weight + lines <= capacity else { return lines }
+        items.append(Entry(bytes: buffer, lines: lines, isBuffer: true))
+        weight += lines
+        condition.signal()
+        return 0
+    }
+
     /// Everything queued; waits up to `until` (monotonic ns) when empty.
-    func take(waitingUntil deadline: UInt64) -> [[UInt8]] {
+    func take(waitingUntil deadline: UInt64) -> [Entry] {
         condition.lock()
         defer { condition.unlock() }
         while items.isEmpty && !closed {
@@ -39,8 +62,9 @@ final class ExportQueue: @unchecked Sendable {
             guard deadline > now else { break }
             _ = condition.wait(until: Date(timeIntervalSinceNow: Double(deadline - now) / 1e9))
         }
-        var taken: [[UInt8]] = []
+        var taken: [Entry] = []
         swap(&taken, &items)
+        weight = 0
         return taken
     }
 

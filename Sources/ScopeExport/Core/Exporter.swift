@@ -81,6 +81,20 @@ public final class Exporter: @unchecked Sendable {
         if refused > 0 { counters.add { $0.dropped &+= UInt64(refused) } }
     }
 
+    /// Newline-separated items in one buffer (the event file's bytes): the
+    /// caller's cost is one count of the newlines; splitting and encoding
+    /// happen on the output's thread. Refused whole when the queue lacks
+    /// room for all its lines (counted as dropped).
+    public func enqueue(ndjson buffer: [UInt8]) {
+        var lines = 0
+        buffer.withUnsafeBufferPointer { bytes in
+            for byte in bytes where byte == 0x0A { lines &+= 1 }
+            if let last = bytes.last, last != 0x0A { lines &+= 1 }
+        }
+        let refused = queue.offer(buffer: buffer, lines: lines)
+        if refused > 0 { counters.add { $0.dropped &+= UInt64(refused) } }
+    }
+
     /// Sends what it can within `timeout` seconds; what remains stays in
     /// the spool for the next start (or, without one, is counted as dropped).
     public func close(timeout: Double) {
@@ -108,7 +122,15 @@ public final class Exporter: @unchecked Sendable {
             let items = queue.take(waitingUntil: wake)
             if !items.isEmpty {
                 if pending.isEmpty { pendingSince = MonotonicClock.now }
-                for item in items { if let record = encode(item) { pending.append(record) } }
+                for item in items {
+                    if item.isBuffer {
+                        for line in item.bytes.split(separator: 0x0A) {
+                            if let record = encode(Array(line)) { pending.append(record) }
+                        }
+                    } else if let record = encode(item.bytes) {
+                        pending.append(record)
+                    }
+                }
             }
             if let stop = deadline, queue.closed {
                 // Drained the queue once more above; now the final flush.

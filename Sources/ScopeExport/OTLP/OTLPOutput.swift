@@ -1,8 +1,8 @@
 import Foundation
 
 /// The OTLP output: a traces exporter and a logs exporter (each optional),
-/// fed the same events. `enqueue` is the only call the capture loops make;
-/// it copies the lines and returns.
+/// fed the same events. `enqueue(ndjson:)` is the only call the capture loops make;
+/// it counts the lines, queues the buffer and returns.
 public final class OTLPOutput: @unchecked Sendable {
     public struct Settings: Sendable, Equatable {
         public var endpoint: String
@@ -72,19 +72,11 @@ public final class OTLPOutput: @unchecked Sendable {
 
     public func start() { exporters.forEach { $0.start() } }
 
-    /// Newline-separated JSON lines (the file output's bytes).
+    /// Newline-separated JSON lines (the file output's bytes): shared by
+    /// the exporters (one copy), split on their threads.
     public func enqueue(ndjson buffer: [UInt8]) {
-        guard !exporters.isEmpty, !buffer.isEmpty else { return }
-        var lines: [[UInt8]] = []
-        var start = 0
-        buffer.withUnsafeBufferPointer { bytes in
-            for index in 0..<bytes.count where bytes[index] == 0x0A {
-                if index > start { lines.append(Array(bytes[start..<index])) }
-                start = index + 1
-            }
-            if start < bytes.count { lines.append(Array(bytes[start..<bytes.count])) }
-        }
-        enqueue(lines: lines)
+        guard !buffer.isEmpty else { return }
+        for exporter in exporters { exporter.enqueue(ndjson: buffer) }
     }
 
     public func enqueue(lines: [[UInt8]]) {
