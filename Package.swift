@@ -61,6 +61,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // The only code that includes DPDK headers: thin shims over macros,
@@ -104,6 +105,7 @@ let package = Package(
             "CZlib", "CSnappy",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ], exclude: ["README.md", "OTLP/Generated/VERSION", "RemoteWrite/Generated/VERSION"]),
         // Swift over the C shim: EAL attach, ports, pdump.
         .target(

@@ -2,7 +2,7 @@
 """An OTLP/HTTP (protobuf) receiver for dpdkscope's tests, decoding every
 request with the official schema (PyPI's opentelemetry-proto).
 
-  otlp-receiver.py --port N --out FILE [--script SPEC] [--ready FILE]
+  otlp-receiver.py --port N --out FILE [--script SPEC] [--ready FILE] [--tls-cert PEM --tls-key PEM]
 
 Each request is appended to FILE as one JSON line: {"n": request number,
 "path", "status" (what was answered), "encoding", "request" (the decoded
@@ -46,6 +46,8 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--script", default="")
     parser.add_argument("--ready")
+    parser.add_argument("--tls-cert", help="serve https with this PEM certificate chain")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
     script = [s for s in args.script.split(",") if s]
     lock = threading.Lock()
@@ -117,6 +119,11 @@ def main():
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
+    if args.tls_cert:
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     if args.ready:
         with open(args.ready + ".tmp", "w") as ready:
             ready.write(str(server.server_address[1]))

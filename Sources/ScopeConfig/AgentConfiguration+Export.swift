@@ -17,10 +17,12 @@ extension AgentConfiguration.Outputs {
         public var timeout: Duration
         /// Events waiting in memory before the output's thread takes them.
         public var queueSize: Int
+        /// PEM certificates to trust for https (a private CA); nil: the system's.
+        public var tlsCAFile: String?
 
         public init(enabled: Bool = false, endpoint: String = "http://127.0.0.1:4318", headers: [String: String] = [:],
                     traces: Bool = true, logs: Bool = true, batchSize: Int = 512, interval: Duration = .seconds(1),
-                    timeout: Duration = .seconds(10), queueSize: Int = 65_536) {
+                    timeout: Duration = .seconds(10), queueSize: Int = 65_536, tlsCAFile: String? = nil) {
             self.enabled = enabled
             self.endpoint = endpoint
             self.headers = headers
@@ -30,6 +32,7 @@ extension AgentConfiguration.Outputs {
             self.interval = interval
             self.timeout = timeout
             self.queueSize = queueSize
+            self.tlsCAFile = tlsCAFile
         }
     }
 
@@ -42,16 +45,18 @@ extension AgentConfiguration.Outputs {
         public var externalLabels: [String: String]
         public var interval: Duration
         public var timeout: Duration
+        public var tlsCAFile: String?
 
         public init(enabled: Bool = false, url: String = "http://127.0.0.1:9090/api/v1/write",
                     headers: [String: String] = [:], externalLabels: [String: String] = [:],
-                    interval: Duration = .seconds(15), timeout: Duration = .seconds(10)) {
+                    interval: Duration = .seconds(15), timeout: Duration = .seconds(10), tlsCAFile: String? = nil) {
             self.enabled = enabled
             self.url = url
             self.headers = headers
             self.externalLabels = externalLabels
             self.interval = interval
             self.timeout = timeout
+            self.tlsCAFile = tlsCAFile
         }
     }
 
@@ -71,7 +76,7 @@ extension AgentConfiguration.Outputs {
 
     mutating func readExport(_ section: ConfigSection) {
         let otlpSection = section.section("otlp", keys: ["enabled", "endpoint", "headers", "traces", "logs", "batch_size",
-                                                         "interval", "timeout", "queue_size"])
+                                                         "interval", "timeout", "queue_size", "tls_ca_file"])
         otlpSection.read("enabled", into: &otlp.enabled) { $0.bool() }
         otlpSection.read("endpoint", into: &otlp.endpoint) { $0.httpURL() }
         otlpSection.read("headers", into: &otlp.headers) { $0.httpHeaders() }
@@ -81,17 +86,19 @@ extension AgentConfiguration.Outputs {
         otlpSection.read("interval", into: &otlp.interval) { $0.duration(in: .milliseconds(10)...Duration.seconds(3600)) }
         otlpSection.read("timeout", into: &otlp.timeout) { $0.duration(in: .milliseconds(100)...Duration.seconds(600)) }
         otlpSection.read("queue_size", into: &otlp.queueSize) { $0.integer(in: 1...(1 << 24)) }
+        otlpSection.read("tls_ca_file", into: &otlp.tlsCAFile) { $0.nullable { $0.filePath() } }
         if otlp.enabled && !otlp.traces && !otlp.logs {
             otlpSection.report("traces and logs are both off; turn one on or set enabled: false")
         }
 
-        let push = section.section("remote_write", keys: ["enabled", "url", "headers", "external_labels", "interval", "timeout"])
+        let push = section.section("remote_write", keys: ["enabled", "url", "headers", "external_labels", "interval", "timeout", "tls_ca_file"])
         push.read("enabled", into: &remoteWrite.enabled) { $0.bool() }
         push.read("url", into: &remoteWrite.url) { $0.httpURL() }
         push.read("headers", into: &remoteWrite.headers) { $0.httpHeaders() }
         push.read("external_labels", into: &remoteWrite.externalLabels) { $0.labelMap() }
         push.read("interval", into: &remoteWrite.interval) { $0.duration(in: .seconds(1)...Duration.seconds(3600)) }
         push.read("timeout", into: &remoteWrite.timeout) { $0.duration(in: .milliseconds(100)...Duration.seconds(600)) }
+        push.read("tls_ca_file", into: &remoteWrite.tlsCAFile) { $0.nullable { $0.filePath() } }
         if remoteWrite.enabled && !metrics.enabled {
             push.report("remote_write pushes the /metrics series; it needs outputs.metrics.enabled: true")
         }

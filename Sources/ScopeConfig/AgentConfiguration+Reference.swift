@@ -204,6 +204,9 @@ outputs:
     # Events held in memory for the output's thread (1-16777216); past it
     # new events are dropped and counted.
     queue_size: 65536
+    # For an https endpoint signed by a private CA: a PEM file of the
+    # certificates to trust instead of the system's. null: the system's.
+    tls_ca_file: null
   # The /metrics series pushed to Prometheus (--web.enable-remote-write-
   # receiver), VictoriaMetrics, Mimir... by remote-write 1.0 (protobuf,
   # snappy), every interval, stamped with the moment they were read. Needs
@@ -221,6 +224,8 @@ outputs:
     interval: 15s
     # Per request (100ms-10m).
     timeout: 10s
+    # As for otlp: a PEM file of certificates to trust for https.
+    tls_ca_file: null
   # Where exported events wait while their backend is down or slow: one
   # directory per output (otlp_traces, otlp_logs, remote_write) under path, files 0600.
   # Past max_bytes (per output, 64KiB-4TiB) the oldest batches are dropped

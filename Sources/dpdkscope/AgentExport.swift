@@ -25,7 +25,7 @@ struct AgentExport {
                 export.otlp = try OTLPOutput(
                     settings: .init(endpoint: otlp.endpoint, headers: otlp.headers, traces: otlp.traces, logs: otlp.logs,
                                     batchSize: otlp.batchSize, interval: otlp.interval.seconds, timeout: otlp.timeout.seconds,
-                                    queueCapacity: otlp.queueSize),
+                                    queueCapacity: otlp.queueSize, trustFile: otlp.tlsCAFile),
                     spool: spool, resource: OTLPResource(filePrefix: filePrefix, primaryPID: primaryPID, ports: ports), log: log)
             } catch {
                 throw ScopeError(.failure, "outputs.otlp: \(error)")
@@ -40,7 +40,7 @@ struct AgentExport {
             do {
                 export.remoteWrite = try RemoteWriteOutput(
                     settings: .init(url: push.url, headers: push.headers, externalLabels: labels,
-                                    interval: push.interval.seconds, timeout: push.timeout.seconds),
+                                    interval: push.interval.seconds, timeout: push.timeout.seconds, trustFile: push.tlsCAFile),
                     spool: spool, source: { metrics.expositionBytes() }, log: log)
             } catch {
                 throw ScopeError(.failure, "outputs.remote_write: \(error)")

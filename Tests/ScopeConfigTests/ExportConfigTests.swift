@@ -9,6 +9,7 @@ struct ExportConfigTests {
         #expect(!outputs.otlp.enabled && outputs.otlp.endpoint == "http://127.0.0.1:4318")
         #expect(outputs.otlp.traces && outputs.otlp.logs && outputs.otlp.batchSize == 512)
         #expect(outputs.otlp.interval == .seconds(1) && outputs.otlp.timeout == .seconds(10))
+        #expect(outputs.otlp.tlsCAFile == nil && outputs.remoteWrite.tlsCAFile == nil)
         #expect(outputs.spool.enabled && outputs.spool.maxBytes == 1 << 30 && outputs.spool.path == "/var/lib/dpdkscope/spool")
     }
 
@@ -26,13 +27,14 @@ struct ExportConfigTests {
             interval: 250ms
             timeout: 3s
             queue_size: 1000
+            tls_ca_file: /etc/dpdkscope/ca.pem
           spool: { enabled: true, path: /tmp/spool, max_bytes: 64MiB }
         """
         let outputs = try AgentConfiguration.parse(yaml, file: "test.yaml").outputs
         #expect(outputs.otlp == .init(enabled: true, endpoint: "https://collector.example:4318/",
                                       headers: ["Authorization": "Bearer abc", "X-Scope-OrgID": "tenant-1"],
                                       traces: false, logs: true, batchSize: 100, interval: .milliseconds(250),
-                                      timeout: .seconds(3), queueSize: 1000))
+                                      timeout: .seconds(3), queueSize: 1000, tlsCAFile: "/etc/dpdkscope/ca.pem"))
         #expect(outputs.spool == .init(enabled: true, path: "/tmp/spool", maxBytes: 64 << 20))
         #expect(outputs.otlp.interval.seconds == 0.25)
     }

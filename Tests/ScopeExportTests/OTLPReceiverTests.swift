@@ -141,6 +141,51 @@ struct OTLPReceiverTests {
         #expect(receiver.decodeErrors.isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool + "/otlp_traces").isEmpty)
     }
+
+    @Test func httpsWithAPrivateCATrustFileAndOneLineForATLSFailure() throws {
+        try #require(OTLPReceiver.isInstalled, "opentelemetry-proto missing")
+        let directory = NSTemporaryDirectory() + "otlp-tls-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let certificate = directory + "/cert.pem", key = directory + "/key.pem"
+        let openssl = try Subprocess(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                                      "-out", certificate, "-days", "2", "-subj", "/CN=127.0.0.1",
+                                      "-addext", "subjectAltName=IP:127.0.0.1"])
+        #expect(openssl.wait(timeout: 60) == 0, "\(openssl.stderr)")
+        let receiver = try OTLPReceiver(tls: (certificate, key))
+        let lines = try Self.lines("http.pcap")
+
+        // Trusting the private CA: delivered.
+        let trusted = try OTLPOutput(
+            settings: .init(endpoint: receiver.endpoint, logs: false, batchSize: 50, interval: 0.05, timeout: 5,
+                            trustFile: certificate),
+            spool: nil, resource: OTLPResource(), log: { _ in })
+        trusted.start()
+        trusted.enqueue(lines: lines)
+        trusted.close(timeout: 5)
+        #expect(receiver.uniqueItems("/v1/traces").count == lines.count)
+
+        // The system's trust store does not know it: one log line, retried, nothing delivered.
+        let logLines = LogLines()
+        let untrusted = try OTLPOutput(
+            settings: .init(endpoint: receiver.endpoint, logs: false, batchSize: 50, interval: 0.05, timeout: 2,
+                            retry: .init(initial: 0.1, maximum: 0.2)),
+            spool: nil, resource: OTLPResource(), log: logLines.append)
+        untrusted.start()
+        untrusted.enqueue(lines: lines)
+        usleep(1_500_000)
+        untrusted.close(timeout: 0.5)
+        #expect(untrusted.counts[0].counts.sent == 0 && untrusted.counts[0].counts.retried >= 1)
+        #expect(untrusted.counts[0].counts.dropped == UInt64(lines.count))
+        #expect(logLines.all.filter { $0.contains("keeping events and retrying") }.count == 1, "\(logLines.all)")
+        #expect(receiver.uniqueItems("/v1/traces").count == lines.count)
+
+        // A trust file that is not PEM is an error at start, not at every request.
+        #expect(throws: ExportError.self) {
+            try OTLPOutput(settings: .init(endpoint: receiver.endpoint, trustFile: key + ".missing"), spool: nil,
+                           resource: OTLPResource(), log: { _ in })
+        }
+    }
 }
 
 extension TransactionEvent {

@@ -26,9 +26,13 @@ public final class OTLPReceiver {
     private var process: Subprocess?
 
     /// `port` 0 picks a free one; a restart reuses it.
-    public init(port: Int = 0, script: String = "", out: String? = nil) throws {
+    /// `tls`: (certificate, key) PEM files to serve https with.
+    public let tls: (certificate: String, key: String)?
+
+    public init(port: Int = 0, script: String = "", out: String? = nil, tls: (certificate: String, key: String)? = nil) throws {
         self.out = out ?? NSTemporaryDirectory() + "otlp-rx-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl"
         self.port = port
+        self.tls = tls
         try start(script: script)
     }
 
@@ -36,7 +40,7 @@ public final class OTLPReceiver {
         let ready = out + ".port"
         unlink(ready)
         process = try Subprocess(["python3", Self.script, "--port", String(port), "--out", out, "--script", script,
-                                  "--ready", ready])
+                                  "--ready", ready] + (tls.map { ["--tls-cert", $0.certificate, "--tls-key", $0.key] } ?? []))
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if let text = try? String(contentsOfFile: ready, encoding: .utf8), let bound = Int(text) {
@@ -55,7 +59,7 @@ public final class OTLPReceiver {
         process = nil
     }
 
-    public var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)" }
 
     /// Every request so far, as the receiver logged it.
     public var requests: [[String: Any]] {

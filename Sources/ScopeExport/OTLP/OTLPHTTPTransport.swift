@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import SwiftProtobuf
 
 /// OTLP/HTTP with binary protobuf (the specification's "OTLP/HTTP"): one
@@ -21,8 +22,9 @@ public final class OTLPHTTPTransport: ExportTransport {
     private let resource: OTLPResource
     private let client: HTTPClient
 
+    /// `trustFile`: PEM certificates to trust for https instead of the system's.
     public init(signal: Signal, endpoint: String, headers: [(String, String)], timeout: Double, compress: Bool = true,
-                resource: OTLPResource) throws {
+                trustFile: String? = nil, resource: OTLPResource) throws {
         self.signal = signal
         url = Self.signalURL(endpoint: endpoint, signal: signal)
         guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme),
@@ -42,10 +44,25 @@ public final class OTLPHTTPTransport: ExportTransport {
         configuration.timeout = .init(connect: .milliseconds(Int64(min(timeout, 10) * 1000)),
                                       read: .milliseconds(Int64(timeout * 1000)))
         configuration.redirectConfiguration = .disallow
+        configuration.tlsConfiguration = try Self.tls(trustFile: trustFile)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     deinit { try? client.syncShutdown() }
+
+    /// The client's TLS settings: the system's trust store, or only the
+    /// certificates of `trustFile` (a private CA), read now so a bad file is
+    /// an error at start rather than a failure at every request.
+    static func tls(trustFile: String?) throws -> TLSConfiguration? {
+        guard let trustFile else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(trustFile))
+        } catch {
+            throw ExportError("cannot read the trust file \(trustFile): \(error)")
+        }
+        return tls
+    }
 
     /// The base endpoint plus the signal's path, as OTEL_EXPORTER_OTLP_ENDPOINT is read.
     static func signalURL(endpoint: String, signal: Signal) -> String {

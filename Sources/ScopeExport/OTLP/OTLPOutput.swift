@@ -16,10 +16,12 @@ public final class OTLPOutput: @unchecked Sendable {
         public var timeout: Double
         public var queueCapacity: Int
         public var retry: RetryPolicy
+        /// PEM certificates to trust for https instead of the system's.
+        public var trustFile: String?
 
         public init(endpoint: String = "http://127.0.0.1:4318", headers: [String: String] = [:], traces: Bool = true,
                     logs: Bool = true, batchSize: Int = 512, interval: Double = 1, timeout: Double = 10,
-                    queueCapacity: Int = 65_536, retry: RetryPolicy = .init()) {
+                    queueCapacity: Int = 65_536, retry: RetryPolicy = .init(), trustFile: String? = nil) {
             self.endpoint = endpoint
             self.headers = headers
             self.traces = traces
@@ -29,6 +31,7 @@ public final class OTLPOutput: @unchecked Sendable {
             self.timeout = timeout
             self.queueCapacity = queueCapacity
             self.retry = retry
+            self.trustFile = trustFile
         }
     }
 
@@ -55,7 +58,8 @@ public final class OTLPOutput: @unchecked Sendable {
             guard signal == .traces ? settings.traces : settings.logs else { continue }
             let name = "otlp_\(signal.rawValue)"
             let transport = try OTLPHTTPTransport(signal: signal, endpoint: settings.endpoint, headers: headers,
-                                                  timeout: settings.timeout, resource: resource)
+                                                  timeout: settings.timeout, trustFile: settings.trustFile,
+                                                  resource: resource)
             let backlog = try spool.map { try Spool(directory: $0.directory + "/" + name, maxBytes: $0.maxBytes) }
             let repeats = OTLPEncoder.RepeatCounter()
             let encode: ([UInt8]) -> [UInt8]? = signal == .traces

@@ -15,10 +15,13 @@ public final class RemoteWriteOutput: @unchecked Sendable {
         public var batchSize: Int
         public var queueCapacity: Int
         public var retry: RetryPolicy
+        /// PEM certificates to trust for https instead of the system's.
+        public var trustFile: String?
 
         public init(url: String = "http://127.0.0.1:9090/api/v1/write", headers: [String: String] = [:],
                     externalLabels: [String: String] = [:], interval: Double = 15, timeout: Double = 10,
-                    batchSize: Int = 2000, queueCapacity: Int = 500_000, retry: RetryPolicy = .init()) {
+                    batchSize: Int = 2000, queueCapacity: Int = 500_000, retry: RetryPolicy = .init(),
+                    trustFile: String? = nil) {
             self.url = url
             self.headers = headers
             self.externalLabels = externalLabels
@@ -27,6 +30,7 @@ public final class RemoteWriteOutput: @unchecked Sendable {
             self.batchSize = batchSize
             self.queueCapacity = queueCapacity
             self.retry = retry
+            self.trustFile = trustFile
         }
     }
 
@@ -45,7 +49,7 @@ public final class RemoteWriteOutput: @unchecked Sendable {
         self.source = source
         let transport = try RemoteWriteTransport(url: settings.url,
                                                  headers: settings.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                                                 timeout: settings.timeout)
+                                                 timeout: settings.timeout, trustFile: settings.trustFile)
         let name = "remote_write"
         let backlog = try spool.map { try Spool(directory: $0.directory + "/" + name, maxBytes: $0.maxBytes) }
         exporter = Exporter(settings: .init(name: name, batchSize: settings.batchSize, interval: 0.05,

@@ -13,7 +13,7 @@ public final class RemoteWriteTransport: ExportTransport {
     private let timeout: Double
     private let client: HTTPClient
 
-    public init(url: String, headers: [(String, String)], timeout: Double) throws {
+    public init(url: String, headers: [(String, String)], timeout: Double, trustFile: String? = nil) throws {
         guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme),
               parsed.host != nil else {
             throw ExportError("\(url) is not an http:// or https:// URL")
@@ -31,6 +31,7 @@ public final class RemoteWriteTransport: ExportTransport {
         configuration.timeout = .init(connect: .milliseconds(Int64(min(timeout, 10) * 1000)),
                                       read: .milliseconds(Int64(timeout * 1000)))
         configuration.redirectConfiguration = .disallow
+        configuration.tlsConfiguration = try OTLPHTTPTransport.tls(trustFile: trustFile)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
