@@ -28,6 +28,7 @@ packages=(
     memcached libmemcached-tools  # memcached; memcp/memcat (text and binary)
     tmux                      # drives `watch` in its test
     prometheus                # scrapes the agent's /metrics, receives remote-write in their tests
+    victoria-metrics          # a second remote-write receiver in the export tests
 )
 
 [[ $EUID -eq 0 ]] || { echo "setup: must run as root" >&2; exit 2; }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import ScopeMetrics
 import ScopeTestSupport
 import Testing
@@ -52,9 +55,14 @@ struct RemoteWriteEncodingTests {
 struct RemoteWritePrometheusTests {
     /// Every series of an instant vector query: labels (sorted "k=v") → value.
     static func vector(_ prometheus: PrometheusServer, _ promQL: String) throws -> [String: Double] {
+        try vector(port: prometheus.port, promQL)
+    }
+
+    /// The same through any Prometheus-compatible query API on `port`.
+    static func vector(port: Int, _ promQL: String) throws -> [String: Double] {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
-        let response = try PlainHTTP.get(port: prometheus.port,
+        let response = try PlainHTTP.get(port: port,
                                          path: "/api/v1/query?query=" + (promQL.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""))
         let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
         let result = (json?["data"] as? [String: Any])?["result"] as? [[String: Any]] ?? []
@@ -103,5 +111,52 @@ struct RemoteWritePrometheusTests {
         #expect(histogram.values.first == Double(try FixtureAnalysis.events("http.pcap").count))
         #expect(output.exporter.counters.snapshot.sent > 0 && output.exporter.counters.snapshot.dropped == 0)
         #expect(logs.all.isEmpty, "\(logs.all)")
+    }
+}
+
+/// The same push into a real VictoriaMetrics (Debian's victoria-metrics),
+/// queried back through its Prometheus-compatible API.
+@Suite(.enabled(if: access("/usr/bin/victoria-metrics", X_OK) == 0 || OTLPReceiver.required,
+                "victoria-metrics is not installed (apt-get install victoria-metrics)"))
+struct RemoteWriteVictoriaMetricsTests {
+    @Test func victoriaMetricsStoresWhatMetricsSaid() throws {
+        try #require(access("/usr/bin/victoria-metrics", X_OK) == 0, "victoria-metrics is not installed (Scripts/setup.sh)")
+        let directory = NSTemporaryDirectory() + "dpdkscope-vm-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let port = try PlainHTTP.freeLocalPort()
+        let server = try Subprocess(["/usr/bin/victoria-metrics", "-httpListenAddr=127.0.0.1:\(port)",
+                                     "-storageDataPath=\(directory)", "-retentionPeriod=1d", "-search.latencyOffset=0s"])
+        defer {
+            server.signal(SIGTERM)
+            server.wait(timeout: 10)
+        }
+        let ready = Date().addingTimeInterval(30)
+        while (try? PlainHTTP.get(port: port, path: "/health").status) != 200 && Date() < ready && server.isRunning {
+            usleep(100_000)
+        }
+        let metrics = AgentMetrics()
+        try FixtureAnalysis.events("http.pcap").forEach(metrics.record)
+        let exposition = metrics.expositionBytes()
+        let output = try RemoteWriteOutput(
+            settings: .init(url: "http://127.0.0.1:\(port)/api/v1/write", externalLabels: ["host": "host-vm"],
+                            interval: 0.5, timeout: 5),
+            spool: nil, source: { exposition }, log: { _ in })
+        output.start()
+        defer { output.close(timeout: 5) }
+        let requests = PrometheusText.parse(exposition).samples.filter { $0.labels[0].value == "dpdkscope_requests_total" }
+        #expect(!requests.isEmpty)
+        var seen: [String: Double] = [:]
+        let deadline = Date().addingTimeInterval(30)
+        while seen.count < requests.count && Date() < deadline {
+            _ = try? PlainHTTP.get(port: port, path: "/internal/force_flush")
+            seen = (try? RemoteWritePrometheusTests.vector(port: port, #"dpdkscope_requests_total{host="host-vm"}"#)) ?? [:]
+            usleep(300_000)
+        }
+        for sample in requests {
+            let key = (sample.labels + [("host", "host-vm")]).sorted { $0.name < $1.name }.map { "\($0.name)=\($0.value)" }
+                .joined(separator: ",")
+            #expect(seen[key] == sample.value, "\(key) in \(seen); \(server.stderr.suffix(800))")
+        }
+        #expect(output.exporter.counters.snapshot.dropped == 0)
     }
 }
