@@ -63,6 +63,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // The only code that includes DPDK headers: thin shims over macros,
@@ -78,6 +81,8 @@ let package = Package(
         // that shrinks while mapped reads as zeros plus a flag, not a crash.
         .target(name: "CMappedFile"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Snappy (Debian's libsnappy-dev) for remote-write bodies.
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy"),
         // Pure Swift: everything testable without a DPDK primary.
         .target(name: "ScopeCore"),
         // SHA-1 for Community ID from swift-crypto (which brings FoundationEssentials).
@@ -105,6 +110,14 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], exclude: ["README.md"]),
+        // Exports to other systems (OTLP/HTTP): per-output queues, the
+        // on-disk spool, retries with back-off. Pure Swift, no DPDK.
+        .target(name: "ScopeExport", dependencies: [
+            "CZlib", "CSnappy",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ], exclude: ["README.md", "OTLP/Generated/VERSION", "RemoteWrite/Generated/VERSION"]),
         // Swift over the C shim: EAL attach, ports, pdump.
         .target(
             name: "ScopeDPDK",
@@ -115,7 +128,7 @@ let package = Package(
             name: "dpdkscope",
             dependencies: [
                 "ScopeCore", "ScopeDPDK", "ScopeDecode", "ScopePcap", "ScopeAnalyzers", "CPcap",
-                "ScopeLive", "ScopeConfig", "ScopeMetrics",
+                "ScopeLive", "ScopeConfig", "ScopeMetrics", "ScopeExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -131,6 +144,7 @@ let package = Package(
         .testTarget(name: "ScopeLiveTests", dependencies: ["ScopeLive", "ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),
         .testTarget(name: "ScopeConfigTests", dependencies: ["ScopeConfig", "ScopeAnalyzers", "ScopeTestSupport"]),
         .testTarget(name: "ScopeMetricsTests", dependencies: ["ScopeMetrics", "ScopeAnalyzers", "ScopeDecode", "ScopePcap", "ScopeTestSupport"]),
+        .testTarget(name: "ScopeExportTests", dependencies: ["ScopeExport", "ScopeAnalyzers", "ScopeMetrics", "ScopeTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ScopeCore", "ScopeTestSupport"]),
     ]
 )

@@ -12,6 +12,7 @@ packages=(
     libdpdk-dev dpdk dpdk-dev # DPDK 22.11 headers/libs; dpdk-testpmd, dpdk-dumpcap
     libpcap-dev               # pcap writing in dpdkscope
     zlib1g-dev                # reading .pcap.gz / .pcapng.gz (zlib inflate)
+    libsnappy-dev             # snappy for Prometheus remote-write bodies
     tshark                    # tshark, dumpcap, capinfos: check captures
     tcpdump                   # records the link-type fixtures (-i any: Linux cooked)
     iproute2 iputils-ping ethtool # namespaces, tap/veth setup, ping
@@ -26,7 +27,8 @@ packages=(
     postgresql postgresql-client  # postgres, psql, pgbench
     memcached libmemcached-tools  # memcached; memcp/memcat (text and binary)
     tmux                      # drives `watch` in its test
-    prometheus                # scrapes the agent's /metrics in its test
+    prometheus                # scrapes the agent's /metrics, receives remote-write in their tests
+    victoria-metrics          # a second remote-write receiver in the export tests
 )
 
 [[ $EUID -eq 0 ]] || { echo "setup: must run as root" >&2; exit 2; }
@@ -56,6 +58,15 @@ if ((${#missing[@]})); then
     echo "setup: installed ${missing[*]}"
 else
     echo "setup: all ${#packages[@]} packages already installed"
+fi
+
+# Python packages from PyPI: the official OTLP schema, which the OTLP
+# receiver of the export tests (Scripts/lib/otlp-receiver.py) decodes with.
+if ! python3 -c 'import opentelemetry.proto.collector.trace.v1.trace_service_pb2' 2>/dev/null; then
+    python3 -m pip install --quiet 'opentelemetry-proto>=1.20' 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages 'opentelemetry-proto>=1.20' \
+        || { echo "setup: pip install opentelemetry-proto failed" >&2; exit 1; }
+    echo "setup: installed opentelemetry-proto (pip)"
 fi
 
 "$here/../hugepages/hugepages.sh" reserve || exit 1

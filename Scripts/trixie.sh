@@ -44,6 +44,7 @@ swift_dir=/opt/swift
 packages=(
     dpdk dpdk-dev libdpdk-dev pkg-config  # DPDK 24.11: dpdk-testpmd, headers, libdpdk.pc
     libpcap-dev zlib1g-dev                # libpcap, zlib for the pcap modules
+    libsnappy-dev                         # snappy for remote-write bodies
     tshark                                # tshark, capinfos: check captures
     iproute2 iputils-ping ethtool procps psmisc util-linux curl python3 # testbed and traffic
     git ca-certificates                   # SwiftPM fetches its dependencies

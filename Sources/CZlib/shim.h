@@ -7,4 +7,9 @@
 static inline int czlib_inflate_init_gzip(z_stream *stream) {
     return inflateInit2(stream, 16 + MAX_WBITS);
 }
+
+/* deflateInit2 likewise: gzip framing for request bodies (OTLP/HTTP). */
+static inline int czlib_deflate_init_gzip(z_stream *stream, int level) {
+    return deflateInit2(stream, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+}
 #endif

@@ -94,15 +94,22 @@ extension AgentConfiguration {
         public var file: EventFile
         public var dumpfile: Dumpfile
         public var metrics: Metrics
+        public var otlp: OTLP
+        public var remoteWrite: RemoteWrite
+        public var spool: Spool
 
         public init(stdout: Stdout = Stdout(), file: EventFile = EventFile(), dumpfile: Dumpfile = Dumpfile(),
-                    metrics: Metrics = Metrics()) {
+                    metrics: Metrics = Metrics(), otlp: OTLP = OTLP(), remoteWrite: RemoteWrite = RemoteWrite(),
+                    spool: Spool = Spool()) {
             self.stdout = stdout
             self.file = file
             self.dumpfile = dumpfile
             self.metrics = metrics
+            self.otlp = otlp
+            self.remoteWrite = remoteWrite
+            self.spool = spool
         }
 
-        static let keys = ["stdout", "file", "dumpfile", "metrics"]
+        static let keys = ["stdout", "file", "dumpfile", "metrics", "otlp", "remote_write", "spool"]
     }
 }

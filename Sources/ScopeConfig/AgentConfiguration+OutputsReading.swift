@@ -44,11 +44,13 @@ extension AgentConfiguration.Outputs {
         }
         prometheus.read("max_label_values", into: &metrics.maxLabelValues) { $0.integer(in: 1...100_000) }
 
+        readExport(section)
+
         if file.enabled && dumpfile.enabled && file.path == dumpfile.path {
             let message = "outputs.file and outputs.dumpfile both write \(quoted(file.path)); give each its own file"
             if let value = dump["path"] ?? events["path"] { value.report(message) } else { dump.report(message, at: "path") }
         }
-        if !(stdout.enabled || file.enabled || dumpfile.enabled || metrics.enabled) {
+        if !(stdout.enabled || file.enabled || dumpfile.enabled || metrics.enabled || otlp.enabled) {
             section.report("every output is disabled; enable at least one")
         }
     }

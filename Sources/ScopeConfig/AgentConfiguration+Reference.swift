@@ -178,6 +178,64 @@ outputs:
     # Most distinct values one label may take (1-100000); beyond it values
     # are folded together, so traffic cannot grow the series without bound.
     max_label_values: 100
+  # Events to an OpenTelemetry backend (a Collector, Jaeger, Tempo...) over
+  # OTLP/HTTP with protobuf, gzip-compressed: each transaction as a span
+  # (trace id from the request's traceparent when it has one), every event
+  # (transactions and flows) as a log record with its ECS fields as
+  # attributes. A slow or absent backend never slows the capture: events
+  # wait in outputs.spool and are sent in order once it answers; 429, 502,
+  # 503 and 504 are retried with back-off (Retry-After honoured), other
+  # refusals are dropped and counted (one log line each).
+  otlp:
+    enabled: false
+    # Base URL: /v1/traces and /v1/logs are appended.
+    endpoint: http://127.0.0.1:4318
+    # Sent with every request, e.g. { Authorization: "Bearer ..." }. Values
+    # are never printed.
+    headers: {}
+    traces: true
+    logs: true
+    # Spans or log records per request (1-65536).
+    batch_size: 512
+    # Longest a partial batch waits before it is sent (10ms-1h).
+    interval: 1s
+    # Per request (100ms-10m); also what SIGTERM waits to send the rest.
+    timeout: 10s
+    # Events held in memory for the output's thread (1-16777216); past it
+    # new events are dropped and counted.
+    queue_size: 65536
+    # For an https endpoint signed by a private CA: a PEM file of the
+    # certificates to trust instead of the system's. null: the system's.
+    tls_ca_file: null
+  # The /metrics series pushed to Prometheus (--web.enable-remote-write-
+  # receiver), VictoriaMetrics, Mimir... by remote-write 1.0 (protobuf,
+  # snappy), every interval, stamped with the moment they were read. Needs
+  # outputs.metrics. 5xx and 429 are retried with back-off, other refusals
+  # dropped and counted; the spool keeps pushes while the receiver is down.
+  remote_write:
+    enabled: false
+    url: http://127.0.0.1:9090/api/v1/write
+    # Sent with every request (e.g. Authorization). Never printed.
+    headers: {}
+    # Added to every series, so one receiver tells hosts apart. host is
+    # this machine's name unless given here.
+    external_labels: {}
+    # Between pushes (1s-1h).
+    interval: 15s
+    # Per request (100ms-10m).
+    timeout: 10s
+    # As for otlp: a PEM file of certificates to trust for https.
+    tls_ca_file: null
+  # Where exported events wait while their backend is down or slow: one
+  # directory per output (otlp_traces, otlp_logs, remote_write) under path, files 0600.
+  # Past max_bytes (per output, 64KiB-4TiB) the oldest batches are dropped
+  # and counted in dpdkscope_output_dropped_total. What is left at exit is
+  # sent first at the next start. enabled: false keeps the backlog in
+  # memory (queue_size events) and loses it at exit (counted).
+  spool:
+    enabled: true
+    path: /var/lib/dpdkscope/spool
+    max_bytes: 1GiB
 
 # Bounds on memory and time: what one busy or hostile peer can make the
 # agent hold. Raise them when the agent reports evictions you care about.

@@ -1,3 +1,4 @@
+import Foundation
 import Prometheus
 import ScopeAnalyzers
 
@@ -29,6 +30,22 @@ public final class AgentMetrics: @unchecked Sendable {
     private var decoder: DecoderMetrics
     private var analyzer: AnalyzerMetrics
     private let process: ProcessMetrics
+    private let outputs: OutputMetrics
+    /// The export outputs' cumulative counts, read at every scrape.
+    public var outputSource: (@Sendable () -> [OutputSample])? {
+        get {
+            sourceLock.lock()
+            defer { sourceLock.unlock() }
+            return _outputSource
+        }
+        set {
+            sourceLock.lock()
+            _outputSource = newValue
+            sourceLock.unlock()
+        }
+    }
+    private var _outputSource: (@Sendable () -> [OutputSample])?
+    private let sourceLock = NSLock()
 
     public init(policy: MetricsLabelPolicy = .init()) {
         self.policy = policy
@@ -38,6 +55,7 @@ public final class AgentMetrics: @unchecked Sendable {
         decoder = DecoderMetrics(registry: registry, labelCap: policy.labelCap)
         analyzer = AnalyzerMetrics(registry: registry, labelCap: policy.labelCap)
         process = ProcessMetrics(registry: registry)
+        outputs = OutputMetrics(registry: registry)
     }
 
     /// One transaction event (cheap: see `ProtocolSeries`; one lock).
@@ -93,6 +111,7 @@ public final class AgentMetrics: @unchecked Sendable {
     /// `exposition()` as UTF-8 bytes, for the HTTP server.
     public func expositionBytes() -> [UInt8] {
         process.update()
+        if let source = outputSource { outputs.update(source()) }
         return registry.emitToBuffer()
     }
 

@@ -1,6 +1,7 @@
 import ScopeAnalyzers
 import ScopeCore
 import ScopeDecode
+import ScopeExport
 import ScopeLive
 
 /// Where the agent's events go: a rotated JSON-lines file and/or stdout.
@@ -17,6 +18,9 @@ final class AgentOutputs: @unchecked Sendable {
     }
 
     let plan: Plan
+    /// The export outputs (AgentExport), one per process, fed the file's lines.
+    nonisolated(unsafe) static var export: OTLPOutput?
+    var wantsLines: Bool { plan.file != nil || Self.export != nil }
     private let lock = OutputLock()
     private var file: RotatingLineFile?
     private var stdout = StandardOutput()
@@ -48,6 +52,7 @@ final class AgentOutputs: @unchecked Sendable {
                 if failure == nil { failure = ScopeError(.failure, "\(error)") }
             }
         }
+        Self.export?.enqueue(ndjson: lines)
         lines.removeAll(keepingCapacity: true)
         return failure
     }
@@ -74,14 +79,14 @@ final class AgentEventStage {
 
     init(_ destination: AgentOutputs) {
         self.destination = destination
-        if destination.plan.file != nil { fileBuffer.reserveCapacity(1 << 17) }
+        if destination.wantsLines { fileBuffer.reserveCapacity(1 << 17) }
     }
 
     private var plan: AgentOutputs.Plan { destination.plan }
 
     func stage(_ event: TransactionEvent) {
         events &+= 1
-        if plan.file != nil {
+        if destination.wantsLines {
             event.appendJSON(to: &fileBuffer)
             fileBuffer.append(0x0A)
         }
@@ -91,7 +96,7 @@ final class AgentEventStage {
 
     func stage(_ flow: FlowEvent) {
         events &+= 1
-        if plan.file != nil {
+        if destination.wantsLines {
             flow.appendJSON(to: &fileBuffer)
             fileBuffer.append(0x0A)
         }
@@ -115,6 +120,6 @@ final class AgentEventStage {
     func retarget(_ next: AgentOutputs) {
         flush()
         destination = next
-        if next.plan.file != nil { fileBuffer.reserveCapacity(1 << 17) }
+        if next.wantsLines { fileBuffer.reserveCapacity(1 << 17) }
     }
 }

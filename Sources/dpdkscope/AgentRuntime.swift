@@ -58,6 +58,9 @@ struct AgentRuntime {
         let outputs = try AgentOutputs(plan: .init(configuration))
         let (metrics, server) = try Self.startMetrics(configuration)
         defer { server?.stop() }
+        let exports = try AgentExport.start(configuration, filePrefix: configuration.attach.filePrefix,
+            primaryPID: Int(attachment.primary.pid), ports: captures.ports.map(\.name), metrics: metrics, quiet: quiet)
+        AgentOutputs.export = exports.otlp
         let analyses = captures.loops.indices.map { index in
             AgentAnalysis(settings: .init(configuration), outputs: outputs, metrics: metrics, sessions: captures.loops[index],
                           dumpfile: dumpfiles[index], worker: index)
@@ -86,6 +89,7 @@ struct AgentRuntime {
         }
         analyses.forEach { $0.finish() }
         analyses.first?.outputs.destination.close()
+        exports.stop(quiet: quiet)
         for (dumpfile, own) in zip(dumpfiles, outcomes) where own?.reason != .outputClosed { try dumpfile?.close() }
         reloader.server?.stop()
         if !quiet {

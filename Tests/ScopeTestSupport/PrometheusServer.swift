@@ -17,7 +17,8 @@ public final class PrometheusServer {
 
     /// Starts Prometheus scraping `target` ("127.0.0.1:9091") and waits
     /// until /-/ready answers 200.
-    public init(scraping target: String, readyTimeout: Double = 60) throws {
+    /// `remoteWriteReceiver` also accepts remote-write pushes at /api/v1/write.
+    public init(scraping target: String, remoteWriteReceiver: Bool = false, readyTimeout: Double = 60) throws {
         var template = Array("/tmp/dpdkscope-prometheus-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw SubprocessError(message: "cannot create a temporary directory: \(String(cString: strerror(errno)))")
@@ -43,6 +44,7 @@ public final class PrometheusServer {
         let command = #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done"#
             + "; exec \(Self.binary) --config.file=\(directory)/prometheus.yml"
             + " --web.listen-address=127.0.0.1:\(port) --storage.tsdb.path=\(directory)/data"
+            + (remoteWriteReceiver ? " --web.enable-remote-write-receiver" : "")
             + " > \(directory)/prometheus.log 2>&1"
         process = try Subprocess(["/bin/bash", "-c", command])
         try waitUntilReady(timeout: readyTimeout)

@@ -40,6 +40,14 @@ extension HTTPTransaction: TransactionDetail {
                 json.field("original", agent)
                 json.endObject()
             }
+            if let trace = request.traceID, let span = request.parentSpanID {
+                json.beginObject("trace")
+                json.field("id", trace)
+                json.endObject()
+                json.beginObject("span")
+                json.field("id", span)
+                json.endObject()
+            }
         }
         json.beginObject("http")
         json.field("version", request?.version ?? response?.version ?? "")
@@ -74,6 +82,7 @@ extension HTTPMessage {
     fileprivate var textBytes: Int {
         var total = method.utf8.count &+ target.utf8.count &* 3 &+ statusPhrase.utf8.count &+ (host?.utf8.count ?? 0)
         total &+= (userAgent?.utf8.count ?? 0) &+ (contentType?.utf8.count ?? 0) &+ (referrer?.utf8.count ?? 0)
+        total &+= traceID == nil ? 0 : 80
         for (name, value) in headers { total &+= name.utf8.count &+ value.utf8.count &+ 8 }
         return total &+ (body?.count ?? 0)
     }

@@ -15,6 +15,10 @@ public struct HTTPMessage: Sendable {
     public var userAgent: String?
     public var contentType: String?
     public var referrer: String?
+    /// From a valid W3C `traceparent` (requests): the trace, and the span
+    /// of the caller that sent the request (lowercase hex).
+    public var traceID: String?
+    public var parentSpanID: String?
     /// Every header, redacted, when `includeHTTPHeaders` is on.
     public var headers: [(name: String, value: String)] = []
     /// Start line and headers (and trailers), including line ends.

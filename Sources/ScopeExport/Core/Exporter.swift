@@ -1,0 +1,232 @@
+import Foundation
+
+/// One output: the caller enqueues encoded records and returns at once; a
+/// thread of the output's own batches them, sends each batch through the
+/// transport, and when the backend fails or falls behind, keeps batches in
+/// the backlog (the on-disk spool when configured) and replays them in
+/// order once it answers again, after back-off (`Retry-After` honoured).
+/// Nothing is lost without being counted in `counters.dropped`.
+public final class Exporter: @unchecked Sendable {
+    public struct Settings: Sendable {
+        /// The output's name in counters and log lines ("otlp_traces").
+        public var name: String
+        public var batchSize: Int
+        /// Seconds a partial batch may wait before it is sent.
+        public var interval: Double
+        /// Records the in-memory queue holds before the caller's are refused.
+        public var queueCapacity: Int
+        /// Records the backlog holds when there is no spool.
+        public var memoryBacklog: Int
+        public var retry: RetryPolicy
+
+        public init(name: String, batchSize: Int = 512, interval: Double = 1, queueCapacity: Int = 65_536,
+                    memoryBacklog: Int = 65_536, retry: RetryPolicy = .init()) {
+            self.name = name
+            self.batchSize = max(1, batchSize)
+            self.interval = interval
+            self.queueCapacity = queueCapacity
+            self.memoryBacklog = memoryBacklog
+            self.retry = retry
+        }
+    }
+
+    public let settings: Settings
+    public let counters = ExportCounters()
+    private let queue: ExportQueue
+    private let transport: ExportTransport
+    private let backlog: Backlog
+    private let log: @Sendable (String) -> Void
+    /// Turns one enqueued item into this output's record (nil: not for it).
+    private let encode: ([UInt8]) -> [UInt8]?
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+    private let stopLock = NSLock()
+    private var stopDeadline: UInt64?
+
+    // The output thread's own state.
+    private var pending: [[UInt8]] = []
+    private var pendingSince: UInt64 = 0
+    private var failures = 0
+    private var retryAt: UInt64 = 0
+
+    /// `spool`: the on-disk backlog; nil keeps it in memory.
+    public init(settings: Settings, transport: ExportTransport, spool: Spool?,
+                encode: @escaping ([UInt8]) -> [UInt8]? = { $0 }, log: @escaping @Sendable (String) -> Void) {
+        self.settings = settings
+        self.transport = transport
+        self.backlog = spool ?? MemoryBacklog(capacity: settings.memoryBacklog)
+        self.encode = encode
+        self.log = log
+        queue = ExportQueue(capacity: settings.queueCapacity)
+        if let spool, !spool.isEmpty {
+            log("output \(settings.name): \(spool.records) records in the spool from an earlier run; sending them first")
+        }
+    }
+
+    public func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "dpdkscope-\(settings.name)"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// The caller's side: never blocks on the backend. Refused items (queue
+    /// full, output closed) are counted as dropped.
+    public func enqueue(_ items: [[UInt8]]) {
+        guard !items.isEmpty else { return }
+        let refused = queue.offer(items)
+        if refused > 0 { counters.add { $0.dropped &+= UInt64(refused) } }
+    }
+
+    /// Newline-separated items in one buffer (the event file's bytes): the
+    /// caller's cost is one count of the newlines; splitting and encoding
+    /// happen on the output's thread. Refused whole when the queue lacks
+    /// room for all its lines (counted as dropped).
+    public func enqueue(ndjson buffer: [UInt8]) {
+        var lines = 0
+        buffer.withUnsafeBufferPointer { bytes in
+            for byte in bytes where byte == 0x0A { lines &+= 1 }
+            if let last = bytes.last, last != 0x0A { lines &+= 1 }
+        }
+        let refused = queue.offer(buffer: buffer, lines: lines)
+        if refused > 0 { counters.add { $0.dropped &+= UInt64(refused) } }
+    }
+
+    /// Sends what it can within `timeout` seconds; what remains stays in
+    /// the spool for the next start (or, without one, is counted as dropped).
+    public func close(timeout: Double) {
+        stopLock.lock()
+        stopDeadline = MonotonicClock.now &+ UInt64(max(0, timeout) * 1e9)
+        stopLock.unlock()
+        queue.close()
+        if thread != nil { finished.wait() }
+        thread = nil
+    }
+
+    private var deadline: UInt64? {
+        stopLock.lock()
+        defer { stopLock.unlock() }
+        return stopDeadline
+    }
+
+    private func run() {
+        while true {
+            let now = MonotonicClock.now
+            var wake = now &+ UInt64(settings.interval * 1e9)
+            if !pending.isEmpty { wake = min(wake, pendingSince &+ UInt64(settings.interval * 1e9)) }
+            if !backlog.isEmpty { wake = min(wake, max(retryAt, now)) }
+            if deadline != nil { wake = now }
+            let items = queue.take(waitingUntil: wake)
+            if !items.isEmpty {
+                if pending.isEmpty { pendingSince = MonotonicClock.now }
+                for item in items {
+                    if item.isBuffer {
+                        for line in item.bytes.split(separator: 0x0A) {
+                            if let record = encode(Array(line)) { pending.append(record) }
+                        }
+                    } else if let record = encode(item.bytes) {
+                        pending.append(record)
+                    }
+                }
+            }
+            if let stop = deadline, queue.closed {
+                // Drained the queue once more above; now the final flush.
+                drain(until: stop)
+                return
+            }
+            step(force: false)
+        }
+    }
+
+    /// One round: ship full (or overdue) batches directly when healthy,
+    /// otherwise spill them to the backlog and replay its oldest batch
+    /// once the back-off has passed.
+    private func step(force: Bool) {
+        let now = MonotonicClock.now
+        let due = force || now &- pendingSince >= UInt64(settings.interval * 1e9)
+        while pending.count >= settings.batchSize || (!pending.isEmpty && due) {
+            let batch = Array(pending.prefix(settings.batchSize))
+            pending.removeFirst(batch.count)
+            if backlog.isEmpty && now >= retryAt {
+                if !deliver(batch) { spill(batch) }
+            } else {
+                spill(batch)
+            }
+        }
+        if pending.isEmpty { pendingSince = now }
+        // A few batches per round, so the queue is drained in between.
+        var replayed = 0
+        while !backlog.isEmpty && MonotonicClock.now >= retryAt && replayed < 8 {
+            replayed += 1
+            guard let batch = try? backlog.oldest() else { break }
+            guard deliver(batch) else { break }
+            try? backlog.removeOldest()
+        }
+    }
+
+    /// Final flush: everything pending goes out or to the backlog.
+    private func drain(until stop: UInt64) {
+        step(force: true)
+        while !backlog.isEmpty && MonotonicClock.now < stop {
+            if MonotonicClock.now < retryAt {
+                usleep(UInt32(min(100_000, (retryAt &- MonotonicClock.now) / 1000)))
+                continue
+            }
+            step(force: true)
+        }
+        if !(backlog is Spool), backlog.records > 0 {
+            let lost = backlog.records
+            counters.add { $0.dropped &+= UInt64(lost) }
+            log("output \(settings.name): \(lost) records unsent at exit (no spool configured): dropped")
+        }
+    }
+
+    /// One attempt. True when the batch is done with (sent or rejected for
+    /// good), false when it should wait and be tried again.
+    private func deliver(_ batch: [[UInt8]]) -> Bool {
+        switch transport.send(batch) {
+        case .sent(let rejected, let message):
+            if failures > 0 { log("output \(settings.name): backend answering again") }
+            failures = 0
+            retryAt = 0
+            counters.add {
+                $0.sent &+= UInt64(batch.count - rejected)
+                $0.dropped &+= UInt64(rejected)
+            }
+            if rejected > 0 {
+                log("output \(settings.name): backend rejected \(rejected) of \(batch.count) records\(message.map { ": " + $0 } ?? "")")
+            }
+            return true
+        case .retry(let after, let reason):
+            failures += 1
+            let delay = settings.retry.delay(afterFailures: failures, retryAfter: after)
+            retryAt = MonotonicClock.now &+ UInt64(delay * 1e9)
+            counters.add { $0.retried &+= 1 }
+            if failures == 1 {
+                log("output \(settings.name): \(reason); keeping events and retrying with back-off")
+            }
+            return false
+        case .rejected(let reason):
+            counters.add { $0.dropped &+= UInt64(batch.count) }
+            log("output \(settings.name): backend rejected a batch of \(batch.count) records (not retried): \(reason)")
+            return true
+        }
+    }
+
+    private func spill(_ batch: [[UInt8]]) {
+        do {
+            let dropped = try backlog.append(batch)
+            counters.add {
+                $0.spooled &+= UInt64(batch.count)
+                $0.dropped &+= UInt64(dropped)
+            }
+            if dropped > 0 { log("output \(settings.name): backlog full, dropped the \(dropped) oldest records") }
+        } catch {
+            counters.add { $0.dropped &+= UInt64(batch.count) }
+            log("output \(settings.name): \(error); \(batch.count) records dropped")
+        }
+    }
+}

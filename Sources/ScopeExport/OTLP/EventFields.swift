@@ -1,0 +1,113 @@
+import Foundation
+
+/// One event's ECS JSON object, flattened to dotted keys ("http.request.method")
+/// with typed leaves: what both spans and log records are built from.
+public struct EventFields: Sendable {
+    public enum Value: Sendable, Equatable {
+        case string(String)
+        case int(Int64)
+        case double(Double)
+        case bool(Bool)
+        case array([Value])
+    }
+
+    /// Sorted by key, so records are deterministic.
+    public private(set) var fields: [(key: String, value: Value)] = []
+    private var index: [String: Int] = [:]
+
+    /// Nil when the line is not a JSON object.
+    public init?(json line: [UInt8]) {
+        guard let root = try? JSONDecoder().decode(JSONValue.self, from: Data(line)), case .object(let members) = root else {
+            return nil
+        }
+        flatten(members, prefix: "")
+        fields.sort { $0.key < $1.key }
+        for (position, field) in fields.enumerated() { index[field.key] = position }
+    }
+
+    public subscript(key: String) -> Value? { index[key].map { fields[$0].value } }
+
+    public func string(_ key: String) -> String? {
+        if case .string(let text) = self[key] { return text }
+        return nil
+    }
+
+    public func int(_ key: String) -> Int64? {
+        switch self[key] {
+        case .int(let value): return value
+        case .double(let value): return Int64(exactly: value.rounded())
+        default: return nil
+        }
+    }
+
+    private mutating func flatten(_ members: [(String, JSONValue)], prefix: String) {
+        for (key, value) in members {
+            let path = prefix.isEmpty ? key : prefix + "." + key
+            if case .object(let inner) = value {
+                flatten(inner, prefix: path)
+            } else if let leaf = value.leaf {
+                fields.append((path, leaf))
+            }
+        }
+    }
+}
+
+/// JSON as JSONDecoder sees it, keeping integers exact and booleans apart.
+enum JSONValue: Decodable {
+    case object([(String, JSONValue)])
+    case array([JSONValue])
+    case string(String)
+    case int(Int64)
+    case double(Double)
+    case bool(Bool)
+    case null
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: Decoder) throws {
+        if let object = try? decoder.container(keyedBy: Key.self) {
+            self = .object(try object.allKeys.map { ($0.stringValue, try object.decode(JSONValue.self, forKey: $0)) })
+            return
+        }
+        if var array = try? decoder.unkeyedContainer() {
+            var values: [JSONValue] = []
+            while !array.isAtEnd { values.append(try array.decode(JSONValue.self)) }
+            self = .array(values)
+            return
+        }
+        let single = try decoder.singleValueContainer()
+        if single.decodeNil() {
+            self = .null
+        } else if let value = try? single.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? single.decode(Int64.self) {
+            self = .int(value)
+        } else if let value = try? single.decode(UInt64.self) {
+            self = .int(Int64(bitPattern: value))
+        } else if let value = try? single.decode(Double.self) {
+            self = .double(value)
+        } else {
+            self = .string(try single.decode(String.self))
+        }
+    }
+
+    var leaf: EventFields.Value? {
+        switch self {
+        case .string(let text): return .string(text)
+        case .int(let value): return .int(value)
+        case .double(let value): return .double(value)
+        case .bool(let value): return .bool(value)
+        case .array(let values): return .array(values.compactMap(\.leaf))
+        case .object(let members):
+            // Objects inside arrays (DNS answers): kept as their JSON text.
+            let text = members.map { "\($0.0)=\($0.1.leaf.map(String.init(describing:)) ?? "")" }.joined(separator: ", ")
+            return .string("{" + text + "}")
+        case .null: return nil
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import ScopeConfig
+import ScopeCore
+import ScopeExport
+import ScopeMetrics
+
+/// The agent's export outputs, built once per run from the configuration:
+/// OTLP (fed the same JSON lines as the event file, `AgentOutputs.write`)
+/// and remote-write (which reads the `/metrics` exposition itself).
+/// Changes to them take effect at the next start: two exporters must never
+/// share a spool.
+struct AgentExport {
+    var otlp: OTLPOutput?
+    var remoteWrite: RemoteWriteOutput?
+
+    static func start(_ configuration: AgentConfiguration, filePrefix: String, primaryPID: Int, ports: [String],
+                      metrics: AgentMetrics?, quiet: Bool) throws -> AgentExport {
+        let outputs = configuration.outputs
+        let spool = outputs.spool.enabled ? OTLPOutput.SpoolSettings(directory: outputs.spool.path, maxBytes: outputs.spool.maxBytes) : nil
+        let log: @Sendable (String) -> Void = { line in writeStderr("dpdkscope agent: \(line)\n") }
+        var export = AgentExport()
+        if outputs.otlp.enabled {
+            let otlp = outputs.otlp
+            do {
+                export.otlp = try OTLPOutput(
+                    settings: .init(endpoint: otlp.endpoint, headers: otlp.headers, traces: otlp.traces, logs: otlp.logs,
+                                    batchSize: otlp.batchSize, interval: otlp.interval.seconds, timeout: otlp.timeout.seconds,
+                                    queueCapacity: otlp.queueSize, trustFile: otlp.tlsCAFile),
+                    spool: spool, resource: OTLPResource(filePrefix: filePrefix, primaryPID: primaryPID, ports: ports), log: log)
+            } catch {
+                throw ScopeError(.failure, "outputs.otlp: \(error)")
+            }
+            export.otlp?.start()
+            if !quiet { writeStderr("dpdkscope agent: OTLP to \(otlp.endpoint)\n") }
+        }
+        if outputs.remoteWrite.enabled, let metrics {
+            let push = outputs.remoteWrite
+            var labels = push.externalLabels
+            if labels["host"] == nil { labels["host"] = ProcessInfo.processInfo.hostName }
+            do {
+                export.remoteWrite = try RemoteWriteOutput(
+                    settings: .init(url: push.url, headers: push.headers, externalLabels: labels,
+                                    interval: push.interval.seconds, timeout: push.timeout.seconds, trustFile: push.tlsCAFile),
+                    spool: spool, source: { metrics.expositionBytes() }, log: log)
+            } catch {
+                throw ScopeError(.failure, "outputs.remote_write: \(error)")
+            }
+            export.remoteWrite?.start()
+            if !quiet { writeStderr("dpdkscope agent: remote-write to \(push.url)\n") }
+        }
+        let exporters = (export.otlp?.exporters ?? []) + (export.remoteWrite.map { [$0.exporter] } ?? [])
+        if !exporters.isEmpty {
+            metrics?.outputSource = {
+                exporters.map {
+                    let counts = $0.counters.snapshot
+                    return OutputSample(output: $0.settings.name, sent: counts.sent, retried: counts.retried,
+                                        spooled: counts.spooled, dropped: counts.dropped)
+                }
+            }
+        }
+        return export
+    }
+
+    /// SIGTERM or the primary's exit: send what can be sent within each
+    /// output's timeout; the rest stays in the spool.
+    func stop(quiet: Bool) {
+        otlp?.close(timeout: otlp?.settings.timeout ?? 0)
+        remoteWrite?.close(timeout: remoteWrite?.settings.timeout ?? 0)
+        guard !quiet else { return }
+        let exporters = (otlp?.exporters ?? []) + (remoteWrite.map { [$0.exporter] } ?? [])
+        for exporter in exporters {
+            let counts = exporter.counters.snapshot
+            writeStderr("dpdkscope agent: output \(exporter.settings.name): sent \(counts.sent), retried \(counts.retried), spooled \(counts.spooled), dropped \(counts.dropped)\n")
+        }
+    }
+}
