@@ -12,6 +12,20 @@
 #
 # Usage: Scripts/bench-analyze.sh [SECONDS] [--regenerate]   (root; SECONDS
 #        of load, default 20)
+#        Scripts/bench-analyze.sh --per-protocol [SECONDS] [--regenerate]
+#
+# --per-protocol records one file per protocol (Scripts/lib/bench-protocols.sh:
+# pipelined Redis and RESP3, MySQL text and prepared, PgSQL simple, extended
+# and prepared, HTTP keep-alive and Connection: close, DNS, Memcached text
+# and binary, ICMP flood, and all of them at once) with real servers and
+# clients on a veth pair, cached in /var/tmp/dpdkscope-bench-proto/ (SECONDS
+# of load each, default 5), then prints per file the transactions per CPU
+# second (user + sys; perf task-clock when there is perf) of
+# `dpdkscope read --analyze --json --no-output-thread` (one thread, decode
+# included, best of ROUNDS, default 3) and of tshark dissecting the same
+# protocols (best of TSHARK_ROUNDS, default 1), and their ratio.
+# SCOPE_BIN=path measures that binary instead of building this checkout;
+# RECORD_ONLY=1 only records the missing files.
 # Output: a Markdown table on stdout (transactions/s, packets/s, CPU s, ratios
 # to tshark by wall time and by CPU time; HTTP transactions per CPU second
 # with only HTTP enabled), raw timings on stderr.
@@ -21,10 +35,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/nginx.sh
 source "$root/Scripts/lib/nginx.sh"
 cache=/var/tmp/dpdkscope-bench-analyze.pcapng
-prefix=dpdkscope-ba seconds=20 regenerate=0
+prefix=dpdkscope-ba seconds=20 regenerate=0 per_protocol=0
 for arg in "$@"; do
     case $arg in
     --regenerate) regenerate=1 ;;
+    --per-protocol) per_protocol=1 seconds=5 ;;
     *[!0-9]* | '' | 0) echo "usage: $0 [SECONDS] [--regenerate]" >&2; exit 64 ;;
     *) seconds=$arg ;;
     esac
@@ -32,6 +47,78 @@ done
 say() { echo "bench-analyze: $*" >&2; }
 die() { say "$*"; exit 1; }
 [[ $EUID -eq 0 ]] || die "must run as root (testbed, namespaces, apt)"
+
+if ((per_protocol)); then
+    "$root/Scripts/setup.sh" >/dev/null
+    pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    scope=${SCOPE_BIN:-}
+    if [[ -z $scope && -z ${RECORD_ONLY:-} ]]; then
+        (cd "$root" && swift build -c release --product dpdkscope >/tmp/dpdkscope-bench-build.log 2>&1) ||
+            { tail -n 30 /tmp/dpdkscope-bench-build.log >&2; die "build failed"; }
+        scope=$root/.build/release/dpdkscope
+    fi
+    # shellcheck source=lib/bench-protocols.sh
+    source "$root/Scripts/lib/bench-protocols.sh"
+    # shellcheck source=lib/netns-pair.sh
+    source "$root/Scripts/lib/netns-pair.sh"
+    cachedir=/var/tmp/dpdkscope-bench-proto
+    mkdir -p "$cachedir"
+    work=$(mktemp -d /tmp/dpdkscope-bench-proto.XXXXXX) pids=() ns_c=dpdkscope-bpc$$ ns_s=dpdkscope-bps$$
+    trap 'rm -rf -- "$work"' EXIT
+    todo=()
+    for name in "${bp_names[@]}"; do
+        if ((regenerate)) || [[ ! -s $cachedir/$name.pcap ]]; then todo+=("$name"); fi
+    done
+    if ((${#todo[@]})); then
+        bp_servers || die "servers failed to start"
+        for name in "${todo[@]}"; do
+            say "recording $name (${seconds}s of load)"
+            bp_record "$name" "$cachedir/$name.pcap" || die "recording $name failed"
+        done
+        bp_cleanup; trap - EXIT
+    fi
+    [[ -z ${RECORD_ONLY:-} ]] || exit 0
+    command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1 && use_perf=1 || use_perf=0
+    cpu_of() { # command... -> CPU seconds, user + sys, on stdout (output of the command discarded)
+        if ((use_perf)); then
+            perf stat -x, -e task-clock "$@" 2>&1 >/dev/null | awk -F, '/task-clock/ { printf "%.3f", $1 / 1000 }'
+        else
+            local TIMEFORMAT='%3U %3S'
+            { time "$@" >/dev/null 2>/dev/null; } 2>&1 | awk '{ printf "%.3f", $1 + $2 }'
+        fi
+    }
+    best_cpu() { # rounds command... -> least CPU seconds of `rounds` runs
+        local rounds=$1 best="" t; shift
+        for ((r = 0; r < rounds; r++)); do
+            t=$(cpu_of "$@")
+            [[ -z $best ]] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }' && best=$t
+        done
+        echo "$best"
+    }
+    filter_of() {
+        case $1 in
+        redis*) echo resp ;; mysql*) echo mysql ;; pgsql*) echo pgsql ;; http*) echo http ;; dns) echo dns ;;
+        memcache*) echo memcache ;; icmp) echo icmp ;; *) echo 'http || dns || resp || mysql || pgsql || memcache || icmp' ;;
+        esac
+    }
+    echo "| file | packets | transactions | dpdkscope CPU s | transactions / CPU s | tshark CPU s | tshark transactions / CPU s | × tshark (CPU) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    for name in "${bp_names[@]}"; do
+        file=$cachedir/$name.pcap
+        cat "$file" >/dev/null
+        stats=$("$scope" read "$file" --analyze --stats | tail -n 1)
+        tx=$(tr ' ' '\n' <<<"$stats" | awk -F= '$1 ~ /_transactions$/ && $1 != "tcp_transactions" { t += $2 } END { print t + 0 }')
+        packets=$(tr ' ' '\n' <<<"$stats" | sed -n 's/^packets=//p')
+        ours=$(best_cpu "${ROUNDS:-3}" "$scope" read "$file" --analyze --json --no-output-thread)
+        theirs=$(best_cpu "${TSHARK_ROUNDS:-1}" tshark -r "$file" -d tcp.port==6379,resp -Y "$(filter_of "$name")" -T fields -e frame.number)
+        say "$name: packets=$packets transactions=$tx dpdkscope=${ours}s tshark=${theirs}s"
+        awk -v n="$name" -v p="$packets" -v t="$tx" -v o="$ours" -v h="$theirs" \
+            'BEGIN { printf "| %s | %d | %d | %.3f | %.0f | %.2f | %.0f | %.1f |\n", n, p, t, o, t / o, h, t / h, h / o }'
+    done
+    echo
+    echo "dpdkscope: \`$scope read FILE --analyze --json --no-output-thread\` (best of ${ROUNDS:-3}); tshark: \`tshark -r FILE -d tcp.port==6379,resp -Y FILTER -T fields -e frame.number\` (best of ${TSHARK_ROUNDS:-1}); CPU = $( ((use_perf)) && echo 'perf stat task-clock' || echo 'user + sys')"
+    exit 0
+fi
 
 work=$(mktemp -d /tmp/dpdkscope-bench-analyze.XXXXXX)
 partial="" pids=()

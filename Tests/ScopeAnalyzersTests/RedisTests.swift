@@ -195,4 +195,17 @@ extension Conversation {
         #expect(events[1].redis!.reply!.text.utf8.count <= RedisLimits.renderBytes + 3)
         #expect(events[0].requestBytes == 5029 && events[1].responseBytes == 5009)
     }
+
+    /// The packed lookup answers exactly what the set does: every keyless
+    /// name, keyed commands, prefixes and extensions of names, long and
+    /// non-ASCII names (a Kelvin sign is canonically a K).
+    @Test func keylessLookupMatchesTheSet() {
+        var names = Array(RedisCommand.keyless)
+        names += ["SET", "GET", "INCR", "LPUSH", "HGETALL", "", "A", "AUT", "AUTHX", "EVALSHA_R", "EVALSHA_RO_",
+                  "ZZZZZZZZZZZZZZZZ", "SUNSUBSCRIBEXXXX", "SUNSUBSCRIBEXXXXX", "\u{212A}EYS", "KEYS", "K\u{212A}",
+                  "PİNG", "auth"]
+        for name in names {
+            #expect(RedisCommand.isKeyless(name) == RedisCommand.keyless.contains(name), "\(name)")
+        }
+    }
 }

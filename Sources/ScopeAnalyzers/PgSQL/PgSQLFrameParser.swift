@@ -54,6 +54,13 @@ struct PgSQLFrameParser {
     var resyncType: UInt8 = 0
     var resyncLength = 0
     var skippedBytes: UInt64 = 0
+    /// The last frame's body storage, refilled for the next body: the
+    /// session is done with a frame before it asks for the next step, so
+    /// this is then the only reference and no array is allocated per frame.
+    /// Only small storage is kept (`spareBodyCapacity`), so an idle
+    /// connection does not hold a large query's buffer.
+    private var spareBody: [UInt8] = []
+    static let spareBodyCapacity = 4096
 
     init(fromClient: Bool, maxMessage: Int) {
         self.fromClient = fromClient
@@ -168,7 +175,13 @@ struct PgSQLFrameParser {
             let scan = content.collect(input, from: index, total: keep)
             index &+= scan.consumed
             switch scan.piece {
-            case .inInput(let range): current?.body = Array(UnsafeRawBufferPointer(rebasing: input[range]).bindMemory(to: UInt8.self))
+            case .inInput(let range):
+                var body = spareBody
+                spareBody = []
+                body.removeAll(keepingCapacity: true)
+                body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[range]).bindMemory(to: UInt8.self))
+                if body.capacity <= Self.spareBodyCapacity { spareBody = body }
+                current?.body = body
             case .inPending: current?.body = content.takePending()
             default: return Step(consumed: index &- start, output: nil)
             }

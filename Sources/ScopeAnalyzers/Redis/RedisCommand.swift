@@ -32,7 +32,7 @@ struct RedisCommand: Equatable, Sendable {
         if words.count > 1 && (name == "CLIENT" || name == "HELLO") { subcommand = Self.uppercased(words[1]) }
         if name == "CLIENT" && subcommand == "REPLY" && words.count > 2 { clientReply = words[2].uppercased() }
         if redactSecrets { redactsReply = Self.redact(&words, name: name) }
-        key = words.count > 1 && !Self.keyless.contains(name) ? words[1] : nil
+        key = words.count > 1 && !Self.isKeyless(name) ? words[1] : nil
         query = RedisRenderer.capped(Self.joined(words), Self.queryBytes)
         start = message.start
         end = message.end
@@ -42,6 +42,12 @@ struct RedisCommand: Equatable, Sendable {
 
     /// Replaces passwords in place; true when the reply carries one too.
     private static func redact(_ words: inout [String], name: String) -> Bool {
+        // Most commands are none of the cases below: one byte tells
+        // (no other character is canonically equivalent to A, H, M or C).
+        switch name.utf8.first {
+        case UInt8(ascii: "A"), UInt8(ascii: "H"), UInt8(ascii: "M"), UInt8(ascii: "C"): break
+        default: return false
+        }
         func hide(_ index: Int) { if index < words.count { words[index] = redacted } }
         switch name {
         case "AUTH":
@@ -119,6 +125,38 @@ struct RedisCommand: Equatable, Sendable {
     private static func isSecretParameter(_ name: String) -> Bool {
         let lower = name.lowercased()
         return lower.contains("pass") || lower.contains("auth")
+    }
+
+    /// `keyless.contains(name)` without hashing a String per command: an
+    /// ASCII name of at most 16 bytes is packed into two words and looked
+    /// up by binary search; anything else asks the set (which also knows
+    /// that a name spelled with a Kelvin sign equals one spelled with K).
+    static func isKeyless(_ name: String) -> Bool {
+        guard let packed = packed(name) else { return keyless.contains(name) }
+        var low = 0, high = keylessPacked.count
+        while low < high {
+            let middle = (low &+ high) >> 1
+            let probe = keylessPacked[middle]
+            if probe == packed { return true }
+            if probe.0 < packed.0 || (probe.0 == packed.0 && probe.1 < packed.1) { low = middle &+ 1 } else { high = middle }
+        }
+        return false
+    }
+
+    /// The bytes of an ASCII name up to 16 long, big-endian in two words
+    /// (so the pairs order like the names); nil otherwise.
+    private static func packed(_ name: String) -> (UInt64, UInt64)? {
+        var high: UInt64 = 0, low: UInt64 = 0, count = 0
+        for byte in name.utf8 {
+            guard byte < 0x80, count < 16 else { return nil }
+            if count < 8 { high |= UInt64(byte) << (56 &- 8 &* count) } else { low |= UInt64(byte) << (56 &- 8 &* (count &- 8)) }
+            count &+= 1
+        }
+        return (high, low)
+    }
+
+    private static let keylessPacked: [(UInt64, UInt64)] = keyless.compactMap(packed).sorted {
+        $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1)
     }
 
     /// Commands whose first argument is not a key (Packetbeat's `resource`

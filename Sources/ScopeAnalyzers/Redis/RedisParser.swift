@@ -35,7 +35,16 @@ struct RedisParser {
     var state = State.line
     var stack: [Level] = []
     var attributeLevels = 0
-    var current: RedisMessage?
+    /// The message being read, valid while `reading`. Not an optional:
+    /// the value paths change its fields in place, and optional chaining on
+    /// a struct this size copied and destroyed the whole message per line.
+    var current = RedisMessage(type: 0, start: 0, end: 0)
+    var reading = false
+    /// The last message's element array, reused for the next message: the
+    /// session is done with a message before it asks for the next one, so
+    /// this is then the array's only reference and its storage is refilled
+    /// instead of allocating a new array (and growing it) per message.
+    private var spareElements: [String] = []
     var renderer = RedisRenderer()
     var blobType: UInt8 = 0
     /// Bytes consumed since the last message boundary, and when they began.
@@ -65,12 +74,12 @@ struct RedisParser {
     }
 
     /// True while no message is in progress (nothing to lose at a close).
-    var isIdle: Bool { current == nil && pendingBytes == 0 }
+    var isIdle: Bool { !reading && pendingBytes == 0 }
 
     mutating func advance(_ input: UnsafeRawBufferPointer, from start: Int, timestamp: UInt64) -> Step {
         var offset = start
         while offset < input.count {
-            var done: RedisMessage?
+            var complete = false  // a Bool, not an optional message per step: see `current`
             switch state {
             case .blob(let remaining):
                 let take = min(remaining, input.count &- offset)
@@ -87,7 +96,7 @@ struct RedisParser {
                 offset &+= 1
                 if left == 2 { state = .blobEnd(left: 1) } else {
                     state = .line
-                    done = completeBlob(at: timestamp)
+                    complete = completeBlob(at: timestamp)
                 }
             case .line, .lost:
                 let scan = buffer.scanLine(input, from: offset)
@@ -97,10 +106,10 @@ struct RedisParser {
                 case .incomplete:
                     break
                 case .inInput(let range):
-                    done = line(UnsafeRawBufferPointer(rebasing: input[range]), at: timestamp)
+                    complete = line(UnsafeRawBufferPointer(rebasing: input[range]), at: timestamp)
                 case .inPending:
                     var piece = buffer.takePending()
-                    done = piece.withUnsafeBytes { line($0, at: timestamp) }
+                    complete = piece.withUnsafeBytes { line($0, at: timestamp) }
                     buffer.restore(&piece)
                 case .overflowed:
                     if state == .lost { skipPending() } else {
@@ -111,20 +120,20 @@ struct RedisParser {
                     skipPending()
                 }
             }
-            if let done { return Step(consumed: offset &- start, message: done) }
+            if complete { return Step(consumed: offset &- start, message: takeCompleted()) }
         }
         return Step(consumed: offset &- start, message: nil)
     }
 
     mutating func gap(length: Int, timestamp: UInt64) -> GapResult {
-        if case .blob(let remaining) = state, length <= remaining, current != nil {
+        if case .blob(let remaining) = state, length <= remaining, reading {
             state = length == remaining ? .blobEnd(left: 2) : .blob(remaining: remaining &- length)
             pendingBytes &+= UInt64(length)
-            current?.notes.append("\(length) bytes lost inside a value")
+            current.notes.append("\(length) bytes lost inside a value")
             renderer.keptIsCut = true
             return .absorbed(nil)
         }
-        var partial = current
+        var partial = reading ? current : nil
         partial?.end = timestamp
         partial?.bytes = pendingBytes
         partial?.rendered = renderer.finish()
@@ -137,33 +146,33 @@ struct RedisParser {
 
     // MARK: - Lines (values: RedisParser+Values.swift)
 
-    private mutating func line(_ line: UnsafeRawBufferPointer, at timestamp: UInt64) -> RedisMessage? {
+    /// True when the line completed a message (then in `current`).
+    private mutating func line(_ line: UnsafeRawBufferPointer, at timestamp: UInt64) -> Bool {
         if state == .lost {
             guard RedisHeader.canStartMessage(line, request: isRequest) else {
                 skipPending()
-                return nil
+                return false
             }
             state = .line
         }
         guard let type = line.first else {
             // Servers ignore empty lines between commands.
-            if isRequest && current == nil { skipPending() } else { fail(parseError: true) }
-            return nil
+            if isRequest && !reading { skipPending() } else { fail(parseError: true) }
+            return false
         }
-        if current == nil {
-            current = RedisMessage(type: type, start: pendingStart ?? timestamp, end: timestamp)
+        if !reading {
+            current = RedisMessage(type: type, elements: takeSpareElements(), start: pendingStart ?? timestamp,
+                                   end: timestamp)
+            reading = true
             renderer.begin()
         } else if stack.isEmpty {
-            current?.type = type  // the value an attribute annotated
+            current.type = type  // the value an attribute annotated
         }
         if isRequest && stack.isEmpty && type != UInt8(ascii: "*") {
-            guard let words = RedisHeader.inlineWords(line) else {
-                fail(parseError: true)
-                return nil
-            }
-            current?.type = RedisMessage.inline
-            current?.elements = words.prefix(RedisLimits.maxElements).map { $0 }
-            current?.elementCount = words.count
+            guard let words = RedisHeader.inlineWords(line) else { return fail(parseError: true) }
+            current.type = RedisMessage.inline
+            current.elements = words.prefix(RedisLimits.maxElements).map { $0 }
+            current.elementCount = words.count
             renderer.append(words.joined(separator: " "))
             return finish(at: timestamp)
         }
@@ -182,29 +191,43 @@ struct RedisParser {
             guard count >= 0 && count <= RedisLimits.maxBulkLength else { return fail(parseError: true) }
             if count > maxMessageSize {
                 oversized &+= 1
-                current?.notes.append("value of \(count) bytes over max_message_size, skipped")
+                current.notes.append("value of \(count) bytes over max_message_size, skipped")
             }
             beginValue(opensAttribute: false)
             blobType = type
             renderer.startKeeping()
             state = count == 0 ? .blobEnd(left: 2) : .blob(remaining: count)
-            return nil
+            return false
         }
         guard RESPType.isAggregate(type), count >= 0, count <= RedisLimits.maxAggregateCount,
               stack.count < RedisLimits.maxDepth else { return fail(parseError: true) }
         let isAttribute = type == UInt8(ascii: "|")
+        if stack.isEmpty && !isAttribute { current.elements.reserveCapacity(min(count, RedisLimits.maxElements)) }
         beginValue(opensAttribute: isAttribute)
         if stack.count == 1 && attributeLevels == 0 && !isAttribute,
-           (current?.elements.count ?? 0) < RedisLimits.maxElements {
-            current?.elements.append("")
+           current.elements.count < RedisLimits.maxElements {
+            current.elements.append("")
         }
         let elements = RESPType.isPaired(type) ? count &* 2 : count
         if isAttribute { attributeLevels &+= 1 } else if attributeLevels == 0 { renderer.open(type) }
         stack.append(Level(type: type, remaining: elements))
-        return elements == 0 ? completeAggregate(at: timestamp) : nil
+        return elements == 0 ? completeAggregate(at: timestamp) : false
     }
 
     // MARK: - Bookkeeping
+
+    /// The spare element array, emptied (its storage kept when unshared).
+    private mutating func takeSpareElements() -> [String] {
+        var elements = spareElements
+        spareElements = []
+        elements.removeAll(keepingCapacity: true)
+        return elements
+    }
+
+    /// Keeps a finished message's element array for the next message.
+    mutating func keepElements(of message: RedisMessage) {
+        spareElements = message.elements
+    }
 
     private mutating func note(consumed: Int, at timestamp: UInt64) {
         guard consumed > 0 else { return }
@@ -219,19 +242,19 @@ struct RedisParser {
     }
 
     @discardableResult
-    private mutating func fail(parseError: Bool) -> RedisMessage? {
+    private mutating func fail(parseError: Bool) -> Bool {
         if parseError { parseErrors &+= 1 }
         // Garbage before the server's first reply is the tail of a reply from
         // before the capture (mid-stream start): nothing was paired on it.
         lostFraming = isRequest || hasParsed
         skipPending()
         reset(to: .lost)
-        return nil
+        return false
     }
 
     mutating func reset(to newState: State) {
         state = newState
-        current = nil
+        reading = false
         stack.removeAll(keepingCapacity: true)
         attributeLevels = 0
     }

@@ -1,0 +1,128 @@
+# bench-protocols.sh — sourced by bench-analyze.sh --per-protocol: records
+# one capture per protocol (and a mixed one) of real servers and clients in
+# two throw-away network namespaces joined by a veth pair (offloads off, so
+# packets are wire-sized), dumpcap on the client's veth.
+#
+# The caller sets root, work, pids, seconds and pgbin, sources netns-pair.sh
+# and nginx.sh, then calls bp_servers once and bp_record NAME OUT per file.
+# Server 10.98.18.1, client 10.98.18.2, every server on its default port.
+
+bp_names=(redis-pipelined redis-resp3 mysql-text mysql-prepared pgsql-simple pgsql-extended pgsql-prepared
+          http-keepalive http-close dns memcache-text memcache-binary icmp mix)
+bp_server=10.98.18.1
+# Background processes run as `ip netns exec` itself (not through these
+# functions), so that $! is the process to signal.
+bp_in_s() { ip netns exec "$ns_s" "$@"; }
+bp_in_c() { ip netns exec "$ns_c" "$@"; }
+
+bp_servers() {
+    local s=$bp_server
+    chmod 755 "$work"
+    netns_pair_create vbpc$$ vbps$$ 02:00:00:98:18:02 02:00:00:98:18:01
+    trap bp_cleanup EXIT
+    bp_in_s ip addr add "$s/24" dev vbps$$
+    bp_in_c ip addr add 10.98.18.2/24 dev vbpc$$
+    for ns in "$ns_s" "$ns_c"; do ip netns exec "$ns" ip link set lo up; done
+    bp_in_s ip link set vbps$$ up
+    bp_in_c ip link set vbpc$$ up
+    bp_in_s ethtool -K vbps$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
+    bp_in_c ethtool -K vbpc$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
+
+    nginx_start "$ns_s" "$work" "$s:80"
+    ip netns exec "$ns_s" dnsmasq -k -C /dev/null --no-resolv --no-hosts --bind-interfaces --listen-address="$s" \
+        --address=/#/10.9.9.9 --pid-file="$work/dnsmasq.pid" --log-facility="$work/dnsmasq.log" & pids+=($!)
+    ip netns exec "$ns_s" redis-server --bind "$s" --port 6379 --save '' --appendonly no --dir "$work" --protected-mode no \
+        >"$work/redis.log" 2>&1 & pids+=($!)
+    ip netns exec "$ns_s" memcached -u nobody -l "$s" -p 11211 -U 0 -m 64 -t 1 -c 256 & pids+=($!)
+
+    mariadb-install-db --no-defaults --datadir="$work/mysql" --user=root --auth-root-authentication-method=normal \
+        --skip-test-db >"$work/mysql-install.log" 2>&1 || { cat "$work/mysql-install.log" >&2; return 1; }
+    ip netns exec "$ns_s" mariadbd --no-defaults --datadir="$work/mysql" --socket="$work/mysqld.sock" --pid-file="$work/mysqld.pid" \
+        --port=3306 --bind-address="$s" --user=root --skip-ssl --skip-name-resolve --log-error="$work/mysqld.err" \
+        --innodb-buffer-pool-size=32M & pids+=($!)
+
+    mkdir -p "$work/pg" && chown postgres "$work/pg"
+    su postgres -s /bin/sh -c "$pgbin/initdb -D $work/pg -A trust" >"$work/initdb.log" 2>&1 ||
+        { cat "$work/initdb.log" >&2; return 1; }
+    echo "host all all 0.0.0.0/0 trust" >>"$work/pg/pg_hba.conf"
+    bp_in_s su postgres -s /bin/sh -c \
+        "$pgbin/pg_ctl -D $work/pg -o \"-c listen_addresses=$s -k $work/pg\" -l $work/pg/server.log -w start" >/dev/null ||
+        { cat "$work/pg/server.log" >&2; return 1; }
+    bp_in_c "$pgbin/pgbench" -h "$s" -U postgres -i -s 1 postgres >"$work/pgbench-init.log" 2>&1 ||
+        { cat "$work/pgbench-init.log" >&2; return 1; }
+
+    local _
+    for _ in $(seq 1 60); do [[ -S $work/mysqld.sock ]] && break; sleep 0.5; done
+    bp_in_s mariadb --no-defaults -S "$work/mysqld.sock" -u root -e \
+        "CREATE USER 'bench'@'%' IDENTIFIED BY 'bench-pass'; GRANT ALL ON *.* TO 'bench'@'%'; CREATE DATABASE bench;"
+    bp_in_c curl -sf -o /dev/null --retry 4 --retry-connrefused "http://$s/" || { echo "nginx does not answer" >&2; return 1; }
+    bp_in_c redis-cli -h "$s" HSET profile name ada lang swift city paris >/dev/null
+}
+
+bp_cleanup() {
+    if [[ -f $work/pg/postmaster.pid ]]; then
+        su postgres -s /bin/sh -c "$pgbin/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1 || true
+    fi
+    rm -f -- "$cachedir"/*.part
+    netns_pair_cleanup
+}
+
+# One protocol's load, SECONDS long (or a fixed count that takes about that).
+bp_load() {
+    local s=$bp_server n=$seconds
+    case $1 in
+    redis-pipelined) bp_in_c timeout "$n" redis-benchmark -h "$s" -q -P 16 -c 4 -n 100000000 -t set,get,incr,lpush >/dev/null ;;
+    redis-resp3)
+        bp_in_c timeout $((n / 2 + 1)) redis-benchmark -3 -h "$s" -q -P 16 -c 4 -n 100000000 -t set,get >/dev/null
+        bp_in_c timeout $((n / 2 + 1)) redis-benchmark -3 -h "$s" -q -P 16 -c 4 -n 100000000 hgetall profile >/dev/null ;;
+    mysql-text)
+        # Short queries: one small result set each (auto-generated SQL would
+        # return ever larger tables, measuring row decoding more than queries).
+        bp_in_c timeout "$n" mysqlslap --no-defaults --ssl=0 -h "$s" -u bench -pbench-pass --create-schema=bench \
+            --concurrency=4 --iterations=1000 --number-of-queries=40000 --delimiter=';' \
+            --query="SELECT 1 + 1;SELECT NOW(), 'gadget' AS name;SELECT @@version" >/dev/null 2>&1 || true ;;
+    mysql-prepared) bp_in_c python3 "$root/Scripts/lib/mysql-prepared.py" "$s" 3306 bench bench-pass bench "$n" ;;
+    pgsql-simple | pgsql-extended | pgsql-prepared)
+        bp_in_c "$pgbin/pgbench" -h "$s" -U postgres -S -M "${1#pgsql-}" -c 4 -T "$n" postgres >"$work/$1.log" 2>&1 ;;
+    http-keepalive) bp_in_c wrk -t1 -c8 -d "${n}s" "http://$s/" >/dev/null ;;
+    http-close) bp_in_c wrk -t1 -c8 -d "${n}s" -H 'Connection: close' "http://$s/" >/dev/null ;;
+    dns) bp_in_c python3 - "$s" "$n" <<'PY'
+import random, socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
+deadline, n = time.monotonic() + float(sys.argv[2]), 0
+while time.monotonic() < deadline:
+    n += 1
+    name = b"".join(bytes([len(p)]) + p for p in (b"host%d" % n, b"bench", b"test")) + b"\0"
+    s.sendto(struct.pack(">HHHHHH", random.getrandbits(16), 0x0100, 1, 0, 0, 0) + name + struct.pack(">HH", 1, 1), (sys.argv[1], 53))
+    try: s.recv(2048)
+    except socket.timeout: pass
+PY
+        ;;
+    memcache-text | memcache-binary)
+        local binary=(); [[ $1 == memcache-binary ]] && binary=(--binary)
+        bp_in_c timeout "$n" sh -c "while :; do memcslap ${binary[*]} --servers=$s:11211 --concurrency=4 --test=get --execute-number=20000 >/dev/null 2>&1; memcslap ${binary[*]} --servers=$s:11211 --concurrency=4 --test=set --execute-number=20000 >/dev/null 2>&1; done" || true ;;
+    icmp) bp_in_c timeout "$n" ping -q -f "$s" >/dev/null || true ;;
+    mix)
+        local p mixed=()
+        for p in redis-pipelined mysql-text mysql-prepared pgsql-simple pgsql-extended http-keepalive http-close dns \
+                 memcache-text memcache-binary; do
+            bp_load "$p" & mixed+=($!)
+        done
+        ip netns exec "$ns_c" timeout "$n" redis-benchmark -h "$s" -q -c 2 -n 100000000 -t set,get >/dev/null & mixed+=($!)
+        bp_in_c timeout "$n" ping -q -i 0.002 "$s" >/dev/null || true
+        for p in "${mixed[@]}"; do wait "$p" || true; done ;;
+    esac
+    return 0
+}
+
+bp_record() {
+    local name=$1 out=$2 dumper
+    ip netns exec "$ns_c" dumpcap -q -P -B 64 -i vbpc$$ -w "$out.part" 2>"$work/dumpcap.err" & dumper=$!
+    sleep 1.5
+    kill -0 "$dumper" 2>/dev/null || { cat "$work/dumpcap.err" >&2; return 1; }
+    bp_load "$name" || true
+    sleep 1
+    kill -INT "$dumper"; wait "$dumper" || true
+    [[ -s $out.part ]] || return 1
+    mv -f -- "$out.part" "$out"
+}
