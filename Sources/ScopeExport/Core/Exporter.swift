@@ -119,25 +119,31 @@ public final class Exporter: @unchecked Sendable {
             if !pending.isEmpty { wake = min(wake, pendingSince &+ UInt64(settings.interval * 1e9)) }
             if !backlog.isEmpty { wake = min(wake, max(retryAt, now)) }
             if deadline != nil { wake = now }
-            let items = queue.take(waitingUntil: wake)
-            if !items.isEmpty {
-                if pending.isEmpty { pendingSince = MonotonicClock.now }
-                for item in items {
-                    if item.isBuffer {
-                        for line in item.bytes.split(separator: 0x0A) {
-                            if let record = encode(Array(line)) { pending.append(record) }
-                        }
-                    } else if let record = encode(item.bytes) {
-                        pending.append(record)
-                    }
-                }
-            }
+            accept(queue.take(waitingUntil: wake))
             if let stop = deadline, queue.closed {
-                // Drained the queue once more above; now the final flush.
+                // What was offered between the take above and the close is
+                // still queued (a closed queue refuses anything later): take
+                // it, then the final flush.
+                accept(queue.take(waitingUntil: 0))
                 drain(until: stop)
                 return
             }
             step(force: false)
+        }
+    }
+
+    /// Encodes taken items into `pending` (buffers split into their lines).
+    private func accept(_ items: [ExportQueue.Entry]) {
+        guard !items.isEmpty else { return }
+        if pending.isEmpty { pendingSince = MonotonicClock.now }
+        for item in items {
+            if item.isBuffer {
+                for line in item.bytes.split(separator: 0x0A) {
+                    if let record = encode(Array(line)) { pending.append(record) }
+                }
+            } else if let record = encode(item.bytes) {
+                pending.append(record)
+            }
         }
     }
 
