@@ -109,6 +109,19 @@ struct ExporterTests {
         #expect(logs.all.contains { $0.contains("rejected 3 of 10 records: bad span") })
     }
 
+    @Test("a backend claiming more rejected records than it was sent, or a negative count, is clamped, not trusted")
+    func impossibleRejectedCounts() {
+        let transport = ScriptedTransport([.sent(rejected: 1 << 40, message: nil), .sent(rejected: -5, message: nil)])
+        let exporter = Exporter(settings: settings(), transport: transport, spool: nil, log: { _ in })
+        exporter.start()
+        exporter.enqueue(records(0..<10))
+        usleep(200_000)
+        exporter.enqueue(records(10..<20))
+        exporter.close(timeout: 5)
+        let counts = exporter.counters.snapshot
+        #expect(counts.dropped == 10 && counts.sent == 10)
+    }
+
     @Test("at exit what could not be sent stays in the spool, and the next run sends it first")
     func replayAcrossRestart() throws {
         let directory = temporaryDirectory("replay")

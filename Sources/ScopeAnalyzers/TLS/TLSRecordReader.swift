@@ -115,7 +115,9 @@ struct TLSRecordReader {
             guard messageLength <= limit else { return overLimit(type: handshake[0], output) }
             guard handshake.count == 4 &+ messageLength else { continue }
             message(timestamp: timestamp, output)
-            handshake.removeAll(keepingCapacity: true)
+            // Storage freed, not kept: an idle connection after a large hello
+            // or chain must not hold up to 64 KiB per side until it closes.
+            handshake.removeAll()
         }
     }
 

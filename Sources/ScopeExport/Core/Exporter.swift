@@ -194,7 +194,9 @@ public final class Exporter: @unchecked Sendable {
     /// good), false when it should wait and be tried again.
     private func deliver(_ batch: [[UInt8]]) -> Bool {
         switch transport.send(batch) {
-        case .sent(let rejected, let message):
+        case .sent(let claimed, let message):
+            // The backend's own count: a negative or oversized one must not trap the agent.
+            let rejected = min(max(claimed, 0), batch.count)
             if failures > 0 { log("output \(settings.name): backend answering again") }
             failures = 0
             retryAt = 0

@@ -115,12 +115,12 @@ public final class OTLPHTTPTransport: ExportTransport {
             guard let response = try? Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceResponse(serializedBytes: body),
                   response.hasPartialSuccess else { return (0, nil) }
             let message = response.partialSuccess.errorMessage
-            return (Int(response.partialSuccess.rejectedSpans), message.isEmpty ? nil : message)
+            return (Int(clamping: response.partialSuccess.rejectedSpans), message.isEmpty ? nil : message)
         case .logs:
             guard let response = try? Opentelemetry_Proto_Collector_Logs_V1_ExportLogsServiceResponse(serializedBytes: body),
                   response.hasPartialSuccess else { return (0, nil) }
             let message = response.partialSuccess.errorMessage
-            return (Int(response.partialSuccess.rejectedLogRecords), message.isEmpty ? nil : message)
+            return (Int(clamping: response.partialSuccess.rejectedLogRecords), message.isEmpty ? nil : message)
         }
     }
 

@@ -47,6 +47,7 @@ public final class AnalysisCore {
     @usableFromInline @exclusivity(unchecked) var queued = 0
     @usableFromInline @exclusivity(unchecked) var frameCount: UInt64 = 0
     @usableFromInline @exclusivity(unchecked) var frameByteCount: UInt64 = 0
+    private var pipelineConfiguration: PacketPipeline.Configuration
     public let delivery: Delivery
     /// The sink sees every decoded packet.
     public let inspectsPackets: Bool
@@ -64,6 +65,7 @@ public final class AnalysisCore {
                 pipeline: PacketPipeline.Configuration, reportsFlows: Bool = false, delivery: Delivery = .each,
                 inspectsPackets: Bool = false) {
         self.pipeline = PacketPipeline(configuration: pipeline)
+        pipelineConfiguration = pipeline
         engine = analyzers.map { AnalysisEngine(configuration: $0, streams: streams) }
         flowsReported = reportsFlows
         self.delivery = delivery
@@ -144,7 +146,9 @@ public final class AnalysisCore {
     /// New flow settings (a reload): the old table reports its flows first.
     public func replaceFlows(_ flows: FlowTable.Configuration, reportsFlows: Bool, reportingTo sink: AnalysisSink) {
         if flowsReported { pipeline.finish { sink.receive($0) } }
-        pipeline = PacketPipeline(configuration: .init(flows: flows))
+        // Only the flow settings change: fragments, VXLAN and checksums stay as built.
+        pipelineConfiguration.flows = flows
+        pipeline = PacketPipeline(configuration: pipelineConfiguration)
         flowsReported = reportsFlows
     }
 
