@@ -143,7 +143,8 @@ let package = Package(
         .testTarget(name: "ScopeAnalyzersTests", dependencies: ["ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),
         .testTarget(name: "ScopeLiveTests", dependencies: ["ScopeLive", "ScopeAnalyzers", "ScopePcap", "ScopeTestSupport"]),
         .testTarget(name: "ScopeConfigTests", dependencies: ["ScopeConfig", "ScopeAnalyzers", "ScopeTestSupport"]),
-        .testTarget(name: "ScopeMetricsTests", dependencies: ["ScopeMetrics", "ScopeAnalyzers", "ScopeDecode", "ScopePcap", "ScopeTestSupport"]),
+        .testTarget(name: "ScopeMetricsTests", dependencies: ["ScopeMetrics", "ScopeAnalyzers", "ScopeDecode", "ScopePcap", "ScopeTestSupport",
+                                                              .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "ScopeExportTests", dependencies: ["ScopeExport", "ScopeAnalyzers", "ScopeMetrics", "ScopeTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ScopeCore", "ScopeTestSupport"]),
     ]

@@ -25,7 +25,8 @@ public final class AgentMetrics: @unchecked Sendable {
     public let registry: PrometheusCollectorRegistry
     private let writer = WriterLock()
     private var protocols: [ApplicationProtocol: ProtocolSeries] = [:]
-    private var tls: TLSSeries?
+    /// Families protocols declare of their own, by registry index, made on first use.
+    private var families: [ProtocolFamilySeries?] = Array(repeating: nil, count: ApplicationProtocol.allCases.count)
     private var capture: CaptureMetrics
     private var decoder: DecoderMetrics
     private var analyzer: AnalyzerMetrics
@@ -117,9 +118,13 @@ public final class AgentMetrics: @unchecked Sendable {
 
     private func recordLocked(_ event: TransactionEvent) {
         series(for: event.application).record(event)
-        if event.application == .tls, let details = event.details as? TLSTransaction {
-            if tls == nil { tls = TLSSeries(registry: registry, policy: policy) }
-            tls?.record(event, details)
+        let index = event.application.registryIndex
+        if let own = families[index] {
+            own.record(event)
+        } else if let declared = event.application.definition.metrics {
+            let own = ProtocolFamilySeries(declared, registry: registry, policy: policy)
+            families[index] = own
+            own.record(event)
         }
     }
 

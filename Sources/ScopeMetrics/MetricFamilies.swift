@@ -12,7 +12,8 @@ struct MetricFamily: Sendable {
     }
 }
 
-/// Every family `AgentMetrics` exports. Names follow the Prometheus
+/// Every family `AgentMetrics` exports, except those protocols declare of
+/// their own (`ProtocolDefinition.metrics`, see `ProtocolFamilySeries`). Names follow the Prometheus
 /// conventions: `dpdkscope_` prefix, `_total` on counters, base units
 /// (`_seconds`, `_bytes`) in the name. No name contains a digit (the
 /// registry's name validation rewrites most digits).
@@ -33,17 +34,6 @@ enum MetricFamilies {
     static let unmatched = MetricFamily(
         name: "dpdkscope_unmatched_total",
         help: "Requests never answered (side=request, timeouts included) and responses without a request (side=response).")
-
-    // TLS (TLSSeries).
-    static let tlsHandshakes = MetricFamily(
-        name: "dpdkscope_tls_handshakes_total",
-        help: "TLS handshakes, by version, negotiated cipher and outcome (established, failed, unanswered).")
-    static let tlsAlerts = MetricFamily(
-        name: "dpdkscope_tls_alerts_total",
-        help: "TLS alerts seen in clear, by description.")
-    static let tlsCertificateExpiry = MetricFamily(
-        name: "dpdkscope_tls_certificate_expiry_days",
-        help: "Days from the last handshake seen to the end of the server's leaf certificate (needs the server label).")
 
     // Capture (labels: port, queue, direction).
     static let pdumpPackets = MetricFamily(

@@ -4,8 +4,8 @@ import ScopeDecode
 /// Each protocol folder defines one (`HTTP/HTTPProtocol.swift`, ...) and
 /// `ProtocolRegistry.definitions` lists them; the rest is derived from that
 /// list: the port map, the counter layout, `--proto` parsing and its help,
-/// the agent's `protocols:` keys and reference text, metric labels and the
-/// JSON dispatch.
+/// the agent's `protocols:` keys and reference text, metric labels and
+/// families, and the JSON dispatch.
 public struct ProtocolDefinition: Sendable {
     /// The `--proto` and `protocols:` name, the JSON `type` and the
     /// `protocol` metric label (Packetbeat's names: `pgsql`, `memcache`).
@@ -31,6 +31,9 @@ public struct ProtocolDefinition: Sendable {
     /// traffic on them, for any protocol; a port configured for a protocol
     /// still wins.
     public let lookalikePorts: [UInt16]
+    /// The protocol's own metric families, beyond the request series every
+    /// protocol has (nil: none).
+    public let metrics: ProtocolMetrics?
     let detectStream: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)?
     let detectDatagram: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)?
     let makeStreamAnalyzer: (@Sendable (TransactionEndpoints, AnalyzerContext) -> StreamAnalyzer)?
@@ -54,11 +57,12 @@ public struct ProtocolDefinition: Sendable {
     ///   - makeStreamAnalyzer: a session for one TCP connection (TCP protocols).
     ///   - makePacketAnalyzer: the engine-wide analyzer of UDP or ICMP
     ///     packets, made when first needed (UDP and ICMP protocols).
+    ///   - metrics: metric families of the protocol's own (TLS handshakes by cipher).
     init(name: String, title: String, defaultPorts: [UInt16], transports: Transports,
          options: [ProtocolOption] = [], reference: [String] = [],
          detectStream: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)? = nil, streamSample: [UInt8]? = nil,
          detectDatagram: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)? = nil, datagramSample: [UInt8]? = nil,
-         lookalikePorts: [UInt16] = [],
+         lookalikePorts: [UInt16] = [], metrics: ProtocolMetrics? = nil,
          makeStreamAnalyzer: (@Sendable (TransactionEndpoints, AnalyzerContext) -> StreamAnalyzer)? = nil,
          makePacketAnalyzer: (@Sendable (AnalyzerContext) -> PacketAnalyzer)? = nil) {
         self.name = name
@@ -72,6 +76,7 @@ public struct ProtocolDefinition: Sendable {
         self.detectDatagram = detectDatagram
         self.datagramSample = datagramSample
         self.lookalikePorts = lookalikePorts
+        self.metrics = metrics
         self.makeStreamAnalyzer = makeStreamAnalyzer
         self.makePacketAnalyzer = makePacketAnalyzer
     }

@@ -8,6 +8,7 @@ enum TLSProtocol {
         // A whole minimal ClientHello: TLS 1.2, one suite, no extensions.
         streamSample: [0x16, 0x03, 0x01, 0x00, 0x2F, 0x01, 0x00, 0x00, 0x2B, 0x03, 0x03] + [UInt8](repeating: 0, count: 32)
             + [0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00, 0x00, 0x00],
+        metrics: TLSMetrics.definition,
         makeStreamAnalyzer: { TLSSession(endpoints: $0, context: $1) })
 }
 
