@@ -158,8 +158,7 @@ public struct FlowEvent: Equatable, Sendable {
 
 /// Flow ids render as 16 lowercase hex digits.
 func appendFlowID(_ id: UInt64, to output: inout [UInt8]) {
-    let digits = Array("0123456789abcdef".utf8)
     for shift in stride(from: 60, through: 0, by: -4) {
-        output.append(digits[Int((id >> UInt64(shift)) & 0xF)])
+        output.append(Hex.digit(UInt8((id >> UInt64(shift)) & 0xF)))
     }
 }

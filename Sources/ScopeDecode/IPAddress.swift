@@ -185,15 +185,13 @@ func appendDecimal(_ value: UInt64, to output: inout [UInt8]) {
     }
 }
 
-private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
 /// Appends lowercase hex without leading zeros (used for IPv6 groups).
 func appendHex(_ value: UInt16, to output: inout [UInt8]) {
     var started = false
     for shift in stride(from: 12, through: 0, by: -4) {
-        let nibble = Int((value >> UInt16(shift)) & 0xF)
+        let nibble = UInt8((value >> UInt16(shift)) & 0xF)
         if nibble != 0 || started || shift == 0 {
-            output.append(hexDigits[nibble])
+            output.append(Hex.digit(nibble))
             started = true
         }
     }

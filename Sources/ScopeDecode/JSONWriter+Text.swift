@@ -155,14 +155,9 @@ enum JSONText {
             put(UInt8(ascii: "u"), &cursor)
             put(UInt8(ascii: "0"), &cursor)
             put(UInt8(ascii: "0"), &cursor)
-            put(hexDigit(byte >> 4), &cursor)
-            put(hexDigit(byte & 0x0F), &cursor)
+            put(Hex.digit(byte >> 4), &cursor)
+            put(Hex.digit(byte & 0x0F), &cursor)
         }
-    }
-
-    @inline(__always)
-    static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ (nibble &- 10)
     }
 
     /// Decimal digits, at most 20; counted by comparison, written two at a time.

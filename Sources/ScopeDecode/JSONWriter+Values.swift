@@ -67,7 +67,7 @@ extension JSONText {
         var shift: UInt16 = 12
         while shift > 0 && value >> shift == 0 { shift &-= 4 }
         while true {
-            put(hexDigit(UInt8(truncatingIfNeeded: (value >> shift) & 0xF)), &cursor)
+            put(Hex.digit(UInt8(truncatingIfNeeded: (value >> shift) & 0xF)), &cursor)
             if shift == 0 { return }
             shift &-= 4
         }

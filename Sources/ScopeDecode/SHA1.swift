@@ -17,15 +17,7 @@ public struct SHA1Digest: Hashable, Sendable {
     }
 
     /// Lowercase hex, mainly for tests and logs.
-    public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    public var hex: String { Hex.string(bytes) }
 }
 
 /// SHA-1 (FIPS 180-4), from swift-crypto (BoringSSL's assembly): measured

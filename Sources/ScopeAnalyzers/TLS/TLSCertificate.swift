@@ -34,8 +34,8 @@ public struct TLSCertificate: Sendable, Equatable {
     public var parsed: Bool
 
     public init(der: [UInt8]) {
-        sha1 = TLSFingerprint.hex(Insecure.SHA1.hash(data: der)).uppercased()
-        sha256 = TLSFingerprint.hex(SHA256.hash(data: der)).uppercased()
+        sha1 = Hex.string(Insecure.SHA1.hash(data: der)).uppercased()
+        sha256 = Hex.string(SHA256.hash(data: der)).uppercased()
         guard let certificate = try? Certificate(derEncoded: der) else {
             parsed = false
             return
@@ -43,7 +43,7 @@ public struct TLSCertificate: Sendable, Equatable {
         parsed = true
         subject = Self.attributes(certificate.subject)
         issuer = Self.attributes(certificate.issuer)
-        serialNumber = TLSFingerprint.hex(certificate.serialNumber.bytes).uppercased()
+        serialNumber = Hex.string(certificate.serialNumber.bytes).uppercased()
         notBefore = Self.seconds(certificate.notValidBefore)
         notAfter = Self.seconds(certificate.notValidAfter)
         (publicKeyAlgorithm, publicKeySize) = Self.keyKind(certificate.publicKey)

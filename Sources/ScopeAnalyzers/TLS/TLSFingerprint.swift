@@ -1,4 +1,5 @@
 import Crypto
+import ScopeDecode
 
 /// JA3 / JA3S (as Wireshark's `tls.handshake.ja3*` fields compute them)
 /// and JA4 / JA4S (FoxIO's specification, technical_details/JA4.md and
@@ -73,8 +74,7 @@ enum TLSFingerprint {
         if isAlphanumeric(first) && isAlphanumeric(last) {
             return String(decoding: [first, last], as: UTF8.self)
         }
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: [digits[Int(first >> 4)], digits[Int(last & 0x0F)]], as: UTF8.self)
+        return String(decoding: [Hex.digit(first >> 4), Hex.digit(last & 0x0F)], as: UTF8.self)
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
@@ -96,19 +96,8 @@ enum TLSFingerprint {
     /// The first 12 hex digits of SHA-256; twelve zeros for an empty list.
     static func truncatedSHA256(_ text: String?) -> String {
         guard let text else { return "000000000000" }
-        return String(hex(SHA256.hash(data: Array(text.utf8))).prefix(12))
+        return String(Hex.string(SHA256.hash(data: Array(text.utf8))).prefix(12))
     }
 
-    static func md5(_ text: String) -> String { hex(Insecure.MD5.hash(data: Array(text.utf8))) }
-
-    /// Lowercase hex of a digest or any bytes.
-    static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    static func md5(_ text: String) -> String { Hex.string(Insecure.MD5.hash(data: Array(text.utf8))) }
 }

@@ -55,14 +55,8 @@ public struct AnalysisAdmission: Sendable {
 
     /// True when the frame's flow is analysed now.
     @inline(__always)
-    @inlinable
     public mutating func admits(ethernetFrame frame: UnsafeRawBufferPointer) -> Bool {
-        // Inlined into every source's loop: admitting everything costs one compare.
-        admittedBuckets == Self.buckets || admitsWhileShedding(frame)
-    }
-
-    @usableFromInline
-    mutating func admitsWhileShedding(_ frame: UnsafeRawBufferPointer) -> Bool {
+        if admittedBuckets == Self.buckets { return true }
         if admittedBuckets > 0, FlowSampleHash.hash(ethernetFrame: frame) % Self.buckets < admittedBuckets { return true }
         shedPackets &+= 1
         return false
