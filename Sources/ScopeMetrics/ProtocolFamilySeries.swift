@@ -107,26 +107,29 @@ final class ProtocolFamilySeries {
     }
 
     private func counter(_ wanted: SeriesKey, _ family: ProtocolMetrics.Family) -> Counter {
-        if let counter = counters[wanted] { return counter }
-        let key = folded(wanted)
-        if let counter = counters[key] { return counter }
-        let labels = labels(key, family)
-        let counter = labels.isEmpty ? registry.makeCounter(descriptor: descriptor(family))
-            : registry.makeCounter(descriptor: descriptor(family), labels: labels)
-        counters[key] = counter
-        seriesCount[Int(key.family)] += 1
-        return counter
+        cached(wanted, &counters) { labels in
+            labels.isEmpty ? registry.makeCounter(descriptor: descriptor(family))
+                : registry.makeCounter(descriptor: descriptor(family), labels: labels)
+        }
     }
 
     private func gauge(_ wanted: SeriesKey, _ family: ProtocolMetrics.Family) -> Gauge {
-        if let gauge = gauges[wanted] { return gauge }
+        cached(wanted, &gauges) { labels in
+            labels.isEmpty ? registry.makeGauge(descriptor: descriptor(family))
+                : registry.makeGauge(descriptor: descriptor(family), labels: labels)
+        }
+    }
+
+    /// The series under `wanted` (or its fold), registered on first use.
+    private func cached<Metric>(_ wanted: SeriesKey, _ cache: inout [SeriesKey: Metric],
+                                make: ([(String, String)]) -> Metric) -> Metric {
+        if let metric = cache[wanted] { return metric }
         let key = folded(wanted)
-        if let gauge = gauges[key] { return gauge }
-        let labels = labels(key, family)
-        let gauge = labels.isEmpty ? registry.makeGauge(descriptor: descriptor(family))
-            : registry.makeGauge(descriptor: descriptor(family), labels: labels)
-        gauges[key] = gauge
+        if let metric = cache[key] { return metric }
+        let family = metrics.families[Int(key.family)]
+        let metric = make(labels(key, family))
+        cache[key] = metric
         seriesCount[Int(key.family)] += 1
-        return gauge
+        return metric
     }
 }
