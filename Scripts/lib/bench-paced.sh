@@ -1,0 +1,100 @@
+# bench-paced.sh — sourced by Scripts/bench-live.sh: the highest packet rate
+# at which one capture loop analyses everything, on new traffic.
+#
+# The primary is Tests/Fixtures/pacing-primary.c: it transmits a recorded
+# file on net_null0 at a set rate, LOOPS times, every loop under new
+# addresses (so new connections, not retransmissions of old ones). dpdkscope
+# watch captures its tx side on one core while it runs on the other. A rate
+# passes when nothing is lost anywhere and every transaction is reported:
+#   ring drops (ringfull + nombuf) = 0, packets shed by admission = 0,
+#   packets captured = LOOPS x packets in the file,
+#   transactions = LOOPS x what `read --analyze` finds in the file.
+# The search doubles the rate from PACED_START until a rate fails, then
+# halves the interval between the last pass and the first failure
+# PACED_STEPS times. The primary's own rate is checked too: a step it could
+# not pace (its send time more than 5 % over the plan) is marked, as it
+# measures the primary, not dpdkscope.
+#
+# Needs: $root, $scope, $work, say, die (from bench-live.sh).
+
+paced_prefix=dpdkscope-paced
+
+paced_build() {
+    gcc -O2 -fPIC -o "$work/pacing-primary" "$root/Tests/Fixtures/pacing-primary.c" \
+        -I/usr/include/dpdk -I/usr/include/x86_64-linux-gnu/dpdk -include rte_config.h \
+        -march=corei7 -DALLOW_EXPERIMENTAL_API -lrte_pdump -lrte_ethdev -lrte_mbuf -lrte_mempool -lrte_eal ||
+        die "cannot build the pacing primary"
+}
+
+paced_stop() {
+    pkill -f -- "--file-prefix $paced_prefix" 2>/dev/null || true
+    for _ in $(seq 50); do pgrep -f -- "--file-prefix $paced_prefix" >/dev/null || break; sleep 0.1; done
+    rm -rf /dev/hugepages/${paced_prefix}map_* "/var/run/dpdk/$paced_prefix"
+}
+
+# paced_run RATE: one step; prints "verdict rate loops captured dropped shed tx expected primary_seconds"
+paced_run() {
+    local rate=$1 loops planned seconds start=$work/paced.start out=$work/paced.out err=$work/paced.err
+    local captured dropped shed tx expected sent_seconds verdict
+    loops=$(((rate * paced_seconds + paced_packets - 1) / paced_packets))
+    ((loops >= 1)) || loops=1
+    ((loops <= 65535)) || loops=65535
+    planned=$(awk -v l="$loops" -v p="$paced_packets" -v r="$rate" 'BEGIN { printf "%.3f", l * p / r }')
+    seconds=$(awk -v s="$planned" 'BEGIN { printf "%d", s + 4.5 }')
+    paced_stop
+    rm -f "$start"
+    "$work/pacing-primary" -l 0 --no-pci --no-telemetry -m 1024 --file-prefix "$paced_prefix" --vdev net_null0 \
+        -- "$paced_file" "$rate" "$loops" "$start" >"$work/paced.primary" 2>&1 &
+    for _ in $(seq 100); do grep -q ready "$work/paced.primary" 2>/dev/null && break; sleep 0.1; done
+    grep -q ready "$work/paced.primary" || { cat "$work/paced.primary" >&2; die "pacing primary did not start"; }
+    "$scope" watch --file-prefix "$paced_prefix" --tx --json --stats -a "duration:$seconds" >"$out" 2>"$err" &
+    local watch=$!
+    for _ in $(seq 100); do grep -q Watching "$err" 2>/dev/null && break; sleep 0.1; done
+    sleep 1  # the callbacks are enabled just after "Watching"
+    touch "$start"
+    wait "$watch" || { cat "$err" >&2; die "watch failed at $rate pps"; }
+    sent_seconds=$(sed -n 's/^pacing-primary: sent [0-9]* packets in \([0-9.]*\) seconds/\1/p' "$work/paced.primary")
+    paced_stop
+    captured=$(sed -n 's/^Packets captured: \([0-9]*\).*/\1/p' "$err")
+    dropped=$(sed -n "s/.*received\/dropped on interface '[^']*': [0-9]*\/\([0-9]*\).*/\1/p" "$err")
+    shed=$(sed -n 's/^analysis_shed_packets=\([0-9]*\)$/\1/p' "$err")
+    tx=$(sed -n 's/^Transactions: \([0-9]*\).*/\1/p' "$err")
+    expected=$((loops * paced_transactions))
+    # A figure missing from watch's report fails the step.
+    captured=${captured:--1} dropped=${dropped:--1} shed=${shed:--1} tx=${tx:--1}
+    verdict=pass
+    if ((dropped != 0 || shed != 0 || captured != loops * paced_packets || tx != expected)); then verdict=fail; fi
+    if [[ -z $sent_seconds ]] || awk -v s="$sent_seconds" -v p="$planned" 'BEGIN { exit !(s > p * 1.05) }'; then
+        verdict="$verdict (primary behind: ${sent_seconds:-?} s for $planned s)"
+    fi
+    say "paced $rate pps x $loops loops: $verdict captured=$captured dropped=$dropped shed=$shed transactions=$tx/$expected"
+    paced_rows+=("| $rate | $loops | $captured | $dropped | $shed | $tx / $expected | $verdict |")
+    [[ $verdict == pass ]]
+}
+
+# paced_search FILE: the search and its table (on stdout).
+paced_search() {
+    paced_file=$1
+    paced_seconds=${PACED_SECONDS:-5}
+    local low=0 high=0 rate=${PACED_START:-125000} steps=${PACED_STEPS:-3} middle
+    paced_rows=()
+    paced_packets=$(capinfos -c -M "$paced_file" | awk '/Number of packets/ { print $NF }')
+    paced_transactions=$("$scope" read --analyze --json "$paced_file" | wc -l)
+    say "paced replay of $paced_file: $paced_packets packets, $paced_transactions transactions per loop"
+    paced_build
+    while ((rate <= 16000000)); do
+        if paced_run "$rate"; then low=$rate; rate=$((rate * 2)); else high=$rate; break; fi
+    done
+    while ((high > 0 && steps > 0)); do
+        middle=$(((low + high) / 2))
+        if paced_run "$middle"; then low=$middle; else high=$middle; fi
+        steps=$((steps - 1))
+    done
+    echo
+    echo "Highest rate with nothing lost: $low packets/s (first failure: $( ((high > 0)) && echo "$high" || echo none))."
+
+    echo
+    echo "| rate (pkt/s) | loops | captured | ring drops | shed | transactions / expected | verdict |"
+    echo "|---:|---:|---:|---:|---:|---:|---|"
+    printf '%s\n' "${paced_rows[@]}"
+}
