@@ -9,6 +9,10 @@
 # smallest pdump-serving forwarder, which both tools can attach to.
 #
 # Usage: Scripts/bench-capture.sh [SECONDS] [PRIMARY_CORE] [ROUNDS]   (root)
+# Against DPDK 24.11 (Debian 13), from the root Scripts/trixie.sh builds:
+#   Scripts/trixie.sh run env DPDKSCOPE_SCRATCH=.build-trixie Scripts/bench-capture.sh ...
+# (DPDKSCOPE_SCRATCH: SwiftPM's scratch path; trixie.sh installed what the
+# root needs, so setup.sh, which speaks Debian 12, is skipped there.)
 # ROUNDS (default 1) repeats the five runs, interleaved, so drift in the
 # machine hits every tool alike; the table then gives medians, and each
 # ratio as the median of the per-round ratios with its range.
@@ -40,10 +44,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$root/Scripts/setup.sh" >/dev/null
+scratch_path=${DPDKSCOPE_SCRATCH:-.build}
+grep -q '^VERSION_CODENAME=bookworm' /etc/os-release && "$root/Scripts/setup.sh" >/dev/null
 cd "$root"
-swift build -c release --product dpdkscope >/dev/null
-scope=$root/.build/release/dpdkscope
+swift build -c release --scratch-path "$scratch_path" --product dpdkscope >/dev/null
+scope=$root/$scratch_path/release/dpdkscope
+say_release() { echo "DPDK $(pkg-config --modversion libdpdk), $(dpdk-dumpcap --version 2>/dev/null | head -n 1)" >&2; }
+say_release
 
 gcc -O2 -fPIC -o "$work/mini-primary" Tests/Fixtures/mini-primary.c \
     -I/usr/include/dpdk -I/usr/include/x86_64-linux-gnu/dpdk -include rte_config.h \

@@ -2,7 +2,8 @@
 # demo.sh — dpdkscope against a bundled default: installs what it needs,
 # starts Debian's dpdk-testpmd replaying Scripts/data/demo.pcap (a real
 # capture of HTTP, DNS and ping traffic) in a loop, then attaches dpdkscope
-# to it as a secondary. --keep leaves the testbed running afterwards
+# to it as a secondary: capture, stats, and a few seconds of live
+# transactions. --keep leaves the testbed running afterwards
 # (stop it with: Scripts/testbed.sh stop --prefix dpdkscope-demo).
 set -euo pipefail
 
@@ -33,5 +34,14 @@ echo; echo "\$ tshark -r $out  (HTTP requests and DNS queries in the capture)"
 tshark -r "$out" -Y 'http.request or dns.flags.response == 0' 2>/dev/null | head -n 12
 run stats --file-prefix "$prefix" --queues
 rm -f "$out"
+# The analysis half: a few seconds of live transactions, one line each. The
+# testbed replays the file in a loop at full rate, so only the first lines
+# are shown (the rest would scroll by).
+lines=$(mktemp /tmp/dpdkscope-demo.XXXXXX.txt)
+echo; echo "\$ dpdkscope watch --file-prefix $prefix --lines -a duration:3  (first 15 transactions)"
+"$bin" watch --file-prefix "$prefix" --lines -q -a duration:3 >"$lines"
+head -n 15 "$lines"
+echo "... $(wc -l <"$lines") transactions in 3 seconds"
+rm -f "$lines"
 ((keep)) && echo && echo "demo: testbed left running with --file-prefix $prefix"
 exit 0
