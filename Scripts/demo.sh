@@ -17,10 +17,13 @@ if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
     export PATH=/opt/swift/usr/bin:$PATH
 fi
 
+# DPDKSCOPE_SCRATCH: SwiftPM's scratch path (default .build); the Debian 13
+# check runs this script in Scripts/trixie.sh's root with .build-trixie.
+scratch_path=${DPDKSCOPE_SCRATCH:-.build}
 Scripts/setup.sh
 echo "demo: building dpdkscope (release)" >&2
-swift build -c release --product dpdkscope 2>&1 | tail -n 1 >&2
-bin=$root/.build/release/dpdkscope
+swift build -c release --scratch-path "$scratch_path" --product dpdkscope 2>&1 | tail -n 1 >&2
+bin=$root/$scratch_path/release/dpdkscope
 
 Scripts/testbed.sh start --shape pcap --prefix "$prefix" >/dev/null
 ((keep)) || trap 'Scripts/testbed.sh stop --prefix "$prefix"' EXIT
@@ -38,7 +41,7 @@ rm -f "$out"
 # testbed replays the file in a loop at full rate, so only the first lines
 # are shown (the rest would scroll by).
 lines=$(mktemp /tmp/dpdkscope-demo.XXXXXX.txt)
-echo; echo "\$ dpdkscope watch --file-prefix $prefix --lines -a duration:3  (first 15 transactions)"
+echo; echo "\$ dpdkscope watch --file-prefix $prefix --lines -q -a duration:3  (first 15 transactions)"
 "$bin" watch --file-prefix "$prefix" --lines -q -a duration:3 >"$lines"
 head -n 15 "$lines"
 echo "... $(wc -l <"$lines") transactions in 3 seconds"

@@ -17,8 +17,8 @@ packages=(
     tcpdump                   # records the link-type fixtures (-i any: Linux cooked)
     iproute2 iputils-ping ethtool # namespaces, tap/veth setup, ping
     procps psmisc             # ps, fuser (is a DPDK prefix in use?)
-    curl python3              # HTTP client and server for test traffic
-    dnsutils dnsmasq-base     # dig and a DNS server for the demo capture
+    curl python3 python3-pip  # HTTP client and server for test traffic; pip for PyPI packages below
+    bind9-dnsutils dnsmasq-base # dig and a DNS server for the demo capture (dnsutils is gone in Debian 13)
     publicsuffix              # the Public Suffix List: dns.question.registered_domain etc.
     # Real servers and clients for the analyzers' captures and live tests.
     nginx-light wrk           # HTTP server and load generator

@@ -143,6 +143,15 @@ mount_all() {
         esac
     done
     [[ ! -f /etc/gitconfig ]] || cmp -s /etc/gitconfig "$root/etc/gitconfig" || cp /etc/gitconfig "$root/etc/gitconfig"
+    [[ ! -f /etc/pip.conf ]] || cmp -s /etc/pip.conf "$root/etc/pip.conf" || cp /etc/pip.conf "$root/etc/pip.conf"
+    # The root trusts the certificate authorities the host added (a proxy's,
+    # say), so pip and git reach what they reach on the host.
+    if [[ -d /usr/local/share/ca-certificates ]] &&
+        ! diff -rq /usr/local/share/ca-certificates "$root/usr/local/share/ca-certificates" >/dev/null 2>&1; then
+        mkdir -p "$root/usr/local/share/ca-certificates"
+        cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+        in_root update-ca-certificates >/dev/null 2>&1 || say "update-ca-certificates failed in the root"
+    fi
 }
 
 unmount_all() {
