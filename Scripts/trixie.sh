@@ -146,7 +146,8 @@ mount_all() {
     [[ ! -f /etc/pip.conf ]] || cmp -s /etc/pip.conf "$root/etc/pip.conf" || cp /etc/pip.conf "$root/etc/pip.conf"
     # The root trusts the certificate authorities the host added (a proxy's,
     # say), so pip and git reach what they reach on the host.
-    if [[ -d /usr/local/share/ca-certificates ]] &&
+    # (Once ca-certificates is in the root: before that, next time.)
+    if [[ -d /usr/local/share/ca-certificates && -x $root/usr/sbin/update-ca-certificates ]] &&
         ! diff -rq /usr/local/share/ca-certificates "$root/usr/local/share/ca-certificates" >/dev/null 2>&1; then
         mkdir -p "$root/usr/local/share/ca-certificates"
         cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
