@@ -9,7 +9,8 @@
 #   ring drops (ringfull + nombuf) = 0, packets shed by admission = 0,
 #   packets captured = LOOPS x packets in the file,
 #   transactions = LOOPS x what `read --analyze` finds in the file.
-# The search doubles the rate from PACED_START until a rate fails, then
+# The agent (events to a file, /metrics on) gets the same search after
+# watch. The search doubles the rate from PACED_START until a rate fails, then
 # halves the interval between the last pass and the first failure
 # PACED_STEPS times. The primary's own rate is checked too: a step it could
 # not pace (its send time more than 5 % over the plan) is marked, as it
@@ -32,9 +33,40 @@ paced_stop() {
     rm -rf /dev/hugepages/${paced_prefix}map_* "/var/run/dpdk/$paced_prefix"
 }
 
-# paced_run RATE: one step; prints "verdict rate loops captured dropped shed tx expected primary_seconds"
+# paced_agent SECONDS OUT ERR: the agent instead of watch, the same single
+# capture loop with the agent's outputs (events to a file, /metrics); the
+# shed count comes from /metrics just before SIGTERM.
+paced_agent() {
+    local seconds=$1 out=$2 err=$3 config=$work/paced-agent.yaml agent
+    cat >"$config" <<YAML
+attach:
+  file_prefix: $paced_prefix
+captures:
+  - direction: tx
+outputs:
+  file:
+    path: $out
+    rotate_bytes: 1TiB
+  metrics:
+    port: 9397
+YAML
+    rm -f "$out"
+    "$scope" agent --config "$config" 2>"$err" &
+    agent=$!
+    for _ in $(seq 100); do grep -q "attached to pid" "$err" 2>/dev/null && break; sleep 0.1; done
+    sleep 1
+    touch "$work/paced.start"
+    sleep "$seconds"
+    curl -sf http://127.0.0.1:9397/metrics |
+        sed -n 's/^dpdkscope_analyzer_events_total{.*counter="shed_packets".*} \([0-9]*\)$/analysis_shed_packets=\1/p' >>"$err"
+    kill -TERM "$agent"
+    wait "$agent" || { cat "$err" >&2; die "agent failed"; }
+}
+
+# paced_run TOOL RATE: one step with watch or the agent; a table row, and
+# success when nothing was lost.
 paced_run() {
-    local rate=$1 loops planned seconds start=$work/paced.start out=$work/paced.out err=$work/paced.err
+    local tool=$1 rate=$2 loops planned seconds start=$work/paced.start out=$work/paced.out err=$work/paced.err
     local captured dropped shed tx expected sent_seconds verdict
     loops=$(((rate * paced_seconds + paced_packets - 1) / paced_packets))
     ((loops >= 1)) || loops=1
@@ -47,12 +79,16 @@ paced_run() {
         -- "$paced_file" "$rate" "$loops" "$start" >"$work/paced.primary" 2>&1 &
     for _ in $(seq 100); do grep -q ready "$work/paced.primary" 2>/dev/null && break; sleep 0.1; done
     grep -q ready "$work/paced.primary" || { cat "$work/paced.primary" >&2; die "pacing primary did not start"; }
-    "$scope" watch --file-prefix "$paced_prefix" --tx --json --stats -a "duration:$seconds" >"$out" 2>"$err" &
-    local watch=$!
-    for _ in $(seq 100); do grep -q Watching "$err" 2>/dev/null && break; sleep 0.1; done
-    sleep 1  # the callbacks are enabled just after "Watching"
-    touch "$start"
-    wait "$watch" || { cat "$err" >&2; die "watch failed at $rate pps"; }
+    if [[ $tool == agent ]]; then
+        paced_agent "$((seconds - 1))" "$out" "$err"
+    else
+        "$scope" watch --file-prefix "$paced_prefix" --tx --json --stats -a "duration:$seconds" >"$out" 2>"$err" &
+        local watch=$!
+        for _ in $(seq 100); do grep -q Watching "$err" 2>/dev/null && break; sleep 0.1; done
+        sleep 1  # the callbacks are enabled just after "Watching"
+        touch "$start"
+        wait "$watch" || { cat "$err" >&2; die "watch failed at $rate pps"; }
+    fi
     sent_seconds=$(sed -n 's/^pacing-primary: sent [0-9]* packets in \([0-9.]*\) seconds/\1/p' "$work/paced.primary")
     paced_stop
     captured=$(sed -n 's/^Packets captured: \([0-9]*\).*/\1/p' "$err")
@@ -67,34 +103,37 @@ paced_run() {
     if [[ -z $sent_seconds ]] || awk -v s="$sent_seconds" -v p="$planned" 'BEGIN { exit !(s > p * 1.05) }'; then
         verdict="$verdict (primary behind: ${sent_seconds:-?} s for $planned s)"
     fi
-    say "paced $rate pps x $loops loops: $verdict captured=$captured dropped=$dropped shed=$shed transactions=$tx/$expected"
-    paced_rows+=("| $rate | $loops | $captured | $dropped | $shed | $tx / $expected | $verdict |")
+    say "paced $tool $rate pps x $loops loops: $verdict captured=$captured dropped=$dropped shed=$shed transactions=$tx/$expected"
+    paced_rows+=("| $tool | $rate | $loops | $captured | $dropped | $shed | $tx / $expected | $verdict |")
     [[ $verdict == pass ]]
 }
 
-# paced_search FILE: the search and its table (on stdout).
+# paced_search FILE: the search for watch, then for the agent, and the table (on stdout).
 paced_search() {
     paced_file=$1
     paced_seconds=${PACED_SECONDS:-5}
-    local low=0 high=0 rate=${PACED_START:-125000} steps=${PACED_STEPS:-3} middle
+    local tool summary=()
     paced_rows=()
     paced_packets=$(capinfos -c -M "$paced_file" | awk '/Number of packets/ { print $NF }')
     paced_transactions=$("$scope" read --analyze --json "$paced_file" | wc -l)
     say "paced replay of $paced_file: $paced_packets packets, $paced_transactions transactions per loop"
     paced_build
-    while ((rate <= 16000000)); do
-        if paced_run "$rate"; then low=$rate; rate=$((rate * 2)); else high=$rate; break; fi
-    done
-    while ((high > 0 && steps > 0)); do
-        middle=$(((low + high) / 2))
-        if paced_run "$middle"; then low=$middle; else high=$middle; fi
-        steps=$((steps - 1))
+    for tool in watch agent; do
+        local low=0 high=0 rate=${PACED_START:-125000} steps=${PACED_STEPS:-3} middle
+        while ((rate <= 16000000)); do
+            if paced_run "$tool" "$rate"; then low=$rate; rate=$((rate * 2)); else high=$rate; break; fi
+        done
+        while ((high > 0 && steps > 0)); do
+            middle=$(((low + high) / 2))
+            if paced_run "$tool" "$middle"; then low=$middle; else high=$middle; fi
+            steps=$((steps - 1))
+        done
+        summary+=("$tool: highest rate with nothing lost $low packets/s (first failure: $( ((high > 0)) && echo "$high" || echo none))")
     done
     echo
-    echo "Highest rate with nothing lost: $low packets/s (first failure: $( ((high > 0)) && echo "$high" || echo none))."
-
+    printf '%s\n' "${summary[@]}"
     echo
-    echo "| rate (pkt/s) | loops | captured | ring drops | shed | transactions / expected | verdict |"
-    echo "|---:|---:|---:|---:|---:|---:|---|"
+    echo "| tool | rate (pkt/s) | loops | captured | ring drops | shed | transactions / expected | verdict |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|"
     printf '%s\n' "${paced_rows[@]}"
 }
