@@ -75,7 +75,7 @@ paced_run() {
     seconds=$(awk -v s="$planned" 'BEGIN { printf "%d", s + 4.5 }')
     paced_stop
     rm -f "$start"
-    "$work/pacing-primary" -l 0 --no-pci --no-telemetry -m 1024 --file-prefix "$paced_prefix" --vdev net_null0 \
+    "$work/pacing-primary" -l 0 --no-pci --no-telemetry -m 256 --file-prefix "$paced_prefix" --vdev net_null0 \
         -- "$paced_file" "$rate" "$loops" "$start" >"$work/paced.primary" 2>&1 &
     for _ in $(seq 100); do grep -q ready "$work/paced.primary" 2>/dev/null && break; sleep 0.1; done
     grep -q ready "$work/paced.primary" || { cat "$work/paced.primary" >&2; die "pacing primary did not start"; }
