@@ -84,4 +84,33 @@ import Testing
         #expect(sink.events.count > before)
         #expect(core.statsFields.first { $0.0 == "http_transactions" }?.1 == 0, "a fresh engine")
     }
+
+    /// A loop behind on its ring calls `advance` with a wall clock far
+    /// ahead of the frames it still holds: time then follows the frames, so
+    /// a request answered in the capture is one matched transaction, not an
+    /// unanswered one and an unsolicited answer. On a quiet link (no frame
+    /// since the last call) the wall clock still times requests out.
+    @Test func wallClockWaitsForAQuietLink() throws {
+        // DNS: its queries time out (after transactionTimeout) when unanswered.
+        let frames = try Self.frames("dns.pcap")
+        let expected = try FixtureAnalysis.events("dns.pcap")
+        let late = try #require(frames.last?.1) + 3_600_000_000_000
+        let behind = AnalysisCore(analyzers: AnalyzerConfiguration())
+        let sink = Recorder()
+        for (bytes, time) in frames {
+            bytes.withUnsafeBytes { behind.observe(frame: $0, timestamp: time, into: sink) }
+            behind.advance(to: late, into: sink)  // the periodic call of a busy loop
+        }
+        behind.finish(into: sink)
+        #expect(sink.events.map(\.json) == expected.map(\.json))
+
+        // The first frame is a query, answered by the second.
+        let quiet = AnalysisCore(analyzers: AnalyzerConfiguration())
+        let timedOut = Recorder()
+        Self.feed(quiet, Array(frames.prefix(1)), into: timedOut)
+        quiet.advance(to: late, into: timedOut)
+        #expect(timedOut.events.isEmpty, "a frame came in since the last call")
+        quiet.advance(to: late + 1, into: timedOut)
+        #expect(timedOut.events.map(\.outcome) == ["unanswered"])
+    }
 }

@@ -48,6 +48,8 @@ public final class AnalysisCore {
     @usableFromInline @exclusivity(unchecked) var frameCount: UInt64 = 0
     @usableFromInline @exclusivity(unchecked) var frameByteCount: UInt64 = 0
     private var pipelineConfiguration: PacketPipeline.Configuration
+    /// `frameCount` at the last `advance`: frames came in since when it differs.
+    private var framesAtLastAdvance: UInt64 = 0
     public let delivery: Delivery
     /// The sink sees every decoded packet.
     public let inspectsPackets: Bool
@@ -109,8 +111,18 @@ public final class AnalysisCore {
     /// above half and takes them back as it drains.
     public func ringFill(_ meanFill: Double) { admissionState.update(meanRingFill: meanFill) }
 
-    /// Wall-clock time on a quiet link, so unanswered requests still time out.
+    /// Wall-clock time on a quiet link, so unanswered requests still time
+    /// out. Only when no frame came in since the previous call: while frames
+    /// flow, their own timestamps move time on, and the wall clock runs
+    /// ahead of the frames still queued in a ring the loop is behind on (a
+    /// request whose answer waits behind it would time out and the answer
+    /// come out as a second, unsolicited, transaction). A quiet link's
+    /// timeouts fire one call later (the loop calls twenty times a second).
     public func advance(to now: UInt64, into sink: AnalysisSink) {
+        guard frameCount == framesAtLastAdvance else {
+            framesAtLastAdvance = frameCount
+            return
+        }
         engine?.advance(to: now) { sink.receive($0) }
     }
 
