@@ -5,13 +5,25 @@ import ScopeExport
 import ScopeMetrics
 
 /// The agent's export outputs, built once per run from the configuration:
-/// OTLP (fed the same JSON lines as the event file, `AgentOutputs.write`)
-/// and remote-write (which reads the `/metrics` exposition itself).
-/// Changes to them take effect at the next start: two exporters must never
-/// share a spool.
+/// OTLP and Kafka (fed the same JSON lines as the event file,
+/// `AgentOutputs.write`) and remote-write (which reads the `/metrics`
+/// exposition itself). Changes to them take effect at the next start: two
+/// exporters must never share a spool.
 struct AgentExport {
     var otlp: OTLPOutput?
+    var kafka: KafkaOutput?
     var remoteWrite: RemoteWriteOutput?
+
+    /// The outputs fed event lines.
+    var events: [any EventExport] { [otlp as (any EventExport)?, kafka].compactMap { $0 } }
+
+    var exporters: [Exporter] { events.flatMap(\.exporters) + (remoteWrite.map { [$0.exporter] } ?? []) }
+
+    static func kafkaSettings(_ kafka: AgentConfiguration.Outputs.Kafka) -> KafkaOutput.Settings {
+        .init(producer: .init(brokers: kafka.brokers, compression: kafka.compression.rawValue, acks: kafka.acks.rawValue,
+                              timeout: kafka.timeout.seconds, properties: kafka.properties),
+              topic: kafka.topic, batchSize: kafka.batchSize, interval: kafka.interval.seconds, queueCapacity: kafka.queueSize)
+    }
 
     static func start(_ configuration: AgentConfiguration, filePrefix: String, primaryPID: Int, ports: [String],
                       metrics: AgentMetrics?, quiet: Bool) throws -> AgentExport {
@@ -33,6 +45,16 @@ struct AgentExport {
             export.otlp?.start()
             if !quiet { writeStderr("dpdkscope agent: OTLP to \(otlp.endpoint)\n") }
         }
+        if outputs.kafka.enabled {
+            do {
+                export.kafka = try KafkaOutput(settings: kafkaSettings(outputs.kafka), spool: spool, log: log)
+            } catch {
+                export.stop(quiet: true)
+                throw ScopeError(.failure, "outputs.kafka: \(error)")
+            }
+            export.kafka?.start()
+            if !quiet { writeStderr("dpdkscope agent: Kafka to \(outputs.kafka.brokers.joined(separator: ",")) topic \(outputs.kafka.topic)\n") }
+        }
         if outputs.remoteWrite.enabled, let metrics {
             let push = outputs.remoteWrite
             var labels = push.externalLabels
@@ -43,12 +65,13 @@ struct AgentExport {
                                     interval: push.interval.seconds, timeout: push.timeout.seconds, trustFile: push.tlsCAFile),
                     spool: spool, source: { metrics.expositionBytes() }, log: log)
             } catch {
+                export.stop(quiet: true)
                 throw ScopeError(.failure, "outputs.remote_write: \(error)")
             }
             export.remoteWrite?.start()
             if !quiet { writeStderr("dpdkscope agent: remote-write to \(push.url)\n") }
         }
-        let exporters = (export.otlp?.exporters ?? []) + (export.remoteWrite.map { [$0.exporter] } ?? [])
+        let exporters = export.exporters
         if !exporters.isEmpty {
             metrics?.outputSource = {
                 exporters.map {
@@ -65,9 +88,9 @@ struct AgentExport {
     /// output's timeout; the rest stays in the spool.
     func stop(quiet: Bool) {
         otlp?.close(timeout: otlp?.settings.timeout ?? 0)
+        kafka?.close(timeout: kafka?.settings.producer.timeout ?? 0)
         remoteWrite?.close(timeout: remoteWrite?.settings.timeout ?? 0)
         guard !quiet else { return }
-        let exporters = (otlp?.exporters ?? []) + (remoteWrite.map { [$0.exporter] } ?? [])
         for exporter in exporters {
             let counts = exporter.counters.snapshot
             writeStderr("dpdkscope agent: output \(exporter.settings.name): sent \(counts.sent), retried \(counts.retried), spooled \(counts.spooled), dropped \(counts.dropped)\n")

@@ -18,9 +18,10 @@ final class AgentOutputs: @unchecked Sendable {
     }
 
     let plan: Plan
-    /// The export outputs (AgentExport), one per process, fed the file's lines.
-    nonisolated(unsafe) static var export: OTLPOutput?
-    var wantsLines: Bool { plan.file != nil || Self.export != nil }
+    /// The export outputs fed the file's lines (AgentExport: OTLP, Kafka),
+    /// one set per process, set before the capture loops start.
+    nonisolated(unsafe) static var export: [any EventExport] = []
+    var wantsLines: Bool { plan.file != nil || !Self.export.isEmpty }
     private let lock = OutputLock()
     private var file: RotatingLineFile?
     private var stdout = StandardOutput()
@@ -52,7 +53,7 @@ final class AgentOutputs: @unchecked Sendable {
                 if failure == nil { failure = ScopeError(.failure, "\(error)") }
             }
         }
-        Self.export?.enqueue(ndjson: lines)
+        if !lines.isEmpty { for output in Self.export { output.enqueue(ndjson: lines) } }
         lines.removeAll(keepingCapacity: true)
         return failure
     }

@@ -50,7 +50,9 @@ struct AgentReloader {
         if next.ring != running.ring { restartOnly.append("ring") }
         if next.outputs.dumpfile != running.outputs.dumpfile { restartOnly.append("outputs.dumpfile") }
         if next.outputs.otlp != running.outputs.otlp || next.outputs.remoteWrite != running.outputs.remoteWrite
-            || next.outputs.spool != running.outputs.spool { restartOnly.append("outputs.otlp/remote_write/spool") }
+            || next.outputs.kafka != running.outputs.kafka || next.outputs.spool != running.outputs.spool {
+            restartOnly.append("outputs.otlp/remote_write/kafka/spool")
+        }
         var outputs: AgentOutputs?
         if AgentOutputs.Plan(next) != AgentOutputs.Plan(running) {
             do {
@@ -83,6 +85,7 @@ struct AgentReloader {
         applied.ring = running.ring
         applied.outputs.dumpfile = running.outputs.dumpfile
         (applied.outputs.otlp, applied.outputs.remoteWrite, applied.outputs.spool) = (running.outputs.otlp, running.outputs.remoteWrite, running.outputs.spool)
+        applied.outputs.kafka = running.outputs.kafka
         running = applied
         tell("configuration reloaded" + (restartOnly.isEmpty ? "" : "; changes to \(restartOnly.joined(separator: ", ")) take effect after a restart"))
     }

@@ -60,7 +60,7 @@ struct AgentRuntime {
         defer { server?.stop() }
         let exports = try AgentExport.start(configuration, filePrefix: configuration.attach.filePrefix,
             primaryPID: Int(attachment.primary.pid), ports: captures.ports.map(\.name), metrics: metrics, quiet: quiet)
-        AgentOutputs.export = exports.otlp
+        AgentOutputs.export = exports.events
         let analyses = captures.loops.indices.map { index in
             AgentAnalysis(settings: .init(configuration), outputs: outputs, metrics: metrics, sessions: captures.loops[index],
                           dumpfile: dumpfiles[index], worker: index)

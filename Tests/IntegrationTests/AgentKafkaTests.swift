@@ -1,0 +1,82 @@
+import Foundation
+import ScopeTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Integration {
+    /// The agent's Kafka output on live traffic through the tap testbed,
+    /// into librdkafka's mock cluster (its own process), read back by kcat:
+    /// a topic per dataset, keys = Community ID, and the brokers down for a
+    /// while mid-run: every event of the file output arrives once, in order
+    /// per partition.
+    @Suite struct AgentKafka {
+        @Test func everyEventReachesKafkaOnceThroughABrokerOutage() throws {
+            try Harness.checkPrerequisites()
+            try #require(KafkaMockCluster.isInstalled, "librdkafka-dev or kcat missing: run Scripts/setup.sh")
+            let bed = try AgentBed(prefix: Harness.prefix("it-agent-kafka"))
+            defer { bed.stop() }
+            let topics = ["dpdkscope-http", "dpdkscope-redis", "dpdkscope-flow"]
+            let cluster = try KafkaMockCluster(partitions: 3, topics: topics)
+            let events = bed.dir.file("events.ndjson"), spool = bed.dir.file("spool")
+            let metricsPort = AgentBed.freePort()
+            let config = try bed.writeConfiguration(bed.configuration(protocols: Agent.httpAndRedis, outputs: """
+                  file: { path: \(events) }
+                  metrics: { address: 127.0.0.1, port: \(metricsPort) }
+                  kafka: { enabled: true, brokers: ["\(cluster.bootstrap)"], topic: "dpdkscope-{dataset}", compression: snappy,
+                           batch_size: 8, interval: 100ms, timeout: 1s, properties: { linger.ms: 1 } }
+                  spool: { path: \(spool), max_bytes: 16MiB }
+                """, extra: "flows: { enabled: true }"))
+            let agent = try bed.startAgent(config: config)
+            defer { agent.signal(SIGKILL) }
+            #expect(agent.stderr.contains("Kafka to \(cluster.bootstrap) topic dpdkscope-{dataset}"), "\(agent.stderr)")
+            try bed.curl(5)
+            try bed.redis(5)
+            usleep(2_000_000)
+
+            cluster.down()
+            try bed.curl(5)
+            try bed.redis(5)
+            usleep(4_000_000)
+            let during = try Harness.run(["curl", "-s", "http://127.0.0.1:\(metricsPort)/metrics"]).stdout
+            #expect(during.contains(#"dpdkscope_output_spooled_total{output="kafka"}"#), "\(during.suffix(800))")
+            #expect(!during.contains(#"dpdkscope_output_retried_total{output="kafka"} 0"#))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: spool + "/kafka").count > 0)
+            cluster.up()
+            usleep(3_000_000)
+            agent.signal(SIGTERM)
+            #expect(agent.wait(timeout: 30) == 0, "\(agent.stderr)")
+
+            let lines = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n").map(String.init)
+            #expect(lines.filter { $0.contains(#""dataset":"http""#) }.count == 10)
+            #expect(lines.filter { $0.contains(#""dataset":"redis""#) }.count == 10)
+            var received: [KafkaMockCluster.Message] = []
+            for topic in topics { received += try cluster.consume(topic) }
+            #expect(received.count == lines.count, "\(received.count) messages for \(lines.count) events")
+            #expect(received.map(\.value).sorted() == lines.sorted())
+            for message in received {
+                let dataset = message.topic.dropFirst("dpdkscope-".count)
+                #expect(message.value.contains(#""dataset":"\#(dataset)""#))
+                #expect(message.value.contains(#""community_id":"\#(message.key)""#) && message.key.hasPrefix("1:"))
+            }
+            // Per topic and partition, the file's order.
+            for topic in topics {
+                let messages = received.filter { $0.topic == topic }
+                for partition in Set(messages.map(\.partition)) {
+                    let here = messages.filter { $0.partition == partition }
+                    let keys = Set(here.map(\.key))
+                    let expected = lines.filter { line in
+                        line.contains(#""dataset":"\#(topic.dropFirst("dpdkscope-".count))""#)
+                            && keys.contains { line.contains(#""community_id":"\#($0)""#) }
+                    }
+                    #expect(here.map(\.value) == expected, "\(topic)[\(partition)]")
+                }
+            }
+            #expect(agent.stderr.contains("output kafka: sent \(lines.count),"), "\(agent.stderr)")
+            #expect(agent.stderr.contains("dropped 0"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: spool + "/kafka").isEmpty)
+        }
+    }
+}
