@@ -40,7 +40,7 @@ struct AgentExport {
                                     queueCapacity: otlp.queueSize, trustFile: otlp.tlsCAFile),
                     spool: spool, resource: OTLPResource(filePrefix: filePrefix, primaryPID: primaryPID, ports: ports), log: log)
             } catch {
-                throw ScopeError(.failure, "outputs.otlp: \(error)")
+                throw Self.failure("outputs.otlp", error)
             }
             export.otlp?.start()
             if !quiet { writeStderr("dpdkscope agent: OTLP to \(otlp.endpoint)\n") }
@@ -50,7 +50,7 @@ struct AgentExport {
                 export.kafka = try KafkaOutput(settings: kafkaSettings(outputs.kafka), spool: spool, log: log)
             } catch {
                 export.stop(quiet: true)
-                throw ScopeError(.failure, "outputs.kafka: \(error)")
+                throw Self.failure("outputs.kafka", error)
             }
             export.kafka?.start()
             if !quiet { writeStderr("dpdkscope agent: Kafka to \(outputs.kafka.brokers.joined(separator: ",")) topic \(outputs.kafka.topic)\n") }
@@ -66,7 +66,7 @@ struct AgentExport {
                     spool: spool, source: { metrics.expositionBytes() }, log: log)
             } catch {
                 export.stop(quiet: true)
-                throw ScopeError(.failure, "outputs.remote_write: \(error)")
+                throw Self.failure("outputs.remote_write", error)
             }
             export.remoteWrite?.start()
             if !quiet { writeStderr("dpdkscope agent: remote-write to \(push.url)\n") }
@@ -84,12 +84,23 @@ struct AgentExport {
         return export
     }
 
-    /// SIGTERM or the primary's exit: send what can be sent within each
-    /// output's timeout; the rest stays in the spool.
+    /// A spool held by another agent has its own exit code (6).
+    private static func failure(_ key: String, _ error: any Error) -> ScopeError {
+        if error is SpoolInUse { return ScopeError(.spoolInUse, "outputs.spool: \(error)") }
+        return ScopeError(.failure, "\(key): \(error)")
+    }
+
+    /// SIGTERM, the primary's exit or a failed run: send what can be sent
+    /// within each output's timeout, all outputs at once (so the whole stop
+    /// takes the longest timeout, not their sum); the rest stays in the spool.
     func stop(quiet: Bool) {
-        otlp?.close(timeout: otlp?.settings.timeout ?? 0)
-        kafka?.close(timeout: kafka?.settings.producer.timeout ?? 0)
-        remoteWrite?.close(timeout: remoteWrite?.settings.timeout ?? 0)
+        let group = DispatchGroup()
+        if let otlp { DispatchQueue.global().async(group: group) { otlp.close(timeout: otlp.settings.timeout) } }
+        if let kafka { DispatchQueue.global().async(group: group) { kafka.close(timeout: kafka.settings.producer.timeout) } }
+        if let remoteWrite {
+            DispatchQueue.global().async(group: group) { remoteWrite.close(timeout: remoteWrite.settings.timeout) }
+        }
+        group.wait()
         guard !quiet else { return }
         for exporter in exporters {
             let counts = exporter.counters.snapshot

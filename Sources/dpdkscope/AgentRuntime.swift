@@ -61,6 +61,11 @@ struct AgentRuntime {
         let exports = try AgentExport.start(configuration, filePrefix: configuration.attach.filePrefix,
             primaryPID: Int(attachment.primary.pid), ports: captures.ports.map(\.name), metrics: metrics, quiet: quiet)
         AgentOutputs.export = exports.events
+        // A run that throws (a capture or output failure) still flushes the
+        // exports into their spool; the normal path stops them earlier, to
+        // print their counts with the summary.
+        var exportsStopped = false
+        defer { if !exportsStopped { exports.stop(quiet: quiet) } }
         let analyses = captures.loops.indices.map { index in
             AgentAnalysis(settings: .init(configuration), outputs: outputs, metrics: metrics, sessions: captures.loops[index],
                           dumpfile: dumpfiles[index], worker: index)
@@ -90,6 +95,7 @@ struct AgentRuntime {
         analyses.forEach { $0.finish() }
         analyses.first?.outputs.destination.close()
         exports.stop(quiet: quiet)
+        exportsStopped = true
         for (dumpfile, own) in zip(dumpfiles, outcomes) where own?.reason != .outputClosed { try dumpfile?.close() }
         reloader.server?.stop()
         if !quiet {

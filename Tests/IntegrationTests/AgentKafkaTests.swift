@@ -36,6 +36,18 @@ extension Integration {
             try bed.redis(5)
             usleep(2_000_000)
 
+            // A second agent on the same spool is refused: one line, exit 6.
+            let second = try bed.writeConfiguration(bed.configuration(protocols: Agent.httpAndRedis, outputs: """
+                  file: { path: \(bed.dir.file("second.ndjson")) }
+                  metrics: { enabled: false }
+                  kafka: { enabled: true, brokers: ["\(cluster.bootstrap)"] }
+                  spool: { path: \(spool) }
+                """), name: "second.yaml")
+            let refused = try Harness.run([Harness.dpdkscope, "agent", "--config", second], timeout: 60)
+            #expect(refused.status == 6, "\(refused.status): \(refused.stderr)")
+            #expect(refused.stderr.contains("dpdkscope: outputs.spool: spool \(spool)/kafka is in use by another process"),
+                    "\(refused.stderr)")
+
             cluster.down()
             try bed.curl(5)
             try bed.redis(5)
