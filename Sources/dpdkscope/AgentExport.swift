@@ -43,7 +43,7 @@ struct AgentExport {
                 throw Self.failure("outputs.otlp", error)
             }
             export.otlp?.start()
-            if !quiet { writeStderr("dpdkscope agent: OTLP to \(otlp.endpoint)\n") }
+            if !quiet { writeStderr("dpdkscope agent: OTLP to \(ResponseText.redactingUserInfo(otlp.endpoint))\n") }
         }
         if outputs.kafka.enabled {
             do {
@@ -69,7 +69,7 @@ struct AgentExport {
                 throw Self.failure("outputs.remote_write", error)
             }
             export.remoteWrite?.start()
-            if !quiet { writeStderr("dpdkscope agent: remote-write to \(push.url)\n") }
+            if !quiet { writeStderr("dpdkscope agent: remote-write to \(ResponseText.redactingUserInfo(push.url))\n") }
         }
         let exporters = export.exporters
         if !exporters.isEmpty {

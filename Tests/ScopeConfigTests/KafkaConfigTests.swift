@@ -66,4 +66,11 @@ struct KafkaConfigTests {
         }
         #expect((try? AgentConfiguration.parse("outputs:\n  kafka:\n    enabled: false\n", checkKafka: { _ in "refused" })) != nil)
     }
+
+    @Test("a refused endpoint's user:password@ is not printed in the error")
+    func endpointPasswordRedacted() {
+        let errors = configErrors("outputs:\n  otlp:\n    endpoint: \"ftp://u:pw@x\"\n")
+        #expect(errors.count == 1 && errors.allSatisfy { !$0.message.contains("pw") && $0.message.contains("REDACTED@x") },
+                "\(errors)")
+    }
 }
