@@ -7,9 +7,18 @@ import ScopeMetrics
 /// The agent's export outputs, built once per run from the configuration:
 /// OTLP and Kafka (fed the same JSON lines as the event file,
 /// `AgentOutputs.write`) and remote-write (which reads the `/metrics`
-/// exposition itself). Changes to them take effect at the next start: two
-/// exporters must never share a spool.
+/// exposition itself). A reload that changes them (or the metrics
+/// remote-write reads) stops the old ones first, their backlog going to
+/// the spool, then starts the new ones, which send it: two exporters never
+/// share a spool (its lock enforces that).
 struct AgentExport {
+    /// Who the resource attributes name; kept for a reload's restart.
+    struct Origin {
+        var filePrefix: String
+        var primaryPID: Int
+        var ports: [String]
+    }
+
     var otlp: OTLPOutput?
     var kafka: KafkaOutput?
     var remoteWrite: RemoteWriteOutput?
@@ -25,8 +34,9 @@ struct AgentExport {
               topic: kafka.topic, batchSize: kafka.batchSize, interval: kafka.interval.seconds, queueCapacity: kafka.queueSize)
     }
 
-    static func start(_ configuration: AgentConfiguration, filePrefix: String, primaryPID: Int, ports: [String],
-                      metrics: AgentMetrics?, quiet: Bool) throws -> AgentExport {
+    static func start(_ configuration: AgentConfiguration, origin: Origin, metrics: AgentMetrics?,
+                      quiet: Bool) throws -> AgentExport {
+        let (filePrefix, primaryPID, ports) = (origin.filePrefix, origin.primaryPID, origin.ports)
         let outputs = configuration.outputs
         let spool = outputs.spool.enabled ? OTLPOutput.SpoolSettings(directory: outputs.spool.path, maxBytes: outputs.spool.maxBytes) : nil
         let log: @Sendable (String) -> Void = { line in writeStderr("dpdkscope agent: \(line)\n") }
@@ -72,6 +82,7 @@ struct AgentExport {
             if !quiet { writeStderr("dpdkscope agent: remote-write to \(ResponseText.redactingUserInfo(push.url))\n") }
         }
         let exporters = export.exporters
+        metrics?.outputSource = nil
         if !exporters.isEmpty {
             metrics?.outputSource = {
                 exporters.map {
@@ -93,12 +104,20 @@ struct AgentExport {
     /// SIGTERM, the primary's exit or a failed run: send what can be sent
     /// within each output's timeout, all outputs at once (so the whole stop
     /// takes the longest timeout, not their sum); the rest stays in the spool.
-    func stop(quiet: Bool) {
+    /// `immediately` (a reload): nothing waits for the backends, the
+    /// backlog goes straight to the spool.
+    func stop(quiet: Bool, immediately: Bool = false) {
         let group = DispatchGroup()
-        if let otlp { DispatchQueue.global().async(group: group) { otlp.close(timeout: otlp.settings.timeout) } }
-        if let kafka { DispatchQueue.global().async(group: group) { kafka.close(timeout: kafka.settings.producer.timeout) } }
+        if let otlp {
+            DispatchQueue.global().async(group: group) { otlp.close(timeout: immediately ? 0 : otlp.settings.timeout) }
+        }
+        if let kafka {
+            DispatchQueue.global().async(group: group) { kafka.close(timeout: immediately ? 0 : kafka.settings.producer.timeout) }
+        }
         if let remoteWrite {
-            DispatchQueue.global().async(group: group) { remoteWrite.close(timeout: remoteWrite.settings.timeout) }
+            DispatchQueue.global().async(group: group) {
+                remoteWrite.close(timeout: immediately ? 0 : remoteWrite.settings.timeout)
+            }
         }
         group.wait()
         guard !quiet else { return }

@@ -19,9 +19,33 @@ final class AgentOutputs: @unchecked Sendable {
 
     let plan: Plan
     /// The export outputs fed the file's lines (AgentExport: OTLP, Kafka),
-    /// one set per process, set before the capture loops start.
-    nonisolated(unsafe) static var export: [any EventExport] = []
-    var wantsLines: Bool { plan.file != nil || !Self.export.isEmpty }
+    /// one set per process; a reload swaps them (`replaceExports`) while
+    /// the loops write, so they are read under their own lock.
+    nonisolated(unsafe) private static var export: [any EventExport] = []
+    private static let exportLock = OutputLock()
+    var wantsLines: Bool { plan.file != nil || Self.hasExports }
+
+    static var hasExports: Bool {
+        exportLock.lock()
+        defer { exportLock.unlock() }
+        return !export.isEmpty
+    }
+
+    /// Installs the export outputs; once this returns no loop hands
+    /// anything to the old ones.
+    static func replaceExports(_ next: [any EventExport]) {
+        exportLock.lock()
+        export = next
+        exportLock.unlock()
+    }
+
+    /// A reload's swap: loops that hand over lines meanwhile wait (the old
+    /// outputs spill to their spool at once, so briefly) rather than lose them.
+    static func swapExports(_ swap: () -> [any EventExport]) {
+        exportLock.lock()
+        export = swap()
+        exportLock.unlock()
+    }
     private let lock = OutputLock()
     private var file: RotatingLineFile?
     private var stdout = StandardOutput()
@@ -53,7 +77,11 @@ final class AgentOutputs: @unchecked Sendable {
                 if failure == nil { failure = ScopeError(.failure, "\(error)") }
             }
         }
-        if !lines.isEmpty { for output in Self.export { output.enqueue(ndjson: lines) } }
+        if !lines.isEmpty {
+            Self.exportLock.lock()
+            for output in Self.export { output.enqueue(ndjson: lines) }
+            Self.exportLock.unlock()
+        }
         lines.removeAll(keepingCapacity: true)
         return failure
     }

@@ -90,5 +90,48 @@ extension Integration {
             #expect(agent.stderr.contains("dropped 0"))
             #expect(try FileManager.default.contentsOfDirectory(atPath: spool + "/kafka").isEmpty)
         }
+
+        /// SIGHUP applies export changes: a new Kafka topic takes the next
+        /// events, and new metrics (a new port) show the outputs' counters
+        /// (before, the exports kept the metrics of the start).
+        @Test func reloadAppliesKafkaAndMetricsChanges() throws {
+            try Harness.checkPrerequisites()
+            try #require(KafkaMockCluster.isInstalled, "librdkafka-dev or kcat missing: run Scripts/setup.sh")
+            let bed = try AgentBed(prefix: Harness.prefix("it-agent-kafka-hup"))
+            defer { bed.stop() }
+            let cluster = try KafkaMockCluster(partitions: 2, topics: ["before", "after"])
+            let events = bed.dir.file("events.ndjson"), spool = bed.dir.file("spool")
+            let firstPort = AgentBed.freePort(), secondPort = AgentBed.freePort()
+            func outputs(topic: String, port: Int) -> String {
+                """
+                  file: { path: \(events) }
+                  metrics: { address: 127.0.0.1, port: \(port) }
+                  kafka: { enabled: true, brokers: ["\(cluster.bootstrap)"], topic: \(topic), batch_size: 4, interval: 100ms, timeout: 2s }
+                  spool: { path: \(spool) }
+                """
+            }
+            let config = try bed.writeConfiguration(bed.configuration(protocols: Agent.httpAndRedis,
+                                                                      outputs: outputs(topic: "before", port: firstPort)))
+            let agent = try bed.startAgent(config: config)
+            defer { agent.signal(SIGKILL) }
+            try bed.curl(3)
+            usleep(1_500_000)
+            _ = try bed.writeConfiguration(bed.configuration(protocols: Agent.httpAndRedis,
+                                                             outputs: outputs(topic: "after", port: secondPort)))
+            agent.signal(SIGHUP)
+            try bed.waitFor(agent, toSay: "configuration reloaded", seconds: 15)
+            #expect(!agent.stderr.contains("take effect after a restart"), "\(agent.stderr)")
+            try bed.redis(4)
+            usleep(2_000_000)
+            let metrics = try Harness.run(["curl", "-s", "http://127.0.0.1:\(secondPort)/metrics"]).stdout
+            #expect(metrics.contains(#"dpdkscope_output_sent_total{output="kafka"} 4"#), "\(metrics.suffix(1200))")
+            agent.signal(SIGTERM)
+            #expect(agent.wait(timeout: 30) == 0, "\(agent.stderr)")
+            let before = try cluster.consume("before"), after = try cluster.consume("after")
+            #expect(before.count == 3 && before.allSatisfy { $0.value.contains(#""dataset":"http""#) }, "\(before.count)")
+            #expect(after.count == 4 && after.allSatisfy { $0.value.contains(#""dataset":"redis""#) }, "\(after.count)")
+            let lines = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 7)
+        }
     }
 }

@@ -209,7 +209,10 @@ public final class Exporter: @unchecked Sendable {
                 pending.removeAll(keepingCapacity: true)
                 pendingHead = 0
             }
-            if backlog.isEmpty && now >= retryAt {
+            // Past a close's deadline nothing more is attempted: the rest
+            // waits in the backlog (the spool) for the next start.
+            let overdue = deadline.map { MonotonicClock.now >= $0 } ?? false
+            if backlog.isEmpty && now >= retryAt && !overdue {
                 if !deliver(batch, fresh: true) {
                     if abandoned { return }
                     spill(batch)
@@ -221,7 +224,8 @@ public final class Exporter: @unchecked Sendable {
         if pendingCount == 0 { pendingSince = now }
         // A few batches per round, so the queue is drained in between.
         var replayed = 0
-        while !backlog.isEmpty && MonotonicClock.now >= retryAt && replayed < 8 {
+        while !backlog.isEmpty && MonotonicClock.now >= retryAt && replayed < 8
+                && !(deadline.map { MonotonicClock.now >= $0 } ?? false) {
             replayed += 1
             let batch = try? backlog.oldest()
             countLost()
