@@ -23,7 +23,9 @@ final class AgentOutputs: @unchecked Sendable {
     /// the loops write, so they are read under their own lock.
     nonisolated(unsafe) private static var export: [any EventExport] = []
     private static let exportLock = OutputLock()
-    var wantsLines: Bool { plan.file != nil || Self.hasExports }
+    /// Fixed for this instance (read per event, so no lock): a reload that
+    /// adds or removes every export makes new AgentOutputs.
+    let wantsLines: Bool
 
     static var hasExports: Bool {
         exportLock.lock()
@@ -53,6 +55,7 @@ final class AgentOutputs: @unchecked Sendable {
 
     init(plan: Plan) throws {
         self.plan = plan
+        wantsLines = plan.file != nil || Self.hasExports
         if let policy = plan.file { file = try RotatingLineFile(policy: policy) }
     }
 

@@ -55,7 +55,6 @@ struct AgentRuntime {
                                          logger: logger)
         defer { captures.release() }
         let dumpfiles = try captures.loops.indices.map { try captures.makeDumpfile(configuration.outputs.dumpfile, loop: $0) }
-        let outputs = try AgentOutputs(plan: .init(configuration))
         let (metrics, server) = try Self.startMetrics(configuration)
         defer { server?.stop() }
         let origin = AgentExport.Origin(filePrefix: configuration.attach.filePrefix, primaryPID: Int(attachment.primary.pid),
@@ -69,6 +68,8 @@ struct AgentRuntime {
         // print their counts with the summary.
         var exportsStopped = false
         defer { if !exportsStopped { reloader.exports.stop(quiet: quiet) } }
+        // After the exports are installed: whether loops stage JSON lines depends on them.
+        let outputs = try AgentOutputs(plan: .init(configuration))
         let analyses = captures.loops.indices.map { index in
             AgentAnalysis(settings: .init(configuration), outputs: outputs, metrics: metrics, sessions: captures.loops[index],
                           dumpfile: dumpfiles[index], worker: index)
