@@ -83,6 +83,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Snappy (Debian's libsnappy-dev) for remote-write bodies.
         .systemLibrary(name: "CSnappy", path: "Sources/CSnappy"),
+        // librdkafka (Debian's librdkafka-dev): the Kafka output's producer.
+        .systemLibrary(name: "CKafka", path: "Sources/CKafka"),
         // Pure Swift: everything testable without a DPDK primary.
         .target(name: "ScopeCore"),
         // SHA-1 for Community ID from swift-crypto (which brings FoundationEssentials).
@@ -110,13 +112,15 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], exclude: ["README.md"]),
-        // Exports to other systems (OTLP/HTTP): per-output queues, the
+        // Exports to other systems (OTLP/HTTP, remote-write, Kafka): per-output queues, the
         // on-disk spool, retries with back-off. Pure Swift, no DPDK.
         .target(name: "ScopeExport", dependencies: [
-            "CZlib", "CSnappy",
+            "CZlib", "CSnappy", "CKafka",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ], exclude: ["README.md", "OTLP/Generated/VERSION", "RemoteWrite/Generated/VERSION"]),
         // Swift over the C shim: EAL attach, ports, pdump.
         .target(

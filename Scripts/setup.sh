@@ -13,6 +13,8 @@ packages=(
     libpcap-dev               # pcap writing in dpdkscope
     zlib1g-dev                # reading .pcap.gz / .pcapng.gz (zlib inflate)
     libsnappy-dev             # snappy for Prometheus remote-write bodies
+    librdkafka-dev            # librdkafka: the Kafka output's producer (and the tests' mock cluster)
+    kcat                      # reads the Kafka output's messages back in its tests
     tshark                    # tshark, dumpcap, capinfos: check captures
     tcpdump                   # records the link-type fixtures (-i any: Linux cooked)
     iproute2 iputils-ping ethtool # namespaces, tap/veth setup, ping

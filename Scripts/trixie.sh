@@ -45,6 +45,7 @@ packages=(
     dpdk dpdk-dev libdpdk-dev pkg-config  # DPDK 24.11: dpdk-testpmd, headers, libdpdk.pc
     libpcap-dev zlib1g-dev                # libpcap, zlib for the pcap modules
     libsnappy-dev                         # snappy for remote-write bodies
+    librdkafka-dev kcat                   # the Kafka output (librdkafka 2.8) and its tests' consumer
     tshark                                # tshark, capinfos: check captures
     iproute2 iputils-ping ethtool procps psmisc util-linux curl python3 # testbed and traffic
     git ca-certificates                   # SwiftPM fetches its dependencies

@@ -123,13 +123,22 @@ extension ConfigValue {
         guard let text = text() else { return nil }
         let lower = text.lowercased()
         guard let schemeEnd = lower.range(of: "://"), ["http", "https"].contains(String(lower[..<schemeEnd.lowerBound])) else {
-            return fail("\(quoted(text)) is not an http:// or https:// URL")
+            return fail("\(quoted(Self.redactingUserInfo(text))) is not an http:// or https:// URL")
         }
         let rest = text[schemeEnd.upperBound...]
         let host = rest.prefix { $0 != "/" && $0 != ":" && $0 != "?" }
-        if host.isEmpty { return fail("\(quoted(text)) has no host") }
+        if host.isEmpty { return fail("\(quoted(Self.redactingUserInfo(text))) has no host") }
         if text.contains(where: { $0 == " " || $0 == "\n" || $0 == "\r" }) { return fail("a URL cannot contain spaces") }
         return text
+    }
+
+    /// `user:password@` of a URL is never printed, errors included.
+    static func redactingUserInfo(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<schemeEnd.upperBound]) + "REDACTED" + String(rest[at...])
     }
 
     /// Prometheus label names to values (external labels).

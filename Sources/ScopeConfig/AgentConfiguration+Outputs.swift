@@ -96,20 +96,22 @@ extension AgentConfiguration {
         public var metrics: Metrics
         public var otlp: OTLP
         public var remoteWrite: RemoteWrite
+        public var kafka: Kafka
         public var spool: Spool
 
         public init(stdout: Stdout = Stdout(), file: EventFile = EventFile(), dumpfile: Dumpfile = Dumpfile(),
                     metrics: Metrics = Metrics(), otlp: OTLP = OTLP(), remoteWrite: RemoteWrite = RemoteWrite(),
-                    spool: Spool = Spool()) {
+                    kafka: Kafka = Kafka(), spool: Spool = Spool()) {
             self.stdout = stdout
             self.file = file
             self.dumpfile = dumpfile
             self.metrics = metrics
             self.otlp = otlp
             self.remoteWrite = remoteWrite
+            self.kafka = kafka
             self.spool = spool
         }
 
-        static let keys = ["stdout", "file", "dumpfile", "metrics", "otlp", "remote_write", "spool"]
+        static let keys = ["stdout", "file", "dumpfile", "metrics", "otlp", "remote_write", "kafka", "spool"]
     }
 }

@@ -9,7 +9,7 @@ extension AgentConfiguration.Outputs {
     static let rotateRange = 4096...(1 << 40)
     static let keepRange = 0...10_000
 
-    init(reading section: ConfigSection) {
+    init(reading section: ConfigSection, checkKafka: (Kafka) -> String? = { _ in nil }) {
         self.init()
         let out = section.section("stdout", keys: ["enabled", "format"])
         out.read("enabled", into: &stdout.enabled) { $0.bool() }
@@ -45,12 +45,13 @@ extension AgentConfiguration.Outputs {
         prometheus.read("max_label_values", into: &metrics.maxLabelValues) { $0.integer(in: 1...100_000) }
 
         readExport(section)
+        readKafka(section, check: checkKafka)
 
         if file.enabled && dumpfile.enabled && file.path == dumpfile.path {
             let message = "outputs.file and outputs.dumpfile both write \(quoted(file.path)); give each its own file"
             if let value = dump["path"] ?? events["path"] { value.report(message) } else { dump.report(message, at: "path") }
         }
-        if !(stdout.enabled || file.enabled || dumpfile.enabled || metrics.enabled || otlp.enabled) {
+        if !(stdout.enabled || file.enabled || dumpfile.enabled || metrics.enabled || otlp.enabled || kafka.enabled) {
             section.report("every output is disabled; enable at least one")
         }
     }

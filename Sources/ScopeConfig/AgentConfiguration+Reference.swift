@@ -226,8 +226,42 @@ outputs:
     timeout: 10s
     # As for otlp: a PEM file of certificates to trust for https.
     tls_ca_file: null
+  # Every event (transactions and flows) as one Kafka message, its JSON
+  # line as the value, through librdkafka. The key is the event's
+  # network.community_id, so a flow's transactions and flow events land in
+  # one partition, in order. A broker that is down or slow never slows the
+  # capture: events wait in outputs.spool and are sent in order once it
+  # answers (delivery is at least once; acks: all also turns on
+  # librdkafka's idempotent producer).
+  kafka:
+    enabled: false
+    # Bootstrap brokers, host:port.
+    brokers: ["127.0.0.1:9092"]
+    # A topic, or a template: {dataset} becomes the event's event.dataset
+    # (http, dns, redis, mysql, pgsql, memcache, icmp, tls, flow), e.g.
+    # dpdkscope-{dataset}.
+    topic: dpdkscope
+    # none, gzip, snappy, lz4 or zstd.
+    compression: none
+    # all (every in-sync replica), 1 (the leader) or 0 (none).
+    acks: all
+    # Events handed to librdkafka at a time (1-65536), and the longest a
+    # partial batch waits (10ms-1h).
+    batch_size: 1024
+    interval: 500ms
+    # How long a message may take to be acknowledged (1s-10m;
+    # librdkafka's message.timeout.ms); also what SIGTERM waits.
+    timeout: 10s
+    # Events held in memory for the output's thread (1-16777216).
+    queue_size: 65536
+    # librdkafka configuration properties passed as they are, after the
+    # keys above: security.protocol, sasl.mechanism, sasl.username,
+    # sasl.password, ssl.ca.location, linger.ms... --check-config asks
+    # librdkafka whether it accepts them. Values are never printed.
+    properties: {}
   # Where exported events wait while their backend is down or slow: one
-  # directory per output (otlp_traces, otlp_logs, remote_write) under path, files 0600.
+  # directory per output (otlp_traces, otlp_logs, remote_write, kafka)
+  # under path, files 0600.
   # Past max_bytes (per output, 64KiB-4TiB) the oldest batches are dropped
   # and counted in dpdkscope_output_dropped_total. What is left at exit is
   # sent first at the next start. enabled: false keeps the backlog in

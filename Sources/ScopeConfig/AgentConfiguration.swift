@@ -55,7 +55,8 @@ public struct AgentConfiguration: Equatable, Sendable {
     /// `defaults`. `checkFilter` returns libpcap's complaint about a capture
     /// filter, or nil when it compiles.
     public static func parse(_ yaml: String, file: String = "<config>",
-                             checkFilter: (String) -> String? = { _ in nil }) throws(ConfigurationErrors)
+                             checkFilter: (String) -> String? = { _ in nil },
+                             checkKafka: (Outputs.Kafka) -> String? = { _ in nil }) throws(ConfigurationErrors)
     -> AgentConfiguration {
         let root: Node?
         do {
@@ -65,14 +66,15 @@ public struct AgentConfiguration: Equatable, Sendable {
         }
         let log = ErrorLog(file: file)
         let configuration = AgentConfiguration(reading: ConfigSection(root, path: .root, log: log, keys: keys),
-                                               checkFilter: checkFilter)
+                                               checkFilter: checkFilter, checkKafka: checkKafka)
         let errors = log.errors
         guard errors.isEmpty else { throw ConfigurationErrors(errors: errors) }
         return configuration
     }
 
     /// `parse` of the file's contents; errors name the file as given.
-    public static func load(path: String, checkFilter: (String) -> String? = { _ in nil }) throws(ConfigurationErrors)
+    public static func load(path: String, checkFilter: (String) -> String? = { _ in nil },
+                            checkKafka: (Outputs.Kafka) -> String? = { _ in nil }) throws(ConfigurationErrors)
     -> AgentConfiguration {
         let text: String
         do {
@@ -80,11 +82,11 @@ public struct AgentConfiguration: Equatable, Sendable {
         } catch {
             throw ConfigurationErrors(errors: [ConfigurationError(file: path, line: nil, path: "", message: error.message)])
         }
-        return try parse(text, file: path, checkFilter: checkFilter)
+        return try parse(text, file: path, checkFilter: checkFilter, checkKafka: checkKafka)
     }
 
     /// Limits are read before protocols: they bound protocol options.
-    init(reading root: ConfigSection, checkFilter: (String) -> String?) {
+    init(reading root: ConfigSection, checkFilter: (String) -> String?, checkKafka: (Outputs.Kafka) -> String?) {
         self.init()
         attach = Attach(reading: root.section("attach", keys: Attach.keys))
         if let value = root["captures"], !value.isNull, let items = value.items(of: "capture entries") {
@@ -99,7 +101,7 @@ public struct AgentConfiguration: Equatable, Sendable {
         protocols = Protocols(reading: root.section("protocols", keys: Protocols.keys),
                               maxMessageBytes: limits.maxMessageBytes)
         flows = Flows(reading: root.section("flows", keys: ["enabled", "period"]))
-        outputs = Outputs(reading: root.section("outputs", keys: Outputs.keys))
+        outputs = Outputs(reading: root.section("outputs", keys: Outputs.keys), checkKafka: checkKafka)
         root.section("redaction", keys: ["credentials"]).read("credentials", into: &redactCredentials) { $0.bool() }
     }
 }

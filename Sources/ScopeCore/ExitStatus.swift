@@ -18,6 +18,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case captureBroken = 4
     /// A capture for that port/queue is already enabled by another process.
     case alreadyCapturing = 5
+    /// The agent's export spool directory is held by another agent.
+    case spoolInUse = 6
 
     public var summary: String {
         switch self {
@@ -27,6 +29,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .primaryExited: "the DPDK primary process exited"
         case .captureBroken: "the primary cannot copy packets into our pool (mempool ops mismatch)"
         case .alreadyCapturing: "port/queue already captured by another process"
+        case .spoolInUse: "the export spool directory is in use by another agent"
         }
     }
 }

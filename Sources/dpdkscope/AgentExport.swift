@@ -5,16 +5,38 @@ import ScopeExport
 import ScopeMetrics
 
 /// The agent's export outputs, built once per run from the configuration:
-/// OTLP (fed the same JSON lines as the event file, `AgentOutputs.write`)
-/// and remote-write (which reads the `/metrics` exposition itself).
-/// Changes to them take effect at the next start: two exporters must never
-/// share a spool.
+/// OTLP and Kafka (fed the same JSON lines as the event file,
+/// `AgentOutputs.write`) and remote-write (which reads the `/metrics`
+/// exposition itself). A reload that changes them (or the metrics
+/// remote-write reads) stops the old ones first, their backlog going to
+/// the spool, then starts the new ones, which send it: two exporters never
+/// share a spool (its lock enforces that).
 struct AgentExport {
+    /// Who the resource attributes name; kept for a reload's restart.
+    struct Origin {
+        var filePrefix: String
+        var primaryPID: Int
+        var ports: [String]
+    }
+
     var otlp: OTLPOutput?
+    var kafka: KafkaOutput?
     var remoteWrite: RemoteWriteOutput?
 
-    static func start(_ configuration: AgentConfiguration, filePrefix: String, primaryPID: Int, ports: [String],
-                      metrics: AgentMetrics?, quiet: Bool) throws -> AgentExport {
+    /// The outputs fed event lines.
+    var events: [any EventExport] { [otlp as (any EventExport)?, kafka].compactMap { $0 } }
+
+    var exporters: [Exporter] { events.flatMap(\.exporters) + (remoteWrite.map { [$0.exporter] } ?? []) }
+
+    static func kafkaSettings(_ kafka: AgentConfiguration.Outputs.Kafka) -> KafkaOutput.Settings {
+        .init(producer: .init(brokers: kafka.brokers, compression: kafka.compression.rawValue, acks: kafka.acks.rawValue,
+                              timeout: kafka.timeout.seconds, properties: kafka.properties),
+              topic: kafka.topic, batchSize: kafka.batchSize, interval: kafka.interval.seconds, queueCapacity: kafka.queueSize)
+    }
+
+    static func start(_ configuration: AgentConfiguration, origin: Origin, metrics: AgentMetrics?,
+                      quiet: Bool) throws -> AgentExport {
+        let (filePrefix, primaryPID, ports) = (origin.filePrefix, origin.primaryPID, origin.ports)
         let outputs = configuration.outputs
         let spool = outputs.spool.enabled ? OTLPOutput.SpoolSettings(directory: outputs.spool.path, maxBytes: outputs.spool.maxBytes) : nil
         let log: @Sendable (String) -> Void = { line in writeStderr("dpdkscope agent: \(line)\n") }
@@ -28,10 +50,20 @@ struct AgentExport {
                                     queueCapacity: otlp.queueSize, trustFile: otlp.tlsCAFile),
                     spool: spool, resource: OTLPResource(filePrefix: filePrefix, primaryPID: primaryPID, ports: ports), log: log)
             } catch {
-                throw ScopeError(.failure, "outputs.otlp: \(error)")
+                throw Self.failure("outputs.otlp", error)
             }
             export.otlp?.start()
-            if !quiet { writeStderr("dpdkscope agent: OTLP to \(otlp.endpoint)\n") }
+            if !quiet { writeStderr("dpdkscope agent: OTLP to \(ResponseText.redactingUserInfo(otlp.endpoint))\n") }
+        }
+        if outputs.kafka.enabled {
+            do {
+                export.kafka = try KafkaOutput(settings: kafkaSettings(outputs.kafka), spool: spool, log: log)
+            } catch {
+                export.stop(quiet: true)
+                throw Self.failure("outputs.kafka", error)
+            }
+            export.kafka?.start()
+            if !quiet { writeStderr("dpdkscope agent: Kafka to \(outputs.kafka.brokers.joined(separator: ",")) topic \(outputs.kafka.topic)\n") }
         }
         if outputs.remoteWrite.enabled, let metrics {
             let push = outputs.remoteWrite
@@ -43,12 +75,14 @@ struct AgentExport {
                                     interval: push.interval.seconds, timeout: push.timeout.seconds, trustFile: push.tlsCAFile),
                     spool: spool, source: { metrics.expositionBytes() }, log: log)
             } catch {
-                throw ScopeError(.failure, "outputs.remote_write: \(error)")
+                export.stop(quiet: true)
+                throw Self.failure("outputs.remote_write", error)
             }
             export.remoteWrite?.start()
-            if !quiet { writeStderr("dpdkscope agent: remote-write to \(push.url)\n") }
+            if !quiet { writeStderr("dpdkscope agent: remote-write to \(ResponseText.redactingUserInfo(push.url))\n") }
         }
-        let exporters = (export.otlp?.exporters ?? []) + (export.remoteWrite.map { [$0.exporter] } ?? [])
+        let exporters = export.exporters
+        metrics?.outputSource = nil
         if !exporters.isEmpty {
             metrics?.outputSource = {
                 exporters.map {
@@ -61,13 +95,32 @@ struct AgentExport {
         return export
     }
 
-    /// SIGTERM or the primary's exit: send what can be sent within each
-    /// output's timeout; the rest stays in the spool.
-    func stop(quiet: Bool) {
-        otlp?.close(timeout: otlp?.settings.timeout ?? 0)
-        remoteWrite?.close(timeout: remoteWrite?.settings.timeout ?? 0)
+    /// A spool held by another agent has its own exit code (6).
+    private static func failure(_ key: String, _ error: any Error) -> ScopeError {
+        if error is SpoolInUse { return ScopeError(.spoolInUse, "outputs.spool: \(error)") }
+        return ScopeError(.failure, "\(key): \(error)")
+    }
+
+    /// SIGTERM, the primary's exit or a failed run: send what can be sent
+    /// within each output's timeout, all outputs at once (so the whole stop
+    /// takes the longest timeout, not their sum); the rest stays in the spool.
+    /// `immediately` (a reload): nothing waits for the backends, the
+    /// backlog goes straight to the spool.
+    func stop(quiet: Bool, immediately: Bool = false) {
+        let group = DispatchGroup()
+        if let otlp {
+            DispatchQueue.global().async(group: group) { otlp.close(timeout: immediately ? 0 : otlp.settings.timeout) }
+        }
+        if let kafka {
+            DispatchQueue.global().async(group: group) { kafka.close(timeout: immediately ? 0 : kafka.settings.producer.timeout) }
+        }
+        if let remoteWrite {
+            DispatchQueue.global().async(group: group) {
+                remoteWrite.close(timeout: immediately ? 0 : remoteWrite.settings.timeout)
+            }
+        }
+        group.wait()
         guard !quiet else { return }
-        let exporters = (otlp?.exporters ?? []) + (remoteWrite.map { [$0.exporter] } ?? [])
         for exporter in exporters {
             let counts = exporter.counters.snapshot
             writeStderr("dpdkscope agent: output \(exporter.settings.name): sent \(counts.sent), retried \(counts.retried), spooled \(counts.spooled), dropped \(counts.dropped)\n")

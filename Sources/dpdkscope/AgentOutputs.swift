@@ -18,9 +18,36 @@ final class AgentOutputs: @unchecked Sendable {
     }
 
     let plan: Plan
-    /// The export outputs (AgentExport), one per process, fed the file's lines.
-    nonisolated(unsafe) static var export: OTLPOutput?
-    var wantsLines: Bool { plan.file != nil || Self.export != nil }
+    /// The export outputs fed the file's lines (AgentExport: OTLP, Kafka),
+    /// one set per process; a reload swaps them (`replaceExports`) while
+    /// the loops write, so they are read under their own lock.
+    nonisolated(unsafe) private static var export: [any EventExport] = []
+    private static let exportLock = OutputLock()
+    /// Fixed for this instance (read per event, so no lock): a reload that
+    /// adds or removes every export makes new AgentOutputs.
+    let wantsLines: Bool
+
+    static var hasExports: Bool {
+        exportLock.lock()
+        defer { exportLock.unlock() }
+        return !export.isEmpty
+    }
+
+    /// Installs the export outputs; once this returns no loop hands
+    /// anything to the old ones.
+    static func replaceExports(_ next: [any EventExport]) {
+        exportLock.lock()
+        export = next
+        exportLock.unlock()
+    }
+
+    /// A reload's swap: loops that hand over lines meanwhile wait (the old
+    /// outputs spill to their spool at once, so briefly) rather than lose them.
+    static func swapExports(_ swap: () -> [any EventExport]) {
+        exportLock.lock()
+        export = swap()
+        exportLock.unlock()
+    }
     private let lock = OutputLock()
     private var file: RotatingLineFile?
     private var stdout = StandardOutput()
@@ -28,6 +55,7 @@ final class AgentOutputs: @unchecked Sendable {
 
     init(plan: Plan) throws {
         self.plan = plan
+        wantsLines = plan.file != nil || Self.hasExports
         if let policy = plan.file { file = try RotatingLineFile(policy: policy) }
     }
 
@@ -52,7 +80,11 @@ final class AgentOutputs: @unchecked Sendable {
                 if failure == nil { failure = ScopeError(.failure, "\(error)") }
             }
         }
-        Self.export?.enqueue(ndjson: lines)
+        if !lines.isEmpty {
+            Self.exportLock.lock()
+            for output in Self.export { output.enqueue(ndjson: lines) }
+            Self.exportLock.unlock()
+        }
         lines.removeAll(keepingCapacity: true)
         return failure
     }

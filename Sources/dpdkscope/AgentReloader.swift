@@ -15,19 +15,27 @@ struct AgentChange {
 
 /// SIGHUP: read the file again and apply what can change under a running
 /// capture — protocols, limits, redaction, flow reporting, event outputs,
-/// metrics. Attach (workers included), captures, ring and dumpfile need
+/// metrics, exports (OTLP, remote-write, Kafka, spool). Attach (workers included), captures, ring and dumpfile need
 /// new rings or a new EAL, so a change there is reported and left for a
 /// restart. A file that no longer validates changes nothing.
 struct AgentReloader {
     let path: String
     private(set) var running: AgentConfiguration
     private(set) var server: MetricsServer?
+    /// The metrics now served (remote-write reads them).
+    private(set) var metrics: AgentMetrics?
+    private(set) var exports: AgentExport
+    let origin: AgentExport.Origin
     let quiet: Bool
 
-    init(path: String, running: AgentConfiguration, server: MetricsServer?, quiet: Bool) {
+    init(path: String, running: AgentConfiguration, server: MetricsServer?, metrics: AgentMetrics?, exports: AgentExport,
+         origin: AgentExport.Origin, quiet: Bool) {
         self.path = path
         self.running = running
         self.server = server
+        self.metrics = metrics
+        self.exports = exports
+        self.origin = origin
         self.quiet = quiet
     }
 
@@ -49,16 +57,10 @@ struct AgentReloader {
         if next.captures != running.captures { restartOnly.append("captures") }
         if next.ring != running.ring { restartOnly.append("ring") }
         if next.outputs.dumpfile != running.outputs.dumpfile { restartOnly.append("outputs.dumpfile") }
-        if next.outputs.otlp != running.outputs.otlp || next.outputs.remoteWrite != running.outputs.remoteWrite
-            || next.outputs.spool != running.outputs.spool { restartOnly.append("outputs.otlp/remote_write/spool") }
+        let exportsChanged = next.outputs.otlp != running.outputs.otlp || next.outputs.remoteWrite != running.outputs.remoteWrite
+            || next.outputs.kafka != running.outputs.kafka || next.outputs.spool != running.outputs.spool
+        let hadExports = AgentOutputs.hasExports
         var outputs: AgentOutputs?
-        if AgentOutputs.Plan(next) != AgentOutputs.Plan(running) {
-            do {
-                outputs = try AgentOutputs(plan: .init(next))
-            } catch {
-                tell("reload: cannot open the new event outputs (\(error)); keeping the old ones")
-            }
-        }
         var metrics: AgentMetrics??
         if next.outputs.metrics != running.outputs.metrics {
             server?.stop()
@@ -71,6 +73,28 @@ struct AgentReloader {
                 metrics = .some(nil)
                 tell("reload: metrics endpoint not restarted (\(error))")
             }
+            self.metrics = metrics ?? nil
+        }
+        // Exports restart when they change, and when the metrics do: the
+        // new metrics show their counters and remote-write reads them.
+        if exportsChanged || metrics != nil {
+            AgentOutputs.swapExports {
+                exports.stop(quiet: true, immediately: true)
+                do {
+                    exports = try AgentExport.start(next, origin: origin, metrics: self.metrics, quiet: quiet)
+                } catch {
+                    exports = AgentExport()
+                    tell("reload: exports not restarted (\(error))")
+                }
+                return exports.events
+            }
+        }
+        if AgentOutputs.Plan(next) != AgentOutputs.Plan(running) || hadExports != AgentOutputs.hasExports {
+            do {
+                outputs = try AgentOutputs(plan: .init(next))
+            } catch {
+                tell("reload: cannot open the new event outputs (\(error)); keeping the old ones")
+            }
         }
         let newEngine = next.protocols != running.protocols || next.limits != running.limits
             || next.redactCredentials != running.redactCredentials
@@ -82,7 +106,6 @@ struct AgentReloader {
         applied.captures = running.captures
         applied.ring = running.ring
         applied.outputs.dumpfile = running.outputs.dumpfile
-        (applied.outputs.otlp, applied.outputs.remoteWrite, applied.outputs.spool) = (running.outputs.otlp, running.outputs.remoteWrite, running.outputs.spool)
         running = applied
         tell("configuration reloaded" + (restartOnly.isEmpty ? "" : "; changes to \(restartOnly.joined(separator: ", ")) take effect after a restart"))
     }

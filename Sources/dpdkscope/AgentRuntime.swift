@@ -55,17 +55,25 @@ struct AgentRuntime {
                                          logger: logger)
         defer { captures.release() }
         let dumpfiles = try captures.loops.indices.map { try captures.makeDumpfile(configuration.outputs.dumpfile, loop: $0) }
-        let outputs = try AgentOutputs(plan: .init(configuration))
         let (metrics, server) = try Self.startMetrics(configuration)
         defer { server?.stop() }
-        let exports = try AgentExport.start(configuration, filePrefix: configuration.attach.filePrefix,
-            primaryPID: Int(attachment.primary.pid), ports: captures.ports.map(\.name), metrics: metrics, quiet: quiet)
-        AgentOutputs.export = exports.otlp
+        let origin = AgentExport.Origin(filePrefix: configuration.attach.filePrefix, primaryPID: Int(attachment.primary.pid),
+                                        ports: captures.ports.map(\.name))
+        let exports = try AgentExport.start(configuration, origin: origin, metrics: metrics, quiet: quiet)
+        AgentOutputs.replaceExports(exports.events)
+        var reloader = AgentReloader(path: path, running: configuration, server: server, metrics: metrics,
+                                     exports: exports, origin: origin, quiet: quiet)
+        // A run that throws (a capture or output failure) still flushes the
+        // exports into their spool; the normal path stops them earlier, to
+        // print their counts with the summary.
+        var exportsStopped = false
+        defer { if !exportsStopped { reloader.exports.stop(quiet: quiet) } }
+        // After the exports are installed: whether loops stage JSON lines depends on them.
+        let outputs = try AgentOutputs(plan: .init(configuration))
         let analyses = captures.loops.indices.map { index in
             AgentAnalysis(settings: .init(configuration), outputs: outputs, metrics: metrics, sessions: captures.loops[index],
                           dumpfile: dumpfiles[index], worker: index)
         }
-        var reloader = AgentReloader(path: path, running: configuration, server: server, quiet: quiet)
         try captures.start()
         CaptureLoop.prepare(packetLimit: nil)
         let outcome: CaptureLoop.Outcome
@@ -89,7 +97,9 @@ struct AgentRuntime {
         }
         analyses.forEach { $0.finish() }
         analyses.first?.outputs.destination.close()
-        exports.stop(quiet: quiet)
+        AgentOutputs.replaceExports([])
+        reloader.exports.stop(quiet: quiet)
+        exportsStopped = true
         for (dumpfile, own) in zip(dumpfiles, outcomes) where own?.reason != .outputClosed { try dumpfile?.close() }
         reloader.server?.stop()
         if !quiet {

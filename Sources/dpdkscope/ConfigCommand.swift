@@ -1,6 +1,7 @@
 import ArgumentParser
 import ScopeConfig
 import ScopeCore
+import ScopeExport
 import ScopePcap
 
 /// `dpdkscope config --reference`: the commented reference configuration.
@@ -21,12 +22,22 @@ struct ConfigCommand: ParsableCommand {
     /// Every error of the file on its own stderr line, then one summary.
     static func load(_ path: String) throws -> AgentConfiguration {
         do {
-            return try AgentConfiguration.load(path: path, checkFilter: checkFilter)
+            return try AgentConfiguration.load(path: path, checkFilter: checkFilter, checkKafka: checkKafka)
         } catch {
             for item in error.errors { writeStderr("\(item)\n") }
             let count = error.errors.count
             throw ScopeError(.usageOrAttach, "\(path): \(count) configuration error\(count == 1 ? "" : "s")")
         }
+    }
+
+    /// librdkafka's verdict on the producer settings (properties included),
+    /// with the properties' values blanked: they may be passwords.
+    static func checkKafka(_ kafka: AgentConfiguration.Outputs.Kafka) -> String? {
+        guard var problem = KafkaTransport.validate(AgentExport.kafkaSettings(kafka).producer) else { return nil }
+        for value in kafka.properties.values where value.count > 0 {
+            problem = problem.replacingOccurrences(of: value, with: "…")
+        }
+        return problem
     }
 
     /// libpcap's verdict on a capture filter, compiled for Ethernet as the

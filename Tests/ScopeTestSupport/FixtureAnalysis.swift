@@ -32,4 +32,25 @@ public enum FixtureAnalysis {
     }
 
     public static func events(_ name: String) throws -> [TransactionEvent] { try analyze(name).events }
+
+    /// The JSON lines the event file would hold: transactions, then the
+    /// capture's flow events (final ones at the end of the file).
+    public static func lines(_ name: String) throws -> [[UInt8]] {
+        var lines = try events(name).map { Array($0.json.utf8) }
+        let reader = try CaptureFileReader(path: directory + "/" + name)
+        var pipeline = PacketPipeline()
+        var flows: [FlowEvent] = []
+        while let packet = try reader.next() {
+            guard let linkType = LinkType(pcapLinkType: packet.linkType) else { continue }
+            _ = pipeline.process(packet.bytes, linkType: linkType, timestamp: packet.timestamp, inspect: { _, _, _ in },
+                                 emit: { flows.append($0) })
+        }
+        pipeline.finish { flows.append($0) }
+        for flow in flows {
+            var line: [UInt8] = []
+            flow.appendJSON(to: &line)
+            lines.append(line)
+        }
+        return lines
+    }
 }

@@ -11,6 +11,8 @@ protocol Backlog: AnyObject {
     func removeOldest() throws
     /// Records waiting.
     var records: Int { get }
+    /// Records lost since the last call (unreadable files), to be counted as dropped.
+    func takeLost() -> Int
 }
 
 /// The backlog when no spool is configured: memory, bounded by records.
@@ -37,6 +39,8 @@ final class MemoryBacklog: Backlog {
     }
 
     func oldest() throws -> [[UInt8]]? { isEmpty ? nil : batches[head] }
+
+    func takeLost() -> Int { 0 }
 
     func removeOldest() throws {
         guard !isEmpty else { return }

@@ -43,11 +43,22 @@ public final class Exporter: @unchecked Sendable {
     private let stopLock = NSLock()
     private var stopDeadline: UInt64?
 
-    // The output thread's own state.
+    // The output thread's own state, guarded by `state`: the thread holds
+    // it except while it waits for items, sleeps or sends, so a close that
+    // times out can take over (`abandoned`) and spill what is left.
+    private let state = NSLock()
+    /// Records taken but not yet batched: `pending[pendingHead...]`.
     private var pending: [[UInt8]] = []
+    private var pendingHead = 0
     private var pendingSince: UInt64 = 0
     private var failures = 0
     private var retryAt: UInt64 = 0
+    /// A batch being sent that is not in the backlog yet.
+    private var inFlight: [[UInt8]]?
+    /// Set by a close whose time ran out: the thread touches nothing more.
+    private var abandoned = false
+
+    private var pendingCount: Int { pending.count - pendingHead }
 
     /// `spool`: the on-disk backlog; nil keeps it in memory.
     public init(settings: Settings, transport: ExportTransport, spool: Spool?,
@@ -58,6 +69,7 @@ public final class Exporter: @unchecked Sendable {
         self.encode = encode
         self.log = log
         queue = ExportQueue(capacity: settings.queueCapacity)
+        countLost()
         if let spool, !spool.isEmpty {
             log("output \(settings.name): \(spool.records) records in the spool from an earlier run; sending them first")
         }
@@ -97,13 +109,43 @@ public final class Exporter: @unchecked Sendable {
 
     /// Sends what it can within `timeout` seconds; what remains stays in
     /// the spool for the next start (or, without one, is counted as dropped).
+    /// Returns within about `timeout` + 1 s even when a request hangs: the
+    /// thread is then left to finish that request alone, and everything
+    /// not yet sent (that request's batch included) goes to the backlog.
     public func close(timeout: Double) {
         stopLock.lock()
         stopDeadline = MonotonicClock.now &+ UInt64(max(0, timeout) * 1e9)
         stopLock.unlock()
         queue.close()
-        if thread != nil { finished.wait() }
+        if thread != nil, finished.wait(timeout: .now() + max(0, timeout) + 1) == .timedOut {
+            abandon()
+        }
         thread = nil
+        (backlog as? Spool)?.release()
+    }
+
+    /// The close's time ran out with the thread inside a request.
+    private func abandon() {
+        state.lock()
+        defer { state.unlock() }
+        abandoned = true
+        accept(queue.take(waitingUntil: 0))
+        var left: [[UInt8]] = inFlight ?? []
+        inFlight = nil
+        left += pending[pendingHead...]
+        pending = []
+        pendingHead = 0
+        var offset = 0
+        while offset < left.count {
+            let end = min(left.count, offset + settings.batchSize)
+            spill(Array(left[offset..<end]))
+            offset = end
+        }
+        log("output \(settings.name): no answer within the exit timeout; \(left.count) records \(backlog is Spool ? "left in the spool" : "dropped")")
+        if !(backlog is Spool), backlog.records > 0 {
+            let lost = backlog.records
+            counters.add { $0.dropped &+= UInt64(lost) }
+        }
     }
 
     private var deadline: UInt64? {
@@ -113,13 +155,19 @@ public final class Exporter: @unchecked Sendable {
     }
 
     private func run() {
+        state.lock()
+        defer { state.unlock() }
         while true {
             let now = MonotonicClock.now
             var wake = now &+ UInt64(settings.interval * 1e9)
-            if !pending.isEmpty { wake = min(wake, pendingSince &+ UInt64(settings.interval * 1e9)) }
+            if pendingCount > 0 { wake = min(wake, pendingSince &+ UInt64(settings.interval * 1e9)) }
             if !backlog.isEmpty { wake = min(wake, max(retryAt, now)) }
             if deadline != nil { wake = now }
-            accept(queue.take(waitingUntil: wake))
+            state.unlock()
+            let items = queue.take(waitingUntil: wake)
+            state.lock()
+            if abandoned { return }
+            accept(items)
             if let stop = deadline, queue.closed {
                 // What was offered between the take above and the close is
                 // still queued (a closed queue refuses anything later): take
@@ -135,7 +183,7 @@ public final class Exporter: @unchecked Sendable {
     /// Encodes taken items into `pending` (buffers split into their lines).
     private func accept(_ items: [ExportQueue.Entry]) {
         guard !items.isEmpty else { return }
-        if pending.isEmpty { pendingSince = MonotonicClock.now }
+        if pendingCount == 0 { pendingSince = MonotonicClock.now }
         for item in items {
             if item.isBuffer {
                 for line in item.bytes.split(separator: 0x0A) {
@@ -153,22 +201,36 @@ public final class Exporter: @unchecked Sendable {
     private func step(force: Bool) {
         let now = MonotonicClock.now
         let due = force || now &- pendingSince >= UInt64(settings.interval * 1e9)
-        while pending.count >= settings.batchSize || (!pending.isEmpty && due) {
-            let batch = Array(pending.prefix(settings.batchSize))
-            pending.removeFirst(batch.count)
-            if backlog.isEmpty && now >= retryAt {
-                if !deliver(batch) { spill(batch) }
+        while pendingCount >= settings.batchSize || (pendingCount > 0 && due) {
+            let end = min(pending.count, pendingHead + settings.batchSize)
+            let batch = Array(pending[pendingHead..<end])
+            pendingHead = end
+            if pendingHead == pending.count {
+                pending.removeAll(keepingCapacity: true)
+                pendingHead = 0
+            }
+            // Past a close's deadline nothing more is attempted: the rest
+            // waits in the backlog (the spool) for the next start.
+            let overdue = deadline.map { MonotonicClock.now >= $0 } ?? false
+            if backlog.isEmpty && now >= retryAt && !overdue {
+                if !deliver(batch, fresh: true) {
+                    if abandoned { return }
+                    spill(batch)
+                }
             } else {
                 spill(batch)
             }
         }
-        if pending.isEmpty { pendingSince = now }
+        if pendingCount == 0 { pendingSince = now }
         // A few batches per round, so the queue is drained in between.
         var replayed = 0
-        while !backlog.isEmpty && MonotonicClock.now >= retryAt && replayed < 8 {
+        while !backlog.isEmpty && MonotonicClock.now >= retryAt && replayed < 8
+                && !(deadline.map { MonotonicClock.now >= $0 } ?? false) {
             replayed += 1
-            guard let batch = try? backlog.oldest() else { break }
-            guard deliver(batch) else { break }
+            let batch = try? backlog.oldest()
+            countLost()
+            guard let batch else { break }
+            guard deliver(batch, fresh: false), !abandoned else { break }
             try? backlog.removeOldest()
         }
     }
@@ -176,13 +238,16 @@ public final class Exporter: @unchecked Sendable {
     /// Final flush: everything pending goes out or to the backlog.
     private func drain(until stop: UInt64) {
         step(force: true)
-        while !backlog.isEmpty && MonotonicClock.now < stop {
+        while !backlog.isEmpty && MonotonicClock.now < stop && !abandoned {
             if MonotonicClock.now < retryAt {
+                state.unlock()
                 usleep(UInt32(min(100_000, (retryAt &- MonotonicClock.now) / 1000)))
+                state.lock()
                 continue
             }
             step(force: true)
         }
+        if abandoned { return }
         if !(backlog is Spool), backlog.records > 0 {
             let lost = backlog.records
             counters.add { $0.dropped &+= UInt64(lost) }
@@ -190,10 +255,27 @@ public final class Exporter: @unchecked Sendable {
         }
     }
 
+    /// Records of spool files that could not be read back, as dropped.
+    private func countLost() {
+        let lost = backlog.takeLost()
+        if lost > 0 {
+            counters.add { $0.dropped &+= UInt64(lost) }
+            log("output \(settings.name): \(lost) records of an unreadable spool file dropped")
+        }
+    }
+
     /// One attempt. True when the batch is done with (sent or rejected for
     /// good), false when it should wait and be tried again.
-    private func deliver(_ batch: [[UInt8]]) -> Bool {
-        switch transport.send(batch) {
+    /// `fresh`: not in the backlog yet (an abandoning close must spill it).
+    /// The state lock is released while the request runs.
+    private func deliver(_ batch: [[UInt8]], fresh: Bool) -> Bool {
+        inFlight = fresh ? batch : nil
+        state.unlock()
+        let result = transport.send(batch)
+        state.lock()
+        inFlight = nil
+        if abandoned { return false }
+        switch result {
         case .sent(let claimed, let message):
             // The backend's own count: a negative or oversized one must not trap the agent.
             let rejected = min(max(claimed, 0), batch.count)

@@ -20,14 +20,46 @@ public final class Spool: Backlog {
     private var nextSequence: UInt64 = 1
     public private(set) var bytes = 0
     public private(set) var records = 0
+    /// Records of files found unreadable, not yet counted by the exporter.
+    private var lost = 0
+    /// The directory, flock'ed for as long as this spool lives: two agents
+    /// sharing a directory would overwrite each other's batches.
+    private var lockDescriptor: Int32 = -1
 
     static let magic = Array("DSSPOOL1".utf8)
 
+    /// Throws `SpoolInUse` when another process (or spool) holds the directory.
     public init(directory: String, maxBytes: Int) throws {
         self.directory = directory
         self.maxBytes = max(1, maxBytes)
         try Self.makeDirectory(directory)
+        lockDescriptor = try Self.lock(directory)
         try scan()
+    }
+
+    deinit { release() }
+
+    /// Gives the directory up (at exit, or before a reload's new output takes it).
+    public func release() {
+        guard lockDescriptor >= 0 else { return }
+        Glibc.close(lockDescriptor)
+        lockDescriptor = -1
+    }
+
+    /// flock on the directory itself (no lock file among the batches).
+    private static func lock(_ directory: String) throws -> Int32 {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw error("cannot open \(directory)") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            Glibc.close(fd)
+            throw SpoolInUse(directory: directory)
+        }
+        return fd
+    }
+
+    public func takeLost() -> Int {
+        defer { lost = 0 }
+        return lost
     }
 
     public var isEmpty: Bool { head == files.count }
@@ -61,7 +93,9 @@ public final class Spool: Backlog {
         while !isEmpty {
             let entry = files[head]
             if let batch = Self.readFile(path(entry.sequence)) { return batch }
-            // Unreadable (truncated by hand, disk error): skip it rather than stall.
+            // Unreadable (truncated by hand, disk error): skip it rather
+            // than stall, and count what it held as dropped.
+            lost += entry.records
             try removeOldest()
         }
         return nil
@@ -96,6 +130,9 @@ public final class Spool: Backlog {
             guard name.hasSuffix(".batch"), let sequence = UInt64(name.dropLast(6)) else { continue }
             let full = directory + "/" + name
             guard let header = Self.header(full) else {
+                // Damaged: its header's count, as far as the file's size
+                // allows it, is counted as dropped (one at least).
+                lost += Self.claimedRecords(full)
                 unlink(full)
                 continue
             }
@@ -155,13 +192,34 @@ public final class Spool: Backlog {
         return batch
     }
 
-    private static func header(_ path: String) -> (bytes: Int, records: Int)? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? Int, size >= 12,
-              let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    /// What a damaged file's header claims, bounded by what its size can hold.
+    private static func claimedRecords(_ path: String) -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return 1 }
         defer { try? handle.close() }
-        guard let head = try? handle.read(upToCount: 12), head.count == 12, Array(head.prefix(8)) == magic else { return nil }
-        return (size, Int(uint32([UInt8](head), at: 8)))
+        guard let head = try? handle.read(upToCount: 12), head.count == 12, Array(head.prefix(8)) == magic,
+              let size = try? handle.seekToEnd() else { return 1 }
+        return max(1, min(Int(uint32([UInt8](head), at: 8)), (Int(size) - 12) / 4))
+    }
+
+    /// The file's size and its records, counted by walking their lengths:
+    /// a damaged count in the header must not inflate the totals. Nil when
+    /// the file does not hold what its header says.
+    private static func header(_ path: String) -> (bytes: Int, records: Int)? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> (bytes: Int, records: Int)? in
+            guard bytes.count >= 12, bytes.prefix(8).elementsEqual(magic) else { return nil }
+            func uint32(_ offset: Int) -> Int {
+                Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
+            }
+            let count = uint32(8)
+            var offset = 12
+            for _ in 0..<count {
+                guard offset + 4 <= bytes.count else { return nil }
+                offset += 4 + uint32(offset)
+                guard offset <= bytes.count else { return nil }
+            }
+            return offset == bytes.count ? (bytes.count, count) : nil
+        }
     }
 
     private static func appendUInt32(_ value: UInt32, to data: inout [UInt8]) {
@@ -174,6 +232,14 @@ public final class Spool: Backlog {
 
     static func error(_ message: String) -> ExportError {
         ExportError("spool: \(message): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// Another process (or spool) holds the directory's lock.
+public struct SpoolInUse: Error, CustomStringConvertible, Sendable {
+    public let directory: String
+    public var description: String {
+        "spool \(directory) is in use by another process; give each agent its own outputs.spool.path"
     }
 }
 

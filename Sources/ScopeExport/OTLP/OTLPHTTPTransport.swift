@@ -29,7 +29,7 @@ public final class OTLPHTTPTransport: ExportTransport {
         url = Self.signalURL(endpoint: endpoint, signal: signal)
         guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme),
               parsed.host != nil else {
-            throw ExportError("\(endpoint) is not an http:// or https:// URL")
+            throw ExportError("\(ResponseText.redactingUserInfo(endpoint)) is not an http:// or https:// URL")
         }
         var fields = HTTPHeaders()
         fields.add(name: "Content-Type", value: "application/x-protobuf")
@@ -82,13 +82,13 @@ public final class OTLPHTTPTransport: ExportTransport {
         do {
             let request = try HTTPClient.Request(url: url, method: .POST, headers: headers,
                                                  body: .bytes(payload))
-            let response = try client.execute(request: request, deadline: .now() + .milliseconds(Int64(timeout * 1000)))
-                .wait()
-            return Self.outcome(status: Int(response.status.code), reason: response.status.reasonPhrase,
-                                retryAfter: response.headers.first(name: "Retry-After"),
-                                body: response.body.map { Array($0.readableBytesView) } ?? [], signal: signal)
+            let response = try client.execute(request: request, delegate: CappedResponse(),
+                                              deadline: .now() + .milliseconds(Int64(timeout * 1000))).futureResult.wait()
+            return Self.outcome(status: Int(response.head.status.code), reason: response.head.status.reasonPhrase,
+                                retryAfter: response.head.headers.first(name: "Retry-After"),
+                                body: response.body, signal: signal)
         } catch {
-            return .retry(after: nil, reason: "\(url): \(Self.describe(error))")
+            return .retry(after: nil, reason: "\(ResponseText.redactingUserInfo(url)): \(Self.describe(error))")
         }
     }
 
@@ -114,12 +114,12 @@ public final class OTLPHTTPTransport: ExportTransport {
         case .traces:
             guard let response = try? Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceResponse(serializedBytes: body),
                   response.hasPartialSuccess else { return (0, nil) }
-            let message = response.partialSuccess.errorMessage
+            let message = ResponseText.sanitized(response.partialSuccess.errorMessage.utf8)
             return (Int(clamping: response.partialSuccess.rejectedSpans), message.isEmpty ? nil : message)
         case .logs:
             guard let response = try? Opentelemetry_Proto_Collector_Logs_V1_ExportLogsServiceResponse(serializedBytes: body),
                   response.hasPartialSuccess else { return (0, nil) }
-            let message = response.partialSuccess.errorMessage
+            let message = ResponseText.sanitized(response.partialSuccess.errorMessage.utf8)
             return (Int(clamping: response.partialSuccess.rejectedLogRecords), message.isEmpty ? nil : message)
         }
     }
@@ -128,8 +128,8 @@ public final class OTLPHTTPTransport: ExportTransport {
     /// all we show, read as text when it looks like text.
     static func statusMessage(_ body: [UInt8]) -> String? {
         guard !body.isEmpty, body.count < 4096 else { return nil }
-        let text = String(decoding: body.filter { $0 >= 0x20 && $0 < 0x7F }, as: UTF8.self)
-        return text.isEmpty ? nil : String(text.prefix(200))
+        let text = ResponseText.sanitized(body.filter { $0 >= 0x20 && $0 < 0x7F })
+        return text.isEmpty ? nil : text
     }
 
     func requestBody(_ batch: [[UInt8]]) throws -> [UInt8] {

@@ -3,7 +3,7 @@ import Foundation
 /// The OTLP output: a traces exporter and a logs exporter (each optional),
 /// fed the same events. `enqueue(ndjson:)` is the only call the capture loops make;
 /// it counts the lines, queues the buffer and returns.
-public final class OTLPOutput: @unchecked Sendable {
+public final class OTLPOutput: @unchecked Sendable, EventExport {
     public struct Settings: Sendable, Equatable {
         public var endpoint: String
         public var headers: [String: String]

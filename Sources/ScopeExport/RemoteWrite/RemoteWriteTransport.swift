@@ -16,7 +16,7 @@ public final class RemoteWriteTransport: ExportTransport {
     public init(url: String, headers: [(String, String)], timeout: Double, trustFile: String? = nil) throws {
         guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme),
               parsed.host != nil else {
-            throw ExportError("\(url) is not an http:// or https:// URL")
+            throw ExportError("\(ResponseText.redactingUserInfo(url)) is not an http:// or https:// URL")
         }
         self.url = url
         var fields = HTTPHeaders()
@@ -49,10 +49,11 @@ public final class RemoteWriteTransport: ExportTransport {
         guard let payload = Snappy.compress(body) else { return .rejected(reason: "snappy failed") }
         do {
             let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .bytes(payload))
-            let response = try client.execute(request: request, deadline: .now() + .milliseconds(Int64(timeout * 1000)))
-                .wait()
+            let reply = try client.execute(request: request, delegate: CappedResponse(),
+                                           deadline: .now() + .milliseconds(Int64(timeout * 1000))).futureResult.wait()
+            let response = reply.head
             let status = Int(response.status.code)
-            let message = response.body.map { String(decoding: $0.readableBytesView.prefix(200), as: UTF8.self) } ?? ""
+            let message = ResponseText.sanitized(reply.body)
             switch status {
             case 200..<300:
                 return .sent(rejected: 0, message: nil)
@@ -61,10 +62,10 @@ public final class RemoteWriteTransport: ExportTransport {
                               reason: "HTTP \(status) \(response.status.reasonPhrase)")
             default:
                 return .rejected(reason: "HTTP \(status) \(response.status.reasonPhrase)"
-                                 + (message.isEmpty ? "" : ": " + message.trimmingCharacters(in: .whitespacesAndNewlines)))
+                                 + (message.isEmpty ? "" : ": " + message))
             }
         } catch {
-            return .retry(after: nil, reason: "\(url): \(OTLPHTTPTransport.describe(error))")
+            return .retry(after: nil, reason: "\(ResponseText.redactingUserInfo(url)): \(OTLPHTTPTransport.describe(error))")
         }
     }
 }
