@@ -169,8 +169,9 @@ final class MySQLSession: StreamAnalyzer {
 
     private func response(_ payload: UnsafeRawBufferPointer, _ frame: MySQLFramer.Frame, at time: UInt64) {
         // At most twice: a packet that ends one response by starting the next is fed again.
+        // The command is looked at in place: `pending.first` copies the whole request out.
         for _ in 0..<2 {
-            switch responses.feed(payload, frame: frame, end: time, command: pending.first?.command) {
+            switch responses.feed(payload, frame: frame, end: time, command: pending.peek(\.command)) {
             case .more:
                 return
             case .complete(let done):
