@@ -9,8 +9,9 @@ import ScopeDecode
 final class MemcacheSession: StreamAnalyzer {
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
-    private var parsers: DirectionPair<MemcacheParser>
-    private var pending: FIFOMatcher<MemcacheMessage>
+    // Unchecked exclusivity: see AnalyzerContext.
+    @exclusivity(unchecked) private var parsers: DirectionPair<MemcacheParser>
+    @exclusivity(unchecked) private var pending: FIFOMatcher<MemcacheMessage>
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
