@@ -79,14 +79,14 @@ struct DNSPublicSuffixTests {
 
     /// ASCII names are cut on their bytes (`cut(lowered:)`), others by
     /// Character: both must agree wherever both apply, and the JSON fields
-    /// written from the bytes must say what `split` says.
+    /// written from the bytes must say what `split` says (500 generated names).
     @Test func byteCutAgreesWithCharacterCut() throws {
         var names = ["", ".", "a\\.b.com", "a..com", ".com", "com.", "ck", "CK", "a.ck", "www.ck", "a.www.ck",
                      "kawasaki.jp", "x.kawasaki.jp", "city.kawasaki.jp", "a.city.kawasaki.jp", "UPPER.example",
                      "b.upper.example", "xn--55qx5d.cn", "a.xn--55qx5d.cn", "co.uk", "a.co.uk", "b.a.co.uk", "\"quoted\".com"]
         let labels = ["a", "ck", "www", "city", "kawasaki", "jp", "co", "uk", "com", "appspot", "Upper", "example", "x"]
         var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for _ in 0..<2000 {
+        for _ in 0..<500 {
             var parts: [String] = []
             for _ in 0...(Int(seed % 5)) {
                 seed = seed &* 6364136223846793005 &+ 1442695040888963407
