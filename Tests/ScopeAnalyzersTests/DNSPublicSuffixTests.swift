@@ -77,6 +77,46 @@ struct DNSPublicSuffixTests {
         }
     }
 
+    /// ASCII names are cut on their bytes (`cut(lowered:)`), others by
+    /// Character: both must agree wherever both apply, and the JSON fields
+    /// written from the bytes must say what `split` says (500 generated names).
+    @Test func byteCutAgreesWithCharacterCut() throws {
+        var names = ["", ".", "a\\.b.com", "a..com", ".com", "com.", "ck", "CK", "a.ck", "www.ck", "a.www.ck",
+                     "kawasaki.jp", "x.kawasaki.jp", "city.kawasaki.jp", "a.city.kawasaki.jp", "UPPER.example",
+                     "b.upper.example", "xn--55qx5d.cn", "a.xn--55qx5d.cn", "co.uk", "a.co.uk", "b.a.co.uk", "\"quoted\".com"]
+        let labels = ["a", "ck", "www", "city", "kawasaki", "jp", "co", "uk", "com", "appspot", "Upper", "example", "x"]
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<500 {
+            var parts: [String] = []
+            for _ in 0...(Int(seed % 5)) {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                parts.append(labels[Int(seed >> 33) % labels.count])
+            }
+            names.append(parts.joined(separator: "."))
+        }
+        var lists = [try #require(Self.list)]
+        if let system = PublicSuffixList.system { lists.append(system) }
+        for list in lists {
+            for name in names {
+                let byBytes = list.split(name), byCharacter = list.splitByCharacter(name)
+                #expect(byBytes == byCharacter, "\(name)")
+                var json = JSONWriter()
+                json.beginObject()
+                json.write(reserving: 64) { list.appendParts(of: name, to: &$0) }
+                json.endObject()
+                var expected = JSONWriter()
+                expected.beginObject()
+                if let parts = byCharacter {
+                    if let registered = parts.registeredDomain { expected.field("registered_domain", registered) }
+                    expected.field("top_level_domain", parts.topLevelDomain)
+                    if let subdomain = parts.subdomain { expected.field("subdomain", subdomain) }
+                }
+                expected.endObject()
+                #expect(json.output == expected.output, "\(name)")
+            }
+        }
+    }
+
     @Test func limitsAndMissingFiles() {
         let many = (0..<50).map { "r\($0).test" }.joined(separator: "\n")
         #expect(PublicSuffixList(parsing: many, maxNodes: 40) == nil)

@@ -71,11 +71,7 @@ extension DNSTransaction: TransactionDetail {
             json.field("name", question.name)
             json.field("type", DNSNames.type(question.type))
             json.field("class", DNSNames.recordClass(question.recordClass))
-            if let parts = suffixes?.split(question.name) {
-                if let registered = parts.registeredDomain { json.field("registered_domain", registered) }
-                json.field("top_level_domain", parts.topLevelDomain)
-                if let subdomain = parts.subdomain { json.field("subdomain", subdomain) }
-            }
+            suffixes?.appendParts(of: question.name, to: &json)
             json.endObject()
         }
         if let response {

@@ -1,3 +1,5 @@
+import ScopeDecode
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -103,6 +105,117 @@ public struct PublicSuffixList: Sendable {
     /// nil for the root, an empty label, or a name with presentation escapes
     /// ("\." or "\DDD": not a host name, and its dots are not all separators).
     public func split(_ name: String) -> DomainParts? {
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return splitByCharacter(name) }
+        return Self.withLowered(name) { lower in
+            guard let cut = cut(lowered: lower) else { return nil }
+            func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: lower[range]), as: UTF8.self) }
+            let subdomain = cut.registeredStart.flatMap { $0 > 0 ? text(0..<($0 &- 1)) : nil }
+            return DomainParts(topLevelDomain: text(cut.suffixStart..<lower.count),
+                               registeredDomain: cut.registeredStart.map { text($0..<lower.count) }, subdomain: subdomain)
+        }
+    }
+
+    /// Where the parts of an ASCII name begin, as byte offsets.
+    struct Cut {
+        var suffixStart: Int
+        /// nil when the name is itself a public suffix; the subdomain is
+        /// what precedes it, less the dot.
+        var registeredStart: Int?
+    }
+
+    /// `split` on an ASCII name's bytes, lowercased: the labels are walked
+    /// right to left in place, with no String but the small one per label
+    /// the trie lookup needs. nil as `split`.
+    func cut(lowered lower: UnsafeBufferPointer<UInt8>) -> Cut? {
+        let dot = UInt8(ascii: ".")
+        let count = lower.count
+        guard count > 0, lower[count &- 1] != dot else { return nil }  // also the root "."
+        var previous = dot  // a leading dot is an empty first label
+        for byte in lower {
+            guard byte != UInt8(ascii: "\\"), byte != dot || previous != dot else { return nil }
+            previous = byte
+        }
+        var suffixLabels = 0
+        var node: Int32 = 0
+        var end = count
+        var depth = 0
+        while end > 0 {
+            var start = end
+            while start > 0 && lower[start &- 1] != dot { start &-= 1 }
+            // "*.<suffix so far>" covers this label too.
+            if kinds[Int(node)].contains(.wildcard) { suffixLabels = max(suffixLabels, depth &+ 1) }
+            let label = String(decoding: UnsafeBufferPointer(rebasing: lower[start..<end]), as: UTF8.self)
+            guard let next = children[Edge(parent: node, label: label)] else { break }
+            node = next
+            if kinds[Int(node)].contains(.exception) {
+                suffixLabels = depth  // the exception rule less its first label
+                break
+            }
+            if kinds[Int(node)].contains(.normal) { suffixLabels = max(suffixLabels, depth &+ 1) }
+            depth &+= 1
+            end = start &- 1
+        }
+        suffixLabels = max(suffixLabels, 1)  // the default rule "*"
+        /// Where the last `n` labels begin; nil when the name has fewer than `n`.
+        func start(ofLast n: Int) -> Int? {
+            var seen = 0
+            var index = count
+            while index > 0 {
+                index &-= 1
+                if lower[index] == dot {
+                    seen &+= 1
+                    if seen == n { return index &+ 1 }
+                }
+            }
+            return seen &+ 1 == n ? 0 : nil
+        }
+        guard let suffixStart = start(ofLast: suffixLabels), let registeredStart = start(ofLast: suffixLabels &+ 1) else {
+            return Cut(suffixStart: 0, registeredStart: nil)  // the whole name is a suffix
+        }
+        return Cut(suffixStart: suffixStart, registeredStart: registeredStart)
+    }
+
+    /// `registered_domain`, `top_level_domain` and `subdomain` as `split`
+    /// cuts them, written from the lowered bytes without a String per part.
+    func appendParts(of name: String, to json: inout JSONCursor) {
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else {
+            guard let parts = splitByCharacter(name) else { return }
+            if let registered = parts.registeredDomain { json.field("registered_domain", registered) }
+            json.field("top_level_domain", parts.topLevelDomain)
+            if let subdomain = parts.subdomain { json.field("subdomain", subdomain) }
+            return
+        }
+        Self.withLowered(name) { lower in
+            guard let cut = cut(lowered: lower) else { return }
+            func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: lower[range])) }
+            if let registered = cut.registeredStart {
+                json.key("registered_domain")
+                json.string(utf8: bytes(registered..<lower.count))
+            }
+            json.key("top_level_domain")
+            json.string(utf8: bytes(cut.suffixStart..<lower.count))
+            if let registered = cut.registeredStart, registered > 0 {
+                json.key("subdomain")
+                json.string(utf8: bytes(0..<(registered &- 1)))
+            }
+        }
+    }
+
+    /// The name's bytes, ASCII letters lowered, in a temporary buffer.
+    private static func withLowered<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let count = name.utf8.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
+            var index = 0
+            for byte in name.utf8 {
+                buffer[index] = asciiLowercase(byte)
+                index &+= 1
+            }
+            return body(UnsafeBufferPointer(start: buffer.baseAddress, count: count))
+        }
+    }
+
+    /// `split` for names with non-ASCII text, cut by Character.
+    func splitByCharacter(_ name: String) -> DomainParts? {
         guard !name.isEmpty, name != ".", !name.utf8.contains(UInt8(ascii: "\\")) else { return nil }
         let lower = name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? String(decoding: name.utf8.map(Self.asciiLowercase), as: UTF8.self) : name
         let labels = Self.labels(of: lower)

@@ -29,18 +29,49 @@ public struct MemcacheTransaction: Sendable, TransactionDetail {
     }
 
     /// Packetbeat's `memcache.*` fields; `method` is the command, `query`
-    /// the command with its keys (values are never emitted).
+    /// the command with its keys (values are never emitted). Written in one
+    /// JSONCursor block with literal keys.
     public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        // Keys appear up to three times (query, resource, keys); the texts
+        // once. More is asked for if it is needed.
+        var room = 768
+        func add(_ message: MemcacheMessage?) {
+            guard let message else { return }
+            room &+= message.command.utf8.count &* 3 &+ message.word.utf8.count &+ (message.line?.utf8.count ?? 0)
+                &+ (message.errorMessage?.utf8.count ?? 0) &+ (message.version?.utf8.count ?? 0)
+            for key in message.keys { room &+= key.utf8.count &* 3 &+ 4 }
+        }
+        add(request)
+        add(response)
+        json.write(reserving: room) { appendFields(to: &$0) }
+    }
+
+    private func appendFields(to json: inout JSONCursor) {
         if let request {
             json.field("method", request.command)
-            json.field("query", ([request.command] + request.keys).joined(separator: " "))
+            json.key("query")
+            json.beginString()
+            json.piece(request.command)
+            for key in request.keys {
+                json.piece(" ")
+                json.piece(key)
+            }
+            json.endString()
             if let key = request.keys.first { json.field("resource", key) }
         }
-        json.object("memcache") { memcache in
-            memcache.field("protocol_type", (request ?? response)?.binary == true ? "binary" : "text")
-            if let request { memcache.object("request") { request.appendRequest(to: &$0) } }
-            if let response { memcache.object("response") { response.appendResponse(to: &$0, request: request) } }
+        json.beginObject("memcache")
+        json.field("protocol_type", (request?.binary ?? response?.binary) == true ? "binary" : "text")
+        if let request {
+            json.beginObject("request")
+            request.appendRequest(to: &json)
+            json.endObject()
         }
+        if let response {
+            json.beginObject("response")
+            response.appendResponse(to: &json, request: request)
+            json.endObject()
+        }
+        json.endObject()
     }
 
     /// "get k1 k2 -> VALUE ×2" (either side may be "?").
@@ -55,20 +86,25 @@ public struct MemcacheTransaction: Sendable, TransactionDetail {
 }
 
 extension MemcacheMessage {
-    fileprivate func appendCommon(to object: inout JSONWriter) {
+    fileprivate func appendCommon(to object: inout JSONCursor) {
         if let opcode {
             object.field("opcode", word)
             object.field("opcode_value", UInt64(opcode))
             object.field("opaque", UInt64(opaque))
         }
-        if !keys.isEmpty { object.strings("keys", keys) }
+        if !keys.isEmpty {
+            object.key("keys")
+            object.beginArray()
+            for key in keys { object.string(key) }
+            object.endArray()
+        }
         object.field("count_values", UInt64(countValues))
         object.field("bytes", valueBytes)
         if let flags { object.field("flags", UInt64(flags)) }
         if let cas { object.field("cas_unique", cas) }
     }
 
-    fileprivate func appendRequest(to object: inout JSONWriter) {
+    fileprivate func appendRequest(to object: inout JSONCursor) {
         object.field("command", command)
         object.field("type", MemcacheNames.type(command))
         appendCommon(to: &object)
@@ -80,7 +116,7 @@ extension MemcacheMessage {
         object.optional("line", line)
     }
 
-    fileprivate func appendResponse(to object: inout JSONWriter, request: MemcacheMessage?) {
+    fileprivate func appendResponse(to object: inout JSONCursor, request: MemcacheMessage?) {
         // Binary responses mirror the request's command (Packetbeat).
         object.field("command", binary ? command : word)
         object.field("type", MemcacheNames.type(binary ? command : request?.command ?? command))

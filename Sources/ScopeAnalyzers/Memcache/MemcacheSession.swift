@@ -9,8 +9,9 @@ import ScopeDecode
 final class MemcacheSession: StreamAnalyzer {
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
-    private var parsers: DirectionPair<MemcacheParser>
-    private var pending: FIFOMatcher<MemcacheMessage>
+    // Unchecked exclusivity: see AnalyzerContext.
+    @exclusivity(unchecked) private var parsers: DirectionPair<MemcacheParser>
+    @exclusivity(unchecked) private var pending: FIFOMatcher<MemcacheMessage>
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
@@ -79,7 +80,9 @@ final class MemcacheSession: StreamAnalyzer {
         case .message(let response):
             context.count(.memcache) { $0.responses &+= 1 }
             // Quiet binary requests before the one this answers succeeded silently.
-            while response.binary, let first = pending.first, first.binary, first.quiet, first.opaque != response.opaque {
+            // Looked at in place: `pending.first` would copy the whole request out per response.
+            while response.binary,
+                  pending.peek({ $0.binary && $0.quiet && $0.opaque != response.opaque }) == true {
                 if case .matched(let quiet) = pending.match(responseStart: response.start) {
                     emit(MemcacheTransaction(request: quiet, response: nil))
                 } else {

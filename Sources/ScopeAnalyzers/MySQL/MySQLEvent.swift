@@ -14,28 +14,53 @@ public struct MySQLTransaction: Sendable, TransactionDetail {
     }
 
     public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
+        // The fixed part is under 512 bytes; the texts are written once.
+        // More is asked for if it is needed.
+        var room = 512
+        if let request {
+            room &+= request.method.utf8.count &+ request.query.utf8.count &+ (request.user?.utf8.count ?? 0)
+            for param in request.params ?? [] { room &+= param.utf8.count &+ 4 }
+        }
+        if let response {
+            room &+= (response.path?.utf8.count ?? 0) &+ (response.sqlState?.utf8.count ?? 0)
+                &+ (response.errorMessage?.utf8.count ?? 0)
+        }
+        json.write(reserving: room) { appendFields(to: &$0) }
+    }
+
+    /// Written in one JSONCursor block with literal keys.
+    private func appendFields(to json: inout JSONCursor) {
         if let request {
             json.field("method", request.method)
             json.field("query", request.query)
-            if let params = request.params { json.strings("params", params) }
-            if let user = request.user { json.object("user") { $0.field("name", user) } }
+            if let params = request.params {
+                json.key("params")
+                json.beginArray()
+                for param in params { json.string(param) }
+                json.endArray()
+            }
+            if let user = request.user {
+                json.beginObject("user")
+                json.field("name", user)
+                json.endObject()
+            }
         }
         if let path = response?.path { json.field("path", path) }
-        json.object("mysql") { mysql in
-            if let request, request.command != MySQLCommand(rawValue: 0x0B) { mysql.field("command", request.command.name) }
-            if let id = request?.statementID ?? response?.statementID { mysql.field("statement_id", UInt64(id)) }
-            guard let response else { return }
-            mysql.field("affected_rows", response.affectedRows)
-            mysql.field("insert_id", response.insertID)
-            mysql.field("num_rows", response.numRows)
-            mysql.field("num_fields", response.numFields)
-            if response.resultSets > 1 { mysql.field("result_sets", UInt64(response.resultSets)) }
-            if response.statementID != nil { mysql.field("num_params", UInt64(response.paramCount)) }
-            if let code = response.errorCode {
-                mysql.field("error_code", UInt64(code))
-                mysql.optional("sql_state", response.sqlState)
-                mysql.optional("error_message", response.errorMessage)
-            }
+        json.beginObject("mysql")
+        defer { json.endObject() }
+        if let request, request.command != MySQLCommand(rawValue: 0x0B) { json.field("command", request.command.name) }
+        if let id = request?.statementID ?? response?.statementID { json.field("statement_id", UInt64(id)) }
+        guard let response else { return }
+        json.field("affected_rows", response.affectedRows)
+        json.field("insert_id", response.insertID)
+        json.field("num_rows", response.numRows)
+        json.field("num_fields", response.numFields)
+        if response.resultSets > 1 { json.field("result_sets", UInt64(response.resultSets)) }
+        if response.statementID != nil { json.field("num_params", UInt64(response.paramCount)) }
+        if let code = response.errorCode {
+            json.field("error_code", UInt64(code))
+            json.optional("sql_state", response.sqlState)
+            json.optional("error_message", response.errorMessage)
         }
     }
 

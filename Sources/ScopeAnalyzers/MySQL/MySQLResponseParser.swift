@@ -40,7 +40,9 @@ struct MySQLResponseParser {
     mutating func feed(_ payload: UnsafeRawBufferPointer, frame: MySQLFramer.Frame, end: UInt64,
                        command: MySQLCommand?) -> Step {
         if response == nil { response = MySQLResponse(start: frame.start) }
-        guard var current = response else { return .more }
+        // Moved out while this packet is read, put back when the response
+        // goes on: a copy per packet retained its strings and notes.
+        guard var current = response.take() else { return .more }
         let first = payload.first ?? 0
         let isEOF = first == 0xFE && frame.length < 9
         let isTerminator = first == 0xFE && frame.length < MySQLFramer.continuationLength
@@ -118,6 +120,7 @@ struct MySQLResponseParser {
                 if state == .idle { return finish(current, frame, end) }
             } else if columns > 0 {
                 state = .prepareColumns(remaining: columns)  // no EOF after all: this is the first column
+                response = current
                 return feed(payload, frame: frame, end: end, command: command)
             } else {
                 return finishBefore(current)
