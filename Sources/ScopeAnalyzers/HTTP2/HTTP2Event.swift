@@ -68,7 +68,7 @@ public struct HTTP2Transaction: Sendable, TransactionDetail {
         }
         json.object("grpc") { object in
             if let code = grpc.statusCode { object.field("status", GRPCNames.status(code)) }
-            object.optional("message", grpc.message)
+            if let message = grpc.message, !message.isEmpty { object.field("message", message) }
             if let timeout = grpc.timeout {
                 object.field("timeout", timeout)
                 if let nanoseconds = GRPCNames.timeout(timeout) { object.field("timeout_ns", nanoseconds) }

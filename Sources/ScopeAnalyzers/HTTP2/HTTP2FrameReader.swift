@@ -29,6 +29,10 @@ struct HTTP2FrameReader {
     private var header = HTTP2FrameHeader(length: 0, type: 0, flags: 0, stream: 0)
     private var headerBytes: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
     private var headerFill = 0
+    /// The next frame header is the side's first: it must be plausible, or
+    /// the bytes are not HTTP/2 from their start (a capture begun
+    /// mid-connection, an HTTP/1 server refusing the preface).
+    private var checkFirst: Bool
     /// Payload bytes of the current frame still to come.
     private var remaining = 0
     private var buffer: [UInt8] = []
@@ -44,10 +48,13 @@ struct HTTP2FrameReader {
 
     init(expectsPreface: Bool, payloadLimit: Int) {
         state = expectsPreface ? .preface(matched: 0) : .header
+        checkFirst = !expectsPreface
         self.payloadLimit = payloadLimit
     }
 
     var inPayload: Bool { if case .payload = state { true } else { false } }
+    /// The frame being read (meaningful while `inPayload`).
+    var currentFrame: HTTP2FrameHeader { header }
 
     mutating func deliver(_ bytes: UnsafeRawBufferPointer, _ output: (Output) -> Void) {
         var offset = 0
@@ -85,6 +92,21 @@ struct HTTP2FrameReader {
                     guard headerFill == HTTP2FrameHeader.size else { return }
                     headerFill = 0
                     header = withUnsafeBytes(of: &headerBytes) { HTTP2FrameHeader($0, at: 0) }
+                }
+                if checkFirst {
+                    checkFirst = false
+                    if !header.isPlausible(maxFrameSize: HTTP2FrameHeader.maxLength) {
+                        // Looked at again byte by byte from its first byte.
+                        offset &-= HTTP2FrameHeader.size
+                        state = .resync
+                        output(.lostSync)
+                        if offset < 0 {
+                            // The header straddled segments: its earlier bytes are gone; count them.
+                            skippedBytes &+= UInt64(-offset)
+                            offset = 0
+                        }
+                        continue
+                    }
                 }
                 begin(output)
             case .payload:

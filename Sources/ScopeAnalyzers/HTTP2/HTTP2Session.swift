@@ -19,6 +19,10 @@ final class HTTP2Session: StreamAnalyzer {
     @exclusivity(unchecked) private var decoders: (request: HPACKDecoder, response: HPACKDecoder)
     @exclusivity(unchecked) private var blocks = DirectionPair { _ in HeaderBlock() }
     @exclusivity(unchecked) private var streams: [UInt32: HTTP2Stream] = [:]
+    /// Stream ids in the order they opened (some finished since), for
+    /// evicting the oldest open one without a scan.
+    @exclusivity(unchecked) private var openOrder: [UInt32] = []
+    @exclusivity(unchecked) private var openOrderHead = 0
     @exclusivity(unchecked) private var goaway: (lastStream: UInt32, code: UInt32)?
     @exclusivity(unchecked) private var skippedSoFar: UInt64 = 0
     private let maxStreams: Int
@@ -60,17 +64,25 @@ final class HTTP2Session: StreamAnalyzer {
 
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
         context.countGap(.http2, length: length)
-        let inData = fromClient ? readers.client.inPayload : readers.server.inPayload
+        let reader = fromClient ? readers.client : readers.server
+        let frame = reader.currentFrame, inData = reader.inPayload && frame.type == HTTP2FrameType.data
         let kept = fromClient ? readers.client.gap(length: length) : readers.server.gap(length: length)
+        let note = "gap of \(length) bytes \(fromClient ? "from the client" : "from the server")"
         if kept && inData {
+            // Only this stream's data was cut: its byte count and message framing.
             context.count(.http2) { $0.gapsAbsorbed &+= 1 }
+            loseFraming(frame.stream, fromClient: fromClient, note: note)
+            return
         }
-        // Whatever was cut, a header block may have been in it; DATA's message framing is gone.
-        if !kept || blocks[fromClient].active { lose(fromClient: fromClient) }
-        for id in streams.keys {
-            if fromClient { streams[id]?.grpc?.requestMessages.loseFraming() } else { streams[id]?.grpc?.responseMessages.loseFraming() }
-            streams[id]?.notes.append("gap of \(length) bytes \(fromClient ? "from the client" : "from the server")")
-        }
+        // A header block may have been in it: HPACK's history is unknown from here.
+        lose(fromClient: fromClient)
+        for id in streams.keys { loseFraming(id, fromClient: fromClient, note: note) }
+    }
+
+    private func loseFraming(_ id: UInt32, fromClient: Bool, note: String) {
+        guard streams[id] != nil else { return }
+        if fromClient { streams[id]!.grpc?.requestMessages.loseFraming() } else { streams[id]!.grpc?.responseMessages.loseFraming() }
+        streams[id]!.notes.append(note)
     }
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {
@@ -270,10 +282,22 @@ final class HTTP2Session: StreamAnalyzer {
     }
 
     private func open(_ id: UInt32, at time: UInt64, fromClient: Bool) {
-        if streams.count >= maxStreams, let oldest = streams.keys.min(), let stream = streams.removeValue(forKey: oldest) {
-            context.count(.http2) { $0.evictions &+= 1 }
-            report(stream, id: oldest, note: "evicted: more than \(maxStreams) streams open", at: time)
+        if streams.count >= maxStreams {
+            while openOrderHead < openOrder.count {
+                let oldest = openOrder[openOrderHead]
+                openOrderHead &+= 1
+                guard let stream = streams.removeValue(forKey: oldest) else { continue }
+                context.count(.http2) { $0.evictions &+= 1 }
+                report(stream, id: oldest, note: "evicted: more than \(maxStreams) streams open", at: time)
+                break
+            }
         }
+        if openOrder.count &- openOrderHead > 2 &* maxStreams || openOrderHead > maxStreams {
+            // Finished streams' ids leave the order list here, in one pass per `maxStreams` openings.
+            openOrder = openOrder[openOrderHead...].filter { streams[$0] != nil }
+            openOrderHead = 0
+        }
+        openOrder.append(id)
         var stream = HTTP2Stream(time: time)
         if !fromClient { stream.response.start = time }
         streams[id] = stream
@@ -356,6 +380,11 @@ final class HTTP2Session: StreamAnalyzer {
         if let note { notes.append(note) }
         if let reset = stream.reset {
             notes.append("stream reset by the \(reset.byClient ? "client" : "server"): \(HTTP2Names.errorCode(reset.code))")
+            // A client gives up a gRPC call at its deadline with RST_STREAM CANCEL, before any status.
+            if reset.byClient, reset.code == 8, stream.grpc?.statusCode == nil, let text = stream.grpc?.timeout,
+               let timeout = GRPCNames.timeout(text), stream.request.end &- stream.request.start >= timeout {
+                notes.append("deadline exceeded (grpc-timeout \(text))")
+            }
         }
         let request = stream.requestSeen ? stream.request : nil
         let response = stream.responseSeen ? stream.response : nil
