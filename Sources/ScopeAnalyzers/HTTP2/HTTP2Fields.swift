@@ -63,8 +63,6 @@ struct HTTP2Fields {
                 stream.request.traceID = context.traceID
                 stream.request.parentSpanID = context.parentID
             }
-        case 10 where HTTP2HeaderName.equals(name, "tracestate"):
-            stream.tracestate = HTTP2HeaderName.text(value)
         case 12 where HTTP2HeaderName.equals(name, "grpc-timeout"):
             stream.grpc?.timeout = HTTP2HeaderName.text(value)
         case 13 where HTTP2HeaderName.equals(name, "grpc-encoding"):

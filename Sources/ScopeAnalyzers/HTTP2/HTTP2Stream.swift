@@ -10,7 +10,6 @@ struct HTTP2Stream {
     var reset: (code: UInt32, byClient: Bool)?
     var pushed = false
     var grpc: GRPCCall?
-    var tracestate: String?
     var notes: [String] = []
 
     init(time: UInt64) {
