@@ -53,6 +53,18 @@ import Testing
         #expect(events[0].h2?.outcomeName(status: .error) == "reset")
     }
 
+    @Test func lateHeadersOnAResetStreamAreNoNewTransaction() {
+        let (events, counters) = Self.run([
+            .client(H2.preface + H2.headers(1, H2.request("/gone"), endStream: true) + H2.rst(1, 8), at: 1),
+            // The server answered before it saw the reset; its indexed field must still enter the table.
+            .server(H2.headers(1, H2.status(200, extra: H2.indexedLiteral("x-late", "1")), endStream: true), at: 2),
+            .client(H2.headers(3, H2.request("/next"), endStream: true), at: 3),
+            .server(H2.headers(3, [0x88, 0xBE], endStream: true), at: 4),
+        ])
+        #expect(events.map { $0.h2!.summary } == ["GET /gone -> ? reset=CANCEL", "GET /next -> 200"])
+        #expect(counters.parseErrors == 0 && counters.unmatchedResponses == 0)
+    }
+
     @Test func paddingPriorityAndContinuationMakeOneBlock() {
         let block = H2.request("/padded", extra: H2.literal("user-agent", "ua"))
         let first = Array(block[..<10]), rest = Array(block[10...])

@@ -180,7 +180,8 @@ struct HTTP2FrameReader {
         if remaining == 0 {
             state = .header
             buffer.withUnsafeBytes { output(.frame(header, $0)) }
-            buffer.removeAll(keepingCapacity: true)
+            // A rare large frame's buffer is not kept for the connection's life.
+            if buffer.capacity > 16_384 { buffer = [] } else { buffer.removeAll(keepingCapacity: true) }
         }
         return offset &+ take
     }

@@ -23,6 +23,8 @@ final class HTTP2Session: StreamAnalyzer {
     /// evicting the oldest open one without a scan.
     @exclusivity(unchecked) private var openOrder: [UInt32] = []
     @exclusivity(unchecked) private var openOrderHead = 0
+    /// Ids of the client's streams: the first and the highest seen.
+    @exclusivity(unchecked) private var clientStreams: (first: UInt32, highest: UInt32) = (0, 0)
     @exclusivity(unchecked) private var goaway: (lastStream: UInt32, code: UInt32)?
     @exclusivity(unchecked) private var skippedSoFar: UInt64 = 0
     private let maxStreams: Int
@@ -199,7 +201,10 @@ final class HTTP2Session: StreamAnalyzer {
     private func headers(_ header: HTTP2FrameHeader, _ payload: UnsafeRawBufferPointer, fromClient: Bool, at time: UInt64) {
         let id = header.stream
         if streams[id] == nil {
-            guard id != 0 else { return }
+            guard id != 0, opens(id, fromClient: fromClient) else {
+                // A closed stream's late HEADERS: decoded (the table must stay in step), not a new stream.
+                return unknownHeaders(header, payload, fromClient: fromClient)
+            }
             open(id, at: time, fromClient: fromClient)
         }
         count(header, fromClient: fromClient)
@@ -211,6 +216,28 @@ final class HTTP2Session: StreamAnalyzer {
             decodeBlock(fragment, stream: id, endStream: header.endStream, fromClient: fromClient, at: time)
         } else {
             startBlock(fragment, stream: id, promised: 0, endStream: header.endStream, fromClient: fromClient)
+        }
+    }
+
+    /// Whether HEADERS on a stream not open here opens one: always from the
+    /// client; from the server only for a stream the capture did not see
+    /// open (below the first client stream seen, or above the highest).
+    private func opens(_ id: UInt32, fromClient: Bool) -> Bool {
+        if fromClient {
+            if clientStreams.first == 0 { clientStreams.first = id }
+            clientStreams.highest = max(clientStreams.highest, id)
+            return true
+        }
+        return clientStreams.first == 0 || id < clientStreams.first || id > clientStreams.highest
+    }
+
+    private func unknownHeaders(_ header: HTTP2FrameHeader, _ payload: UnsafeRawBufferPointer, fromClient: Bool) {
+        context.count(.http2) { $0.skippedBytes &+= UInt64(HTTP2FrameHeader.size &+ header.length) }
+        guard let fragment = Self.fragment(header, payload, skip: header.flags & HTTP2Flag.priority != 0 ? 5 : 0) else { return }
+        if header.endHeaders {
+            decodeBlock(fragment, stream: header.stream, endStream: false, fromClient: fromClient, at: 0)
+        } else {
+            startBlock(fragment, stream: header.stream, promised: 0, endStream: false, fromClient: fromClient)
         }
     }
 
@@ -253,8 +280,9 @@ final class HTTP2Session: StreamAnalyzer {
         var block = HeaderBlock()
         swap(&block, &blocks[fromClient])
         defer {
-            block.bytes.removeAll(keepingCapacity: true)
-            blocks[fromClient].bytes = block.bytes  // the buffer is reused
+            // The buffer is reused, unless a rare large block grew it.
+            block.bytes.removeAll(keepingCapacity: block.bytes.capacity <= 16_384)
+            blocks[fromClient].bytes = block.bytes
         }
         if block.overflow {
             // Never decoded, so the table misses what it added (endless CONTINUATION ends here).
