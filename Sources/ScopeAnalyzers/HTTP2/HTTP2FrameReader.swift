@@ -153,7 +153,9 @@ struct HTTP2FrameReader {
                 remaining &-= 1
                 if padding > remaining { padding = remaining }  // malformed: all of it is padding
             }
-            let dataLeft = remaining &- padding
+            // A gap may have cut into the padding: what is left is padding then.
+            let dataLeft = max(0, remaining &- padding)
+            padding = min(padding, remaining)
             let piece = min(dataLeft, bytes.count &- offset)
             remaining &-= piece
             let chunk = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset &+ piece)])
