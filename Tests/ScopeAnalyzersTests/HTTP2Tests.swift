@@ -172,6 +172,9 @@ import Testing
         let json = events[1].json
         #expect(json.contains(#""rpc":{"system":"grpc","service":"pkg.Svc","method":"Fail","grpc":{"status_code":14}}"#))
         #expect(json.contains(#""http":{"version":"2""#))
+        var odd = events[1].h2!
+        odd.grpc?.statusCode = 4_000_000
+        #expect(odd.outcomeName(status: .error) == "other" && odd.summary.hasSuffix("grpc=4000000"))
     }
 
     @Test func traceContextAndRedactedHeadersAsInHTTP1() {

@@ -90,10 +90,14 @@ public struct HTTP2Transaction: Sendable, TransactionDetail {
 
     public func resourceName(endpoints: TransactionEndpoints) -> String { http.request?.target ?? "?" }
 
-    /// gRPC: the status name in lowercase ("ok", "deadline_exceeded");
+    /// gRPC: the status name in lowercase ("ok", "deadline_exceeded"; "other"
+    /// for an undefined code);
     /// otherwise HTTP's status class; "reset" for a stream reset unanswered.
     public func outcomeName(status: TransactionStatus) -> String {
-        if let code = grpc?.statusCode { return GRPCNames.status(code).lowercased() }
+        if let code = grpc?.statusCode {
+            // A label value: codes outside the 17 defined ones are one bucket, not one series each.
+            return code >= 0 && code < GRPCNames.codes.count ? GRPCNames.codes[code].lowercased() : "other"
+        }
         if http.response == nil && reset != nil { return "reset" }
         return http.outcomeName(status: status)
     }
