@@ -65,6 +65,32 @@ import Testing
         #expect(counters.parseErrors == 0 && counters.unmatchedResponses == 0)
     }
 
+    @Test func settingsTableSizeAndSizeUpdatesAreFollowed() {
+        // The server allows no table (SETTINGS_HEADER_TABLE_SIZE 0); the client says so in its block, then indexes
+        // a field: an entry larger than the table empties it, so index 62 on the next request is malformed.
+        let noTable = H2.frame(HTTP2FrameType.settings, 0, 0, [0, 1, 0, 0, 0, 0])
+        let (events, counters) = Self.run([
+            .server(noTable, at: 1),
+            .client(H2.preface + H2.headers(1, [0x20] + H2.request("/a", extra: H2.indexedLiteral("x-id", "7")), endStream: true), at: 2),
+            .server(H2.headers(1, H2.status(200), endStream: true), at: 3),
+            .client(H2.headers(3, H2.request("/b") + [0xBE], endStream: true), at: 4),
+            .server(H2.headers(3, H2.status(200), endStream: true), at: 5),
+        ])
+        #expect(events.count == 2 && counters.parseErrors == 1)
+        #expect(events[1].notes.contains("header block not decoded (HPACK)"))
+    }
+
+    @Test func serverPushIsItsOwnTransaction() {
+        let promise = H2.frame(HTTP2FrameType.pushPromise, HTTP2Flag.endHeaders, 1, [0, 0, 0, 2] + H2.request("/style.css"))
+        let (events, _) = Self.run([
+            .client(H2.preface + H2.headers(1, H2.request("/"), endStream: true), at: 1),
+            .server(promise + H2.headers(1, H2.status(200), endStream: true), at: 2),
+            .server(H2.headers(2, H2.status(200)) + H2.data(2, [1, 2], endStream: true), at: 3),
+        ])
+        #expect(events.map { $0.h2!.summary } == ["GET / -> 200", "GET /style.css -> 200"])
+        #expect(events[1].h2?.pushed == true && events[1].status == .ok && events[1].h2?.streamID == 2)
+    }
+
     @Test func paddingPriorityAndContinuationMakeOneBlock() {
         let block = H2.request("/padded", extra: H2.literal("user-agent", "ua"))
         let first = Array(block[..<10]), rest = Array(block[10...])
