@@ -97,8 +97,8 @@ struct HPACKDecoder {
     private mutating func indexed(_ index: Int, _ field: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Bool {
         if index == 0 { return false }
         if index <= HPACKStaticTable.count {
-            let entry = HPACKStaticTable.entries[index &- 1]
-            entry.name.withUnsafeBytes { name in entry.value.withUnsafeBytes { field(name, $0) } }
+            let entry = HPACKStaticTable.packed.entry(index)
+            field(entry.name, entry.value)
             return true
         }
         let dynamic = index &- HPACKStaticTable.count
@@ -126,7 +126,7 @@ struct HPACKDecoder {
         if nameIndex == 0 {
             guard Self.string(block, &offset, into: &nameScratch) else { return false }
         } else if nameIndex <= HPACKStaticTable.count {
-            nameScratch.append(contentsOf: HPACKStaticTable.entries[nameIndex &- 1].name)
+            nameScratch.append(contentsOf: HPACKStaticTable.packed.entry(nameIndex).name)
         } else if nameIndex &- HPACKStaticTable.count <= dynamicCount {
             let entry = entries[entries.count &- (nameIndex &- HPACKStaticTable.count)]
             nameScratch.append(contentsOf: entry.bytes[0..<entry.nameLength])

@@ -53,7 +53,32 @@ enum HPACKHuffman {
         }
     }
 
-    static let tables = Tables()
+    /// The tables as plain memory, made once and never freed: reading them
+    /// per string then costs no retain or release of array buffers.
+    struct Pointers: @unchecked Sendable {
+        let firstCode: UnsafePointer<UInt32>
+        let count: UnsafePointer<UInt32>
+        let offset: UnsafePointer<Int>
+        let symbols: UnsafePointer<UInt16>
+        let byteSymbol: UnsafePointer<UInt8>
+        let byteLength: UnsafePointer<UInt8>
+
+        init(_ tables: Tables) {
+            func copy<T>(_ array: [T]) -> UnsafePointer<T> {
+                let memory = UnsafeMutablePointer<T>.allocate(capacity: array.count)
+                memory.initialize(from: array, count: array.count)
+                return UnsafePointer(memory)
+            }
+            firstCode = copy(tables.firstCode)
+            count = copy(tables.count)
+            offset = copy(tables.offset)
+            symbols = copy(tables.symbols)
+            byteSymbol = copy(tables.byteSymbol)
+            byteLength = copy(tables.byteLength)
+        }
+    }
+
+    static let tables = Pointers(Tables())
 
     /// Decodes `input` onto the end of `output`; false when the input is
     /// not a valid encoding (EOS inside, padding longer than 7 bits or not
