@@ -80,6 +80,16 @@ import Testing
         #expect(events[1].notes.contains("header block not decoded (HPACK)"))
     }
 
+    @Test func malformedStatusesAreNoNumbers() {
+        let grpc = H2.literal("content-type", "application/grpc")
+        let (events, _) = Self.run([
+            .client(H2.preface + H2.headers(1, H2.request("/s", method: "POST", extra: grpc), endStream: true), at: 1),
+            .server(H2.headers(1, H2.literal(":status", "2-0") + H2.literal("grpc-status", "-5"), endStream: true), at: 2),
+        ])
+        #expect(events.count == 1 && events[0].h2?.http.response?.statusCode == 0 && events[0].h2?.grpc?.statusCode == nil)
+        #expect(events[0].json.contains(#""status_code":0"#) && events[0].status == .error)
+    }
+
     @Test func serverPushIsItsOwnTransaction() {
         let promise = H2.frame(HTTP2FrameType.pushPromise, HTTP2Flag.endHeaders, 1, [0, 0, 0, 2] + H2.request("/style.css"))
         let (events, _) = Self.run([

@@ -75,13 +75,16 @@ struct HTTP2Fields {
     private mutating func responseField(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ stream: inout HTTP2Stream) {
         switch name.count {
         case 7 where !trailer && HTTP2HeaderName.equals(name, ":status"):
-            let code = value.count == 3 ? value.reduce(0) { $0 &* 10 &+ (Int($1) &- 48) } : 0
+            // Three digits, else 0 (no status): a negative or huge code would reach JSON and metrics.
+            let digits = value.count == 3 && value.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+            let code = digits ? value.reduce(0) { $0 &* 10 &+ (Int($1) &- 48) } : 0
             stream.response.statusCode = code
             interim = code >= 100 && code < 200
         case 12 where !trailer && HTTP2HeaderName.equals(name, "content-type"):
             stream.response.contentType = HTTP2HeaderName.text(value)
         case 11 where HTTP2HeaderName.equals(name, "grpc-status"):
-            if stream.grpc != nil, let code = Int(HTTP2HeaderName.text(value)) { stream.grpc!.statusCode = code }
+            // A non-negative number only (it is written as an unsigned JSON number).
+            if stream.grpc != nil, let code = Int(HTTP2HeaderName.text(value)), code >= 0 { stream.grpc!.statusCode = code }
         case 12 where HTTP2HeaderName.equals(name, "grpc-message"):
             stream.grpc?.message = HTTP2HeaderName.text(value)
         case 13 where !trailer && HTTP2HeaderName.equals(name, "grpc-encoding"):
