@@ -76,17 +76,20 @@ struct HTTPNginxEdgeOracleTests {
     }
 
     /// The HTTP/2 preface on nginx's HTTP/1 port: nginx refuses it with an
-    /// HTTP/1 400, which tshark does not read as HTTP either. It is no HTTP/1
-    /// transaction (the HTTP/2 analyzer's, once it exists); everything after
-    /// the preface, the 400 included, is counted as skipped, not lost.
+    /// HTTP/1 400, which tshark does not read as HTTP either. The content
+    /// wins over the port: the HTTP/2 analyzer takes the connection, reads
+    /// the preface and the client's SETTINGS, finds no frame in the 400 and
+    /// counts it as skipped. No transaction either way.
     @Test func prefaceIsNoTransactionAndItsAnswerIsCounted() throws {
         let (events, counters) = try Self.events()
         #expect(Self.on(41005, events).isEmpty)
         #expect(!(try Self.tsharkRows()).contains { $0[0] == "41005" || $0[1] == "41005" })
         let answered = try Self.serverBytes(41005)
         #expect(answered > 100)
-        // The 24-byte preface, one empty SETTINGS frame (9 bytes) and nginx's answer.
-        #expect(counters.skippedBytes == UInt64(24 + 9 + answered))
+        let http2 = try CaptureOracle.analyze(Self.file).counters(.http2)
+        #expect(http2.detectedByContent == 1 && http2.transactions == 0)
+        #expect(http2.skippedBytes == UInt64(answered))
+        #expect(counters.skippedBytes == 0)
     }
 
     /// A request reset by the client, then a new connection from the same

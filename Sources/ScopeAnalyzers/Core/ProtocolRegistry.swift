@@ -41,6 +41,7 @@ enum ProtocolRegistry {
         MemcacheProtocol.definition,
         ICMPProtocol.definition,
         TLSProtocol.definition,
+        HTTP2Protocol.definition,
     ]
 
     /// The names alone, for the per-event paths (a definition is a large

@@ -1,0 +1,133 @@
+/// The Huffman code of HPACK string literals (RFC 7541 §5.2, Appendix B).
+/// The code is canonical: codes are assigned in order of length, and
+/// within a length in symbol order, so the table of lengths (Appendix B's
+/// "len" column) is all the decoder needs.
+enum HPACKHuffman {
+    /// Code length in bits of each symbol 0...255 and of EOS (256).
+    static let lengths: [UInt8] = [
+        13, 23, 28, 28, 28, 28, 28, 28, 28, 24, 30, 28, 28, 30, 28, 28, 28, 28, 28, 28, 28, 28, 30, 28, 28, 28, 28, 28, 28, 28, 28, 28,
+        6, 10, 10, 12, 13, 6, 8, 11, 10, 10, 8, 11, 8, 6, 6, 6, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 7, 8, 15, 6, 12, 10,
+        13, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 7, 8, 13, 19, 13, 14, 6,
+        15, 5, 6, 5, 6, 5, 6, 6, 6, 5, 7, 7, 6, 6, 6, 5, 6, 7, 6, 5, 5, 6, 7, 7, 7, 7, 7, 15, 11, 14, 13, 28,
+        20, 22, 20, 20, 22, 22, 22, 23, 22, 23, 23, 23, 23, 23, 24, 23, 24, 24, 22, 23, 24, 23, 23, 23, 23, 21, 22, 23, 22, 23, 23, 24,
+        22, 21, 20, 22, 22, 23, 23, 21, 23, 22, 22, 24, 21, 22, 23, 23, 21, 21, 22, 21, 23, 22, 23, 23, 20, 22, 22, 22, 23, 22, 22, 23,
+        26, 26, 20, 19, 22, 23, 22, 25, 26, 26, 26, 27, 27, 26, 24, 25, 19, 21, 26, 27, 27, 26, 27, 24, 21, 21, 26, 26, 28, 27, 27, 27,
+        20, 24, 20, 21, 22, 21, 21, 23, 22, 22, 25, 25, 24, 24, 26, 23, 26, 27, 26, 26, 27, 27, 27, 27, 27, 28, 27, 27, 27, 27, 27, 26,
+        30,
+    ]
+
+    static let maxLength = 30
+
+    /// Per length: the first code of that length, how many codes have it,
+    /// and where its symbols start in `symbols` (sorted by length, then value).
+    struct Tables {
+        var firstCode = [UInt32](repeating: 0, count: maxLength + 1)
+        var count = [UInt32](repeating: 0, count: maxLength + 1)
+        var offset = [Int](repeating: 0, count: maxLength + 1)
+        var symbols: [UInt16] = []
+        /// For the first 8 bits of a code: the symbol and its length when
+        /// the code is at most 8 bits long (length 0: longer).
+        var byteSymbol = [UInt8](repeating: 0, count: 256)
+        var byteLength = [UInt8](repeating: 0, count: 256)
+
+        init() {
+            for length in lengths { count[Int(length)] += 1 }
+            symbols = (0..<lengths.count).sorted { (lengths[$0], $0) < (lengths[$1], $1) }.map { UInt16($0) }
+            var code: UInt32 = 0
+            var index = 0
+            for length in 1...maxLength {
+                firstCode[length] = code
+                offset[length] = index
+                index += Int(count[length])
+                code = (code + count[length]) << 1
+            }
+            for (position, symbol) in symbols.enumerated() where lengths[Int(symbol)] <= 8 {
+                let length = Int(lengths[Int(symbol)])
+                let code = firstCode[length] + UInt32(position - offset[length])
+                let base = Int(code) << (8 - length)
+                for low in 0..<(1 << (8 - length)) {
+                    byteSymbol[base | low] = UInt8(symbol)
+                    byteLength[base | low] = UInt8(length)
+                }
+            }
+        }
+    }
+
+    /// The tables as plain memory, made once and never freed: reading them
+    /// per string then costs no retain or release of array buffers.
+    struct Pointers: @unchecked Sendable {
+        let firstCode: UnsafePointer<UInt32>
+        let count: UnsafePointer<UInt32>
+        let offset: UnsafePointer<Int>
+        let symbols: UnsafePointer<UInt16>
+        let byteSymbol: UnsafePointer<UInt8>
+        let byteLength: UnsafePointer<UInt8>
+
+        init(_ tables: Tables) {
+            func copy<T>(_ array: [T]) -> UnsafePointer<T> {
+                let memory = UnsafeMutablePointer<T>.allocate(capacity: array.count)
+                memory.initialize(from: array, count: array.count)
+                return UnsafePointer(memory)
+            }
+            firstCode = copy(tables.firstCode)
+            count = copy(tables.count)
+            offset = copy(tables.offset)
+            symbols = copy(tables.symbols)
+            byteSymbol = copy(tables.byteSymbol)
+            byteLength = copy(tables.byteLength)
+        }
+    }
+
+    static let tables = Pointers(Tables())
+
+    /// Decodes `input` onto the end of `output`; false when the input is
+    /// not a valid encoding (EOS inside, padding longer than 7 bits or not
+    /// all ones). `output` is left with what was decoded.
+    static func decode(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) -> Bool {
+        let tables = Self.tables
+        // Bits not consumed yet, most significant first, in the low `available` bits.
+        var bits: UInt64 = 0
+        var available = 0
+        var index = 0
+        while true {
+            while available <= 56 && index < input.count {
+                bits = bits << 8 | UInt64(input[index])
+                available &+= 8
+                index &+= 1
+            }
+            if available == 0 { return true }
+            if available >= 8 {
+                let top = Int(truncatingIfNeeded: bits >> UInt64(available &- 8)) & 0xFF
+                let length = Int(tables.byteLength[top])
+                if length != 0 {
+                    output.append(tables.byteSymbol[top])
+                    available &-= length
+                    bits &= available == 0 ? 0 : (UInt64(1) << UInt64(available)) &- 1
+                    continue
+                }
+            }
+            // A longer code, or the last bits: bit by bit from length 1.
+            var code: UInt32 = 0
+            var length = 0
+            var found = false
+            while length < min(available, maxLength) {
+                length &+= 1
+                code = code << 1 | UInt32(truncatingIfNeeded: (bits >> UInt64(available &- length)) & 1)
+                let count = tables.count[length]
+                if count != 0 && code &- tables.firstCode[length] < count && code >= tables.firstCode[length] {
+                    let symbol = tables.symbols[tables.offset[length] &+ Int(code &- tables.firstCode[length])]
+                    if symbol == 256 { return false }  // EOS in a string is an error (§5.2)
+                    output.append(UInt8(symbol))
+                    available &-= length
+                    bits &= available == 0 ? 0 : (UInt64(1) << UInt64(available)) &- 1
+                    found = true
+                    break
+                }
+            }
+            if found { continue }
+            // No whole code left: the rest is padding, at most 7 bits, all ones.
+            guard index == input.count, available < 8, bits == (UInt64(1) << UInt64(available)) &- 1 else { return false }
+            return true
+        }
+    }
+}

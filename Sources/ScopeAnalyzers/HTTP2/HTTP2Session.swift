@@ -1,0 +1,290 @@
+import ScopeDecode
+
+/// HTTP/2 on one TCP connection (prior knowledge): a frame reader and an
+/// HPACK decoder per side, one transaction per stream, many at once. A
+/// stream is reported when both sides ended it (END_STREAM), when it is
+/// reset (RST_STREAM: an Error), when the connection ends, or when more
+/// than `maxPendingPerConnection` streams are open (the oldest is evicted
+/// and counted). A capture that begins mid-connection, or a gap outside a
+/// frame payload, loses the frame position (found again on a plausible
+/// frame header, the bytes skipped counted) and HPACK's history: fields
+/// that refer to unknown table entries are counted as parse errors per
+/// header block, and the streams are still paired by their ids.
+final class HTTP2Session: StreamAnalyzer {
+    let endpoints: TransactionEndpoints
+    let context: AnalyzerContext
+    // Unchecked exclusivity: see AnalyzerContext.
+    @exclusivity(unchecked) var readers: (client: HTTP2FrameReader, server: HTTP2FrameReader)
+    /// `request` decodes what the client sends; `response` what the server sends.
+    @exclusivity(unchecked) var decoders: (request: HPACKDecoder, response: HPACKDecoder)
+    @exclusivity(unchecked) var blocks = DirectionPair { _ in HeaderBlock() }
+    @exclusivity(unchecked) var streams: [UInt32: HTTP2Stream] = [:]
+    /// Stream ids in the order they opened (some finished since), for
+    /// evicting the oldest open one without a scan.
+    @exclusivity(unchecked) var openOrder: [UInt32] = []
+    @exclusivity(unchecked) var openOrderHead = 0
+    /// Ids of the client's streams: the first and the highest seen.
+    @exclusivity(unchecked) var clientStreams: (first: UInt32, highest: UInt32) = (0, 0)
+    @exclusivity(unchecked) var goaway: (lastStream: UInt32, code: UInt32)?
+    @exclusivity(unchecked) var skippedSoFar: UInt64 = 0
+    let maxStreams: Int
+    let blockLimit: Int
+
+    /// A header block being put together from HEADERS/PUSH_PROMISE and
+    /// CONTINUATION frames (only when it spans frames).
+    struct HeaderBlock {
+        var bytes: [UInt8] = []
+        var stream: UInt32 = 0
+        var promised: UInt32 = 0
+        var endStream = false
+        var active = false
+        var overflow = false
+    }
+
+    init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
+        self.endpoints = endpoints
+        self.context = context
+        let configuration = context.configuration
+        blockLimit = configuration.maxHeaderBytes
+        // Control frames are small; HEADERS up to the header limit. DATA is never buffered.
+        let payloadLimit = max(16_384, configuration.maxHeaderBytes)
+        readers = (HTTP2FrameReader(expectsPreface: true, payloadLimit: payloadLimit),
+                   HTTP2FrameReader(expectsPreface: false, payloadLimit: payloadLimit))
+        let tableMemory = min(configuration.maxHeaderBytes, 64 << 10)
+        decoders = (HPACKDecoder(memoryLimit: tableMemory), HPACKDecoder(memoryLimit: tableMemory))
+        maxStreams = configuration.maxPendingPerConnection
+    }
+
+    func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
+        if fromClient {
+            readers.client.deliver(bytes) { handle($0, fromClient: true, at: timestamp) }
+        } else {
+            readers.server.deliver(bytes) { handle($0, fromClient: false, at: timestamp) }
+        }
+        collectSkipped()
+    }
+
+    func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
+        context.countGap(.http2, length: length)
+        let reader = fromClient ? readers.client : readers.server
+        let frame = reader.currentFrame, inData = reader.inPayload && frame.type == HTTP2FrameType.data
+        let kept = fromClient ? readers.client.gap(length: length) : readers.server.gap(length: length)
+        let note = "gap of \(length) bytes \(fromClient ? "from the client" : "from the server")"
+        if kept && inData {
+            // Only this stream's data was cut: its byte count and message framing.
+            context.count(.http2) { $0.gapsAbsorbed &+= 1 }
+            loseFraming(frame.stream, fromClient: fromClient, note: note)
+            return
+        }
+        // A header block may have been in it: HPACK's history is unknown from here.
+        lose(fromClient: fromClient)
+        for id in streams.keys { loseFraming(id, fromClient: fromClient, note: note) }
+    }
+
+    func loseFraming(_ id: UInt32, fromClient: Bool, note: String) {
+        guard streams[id] != nil else { return }
+        if fromClient { streams[id]!.grpc?.requestMessages.loseFraming() } else { streams[id]!.grpc?.responseMessages.loseFraming() }
+        streams[id]!.notes.append(note)
+    }
+
+    func close(reason: StreamCloseReason, timestamp: UInt64) {
+        for id in streams.keys.sorted() {
+            guard let stream = streams.removeValue(forKey: id) else { continue }
+            var note = "stream open at \(reason.phrase)"
+            if let goaway, id > goaway.lastStream, !stream.responseSeen { note = "not processed (GOAWAY after stream \(goaway.lastStream))" }
+            report(stream, id: id, note: note, at: timestamp)
+        }
+        collectSkipped()
+    }
+
+    /// Streams do not time out while their connection is open (as HTTP/1
+    /// requests): the stream cap bounds them and the close reports the rest.
+    func expire(now: UInt64) {}
+
+    /// HPACK history of one side is unknown from here on.
+    func lose(fromClient: Bool) {
+        if fromClient { decoders.request.desynchronise() } else { decoders.response.desynchronise() }
+        blocks[fromClient].active = false
+        blocks[fromClient].bytes.removeAll(keepingCapacity: true)
+    }
+
+    func handle(_ output: HTTP2FrameReader.Output, fromClient: Bool, at time: UInt64) {
+        switch output {
+        case .frame(let header, let payload):
+            frame(header, payload, fromClient: fromClient, at: time)
+        case .data(let header, let chunk, let last):
+            data(header, chunk, last: last, fromClient: fromClient, at: time)
+        case .oversized(let header):
+            context.count(.http2) { $0.oversized &+= 1 }
+            count(header, fromClient: fromClient)
+            if header.type == HTTP2FrameType.headers || header.type == HTTP2FrameType.continuation
+                || header.type == HTTP2FrameType.pushPromise {
+                lose(fromClient: fromClient)
+                streams[header.stream]?.notes.append("header block over \(blockLimit) bytes")
+            }
+        case .lostSync:
+            lose(fromClient: fromClient)
+        }
+    }
+
+    /// Frame bytes (header included) on a stream count towards its side.
+    func count(_ header: HTTP2FrameHeader, fromClient: Bool) {
+        guard header.stream != 0, streams[header.stream] != nil else { return }
+        let bytes = UInt64(HTTP2FrameHeader.size &+ header.length)
+        if fromClient { streams[header.stream]!.request.bytes &+= bytes } else { streams[header.stream]!.response.bytes &+= bytes }
+    }
+
+    func frame(_ header: HTTP2FrameHeader, _ payload: UnsafeRawBufferPointer, fromClient: Bool, at time: UInt64) {
+        if blocks[fromClient].active && header.type != HTTP2FrameType.continuation {
+            // RFC 9113 §6.10: nothing may come between a block's frames.
+            context.count(.http2) { $0.parseErrors &+= 1 }
+            lose(fromClient: fromClient)
+        }
+        switch header.type {
+        case HTTP2FrameType.headers:
+            headers(header, payload, fromClient: fromClient, at: time)
+        case HTTP2FrameType.continuation:
+            continuation(header, payload, fromClient: fromClient, at: time)
+        case HTTP2FrameType.pushPromise:
+            pushPromise(header, payload, fromClient: fromClient, at: time)
+        case HTTP2FrameType.rstStream:
+            guard payload.count == 4, streams[header.stream] != nil else { return }
+            count(header, fromClient: fromClient)
+            streams[header.stream]!.reset = (Self.word(payload, 0), fromClient)
+            if fromClient { streams[header.stream]!.request.end = time } else { streams[header.stream]!.response.end = time }
+            finishIfDone(header.stream, at: time)
+        case HTTP2FrameType.settings:
+            guard header.flags & HTTP2Flag.ack == 0 else { return }
+            settings(payload, fromClient: fromClient)
+        case HTTP2FrameType.goaway:
+            guard payload.count >= 8 else { return }
+            goaway = (Self.word(payload, 0) & 0x7FFF_FFFF, Self.word(payload, 4))
+        default:
+            count(header, fromClient: fromClient)  // PRIORITY, WINDOW_UPDATE on a stream; PING
+        }
+    }
+
+    /// SETTINGS_HEADER_TABLE_SIZE bounds the sender's decoder, i.e. the
+    /// other side's headers; SETTINGS_MAX_FRAME_SIZE the other side's frames.
+    func settings(_ payload: UnsafeRawBufferPointer, fromClient: Bool) {
+        var offset = 0
+        while offset &+ 6 <= payload.count {
+            let id = UInt16(payload[offset]) << 8 | UInt16(payload[offset &+ 1])
+            let value = Int(Self.word(payload, offset &+ 2))
+            offset &+= 6
+            switch id {
+            case 1:
+                if fromClient { decoders.response.settingsLimit = value } else { decoders.request.settingsLimit = value }
+            case 5 where value >= 16_384 && value <= HTTP2FrameHeader.maxLength:
+                if fromClient { readers.server.maxFrameSize = value } else { readers.client.maxFrameSize = value }
+            default:
+                break
+            }
+        }
+    }
+
+    func open(_ id: UInt32, at time: UInt64, fromClient: Bool) {
+        if streams.count >= maxStreams {
+            while openOrderHead < openOrder.count {
+                let oldest = openOrder[openOrderHead]
+                openOrderHead &+= 1
+                guard let stream = streams.removeValue(forKey: oldest) else { continue }
+                context.count(.http2) { $0.evictions &+= 1 }
+                report(stream, id: oldest, note: "evicted: more than \(maxStreams) streams open", at: time)
+                break
+            }
+        }
+        if openOrder.count &- openOrderHead > 2 &* maxStreams || openOrderHead > maxStreams {
+            // Finished streams' ids leave the order list here, in one pass per `maxStreams` openings.
+            openOrder = openOrder[openOrderHead...].filter { streams[$0] != nil }
+            openOrderHead = 0
+        }
+        openOrder.append(id)
+        var stream = HTTP2Stream(time: time)
+        if !fromClient { stream.response.start = time }
+        streams[id] = stream
+    }
+
+    func data(_ header: HTTP2FrameHeader, _ chunk: UnsafeRawBufferPointer, last: Bool, fromClient: Bool, at time: UInt64) {
+        let id = header.stream
+        guard streams[id] != nil else {
+            if last { context.count(.http2) { $0.skippedBytes &+= UInt64(HTTP2FrameHeader.size &+ header.length) } }
+            return
+        }
+        if fromClient {
+            streams[id]!.request.bodyBytes &+= UInt64(chunk.count)
+            streams[id]!.grpc?.requestMessages.consume(chunk)
+        } else {
+            streams[id]!.response.bodyBytes &+= UInt64(chunk.count)
+            streams[id]!.grpc?.responseMessages.consume(chunk)
+        }
+        guard last else { return }
+        count(header, fromClient: fromClient)
+        if fromClient { streams[id]!.request.end = time } else { streams[id]!.response.end = time }
+        if header.endStream { endStream(id, fromClient: fromClient, at: time) }
+    }
+
+    func endStream(_ id: UInt32, fromClient: Bool, at time: UInt64) {
+        guard streams[id] != nil else { return }
+        if fromClient { streams[id]!.clientEnded = true } else { streams[id]!.serverEnded = true }
+        finishIfDone(id, at: time)
+    }
+
+    func finishIfDone(_ id: UInt32, at time: UInt64) {
+        guard let stream = streams[id], stream.finished else { return }
+        streams[id] = nil
+        report(stream, id: id, note: nil, at: time)
+    }
+
+    func report(_ stream: consuming HTTP2Stream, id: UInt32, note: String?, at time: UInt64) {
+        var notes = stream.notes
+        if let note { notes.append(note) }
+        if let reset = stream.reset {
+            notes.append("stream reset by the \(reset.byClient ? "client" : "server"): \(HTTP2Names.errorCode(reset.code))")
+            // A client gives up a gRPC call at its deadline with RST_STREAM CANCEL, before any status.
+            if reset.byClient, reset.code == 8, stream.grpc?.statusCode == nil, let text = stream.grpc?.timeout,
+               let timeout = GRPCNames.timeout(text), stream.request.end &- stream.request.start >= timeout {
+                notes.append("deadline exceeded (grpc-timeout \(text))")
+            }
+        }
+        let request = stream.requestSeen ? stream.request : nil
+        let response = stream.responseSeen ? stream.response : nil
+        context.count(.http2) {
+            if request != nil && response != nil { $0.matched &+= 1 }
+            if request != nil && response == nil { $0.unmatchedRequests &+= 1 }
+            if request == nil && response != nil { $0.unmatchedResponses &+= 1 }
+        }
+        if request == nil && response != nil { notes.append("request headers not seen") }
+        if request != nil && response == nil && stream.reset == nil && note == nil { notes.append("no response") }
+        var failed = request == nil || response == nil || (response?.statusCode ?? 0) >= 400
+        if let reset = stream.reset, reset.code != 0 || response == nil { failed = true }
+        if let code = stream.grpc?.statusCode, code != 0 { failed = true }
+        if stream.grpc != nil && stream.grpc?.statusCode == nil { failed = true }
+        let start = request?.start ?? response?.start ?? time
+        let end = max(request?.end ?? start, response?.end ?? start, start)
+        if !(stream.clientEnded || stream.reset != nil) || !(stream.serverEnded || stream.reset != nil) {
+            if note == nil { notes.append("stream not ended") }
+        }
+        let requestBytes = request?.bytes ?? 0, responseBytes = response?.bytes ?? 0
+        var detail = HTTP2Transaction(http: HTTPTransaction(request: request, response: response), streamID: id)
+        detail.reset = stream.reset
+        detail.pushed = stream.pushed
+        detail.grpc = stream.grpc
+        context.emit(TransactionEvent(
+            application: .http2, endpoints: endpoints, start: start, end: end, requestBytes: requestBytes,
+            responseBytes: responseBytes, status: failed ? .error : .ok, notes: notes, details: detail))
+    }
+
+    func collectSkipped() {
+        let total = readers.client.skippedBytes &+ readers.server.skippedBytes
+        if total != skippedSoFar {
+            let added = total &- skippedSoFar
+            skippedSoFar = total
+            context.count(.http2) { $0.skippedBytes &+= added }
+        }
+    }
+
+    static func word(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
+        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset &+ 1]) << 16 | UInt32(bytes[offset &+ 2]) << 8 | UInt32(bytes[offset &+ 3])
+    }
+}

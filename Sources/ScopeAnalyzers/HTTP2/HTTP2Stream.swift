@@ -1,0 +1,35 @@
+/// What one stream has shown so far, until both sides ended it.
+struct HTTP2Stream {
+    var request = HTTPMessage(isRequest: true)
+    var response = HTTPMessage(isRequest: false)
+    var requestSeen = false
+    var responseSeen = false
+    /// Each side sent END_STREAM (or the stream was reset).
+    var clientEnded = false
+    var serverEnded = false
+    var reset: (code: UInt32, byClient: Bool)?
+    var pushed = false
+    var grpc: GRPCCall?
+    var notes: [String] = []
+
+    init(time: UInt64) {
+        request.version = "2"
+        response.version = "2"
+        request.start = time
+        request.end = time
+    }
+
+    var finished: Bool { reset != nil || (clientEnded && serverEnded) }
+}
+
+/// Header names the session looks at, told apart by length first.
+enum HTTP2HeaderName {
+    static func equals(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        guard bytes.count == name.utf8CodeUnitCount else { return false }
+        let expected = name.utf8Start
+        for index in 0..<bytes.count where bytes[index] != expected[index] { return false }
+        return true
+    }
+
+    static func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
+}
