@@ -9,6 +9,7 @@ enum HTTP2Protocol {
         detectStream: { HTTP2Preface.match($0) },
         // The preface, empty SETTINGS, and HEADERS on stream 1 (GET http /, END_STREAM|END_HEADERS).
         streamSample: HTTP2Preface.bytes + [0, 0, 0, 4, 0, 0, 0, 0, 0] + [0, 0, 3, 1, 5, 0, 0, 0, 1, 0x82, 0x86, 0x84],
+        metrics: HTTP2Metrics.definition,
         makeStreamAnalyzer: { HTTP2Session(endpoints: $0, context: $1) })
 }
 
