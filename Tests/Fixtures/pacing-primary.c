@@ -107,8 +107,13 @@ static int load(const char *path)
         uint32_t caplen;
         memcpy(&caplen, bytes + at + 8, 4);
         caplen = swap32(caplen, swapped);
-        if (caplen > (uint32_t)size - at - 16 || caplen > RTE_MBUF_DEFAULT_DATAROOM)
-            break;
+        if (caplen > (uint32_t)size - at - 16)
+            break; /* a cut last record */
+        if (caplen > RTE_MBUF_DEFAULT_DATAROOM) {
+            fprintf(stderr, "pacing-primary: packet %u is %u bytes, more than one mbuf holds (%u)\n",
+                    count + 1, caplen, (unsigned)RTE_MBUF_DEFAULT_DATAROOM);
+            return -1;
+        }
         if (count == capacity) {
             capacity *= 2;
             packets = realloc(packets, capacity * sizeof(*packets));
@@ -187,7 +192,8 @@ int main(int argc, char **argv)
         return 64;
     }
     if (load(argv[1]) != 0) {
-        fprintf(stderr, "pacing-primary: cannot read %s as an Ethernet pcap\n", argv[1]);
+        fprintf(stderr, "pacing-primary: cannot use %s (an Ethernet pcap of packets up to %u bytes)\n", argv[1],
+                (unsigned)RTE_MBUF_DEFAULT_DATAROOM);
         return 1;
     }
     rate = strtoull(argv[2], NULL, 10);
