@@ -17,13 +17,7 @@ pids=()
 netns_pair_create vgc$$ vgs$$ 02:00:00:00:09:02 02:00:00:00:09:01
 in_server() { ip netns exec "$ns_s" "$@"; }
 in_client() { ip netns exec "$ns_c" "$@"; }
-in_server ip addr add 10.99.9.1/24 dev vgs$$
-in_client ip addr add 10.99.9.2/24 dev vgc$$
-for ns in "$ns_s" "$ns_c"; do ip netns exec "$ns" ip link set lo up; done
-in_server ip link set vgs$$ up
-in_client ip link set vgc$$ up
-in_server ethtool -K vgs$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
-in_client ethtool -K vgc$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
+netns_pair_up vgc$$ vgs$$ 10.99.9.2/24 10.99.9.1/24
 
 cat >"$work/demo.proto" <<'EOF'
 syntax = "proto3";

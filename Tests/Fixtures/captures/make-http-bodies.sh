@@ -17,14 +17,7 @@ pids=()
 netns_pair_create vbc$$ vbs$$ 02:00:00:00:06:02 02:00:00:00:06:01
 in_server() { ip netns exec "$ns_s" "$@"; }
 in_client() { ip netns exec "$ns_c" "$@"; }
-in_server ip addr add 10.99.6.1/24 dev vbs$$
-in_client ip addr add 10.99.6.2/24 dev vbc$$
-for ns in "$ns_s" "$ns_c"; do ip netns exec "$ns" ip link set lo up; done
-in_server ip link set vbs$$ up
-in_client ip link set vbc$$ up
-# Real checksums and wire-sized segments in the capture: no offloads.
-in_server ethtool -K vbs$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
-in_client ethtool -K vbc$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
+netns_pair_up vbc$$ vbs$$ 10.99.6.2/24 10.99.6.1/24
 
 mkdir -p "$work/www" "$work/logs" "$work/tmp"
 {

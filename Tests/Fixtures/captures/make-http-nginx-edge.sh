@@ -24,14 +24,7 @@ pids=()
 netns_pair_create vec$$ ves$$ 02:00:00:00:07:02 02:00:00:00:07:01
 in_server() { ip netns exec "$ns_s" "$@"; }
 in_client() { ip netns exec "$ns_c" "$@"; }
-in_server ip addr add 10.99.7.1/24 dev ves$$
-in_client ip addr add 10.99.7.2/24 dev vec$$
-for ns in "$ns_s" "$ns_c"; do ip netns exec "$ns" ip link set lo up; done
-in_server ip link set ves$$ up
-in_client ip link set vec$$ up
-# Real checksums and wire-sized segments in the capture: no offloads.
-in_server ethtool -K ves$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
-in_client ethtool -K vec$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
+netns_pair_up vec$$ ves$$ 10.99.7.2/24 10.99.7.1/24
 
 mkdir -p "$work/www" "$work/logs" "$work/tmp"
 echo '<html>nginx edge</html>' >"$work/www/index.html"

@@ -16,13 +16,7 @@ pids=()
 netns_pair_create vhc$$ vhs$$ 02:00:00:00:08:02 02:00:00:00:08:01
 in_server() { ip netns exec "$ns_s" "$@"; }
 in_client() { ip netns exec "$ns_c" "$@"; }
-in_server ip addr add 10.99.8.1/24 dev vhs$$
-in_client ip addr add 10.99.8.2/24 dev vhc$$
-for ns in "$ns_s" "$ns_c"; do ip netns exec "$ns" ip link set lo up; done
-in_server ip link set vhs$$ up
-in_client ip link set vhc$$ up
-in_server ethtool -K vhs$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
-in_client ethtool -K vhc$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
+netns_pair_up vhc$$ vhs$$ 10.99.8.2/24 10.99.8.1/24
 
 mkdir -p "$work/www" "$work/logs" "$work/tmp"
 echo '<html>nginx h2c</html>' >"$work/www/index.html"

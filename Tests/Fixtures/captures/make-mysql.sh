@@ -27,13 +27,7 @@ source "$out/../../../Scripts/lib/netns-pair.sh"
 netns_pair_create "$veth_c" "$veth_s" 02:00:00:97:00:02 02:00:00:97:00:01
 in_server() { ip netns exec "$ns_s" "$@"; }
 in_client() { ip netns exec "$ns_c" "$@"; }
-in_server ip addr add 10.97.0.1/24 dev "$veth_s"
-in_client ip addr add 10.97.0.2/24 dev "$veth_c"
-for ns in "$ns_s" "$ns_c"; do ip netns exec "$ns" ip link set lo up; done
-in_server ip link set "$veth_s" up
-in_client ip link set "$veth_c" up
-in_server ethtool -K "$veth_s" tx off tso off gso off gro off >/dev/null 2>&1 || true
-in_client ethtool -K "$veth_c" tx off tso off gso off gro off >/dev/null 2>&1 || true
+netns_pair_up "$veth_c" "$veth_s" 10.97.0.2/24 10.97.0.1/24
 
 # --- MariaDB: own datadir, socket and port, no TLS ------------------------
 mariadb-install-db --no-defaults --datadir="$work/data" --user=root --auth-root-authentication-method=normal \

@@ -18,14 +18,7 @@ pids=()
 netns_pair_create vrc$$ vrs$$ 02:00:00:00:63:02 02:00:00:00:63:01
 in_server() { ip netns exec "$ns_s" "$@"; }
 in_client() { ip netns exec "$ns_c" "$@"; }
-in_server ip addr add 10.99.3.1/24 dev vrs$$
-in_client ip addr add 10.99.3.2/24 dev vrc$$
-for ns in "$ns_s" "$ns_c"; do ip netns exec "$ns" ip link set lo up; done
-in_server ip link set vrs$$ up
-in_client ip link set vrc$$ up
-# Real checksums and wire-sized segments in the capture: no offloads.
-in_server ethtool -K vrs$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
-in_client ethtool -K vrc$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
+netns_pair_up vrc$$ vrs$$ 10.99.3.2/24 10.99.3.1/24
 
 ip netns exec "$ns_s" redis-server --bind 10.99.3.1 --port 6379 --save '' --appendonly no --dir "$work" \
     --protected-mode no --daemonize no --logfile "$work/redis.log" &
