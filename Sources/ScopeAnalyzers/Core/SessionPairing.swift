@@ -34,6 +34,34 @@ struct DirectionPair<Parser> {
     }
 }
 
+/// One direction's parser of a request/response protocol, as its session
+/// drives it: made from the analyzer configuration, fed each delivery from
+/// an offset. Parsers with more to say per step (HTTP's response parser
+/// needs the request's method) keep their own loop.
+protocol StreamParser {
+    associatedtype Message
+    init(fromClient: Bool, configuration: AnalyzerConfiguration)
+    /// Parses from `offset`: the bytes consumed and the message completed,
+    /// moved out of the parser (a copy would retain its storage).
+    mutating func step(_ bytes: UnsafeRawBufferPointer, from offset: Int, timestamp: UInt64)
+        -> (consumed: Int, message: Message?)
+}
+
+extension DirectionPair where Parser: StreamParser {
+    init(configuration: AnalyzerConfiguration) {
+        self.init { Parser(fromClient: $0, configuration: configuration) }
+    }
+
+    /// One step of the side that sent `bytes`.
+    @inline(__always)
+    mutating func step(fromClient: Bool, _ bytes: UnsafeRawBufferPointer, from offset: Int,
+                       timestamp: UInt64) -> (consumed: Int, message: Parser.Message?) {
+        // The sides by name, not by subscript: a coroutine per message costs.
+        fromClient ? client.step(bytes, from: offset, timestamp: timestamp)
+                   : server.step(bytes, from: offset, timestamp: timestamp)
+    }
+}
+
 /// The loop over one delivery: `step` parses from an offset and answers
 /// how many bytes it consumed and the message it completed, `handle` takes
 /// each message. `more` keeps the loop going past the last byte (a parser

@@ -11,7 +11,7 @@ public struct TransactionEndpoints: Equatable, Sendable {
     /// A TCP session's endpoints never change: it hashes them once, not
     /// once per event (`cacheCommunityID`). The cache remembers what it
     /// hashed, so endpoints changed since are hashed afresh.
-    private var cached: (digest: SHA1Digest, of: TransactionEndpointsHashed)?
+    private var cached: (digest: SHA1Digest, of: TransactionEndpointsKey)?
 
     public init(client: IPAddress, clientPort: UInt16, server: IPAddress, serverPort: UInt16,
                 transport: TransactionTransport, vlanID: UInt16 = 0) {
@@ -31,24 +31,35 @@ public struct TransactionEndpoints: Equatable, Sendable {
                   transport: transport, vlanID: key.vlanID)
     }
 
+    /// One UDP datagram's endpoints, the client on the side `fromClient` says.
+    init(datagram packet: DecodedPacket, fromClient: Bool) {
+        self.init(client: fromClient ? packet.source : packet.destination,
+                  clientPort: fromClient ? packet.sourcePort : packet.destinationPort,
+                  server: fromClient ? packet.destination : packet.source,
+                  serverPort: fromClient ? packet.destinationPort : packet.sourcePort,
+                  transport: .udp, vlanID: packet.vlanIDs.outer)
+    }
+
     public static func == (lhs: TransactionEndpoints, rhs: TransactionEndpoints) -> Bool {
         lhs.client == rhs.client && lhs.clientPort == rhs.clientPort && lhs.server == rhs.server
             && lhs.serverPort == rhs.serverPort && lhs.transport == rhs.transport && lhs.vlanID == rhs.vlanID
     }
 
-    private var hashed: TransactionEndpointsHashed {
-        TransactionEndpointsHashed(client: client, clientPort: clientPort, server: server, serverPort: serverPort,
-                                   transport: transport)
+    /// The endpoints without the VLAN: what the community ID hashes, and
+    /// what datagram correlators key their tables by.
+    var key: TransactionEndpointsKey {
+        TransactionEndpointsKey(client: client, clientPort: clientPort, server: server, serverPort: serverPort,
+                                transport: transport)
     }
 
     mutating func cacheCommunityID() {
-        cached = (computeCommunityID(), hashed)
+        cached = (computeCommunityID(), key)
     }
 
     /// For ICMP, the ports hold the request's type and code (the
     /// `CommunityID.digest` convention).
     var communityID: SHA1Digest {
-        if let cached, cached.of == hashed { return cached.digest }
+        if let cached, cached.of == key { return cached.digest }
         return computeCommunityID()
     }
 
@@ -63,8 +74,8 @@ public struct TransactionEndpoints: Equatable, Sendable {
     }
 }
 
-/// What the community ID is computed from.
-struct TransactionEndpointsHashed: Equatable, Sendable {
+/// `TransactionEndpoints` without the VLAN (Hashable, cheap).
+struct TransactionEndpointsKey: Hashable, Sendable {
     var client: IPAddress
     var clientPort: UInt16
     var server: IPAddress

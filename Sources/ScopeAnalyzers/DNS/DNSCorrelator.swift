@@ -16,15 +16,6 @@ final class DNSCorrelator {
         var id: UInt16
     }
 
-    /// `TransactionEndpoints` without the VLAN (Hashable, cheap).
-    struct TransactionEndpointsKey: Hashable {
-        var client: IPAddress
-        var clientPort: UInt16
-        var server: IPAddress
-        var serverPort: UInt16
-        var transport: TransactionTransport
-    }
-
     /// A query waiting for its response, or (`query` nil) a response
     /// waiting for its query.
     struct Pending {
@@ -48,14 +39,7 @@ final class DNSCorrelator {
             context.count(.dns) { $0.parseErrors &+= 1 }
         case .success(var message):
             message.time = timestamp
-            let fromClient = !message.isResponse
-            let endpoints = TransactionEndpoints(
-                client: fromClient ? packet.source : packet.destination,
-                clientPort: fromClient ? packet.sourcePort : packet.destinationPort,
-                server: fromClient ? packet.destination : packet.source,
-                serverPort: fromClient ? packet.destinationPort : packet.sourcePort,
-                transport: .udp, vlanID: packet.vlanIDs.outer)
-            handle(message, endpoints: endpoints)
+            handle(message, endpoints: TransactionEndpoints(datagram: packet, fromClient: !message.isResponse))
         }
     }
 
@@ -67,9 +51,7 @@ final class DNSCorrelator {
                 if message.partial != nil { $0.parseErrors &+= 1 }
             }
         }
-        let key = Key(endpoints: TransactionEndpointsKey(client: endpoints.client, clientPort: endpoints.clientPort,
-                                                         server: endpoints.server, serverPort: endpoints.serverPort,
-                                                         transport: endpoints.transport), id: message.id)
+        let key = Key(endpoints: endpoints.key, id: message.id)
         let held = table.remove(key)
         if !message.isResponse {
             context.count(.dns) { $0.requests &+= 1 }

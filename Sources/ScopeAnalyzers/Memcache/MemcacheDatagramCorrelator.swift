@@ -9,7 +9,7 @@ import ScopeDecode
 /// server, request id) in an expiring table, engine-wide like DNS.
 final class MemcacheDatagramCorrelator {
     struct Key: Hashable {
-        var endpoints: DNSCorrelator.TransactionEndpointsKey
+        var endpoints: TransactionEndpointsKey
         var requestID: UInt16
     }
 
@@ -40,14 +40,8 @@ final class MemcacheDatagramCorrelator {
         let toServer = context.ports.lookup(packet.destinationPort, .udp) == .memcache
         let fromServer = context.ports.lookup(packet.sourcePort, .udp) == .memcache
         let fromClient = toServer != fromServer ? toServer : frame.sequence == 0 && Self.isRequest(body)
-        let endpoints = TransactionEndpoints(
-            client: fromClient ? packet.source : packet.destination,
-            clientPort: fromClient ? packet.sourcePort : packet.destinationPort,
-            server: fromClient ? packet.destination : packet.source,
-            serverPort: fromClient ? packet.destinationPort : packet.sourcePort,
-            transport: .udp, vlanID: packet.vlanIDs.outer)
-        let key = Key(endpoints: .init(client: endpoints.client, clientPort: endpoints.clientPort, server: endpoints.server,
-                                       serverPort: endpoints.serverPort, transport: .udp), requestID: frame.requestID)
+        let endpoints = TransactionEndpoints(datagram: packet, fromClient: fromClient)
+        let key = Key(endpoints: endpoints.key, requestID: frame.requestID)
         if fromClient {
             request(body, key: key, endpoints: endpoints, timestamp: timestamp)
         } else {

@@ -17,19 +17,14 @@ final class MemcacheSession: StreamAnalyzer {
         self.endpoints = endpoints
         self.context = context
         let configuration = context.configuration
-        parsers = DirectionPair {
-            MemcacheParser(isRequest: $0, limit: configuration.maxHeaderBytes, redact: configuration.redactSecrets)
-        }
+        parsers = DirectionPair(configuration: configuration)
         pending = FIFOMatcher(capacity: configuration.maxPendingPerConnection)
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
         // A response held back (a multi-line one cut short) comes out even at the end of the input.
-        parseMessages(bytes.count, more: { !fromClient && parsers.server.hasDeferred }) { offset in
-            // The sides by name, not by subscript: a coroutine per message costs.
-            let step = fromClient ? parsers.client.advance(bytes, from: offset, timestamp: timestamp)
-                                  : parsers.server.advance(bytes, from: offset, timestamp: timestamp)
-            return (step.consumed, step.output)
+        parseMessages(bytes.count, more: { !fromClient && parsers.server.hasDeferred }) {
+            parsers.step(fromClient: fromClient, bytes, from: $0, timestamp: timestamp)
         } handle: {
             handle($0, fromClient: fromClient, at: timestamp)
         }
@@ -125,5 +120,17 @@ final class MemcacheSession: StreamAnalyzer {
             $0.skippedBytes &+= skipped
             $0.oversized &+= oversized
         }
+    }
+}
+
+extension MemcacheParser: StreamParser {
+    init(fromClient: Bool, configuration: AnalyzerConfiguration) {
+        self.init(isRequest: fromClient, limit: configuration.maxHeaderBytes, redact: configuration.redactSecrets)
+    }
+
+    mutating func step(_ bytes: UnsafeRawBufferPointer, from offset: Int, timestamp: UInt64)
+        -> (consumed: Int, message: Output?) {
+        let step = advance(bytes, from: offset, timestamp: timestamp)
+        return (step.consumed, step.output)
     }
 }

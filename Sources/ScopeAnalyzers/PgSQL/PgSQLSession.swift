@@ -30,18 +30,15 @@ final class PgSQLSession: StreamAnalyzer {
         self.endpoints = endpoints
         self.context = context
         let limit = context.configuration.maxMessageSize
-        parsers = DirectionPair { PgSQLFrameParser(fromClient: $0, maxMessage: limit) }
+        parsers = DirectionPair(configuration: context.configuration)
         pending = FIFOMatcher(capacity: context.configuration.maxPendingPerConnection)
         statements = PgSQLNames(maxNames: context.configuration.maxPendingPerConnection, maxTextBytes: limit)
         portals = PgSQLNames(maxNames: context.configuration.maxPendingPerConnection, maxTextBytes: .max)
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
-        parseMessages(bytes.count) { offset in
-            // The sides by name, not by subscript: a coroutine per message costs.
-            var step = fromClient ? parsers.client.advance(bytes, from: offset, timestamp: timestamp)
-                                  : parsers.server.advance(bytes, from: offset, timestamp: timestamp)
-            return (step.consumed, step.output.take())  // frames move along: a copy retains the body
+        parseMessages(bytes.count) {
+            parsers.step(fromClient: fromClient, bytes, from: $0, timestamp: timestamp)
         } handle: {
             handle($0, fromClient: fromClient, timestamp: timestamp)
         }
@@ -205,5 +202,17 @@ final class PgSQLSession: StreamAnalyzer {
 
     private func collectSkipped() {
         context.collectSkipped(.pgsql, &parsers.client.skippedBytes, &parsers.server.skippedBytes)
+    }
+}
+
+extension PgSQLFrameParser: StreamParser {
+    init(fromClient: Bool, configuration: AnalyzerConfiguration) {
+        self.init(fromClient: fromClient, maxMessage: configuration.maxMessageSize)
+    }
+
+    mutating func step(_ bytes: UnsafeRawBufferPointer, from offset: Int, timestamp: UInt64)
+        -> (consumed: Int, message: Output?) {
+        var step = advance(bytes, from: offset, timestamp: timestamp)
+        return (step.consumed, step.output.take())  // frames move along: a copy retains the body
     }
 }

@@ -26,17 +26,15 @@ final class RedisSession: StreamAnalyzer {
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
         self.context = context
-        parsers = DirectionPair { RedisParser(isRequest: $0, configuration: context.configuration) }
+        parsers = DirectionPair(configuration: context.configuration)
         pending = FIFOMatcher(capacity: context.configuration.maxPendingPerConnection)
     }
 
     func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
         parseMessages(bytes.count) { offset in
-            // The sides by name, not by subscript: a coroutine per message costs.
-            var step = fromClient ? parsers.client.advance(bytes, from: offset, timestamp: timestamp)
-                                  : parsers.server.advance(bytes, from: offset, timestamp: timestamp)
+            let step = parsers.step(fromClient: fromClient, bytes, from: offset, timestamp: timestamp)
             if fromClient ? parsers.client.lostFraming : parsers.server.lostFraming { framingLost(fromClient: fromClient) }
-            return (step.consumed, step.message.take())  // moved on, not copied
+            return step
         } handle: { message in
             if fromClient { handleRequest(message) } else { handleReply(message) }
         }
@@ -219,5 +217,17 @@ final class RedisSession: StreamAnalyzer {
             $0.parseErrors &+= errors
             $0.oversized &+= oversized
         }
+    }
+}
+
+extension RedisParser: StreamParser {
+    init(fromClient: Bool, configuration: AnalyzerConfiguration) {
+        self.init(isRequest: fromClient, configuration: configuration)
+    }
+
+    mutating func step(_ bytes: UnsafeRawBufferPointer, from offset: Int, timestamp: UInt64)
+        -> (consumed: Int, message: RedisMessage?) {
+        var step = advance(bytes, from: offset, timestamp: timestamp)
+        return (step.consumed, step.message.take())  // moved on, not copied
     }
 }
