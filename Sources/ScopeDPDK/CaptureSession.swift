@@ -100,7 +100,11 @@ public final class CaptureSession {
     /// Returns how many packets were still in flight (drained after disable).
     @discardableResult
     public func stop(draining consume: (UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws -> Void) rethrows -> Int {
-        disableAndWait()
+        let live = disableAndWait()
+        return try live ? settleCopiesInFlight(consume) : drain(consume)
+    }
+
+    private func drain(_ consume: (UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws -> Void) rethrows -> Int {
         var drained = 0
         while true {
             let n = try poll(consume)
@@ -134,20 +138,54 @@ public final class CaptureSession {
     /// Frees ring, pool and claim; disables first if still enabled.
     public func release() {
         guard !released else { return }
-        if !enabler.enabled.isEmpty { disableAndWait() }
+        if !enabler.enabled.isEmpty && disableAndWait() {
+            settleCopiesInFlight { _ in }
+        }
         while poll({ _ in }) > 0 {}
         released = true
         guard !mustLeak else { return } // left claimed: a later run reclaims it
         resources.release()
     }
 
-    private func disableAndWait() {
+    /// Grace periods `settleCopiesInFlight` waits at most (a second).
+    static let settleRounds = 50
+
+    /// Waits out copies the primary's callbacks began before the disable
+    /// took hold: before 25.11, pdump cannot wait for callbacks in flight,
+    /// and an overloaded machine can preempt one for longer than the grace
+    /// period. An mbuf of our pool that is neither free nor in the ring
+    /// (once drained) is such a copy, held by a callback that will still
+    /// enqueue or free it. Drains into `consume` until none is left; after
+    /// a second the ring and pool stay claimed for a later run to reclaim,
+    /// rather than freed under a writer. (A callback preempted before it
+    /// allocates shows nothing: the grace period is all there is against
+    /// that one.)
+    @discardableResult
+    private func settleCopiesInFlight(
+        _ consume: (UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>) throws -> Void
+    ) rethrows -> Int {
+        var drained = try drain(consume)
+        guard !mustLeak else { return drained }
+        for _ in 0..<Self.settleRounds {
+            if rte_mempool_in_use_count(resources.pool) == 0 { return drained }
+            usleep(CaptureResources.gracePeriodMicroseconds)
+            drained += try drain(consume)
+        }
+        mustLeak = true
+        enabler.logger.warning("copies into our pool still in flight a second after disable: the ring and pool are left for a later run to reclaim")
+        return drained
+    }
+
+    /// True when callbacks were disabled in a live primary and may still
+    /// be finishing.
+    private func disableAndWait() -> Bool {
         guard attachment.primaryAlive else {
             enabler.forgetAll()
-            return
+            return false
         }
         if !enabler.disableAll().isEmpty { mustLeak = true }
         usleep(CaptureResources.gracePeriodMicroseconds)
+        return true
     }
 
     /// Stops the capture with exit code 4 when the primary counts every copy

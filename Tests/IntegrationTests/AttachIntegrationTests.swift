@@ -161,6 +161,31 @@ extension Integration.NullPrimary {
     }
 }
 
+extension Integration.NullPrimary {
+    /// The null primary copies at full rate, so callbacks are in flight at
+    /// every stop: each run must wait them out and free its ring and pool,
+    /// never leave them for a later run (which would say "reclaimed").
+    @Test func stopsUnderFullRateLeaveNothingToReclaim() throws {
+        try Harness.checkPrerequisites()
+        let testbed = try Testbed.start("null", prefix: "it-settle")
+        defer { testbed.stop() }
+        let runs: [[String]] = [
+            ["probe", "--duration", "0.5"],
+            ["capture", "-i", "0", "-w", "/dev/null", "-a", "duration:0.5", "-q"],
+            ["probe", "--duration", "0.5"],
+            ["capture", "-i", "0", "-w", "/dev/null", "-a", "duration:0.5", "-q"],
+            ["probe", "--duration", "0.5"],
+        ]
+        for command in runs {
+            let run = try Harness.dpdkscope(command + ["--file-prefix", testbed.prefix])
+            #expect(run.status == 0, "\(command[0]): \(run.stderr)")
+            #expect(!run.stderr.contains("reclaimed"), "the run before \(command[0]) left its ring and pool: \(run.stderr)")
+            #expect(!run.stderr.contains("still in flight"), "\(run.stderr)")
+        }
+        #expect(testbed.isAlive)
+    }
+}
+
 /// A string array the debug log printed as `key=["a", "b"]`.
 private func loggedList(_ key: String, in log: String) -> [String] {
     guard let start = log.range(of: " \(key)=[") else { return [] }
