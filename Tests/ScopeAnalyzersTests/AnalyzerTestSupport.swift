@@ -19,11 +19,14 @@ struct Conversation {
                                                 server: IPAddress("10.0.0.2")!, serverPort: 80, transport: .tcp)
 
     /// Runs the conversation through a fresh session; `chunk` splits each
-    /// data step into deliveries (the reassembler may cut anywhere).
+    /// data step into deliveries (the reassembler may cut anywhere). The
+    /// counters are `proto`'s, or `counting`'s (a protocol that took the
+    /// connection over).
     func run(_ proto: ApplicationProtocol = .http, configuration: AnalyzerConfiguration = AnalyzerConfiguration(),
+             counting: ApplicationProtocol? = nil,
              chunk: ([UInt8]) -> [[UInt8]] = { [$0] }) -> (events: [TransactionEvent], counters: AnalyzerCounters) {
         let context = AnalyzerContext(configuration: configuration)
-        let session = TCPSessionTable.makeAnalyzer(proto, endpoints: Self.endpoints, context: context)
+        var session = TCPSessionTable.makeAnalyzer(proto, endpoints: Self.endpoints, context: context)
         var last: UInt64 = 0
         for step in steps {
             switch step {
@@ -31,7 +34,12 @@ struct Conversation {
                 let fromClient: Bool
                 if case .client = step { fromClient = true } else { fromClient = false }
                 for piece in chunk(bytes) {
-                    piece.withUnsafeBytes { session.deliver($0, fromClient: fromClient, timestamp: time) }
+                    piece.withUnsafeBytes {
+                        session.deliver($0, fromClient: fromClient, timestamp: time)
+                        // As TCPSessionTable does: another protocol may take the connection over.
+                        session = TCPSessionTable.takeHandOver(context, endpoints: Self.endpoints, bytes: $0,
+                                                               fromClient: fromClient, timestamp: time) ?? session
+                    }
                 }
                 last = time
             case .clientGap(let length, let time):
@@ -50,7 +58,7 @@ struct Conversation {
         context.dns.drain(now: last)
         var events: [TransactionEvent] = []
         context.drainEvents { events.append($0) }
-        return (events, context.counters(proto))
+        return (events, context.counters(counting ?? proto))
     }
 
     /// Every way of cutting each data step in two, plus byte by byte: all

@@ -19,6 +19,9 @@ final class AnalyzerContext {
     /// The batch being handed over (events emitted meanwhile go to `events`).
     @exclusivity(unchecked) private var delivering: [TransactionEvent] = []
     @exclusivity(unchecked) private var tallies = Array(repeating: AnalyzerCounters(), count: ApplicationProtocol.allCases.count)
+    /// Asked by the session handling the current delivery (`handOver`),
+    /// taken by `TCPSessionTable` when the delivery returns.
+    @exclusivity(unchecked) var pendingHandOver: StreamHandOver?
     /// Per protocol (by registry index): its packet analyzer, made when first needed.
     @exclusivity(unchecked) private var packetAnalyzers: [PacketAnalyzer?]
 

@@ -48,6 +48,9 @@ public struct AnalyzerCounters: Equatable, Sendable {
     /// which rule.
     public var detectedByPort: UInt64 = 0
     public var detectedByContent: UInt64 = 0
+    /// Connections taken over from another protocol's session mid-stream
+    /// (`StreamHandOver`: HTTP/1 upgraded to h2c, or the HTTP/2 preface).
+    public var handedOver: UInt64 = 0
 
     public init() {}
 
@@ -59,6 +62,6 @@ public struct AnalyzerCounters: Equatable, Sendable {
          ("duplicate_replies", duplicateReplies), ("tls_switches", tlsSwitches),
          ("gaps", gaps), ("gap_bytes", gapBytes), ("gaps_absorbed", gapsAbsorbed), ("skipped_bytes", skippedBytes),
          ("trailing_bytes", trailingBytes), ("parse_errors", parseErrors), ("oversized", oversized), ("detected_by_port", detectedByPort),
-         ("detected_by_content", detectedByContent)]
+         ("detected_by_content", detectedByContent), ("handed_over", handedOver)]
     }
 }

@@ -13,6 +13,13 @@ protocol StreamAnalyzer: AnyObject {
     func close(reason: StreamCloseReason, timestamp: UInt64)
     /// Packet time moved on: report requests past the transaction timeout.
     func expire(now: UInt64)
+    /// The connection comes from another protocol's session, which passed
+    /// on `seed` (`StreamHandOver`); called before the first delivery.
+    func adopt(_ seed: Any)
+}
+
+extension StreamAnalyzer {
+    func adopt(_ seed: Any) {}
 }
 
 extension StreamCloseReason {

@@ -49,6 +49,7 @@ struct TCPSessionTable: StreamSink {
         let session = session(for: stream)
         if let analyzer = session.analyzer {
             analyzer.deliver(bytes, fromClient: direction == session.client, timestamp: timestamp)
+            if context.pendingHandOver != nil { handOver(session, stream: stream, bytes: bytes, direction: direction, timestamp: timestamp) }
         } else if !session.ignored {
             attribute(session, stream: stream, bytes: bytes, direction: direction, timestamp: timestamp)
         }
@@ -175,7 +176,39 @@ struct TCPSessionTable: StreamSink {
         if !other.isEmpty {
             other.withUnsafeBytes { analyzer.deliver($0, fromClient: direction != client, timestamp: timestamp) }
         }
-        withData { analyzer.deliver($0, fromClient: direction == client, timestamp: timestamp) }
+        withData { data in
+            analyzer.deliver(data, fromClient: direction == client, timestamp: timestamp)
+            if context.pendingHandOver != nil { handOver(session, stream: stream, bytes: data, direction: direction, timestamp: timestamp) }
+        }
+    }
+
+    /// The session that just handled `bytes` gave the connection to another
+    /// protocol (`StreamHandOver`): its session takes over.
+    private func handOver(_ session: TCPSession, stream: TCPStream, bytes: UnsafeRawBufferPointer,
+                          direction: FlowDirection, timestamp: UInt64) {
+        guard let client = session.client else { return context.pendingHandOver = nil }
+        var endpoints = TransactionEndpoints(key: stream.key, client: client, transport: .tcp)
+        endpoints.cacheCommunityID()
+        if let analyzer = Self.takeHandOver(context, endpoints: endpoints, bytes: bytes, fromClient: direction == client,
+                                            timestamp: timestamp) {
+            session.analyzer = analyzer
+        }
+    }
+
+    /// The new protocol's session for a hand-over the last delivery asked
+    /// for, given its seed and the rest of `bytes`, that delivery's bytes.
+    static func takeHandOver(_ context: AnalyzerContext, endpoints: TransactionEndpoints, bytes: UnsafeRawBufferPointer,
+                             fromClient: Bool, timestamp: UInt64) -> StreamAnalyzer? {
+        guard let handOver = context.pendingHandOver.take() else { return nil }
+        let analyzer = makeAnalyzer(handOver.proto, endpoints: endpoints, context: context)
+        if let seed = handOver.seed { analyzer.adopt(seed) }
+        context.count(handOver.proto) { $0.handedOver &+= 1 }
+        let offset = min(max(handOver.offset, 0), bytes.count)
+        if offset < bytes.count {
+            analyzer.deliver(UnsafeRawBufferPointer(rebasing: bytes[offset...]), fromClient: fromClient, timestamp: timestamp)
+        }
+        // The new session handing over again at once waits for its next delivery.
+        return analyzer
     }
 
     /// The protocol's session for one connection.

@@ -38,6 +38,8 @@ extension HTTPMessageParser {
             message.contentType = HTTPSyntax.text(line, value)
         case 7 where HTTPSyntax.nameEquals(line, name, "referer"):
             message.referrer = HTTPSyntax.text(line, value)
+        case 7 where HTTPSyntax.nameEquals(line, name, "upgrade"):
+            message.upgrade = HTTPSyntax.text(line, value)
         case 11 where message.isRequest && HTTPSyntax.nameEquals(line, name, "traceparent"):
             if let context = TraceParent(UnsafeRawBufferPointer(rebasing: line[value])) {
                 message.traceID = context.traceID

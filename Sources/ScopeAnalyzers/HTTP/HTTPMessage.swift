@@ -19,6 +19,9 @@ public struct HTTPMessage: Sendable {
     /// of the caller that sent the request (lowercase hex).
     public var traceID: String?
     public var parentSpanID: String?
+    /// The Upgrade header's value: the protocols a request offers, the one
+    /// a 101 response switches to.
+    public var upgrade: String?
     /// Every header, redacted, when `includeHTTPHeaders` is on.
     public var headers: [(name: String, value: String)] = []
     /// Start line and headers (and trailers), including line ends.
@@ -60,6 +63,11 @@ public struct HTTPMessage: Sendable {
 
     static func hasUppercaseASCII(_ text: Substring) -> Bool { text.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } }
 
+    /// Whether the Upgrade header names h2c (HTTP/2 in clear, RFC 7540 §3.2).
+    var upgradesToH2C: Bool {
+        upgrade?.split(separator: ",").contains { $0.trimmingSpaces.lowercased() == "h2c" } ?? false
+    }
+
     /// Interim (1xx) responses other than 101 precede the real response.
     var isInterim: Bool { !isRequest && statusCode >= 100 && statusCode < 200 && statusCode != 101 }
 }
@@ -73,4 +81,12 @@ public struct HTTPTransaction: Sendable {
         self.request = request
         self.response = response
     }
+}
+
+/// A request that `101 Switching Protocols` upgraded to h2c, and that 101:
+/// what HTTP/1's session passes to HTTP/2's (`StreamHandOver`), whose
+/// stream 1 carries the request's response.
+struct HTTPUpgrade {
+    var request: HTTPMessage
+    var response: HTTPMessage
 }

@@ -12,6 +12,9 @@ final class HTTPSession: StreamAnalyzer {
     @exclusivity(unchecked) private(set) var pending: FIFOMatcher<HTTPMessage>
     /// The request still being received was already answered early.
     @exclusivity(unchecked) private var inProgressAnswered = false
+    /// A request upgraded to h2c by the 101 just handled: HTTP/2 takes the
+    /// connection over from the end of that 101 (`StreamHandOver`).
+    @exclusivity(unchecked) private var upgraded: HTTPUpgrade?
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
@@ -37,6 +40,9 @@ final class HTTPSession: StreamAnalyzer {
             offset &+= step.consumed
             if let output = step.output {
                 handle(output, fromClient: fromClient)
+                if let upgrade = upgraded.take() {
+                    if handOver(upgrade, at: offset) { break }
+                }
                 if !fromClient {
                     method = answeredMethod
                     simple = answersSimpleRequest
@@ -45,6 +51,20 @@ final class HTTPSession: StreamAnalyzer {
             if step.consumed == 0 && step.output == nil { break }  // cannot happen; never spin
         }
         collectSkipped()
+    }
+
+    /// Gives the connection to HTTP/2 from `offset` on, with the upgraded
+    /// request; when HTTP/2 is not enabled, the 101 is reported as before.
+    private func handOver(_ upgrade: HTTPUpgrade, at offset: Int) -> Bool {
+        guard context.handOver(to: .http2, at: offset, seed: upgrade) else {
+            emit(request: upgrade.request, response: upgrade.response)
+            return false
+        }
+        // Requests queued behind the upgraded one were sent before the 101 came: never answered in HTTP/1.
+        let end = upgrade.response.end
+        pending.drain { unanswered($0, note: "sent before the connection was upgraded to h2c", at: end) }
+        collectSkipped()
+        return true
     }
 
     private var answeredMethod: String? { pending.peek { $0.method } ?? parsers.client.inProgress?.method }
@@ -110,6 +130,10 @@ final class HTTPSession: StreamAnalyzer {
             }
             switch pending.match(responseStart: response.start) {
             case .matched(let request):
+                if response.statusCode == 101 && request.upgradesToH2C && response.upgradesToH2C {
+                    upgraded = HTTPUpgrade(request: request, response: response)
+                    return
+                }
                 let timeout = context.configuration.transactionTimeout
                 if response.start > request.end && response.start &- request.end >= timeout {
                     context.count(.http) { $0.lateResponses &+= 1 }

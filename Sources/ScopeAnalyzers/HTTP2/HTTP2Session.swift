@@ -64,6 +64,24 @@ final class HTTP2Session: StreamAnalyzer {
         collectSkipped()
     }
 
+    /// Upgraded from HTTP/1.1 (`HTTPUpgrade`, RFC 7540 §3.2): the request
+    /// that asked for h2c is stream 1, complete on the client's side, and
+    /// its response comes as HTTP/2 on that stream. The 101 counts as part
+    /// of the response's bytes. The client's next streams are 3, 5, ...
+    func adopt(_ seed: Any) {
+        guard let upgrade = seed as? HTTPUpgrade, streams.isEmpty else { return }
+        var stream = HTTP2Stream(time: upgrade.request.start)
+        stream.request = upgrade.request
+        stream.requestSeen = true
+        stream.clientEnded = true
+        stream.response.bytes = upgrade.response.bytes
+        stream.notes.append("upgraded from HTTP/\(upgrade.request.version) (101 Switching Protocols to h2c)")
+        streams[1] = stream
+        openOrder.append(1)
+        clientStreams = (1, 1)
+        context.count(.http2) { $0.requests &+= 1 }
+    }
+
     func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
         context.countGap(.http2, length: length)
         let reader = fromClient ? readers.client : readers.server
