@@ -116,7 +116,7 @@ private func fuzzStream(_ input: UnsafeRawBufferPointer) {
     let context = AnalyzerContext(configuration: limits)
     let endpoints = TransactionEndpoints(client: IPAddress("10.0.0.1")!, clientPort: 40000,
                                          server: IPAddress("10.0.0.2")!, serverPort: 1, transport: .tcp)
-    let session = TCPSessionTable.makeAnalyzer(proto, endpoints: endpoints, context: context)
+    var session = TCPSessionTable.makeAnalyzer(proto, endpoints: endpoints, context: context)
     var check = EventCheck()
     var time: UInt64 = 1_700_000_000_000_000_000
     var offset = 1
@@ -132,7 +132,12 @@ private func fuzzStream(_ input: UnsafeRawBufferPointer) {
             let bytes = UnsafeRawBufferPointer(rebasing: input[offset..<end])
             // Every detector must answer on any prefix without trapping.
             for candidate in ApplicationProtocol.allCases { _ = candidate.detect(bytes, transport: .tcp) }
-            if !bytes.isEmpty { session.deliver(bytes, fromClient: op & 3 == 0, timestamp: time) }
+            if !bytes.isEmpty {
+                session.deliver(bytes, fromClient: op & 3 == 0, timestamp: time)
+                // As TCPSessionTable does: HTTP/1 may hand the connection to HTTP/2.
+                session = TCPSessionTable.takeHandOver(context, endpoints: endpoints, bytes: bytes, fromClient: op & 3 == 0,
+                                                       timestamp: time) ?? session
+            }
             offset = end
         case 2:
             if length > 0 { session.gap(length: length, fromClient: op >> 2 & 1 == 0, timestamp: time) }
