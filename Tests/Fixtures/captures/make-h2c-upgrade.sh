@@ -8,17 +8,17 @@
 #   - two URLs on one connection (nghttp -u): the first upgraded, the
 #     second on stream 3;
 #   - a POST with a body: Apache does not upgrade it, it stays HTTP/1.1.
-# Needs root, iproute2, ethtool, apache2 (installed here if missing, never
-# started as a service), curl, nghttp2-client, dumpcap.
+# Needs root, iproute2, ethtool, curl, dumpcap; apache2 and nghttp2-client
+# are installed here if missing (apache2 never started as a service).
 set -euo pipefail
 
 out=$(cd "$(dirname "$0")" && pwd)
 source "$out/../../../Scripts/lib/netns-pair.sh"
-if ! [[ -x /usr/sbin/apache2 ]]; then
+if ! [[ -x /usr/sbin/apache2 ]] || ! command -v nghttp >/dev/null; then
     # policy-rc.d: the package must not start a system-wide server on port 80.
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
     chmod +x /usr/sbin/policy-rc.d
-    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q apache2 >/dev/null
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q apache2 nghttp2-client >/dev/null
     rm -f /usr/sbin/policy-rc.d
 fi
 ns_s=h2u-srv-$$ ns_c=h2u-cli-$$
