@@ -17,15 +17,19 @@
 # --per-protocol records one file per protocol (Scripts/lib/bench-protocols.sh:
 # pipelined Redis and RESP3, MySQL text and prepared, PgSQL simple, extended
 # and prepared, HTTP keep-alive and Connection: close, DNS, Memcached text
-# and binary, ICMP flood, and all of them at once) with real servers and
-# clients on a veth pair, cached in /var/tmp/dpdkscope-bench-proto/ (SECONDS
-# of load each, default 5), then prints per file the transactions per CPU
-# second (user + sys; perf task-clock when there is perf) of
-# `dpdkscope read --analyze --json --no-output-thread` (one thread, decode
-# included, best of ROUNDS, default 3) and of tshark dissecting the same
-# protocols (best of TSHARK_ROUNDS, default 1), and their ratio.
+# and binary, ICMP flood, all of them at once; then TLS 1.2 and 1.3 full
+# handshakes, HTTP/2 streams and gRPC calls) with real servers and clients
+# on a veth pair, cached in /var/tmp/dpdkscope-bench-proto/ (SECONDS of load
+# each, default 5; TLS and gRPC 6 times that), then prints per file the
+# transactions per CPU second (user + sys; perf task-clock when there is
+# perf) of `dpdkscope read --analyze --json --no-output-thread` (one thread,
+# decode included, best of ROUNDS, default 3) and of tshark dissecting the
+# same protocols (best of TSHARK_ROUNDS, default 1; for TLS, HTTP/2 and gRPC
+# with the fields our events carry), and their ratio. Transactions are the
+# file's own protocol's counter (tls_ or http2_transactions; all for mix).
 # SCOPE_BIN=path measures that binary instead of building this checkout;
-# RECORD_ONLY=1 only records the missing files.
+# RECORD_ONLY=1 only records the missing files; ONLY="tls12 grpc" (names
+# from bp_names) records and measures only those files.
 # Output: a Markdown table on stdout (transactions/s, packets/s, CPU s, ratios
 # to tshark by wall time and by CPU time; HTTP transactions per CPU second
 # with only HTTP enabled), raw timings on stderr.
@@ -62,6 +66,7 @@ if ((per_protocol)); then
     # shellcheck source=lib/netns-pair.sh
     source "$root/Scripts/lib/netns-pair.sh"
     cachedir=/var/tmp/dpdkscope-bench-proto
+    [[ -z ${ONLY:-} ]] || read -r -a bp_names <<<"$ONLY"
     mkdir -p "$cachedir"
     work=$(mktemp -d /tmp/dpdkscope-bench-proto.XXXXXX) pids=() ns_c=dpdkscope-bpc$$ ns_s=dpdkscope-bps$$
     trap 'rm -rf -- "$work"' EXIT
@@ -95,28 +100,44 @@ if ((per_protocol)); then
         done
         echo "$best"
     }
-    filter_of() {
+    # tshark on the same file: the protocols' display filter (which makes it
+    # dissect them) and, for TLS, HTTP/2 and gRPC, the fields our events carry.
+    tshark_args() { # name -> tshark arguments in the array `targs`
+        targs=(-d tcp.port==6379,resp)
         case $1 in
-        redis*) echo resp ;; mysql*) echo mysql ;; pgsql*) echo pgsql ;; http*) echo http ;; dns) echo dns ;;
-        memcache*) echo memcache ;; icmp) echo icmp ;; *) echo 'http || dns || resp || mysql || pgsql || memcache || icmp' ;;
+        redis*) targs+=(-Y resp) ;; mysql*) targs+=(-Y mysql) ;; pgsql*) targs+=(-Y pgsql) ;; http-*) targs+=(-Y http) ;;
+        dns) targs+=(-Y dns) ;; memcache*) targs+=(-Y memcache) ;; icmp) targs+=(-Y icmp) ;;
+        tls*) targs+=(-Y 'tls.handshake.type == 1 || tls.handshake.type == 2 || tls.handshake.type == 11' -e tls.handshake.type
+                      -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite -e tls.handshake.ja3
+                      -e tls.handshake.ja3s -e x509sat.uTF8String) ;;
+        http2) targs=(-d tcp.port==8080,http2 -Y 'http2.type == 1' -e http2.streamid -e http2.headers.method
+                      -e http2.headers.path -e http2.headers.status) ;;
+        grpc) targs=(-d tcp.port==50051,http2 -Y 'http2.type == 1 || grpc' -e http2.streamid -e http2.headers.path
+                     -e grpc.message_length -e http2.header.value) ;;
+        *) targs+=(-Y 'http || dns || resp || mysql || pgsql || memcache || icmp') ;;
         esac
+        [[ ${targs[*]} == *" -e "* ]] || targs+=(-e frame.number)
+        targs=(-T fields "${targs[@]}")
     }
+    # Transactions of the file's own protocol (all of them for the mix).
+    counter_of() { case $1 in tls*) echo tls ;; http2 | grpc) echo http2 ;; *) echo '[a-z0-9]*' ;; esac; }
     echo "| file | packets | transactions | dpdkscope CPU s | transactions / CPU s | tshark CPU s | tshark transactions / CPU s | × tshark (CPU) |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     for name in "${bp_names[@]}"; do
         file=$cachedir/$name.pcap
         cat "$file" >/dev/null
         stats=$("$scope" read "$file" --analyze --stats | tail -n 1)
-        tx=$(tr ' ' '\n' <<<"$stats" | awk -F= '$1 ~ /_transactions$/ && $1 != "tcp_transactions" { t += $2 } END { print t + 0 }')
+        tx=$(tr ' ' '\n' <<<"$stats" | awk -F= -v c="^$(counter_of "$name")_transactions$" '$1 ~ c && $1 != "tcp_transactions" { t += $2 } END { print t + 0 }')
         packets=$(tr ' ' '\n' <<<"$stats" | sed -n 's/^packets=//p')
         ours=$(best_cpu "${ROUNDS:-3}" "$scope" read "$file" --analyze --json --no-output-thread)
-        theirs=$(best_cpu "${TSHARK_ROUNDS:-1}" tshark -r "$file" -d tcp.port==6379,resp -Y "$(filter_of "$name")" -T fields -e frame.number)
+        tshark_args "$name"
+        theirs=$(best_cpu "${TSHARK_ROUNDS:-1}" tshark -r "$file" "${targs[@]}")
         say "$name: packets=$packets transactions=$tx dpdkscope=${ours}s tshark=${theirs}s"
         awk -v n="$name" -v p="$packets" -v t="$tx" -v o="$ours" -v h="$theirs" \
             'BEGIN { printf "| %s | %d | %d | %.3f | %.0f | %.2f | %.0f | %.1f |\n", n, p, t, o, t / o, h, t / h, h / o }'
     done
     echo
-    echo "dpdkscope: \`$scope read FILE --analyze --json --no-output-thread\` (best of ${ROUNDS:-3}); tshark: \`tshark -r FILE -d tcp.port==6379,resp -Y FILTER -T fields -e frame.number\` (best of ${TSHARK_ROUNDS:-1}); CPU = $( ((use_perf)) && echo 'perf stat task-clock' || echo 'user + sys')"
+    echo "dpdkscope: \`$scope read FILE --analyze --json --no-output-thread\` (best of ${ROUNDS:-3}); tshark: \`tshark -r FILE -T fields -d tcp.port==6379,resp -Y FILTER -e frame.number\` (TLS, HTTP/2, gRPC: their handshake/HEADERS/message fields, see tshark_args; best of ${TSHARK_ROUNDS:-1}); CPU = $( ((use_perf)) && echo 'perf stat task-clock' || echo 'user + sys')"
     exit 0
 fi
 

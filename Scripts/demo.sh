@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh — dpdkscope against a bundled default: installs what it needs,
 # starts Debian's dpdk-testpmd replaying Scripts/data/demo.pcap (a real
-# capture of HTTP, DNS and ping traffic) in a loop, then attaches dpdkscope
+# capture of HTTP, DNS, ping, TLS, HTTP/2 and gRPC traffic; recipe:
+# Scripts/data/make-demo-pcap.sh) in a loop, then attaches dpdkscope
 # to it as a secondary: capture, stats, and a few seconds of live
 # transactions. --keep leaves the testbed running afterwards
 # (stop it with: Scripts/testbed.sh stop --prefix dpdkscope-demo).
@@ -41,9 +42,9 @@ rm -f "$out"
 # testbed replays the file in a loop at full rate, so only the first lines
 # are shown (the rest would scroll by).
 lines=$(mktemp /tmp/dpdkscope-demo.XXXXXX.txt)
-echo; echo "\$ dpdkscope watch --file-prefix $prefix --lines -q -a duration:3  (first 15 transactions)"
+echo; echo "\$ dpdkscope watch --file-prefix $prefix --lines -q -a duration:3  (first 24 transactions: about one pass over the file)"
 "$bin" watch --file-prefix "$prefix" --lines -q -a duration:3 >"$lines"
-head -n 15 "$lines"
+head -n 24 "$lines"
 echo "... $(wc -l <"$lines") transactions in 3 seconds"
 rm -f "$lines"
 ((keep)) && echo && echo "demo: testbed left running with --file-prefix $prefix"

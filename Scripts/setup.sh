@@ -23,7 +23,8 @@ packages=(
     bind9-dnsutils dnsmasq-base # dig and a DNS server for the demo capture (dnsutils is gone in Debian 13)
     publicsuffix              # the Public Suffix List: dns.question.registered_domain etc.
     # Real servers and clients for the analyzers' captures and live tests.
-    nginx-light wrk           # HTTP server and load generator
+    nginx-light wrk           # HTTP server and load generator (nginx: also TLS and HTTP/2 in clear)
+    nghttp2-client            # h2load: HTTP/2 load for bench-analyze.sh --per-protocol
     redis-server redis-tools  # redis-server, redis-cli, redis-benchmark
     mariadb-server mariadb-client # mysqld, mysql, mysqlslap
     postgresql postgresql-client  # postgres, psql, pgbench
@@ -69,6 +70,15 @@ if ! python3 -c 'import opentelemetry.proto.collector.trace.v1.trace_service_pb2
         || python3 -m pip install --quiet --break-system-packages 'opentelemetry-proto>=1.20' \
         || { echo "setup: pip install opentelemetry-proto failed" >&2; exit 1; }
     echo "setup: installed opentelemetry-proto (pip)"
+fi
+
+# grpcio and grpcio-tools: the gRPC echo service and clients
+# (Scripts/lib/grpc-echo.py) of the demo capture and bench-analyze.sh.
+if ! python3 -c 'import grpc, grpc_tools' 2>/dev/null; then
+    python3 -m pip install --quiet grpcio grpcio-tools 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages grpcio grpcio-tools \
+        || { echo "setup: pip install grpcio grpcio-tools failed" >&2; exit 1; }
+    echo "setup: installed grpcio, grpcio-tools (pip)"
 fi
 
 "$here/../hugepages/hugepages.sh" reserve || exit 1

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # make-demo-pcap.sh [OUT] — regenerate Scripts/data/demo.pcap (default OUT).
 #
-# Records real application traffic (HTTP/1.1, DNS over UDP, ICMP echo) on a
-# veth pair between two throw-away network namespaces. A veth capture gives
+# Records real application traffic (HTTP/1.1, DNS over UDP, ICMP echo, TLS
+# 1.3 and 1.2, HTTP/2 in clear, gRPC) on a veth pair between two throw-away
+# network namespaces. A veth capture gives
 # Ethernet framing (DLT_EN10MB); a loopback capture would not. The file is
 # classic pcap (microsecond) so that every reader, net_pcap included, takes it.
 #
-# Needs root and: ip, dumpcap (tshark), python3, curl, dig (dnsutils),
-# dnsmasq (dnsmasq-base), ping (iputils-ping), ethtool; Scripts/setup.sh
-# installs them all.
+# Needs root and: ip, dumpcap (tshark), python3 with grpcio and grpcio-tools
+# (PyPI), curl, dig (dnsutils), dnsmasq (dnsmasq-base), ping (iputils-ping),
+# ethtool, nginx (nginx-light), openssl; Scripts/setup.sh installs them all.
 # Traffic stays inside the namespaces; nothing leaves the machine.
 set -euo pipefail
 
@@ -21,9 +22,10 @@ ip_s=10.199.1.2
 
 die() { echo "make-demo-pcap: $*" >&2; exit 1; }
 [[ $EUID -eq 0 ]] || die "must run as root (network namespaces)"
-for t in ip ethtool dumpcap python3 curl dig dnsmasq ping capinfos; do
+for t in ip ethtool dumpcap python3 curl dig dnsmasq ping capinfos nginx openssl; do
     command -v "$t" >/dev/null || die "missing '$t' (run Scripts/setup.sh)"
 done
+python3 -c 'import grpc, grpc_tools' 2>/dev/null || die "missing Python grpcio/grpcio-tools (run Scripts/setup.sh)"
 
 work=$(mktemp -d)
 pids=()
@@ -59,6 +61,32 @@ srv.serve_forever()
 EOF
 pids+=($!)
 
+# nginx: TLS 1.2 and 1.3 on 443 (ALPN h2 and http/1.1; a self-signed ECDSA
+# certificate for www.demo.test) and HTTP/2 in clear (prior knowledge) on
+# 8080. Workers run as nobody: the work dir must be readable.
+chmod 755 "$work"
+mkdir -p "$work/tmp"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+    -subj "/O=dpdkscope demo/CN=www.demo.test" -addext subjectAltName=DNS:www.demo.test \
+    -keyout "$work/demo.key" -out "$work/demo.pem" 2>/dev/null
+cat >"$work/nginx.conf" <<EOF
+daemon off; worker_processes 1; pid $work/nginx.pid; error_log $work/nginx.log warn;
+events { worker_connections 64; }
+http { access_log off; default_type text/html; server_tokens off;
+  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+  server { listen $ip_s:443 ssl http2; root $work/www; ssl_protocols TLSv1.2 TLSv1.3;
+           ssl_certificate $work/demo.pem; ssl_certificate_key $work/demo.key; }
+  server { listen $ip_s:8080 http2; root $work/www; } }
+EOF
+ip netns exec "$ns_s" nginx -p "$work" -c "$work/nginx.conf" -e "$work/nginx.log" &
+pids+=($!)
+
+# gRPC: the echo service of Scripts/lib/grpc-echo.py on 50051.
+(cd "$work" && exec ip netns exec "$ns_s" python3 "$here/../lib/grpc-echo.py" "$work" server "$ip_s:50051") \
+    >"$work/grpc.log" 2>&1 &
+pids+=($!)
+
 ip netns exec "$ns_s" dnsmasq --keep-in-foreground --conf-file=/dev/null \
     --no-resolv --no-hosts --bind-interfaces --listen-address="$ip_s" \
     --pid-file="$work/dnsmasq.pid" --local=/demo.test/ \
@@ -73,10 +101,13 @@ dumpcap_pid=$!
 pids+=("$dumpcap_pid")
 
 # Wait until every listener is up, so that no request is lost.
-for _ in $(seq 50); do
+for _ in $(seq 100); do
     if [[ -s $work/cap.pcap ]] &&
         ip netns exec "$ns_s" ss -Hltn 'sport = :80' | grep -q . &&
-        ip netns exec "$ns_s" ss -Hlun 'sport = :53' | grep -q .; then
+        ip netns exec "$ns_s" ss -Hlun 'sport = :53' | grep -q . &&
+        ip netns exec "$ns_s" ss -Hltn 'sport = :443' | grep -q . &&
+        ip netns exec "$ns_s" ss -Hltn 'sport = :8080' | grep -q . &&
+        ip netns exec "$ns_s" ss -Hltn 'sport = :50051' | grep -q .; then
         break
     fi
     sleep 0.1
@@ -96,6 +127,18 @@ res=(--resolve "www.demo.test:80:$ip_s")
 c curl -sS "${res[@]}" "$url/" "$url/hello.txt" "$url/data.json" >/dev/null
 c curl -sS -o /dev/null "${res[@]}" "$url/missing"
 c curl -sS -o /dev/null "${res[@]}" -d 'name=demo' "$url/form"
+# TLS 1.3 (ALPN h2: HTTP/2 inside, invisible), then TLS 1.2 over HTTP/1.1
+# (the certificate in clear), each trusting the demo's own certificate.
+tls=(--cacert "$work/demo.pem" --resolve "www.demo.test:443:$ip_s")
+c curl -sS -o /dev/null "${tls[@]}" --tlsv1.3 https://www.demo.test/
+c curl -sS -o /dev/null "${tls[@]}" --tls-max 1.2 --http1.1 https://www.demo.test/hello.txt
+# HTTP/2 in clear with prior knowledge: a page and a 404 (one URL per curl:
+# curl 7.88 fails reusing a prior-knowledge connection).
+h2=(--http2-prior-knowledge --resolve "www.demo.test:8080:$ip_s")
+c curl -sS -o /dev/null "${h2[@]}" http://www.demo.test:8080/data.json
+c curl -sS -o /dev/null "${h2[@]}" http://www.demo.test:8080/nope
+# gRPC: unary, server streaming, and a NOT_FOUND.
+(cd "$work" && c python3 "$here/../lib/grpc-echo.py" "$work" demo "$ip_s:50051")
 c ping -q -c 2 -i 0.2 "$ip_s" >/dev/null
 sleep 0.5 # let the last FIN/ACKs reach the capture
 
@@ -109,11 +152,14 @@ pkts=$(tshark -r "$out" 2>/dev/null | wc -l)
 http=$(tshark -r "$out" -Y http.request 2>/dev/null | wc -l)
 dns=$(tshark -r "$out" -Y dns 2>/dev/null | wc -l)
 icmp=$(tshark -r "$out" -Y icmp 2>/dev/null | wc -l)
+tls=$(tshark -r "$out" -Y 'tls.handshake.type == 1' 2>/dev/null | wc -l)
+h2=$(tshark -r "$out" -d tcp.port==8080,http2 -Y 'http2.type == 1' 2>/dev/null | wc -l)
+grpc=$(tshark -r "$out" -d tcp.port==50051,http2 -Y grpc 2>/dev/null | wc -l)
 bad=$(tshark -r "$out" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
     -o udp.check_checksum:TRUE -Y 'ip.checksum.status == 0 ||
     tcp.checksum.status == 0 || udp.checksum.status == 0' 2>/dev/null | wc -l)
 [[ $bad -eq 0 ]] || die "$bad packets with bad checksums"
-[[ $http -gt 0 && $dns -gt 0 && $icmp -gt 0 ]] ||
-    die "capture lacks HTTP ($http), DNS ($dns) or ICMP ($icmp)"
+[[ $http -gt 0 && $dns -gt 0 && $icmp -gt 0 && $tls -eq 2 && $h2 -gt 0 && $grpc -gt 0 ]] ||
+    die "capture lacks HTTP ($http), DNS ($dns), ICMP ($icmp), TLS ($tls ClientHellos), HTTP/2 ($h2) or gRPC ($grpc)"
 echo "wrote $out: $pkts packets, $(stat -c %s "$out") bytes" \
-    "(http requests=$http, dns=$dns, icmp=$icmp)"
+    "(http requests=$http, dns=$dns, icmp=$icmp, tls client hellos=$tls, http2 headers=$h2, grpc=$grpc)"

@@ -5,10 +5,13 @@
 #
 # The caller sets root, work, pids, seconds and pgbin, sources netns-pair.sh
 # and nginx.sh, then calls bp_servers once and bp_record NAME OUT per file.
-# Server 10.98.18.1, client 10.98.18.2, every server on its default port.
+# Server 10.98.18.1, client 10.98.18.2, every server on its default port;
+# nginx also serves TLS 1.2/1.3 on 443 (a root CA -> intermediate -> RSA leaf
+# chain made here, leaf and intermediate sent) and HTTP/2 in clear (prior
+# knowledge) on 8080; gRPC is Scripts/lib/grpc-echo.py on 50051.
 
 bp_names=(redis-pipelined redis-resp3 mysql-text mysql-prepared pgsql-simple pgsql-extended pgsql-prepared
-          http-keepalive http-close dns memcache-text memcache-binary icmp mix)
+          http-keepalive http-close dns memcache-text memcache-binary icmp mix tls12 tls13 http2 grpc)
 bp_server=10.98.18.1
 # Background processes run as `ip netns exec` itself (not through these
 # functions), so that $! is the process to signal.
@@ -28,7 +31,12 @@ bp_servers() {
     bp_in_s ethtool -K vbps$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
     bp_in_c ethtool -K vbpc$$ tx off tso off gso off gro off >/dev/null 2>&1 || true
 
-    nginx_start "$ns_s" "$work" "$s:80"
+    bp_certificates
+    nginx_start "$ns_s" "$work" "$s:80" "server { listen $s:443 ssl; root $work/www;
+        ssl_certificate $work/chain.pem; ssl_certificate_key $work/leaf.key; ssl_protocols TLSv1.2 TLSv1.3; }
+        server { listen $s:8080 http2; root $work/www; }"
+    (cd "$work" && exec ip netns exec "$ns_s" python3 "$root/Scripts/lib/grpc-echo.py" "$work" server "$s:50051") &
+    pids+=($!)
     ip netns exec "$ns_s" dnsmasq -k -C /dev/null --no-resolv --no-hosts --bind-interfaces --listen-address="$s" \
         --address=/#/10.9.9.9 --pid-file="$work/dnsmasq.pid" --log-facility="$work/dnsmasq.log" & pids+=($!)
     ip netns exec "$ns_s" redis-server --bind "$s" --port 6379 --save '' --appendonly no --dir "$work" --protected-mode no \
@@ -57,6 +65,33 @@ bp_servers() {
         "CREATE USER 'bench'@'%' IDENTIFIED BY 'bench-pass'; GRANT ALL ON *.* TO 'bench'@'%'; CREATE DATABASE bench;"
     bp_in_c curl -sf -o /dev/null --retry 4 --retry-connrefused "http://$s/" || { echo "nginx does not answer" >&2; return 1; }
     bp_in_c redis-cli -h "$s" HSET profile name ada lang swift city paris >/dev/null
+    bp_in_c curl -sfk -o /dev/null "https://$s/" || { echo "nginx TLS does not answer" >&2; return 1; }
+    bp_in_c curl -sf -o /dev/null --http2-prior-knowledge "http://$s:8080/" || { echo "nginx h2c does not answer" >&2; return 1; }
+    for _ in $(seq 1 100); do
+        bp_in_c python3 -c "import socket; socket.create_connection(('$s', 50051), 0.2).close()" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "gRPC server does not answer" >&2; return 1
+}
+
+# A root CA, an intermediate and an RSA 2048 leaf for bench.example.test:
+# what a public server sends (leaf + intermediate) in a TLS 1.2 handshake.
+bp_certificates() {
+    local w=$work
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/O=Scope Bench/CN=Scope Bench Root CA" \
+        -addext basicConstraints=critical,CA:TRUE -keyout "$w/root.key" -out "$w/root.pem" 2>/dev/null
+    openssl req -new -newkey rsa:2048 -nodes -subj "/O=Scope Bench/CN=Scope Bench Intermediate CA" \
+        -keyout "$w/inter.key" -out "$w/inter.csr" 2>/dev/null
+    printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$w/inter.ext"
+    openssl x509 -req -in "$w/inter.csr" -CA "$w/root.pem" -CAkey "$w/root.key" -set_serial 0x2002 -days 1825 \
+        -extfile "$w/inter.ext" -out "$w/inter.pem" 2>/dev/null
+    openssl req -new -newkey rsa:2048 -nodes -subj "/O=Scope Bench/CN=bench.example.test" \
+        -keyout "$w/leaf.key" -out "$w/leaf.csr" 2>/dev/null
+    printf 'subjectAltName=DNS:bench.example.test,DNS:www.bench.example.test\nextendedKeyUsage=serverAuth\n' >"$w/leaf.ext"
+    openssl x509 -req -in "$w/leaf.csr" -CA "$w/inter.pem" -CAkey "$w/inter.key" -set_serial 0x3003 -days 397 \
+        -extfile "$w/leaf.ext" -out "$w/leaf.pem" 2>/dev/null
+    cat "$w/leaf.pem" "$w/inter.pem" >"$w/chain.pem"
+    chmod 644 "$w"/*.key # nginx reads them as root, but its workers run as nobody
 }
 
 bp_cleanup() {
@@ -67,9 +102,12 @@ bp_cleanup() {
     netns_pair_cleanup
 }
 
-# One protocol's load, SECONDS long (or a fixed count that takes about that).
+# One protocol's load, SECONDS long (or a fixed count that takes about that);
+# TLS and gRPC 6 times as long: their clients make far fewer transactions a
+# second, and a file needs some tens of thousands to be timed.
 bp_load() {
     local s=$bp_server n=$seconds
+    [[ $1 != tls1? && $1 != grpc ]] || n=$((seconds * 6))
     case $1 in
     redis-pipelined) bp_in_c timeout "$n" redis-benchmark -h "$s" -q -P 16 -c 4 -n 100000000 -t set,get,incr,lpush >/dev/null ;;
     redis-resp3)
@@ -102,6 +140,18 @@ PY
         local binary=(); [[ $1 == memcache-binary ]] && binary=(--binary)
         bp_in_c timeout "$n" sh -c "while :; do memcslap ${binary[*]} --servers=$s:11211 --concurrency=4 --test=get --execute-number=20000 >/dev/null 2>&1; memcslap ${binary[*]} --servers=$s:11211 --concurrency=4 --test=set --execute-number=20000 >/dev/null 2>&1; done" || true ;;
     icmp) bp_in_c timeout "$n" ping -q -f "$s" >/dev/null || true ;;
+    tls12 | tls13)
+        # Full handshakes only (-new: no resumption), each on a new connection
+        # (a new client port: every flow unique), with one GET each; two
+        # clients at once. TLS 1.3 hides the certificates; 1.2 sends them.
+        local v=-tls1_${1#tls1} c clients=()
+        for c in 1 2; do
+            bp_in_c timeout "$n" openssl s_time -connect "$s:443" "$v" -new -time "$n" -www / >/dev/null 2>&1 &
+            clients+=($!)
+        done
+        for c in "${clients[@]}"; do wait "$c" || true; done ;;
+    http2) bp_in_c h2load -D "$n" -c 4 -m 16 "http://$s:8080/index.html" >/dev/null ;;
+    grpc) bp_in_c python3 "$root/Scripts/lib/grpc-echo.py" "$work" client "$s:50051" "$n" >/dev/null ;;
     mix)
         local p mixed=()
         for p in redis-pipelined mysql-text mysql-prepared pgsql-simple pgsql-extended http-keepalive http-close dns \

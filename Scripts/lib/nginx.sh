@@ -2,7 +2,9 @@
 # index.html, with its own prefix, config, pid, logs and temp dirs, so the
 # system's nginx setup is never read or written. Workers run as nobody.
 #
-#   nginx_start NETNS WORK LISTEN   # LISTEN as nginx takes it: 10.199.0.2:8080
+#   nginx_start NETNS WORK LISTEN [SERVERS]
+# LISTEN as nginx takes it (10.199.0.2:8080); SERVERS, optional, more
+# server { } blocks inside http { } (each with its own root).
 # appends the server's pid to the caller's `pids` array.
 
 nginx_start() {
@@ -16,7 +18,7 @@ events { worker_connections 1024; }
 http { access_log off; default_type text/html; keepalive_requests 1000000;
   client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
   uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-  server { listen $listen; root $work/www; } }
+  server { listen $listen; root $work/www; } ${4:-} }
 CONF
     ip netns exec "$netns" nginx -p "$work" -c "$work/nginx.conf" -e "$work/nginx.log" & pids+=($!)
 }

@@ -4,17 +4,29 @@ import Testing
 
 /// Real traffic through decoder, fragment reassembly, flow table and stream
 /// reassembler together: Scripts/data/demo.pcap (three HTTP/1.1 connections,
-/// DNS, ICMP, ARP) and Tests/Fuzz/captures/extra.pcap (a lossy download with
-/// retransmissions, IPv4/IPv6 fragments, IPv6, VXLAN).
+/// two TLS, two HTTP/2 in clear, one gRPC; DNS, ICMP, ARP) and
+/// Tests/Fuzz/captures/extra.pcap (a lossy download with retransmissions,
+/// IPv4/IPv6 fragments, IPv6, VXLAN).
 @Suite("TCP stream reassembly: real captures")
 struct RealCaptureStreamTests {
     /// Payload bytes per connection as tshark counts them, (client, server),
-    /// in connection order.
-    static let expectedBytes = [(249, 706), (84, 520), (159, 555)]
+    /// in connection order: HTTP/1.1 ×3, TLS 1.3, TLS 1.2, HTTP/2 ×2, gRPC.
+    static let expectedBytes = [(249, 706), (84, 520), (159, 555), (775, 1721), (460, 1057),
+                                (123, 213), (120, 258), (525, 436)]
+    /// How each connection's client and server streams begin: HTTP/1.1
+    /// request and status lines, TLS handshake records (ClientHello in a 1.0
+    /// record, the server's in 1.2), the HTTP/2 preface answered by a
+    /// SETTINGS frame (type 4 after the 3-byte length).
+    static let expectedStarts: [(client: [UInt8], server: [UInt8?])] = {
+        let http1 = { (method: String) in (Array(method.utf8), Array("HTTP/1.".utf8).map { Optional($0) }) }
+        let tls: ([UInt8], [UInt8?]) = ([0x16, 0x03, 0x01], [0x16, 0x03, 0x03])
+        let http2: ([UInt8], [UInt8?]) = (Array("PRI * HTTP/2.0\r\n".utf8), [nil, nil, nil, 0x04])
+        return [http1("GET /"), http1("GET /"), http1("POST /"), tls, tls, http2, http2, http2]
+    }()
 
     @Test func httpConnectionsReassembleLikeTshark() throws {
         let frames = try #require(readCapture("Scripts/data/demo.pcap"))
-        #expect(frames.count == 68)
+        #expect(frames.count == 162)
         let sink = RealCaptureStreamTests.run(frames)
         RealCaptureStreamTests.check(sink)
         #expect(sink.zeroCopyDeliveries > 0 && sink.copiedDeliveries == 0)
@@ -110,16 +122,17 @@ struct RealCaptureStreamTests {
     static func check(_ sink: RecordingSink, seed: Int = 0) {
         #expect(sink.gaps.isEmpty, "seed \(seed)")
         let closes = sink.closes
-        #expect(closes.count == 3 && closes.allSatisfy {
+        #expect(closes.count == expectedBytes.count && closes.allSatisfy {
             if case .closed(_, .fin) = $0 { return true } else { return false }
         }, "seed \(seed): \(closes)")
-        // Slots are handed out 0, 1, 2 in connection order; the client is 10.199.1.1, the low side.
+        // Slots are handed out 0, 1, 2... in connection order (one connection
+        // at a time in this capture); the client is 10.199.1.1, the low side.
         for (slot, expected) in expectedBytes.enumerated() {
             let request = sink.bytes(.fromLow, slot: slot)
             let response = sink.bytes(.fromHigh, slot: slot)
             #expect(request.count == expected.0 && response.count == expected.1, "seed \(seed) slot \(slot)")
-            #expect(request.starts(with: Array((slot == 2 ? "POST /" : "GET /").utf8)), "seed \(seed) slot \(slot)")
-            #expect(response.starts(with: Array("HTTP/1.".utf8)), "seed \(seed) slot \(slot)")
+            #expect(request.starts(with: expectedStarts[slot].client), "seed \(seed) slot \(slot)")
+            #expect(response.starts(with: expectedStarts[slot].server) { $1 == nil || $0 == $1 }, "seed \(seed) slot \(slot)")
         }
     }
 }

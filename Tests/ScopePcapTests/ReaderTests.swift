@@ -82,11 +82,11 @@ import ScopeCore
         let oracle = try Self.tsharkView(path)
         #expect(reader.format == .pcap(nanosecond: false, bigEndian: false))
         #expect(reader.interfaces.first?.linkType == 1)
-        #expect(packets.count == 68)
-        #expect(oracle.count == 68)
+        #expect(packets.count == 162)
+        #expect(oracle.count == 162)
         #expect(packets.map { $0.0.timestamp } == oracle.map(\.0))
         #expect(packets.map { $0.0.capturedLength } == oracle.map(\.1))
-        #expect(packets.first?.0.timestamp == Self.nanoseconds("1795288920.492899"))
+        #expect(packets.first?.0.timestamp == Self.nanoseconds("1796487166.398612"))
     }
 
     @Test func readsBigEndianMicrosecondPcapWithAnyLinkType() throws {

@@ -20,7 +20,7 @@ extension HTTP2Session {
 
     func headers(_ header: HTTP2FrameHeader, _ payload: UnsafeRawBufferPointer, fromClient: Bool, at time: UInt64) {
         let id = header.stream
-        if streams[id] == nil {
+        if streams.index(forKey: id) == nil {
             guard id != 0, opens(id, fromClient: fromClient) else {
                 // A closed stream's late HEADERS: decoded (the table must stay in step), not a new stream.
                 return unknownHeaders(header, payload, fromClient: fromClient)
@@ -133,12 +133,13 @@ extension HTTP2Session {
     /// 1xx ones dropped) or either side's trailers.
     func decodeBlock(_ block: UnsafeRawBufferPointer, stream id: UInt32, endStream: Bool, fromClient: Bool,
                              promise: Bool = false, at time: UInt64) {
-        guard var stream = streams[id] else {
+        guard let index = streams.index(forKey: id) else {
             // Decoded all the same: the table must stay in step.
             if fromClient { decoders.request.decode(block) { _, _ in } } else { decoders.response.decode(block) { _, _ in } }
             return
         }
-        streams[id] = nil  // edited as a local copy, no copy-on-write of its strings
+        // Moved out and edited as a local (no copy, no copy-on-write of its strings), put back below.
+        var stream = streams.remove(at: index).value
         let asRequest = fromClient || promise
         let trailer = asRequest ? stream.requestSeen : stream.responseSeen
         var fields = HTTP2Fields(configuration: context.configuration, trailer: trailer, request: asRequest)

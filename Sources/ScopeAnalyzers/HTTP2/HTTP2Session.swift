@@ -18,6 +18,9 @@ final class HTTP2Session: StreamAnalyzer {
     /// `request` decodes what the client sends; `response` what the server sends.
     @exclusivity(unchecked) var decoders: (request: HPACKDecoder, response: HPACKDecoder)
     @exclusivity(unchecked) var blocks = DirectionPair { _ in HeaderBlock() }
+    /// Looked up with `index(forKey:)` and changed through `values[index]`,
+    /// in place: `streams[id] != nil` or `streams[id]!.x += 1` move or copy
+    /// the whole stream (hundreds of bytes, its strings retained) per frame.
     @exclusivity(unchecked) var streams: [UInt32: HTTP2Stream] = [:]
     /// Stream ids in the order they opened (some finished since), for
     /// evicting the oldest open one without a scan.
@@ -100,9 +103,13 @@ final class HTTP2Session: StreamAnalyzer {
     }
 
     func loseFraming(_ id: UInt32, fromClient: Bool, note: String) {
-        guard streams[id] != nil else { return }
-        if fromClient { streams[id]!.grpc?.requestMessages.loseFraming() } else { streams[id]!.grpc?.responseMessages.loseFraming() }
-        streams[id]!.notes.append(note)
+        guard let index = streams.index(forKey: id) else { return }
+        if fromClient {
+            streams.values[index].grpc?.requestMessages.loseFraming()
+        } else {
+            streams.values[index].grpc?.responseMessages.loseFraming()
+        }
+        streams.values[index].notes.append(note)
     }
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {
@@ -147,9 +154,9 @@ final class HTTP2Session: StreamAnalyzer {
 
     /// Frame bytes (header included) on a stream count towards its side.
     func count(_ header: HTTP2FrameHeader, fromClient: Bool) {
-        guard header.stream != 0, streams[header.stream] != nil else { return }
+        guard header.stream != 0, let index = streams.index(forKey: header.stream) else { return }
         let bytes = UInt64(HTTP2FrameHeader.size &+ header.length)
-        if fromClient { streams[header.stream]!.request.bytes &+= bytes } else { streams[header.stream]!.response.bytes &+= bytes }
+        if fromClient { streams.values[index].request.bytes &+= bytes } else { streams.values[index].response.bytes &+= bytes }
     }
 
     func frame(_ header: HTTP2FrameHeader, _ payload: UnsafeRawBufferPointer, fromClient: Bool, at time: UInt64) {
@@ -166,10 +173,10 @@ final class HTTP2Session: StreamAnalyzer {
         case HTTP2FrameType.pushPromise:
             pushPromise(header, payload, fromClient: fromClient, at: time)
         case HTTP2FrameType.rstStream:
-            guard payload.count == 4, streams[header.stream] != nil else { return }
+            guard payload.count == 4, let index = streams.index(forKey: header.stream) else { return }
             count(header, fromClient: fromClient)
-            streams[header.stream]!.reset = (Self.word(payload, 0), fromClient)
-            if fromClient { streams[header.stream]!.request.end = time } else { streams[header.stream]!.response.end = time }
+            streams.values[index].reset = (Self.word(payload, 0), fromClient)
+            if fromClient { streams.values[index].request.end = time } else { streams.values[index].response.end = time }
             finishIfDone(header.stream, at: time)
         case HTTP2FrameType.settings:
             guard header.flags & HTTP2Flag.ack == 0 else { return }
@@ -214,7 +221,7 @@ final class HTTP2Session: StreamAnalyzer {
         }
         if openOrder.count &- openOrderHead > 2 &* maxStreams || openOrderHead > maxStreams {
             // Finished streams' ids leave the order list here, in one pass per `maxStreams` openings.
-            openOrder = openOrder[openOrderHead...].filter { streams[$0] != nil }
+            openOrder = openOrder[openOrderHead...].filter { streams.index(forKey: $0) != nil }
             openOrderHead = 0
         }
         openOrder.append(id)
@@ -225,33 +232,32 @@ final class HTTP2Session: StreamAnalyzer {
 
     func data(_ header: HTTP2FrameHeader, _ chunk: UnsafeRawBufferPointer, last: Bool, fromClient: Bool, at time: UInt64) {
         let id = header.stream
-        guard streams[id] != nil else {
+        guard let index = streams.index(forKey: id) else {
             if last { context.count(.http2) { $0.skippedBytes &+= UInt64(HTTP2FrameHeader.size &+ header.length) } }
             return
         }
         if fromClient {
-            streams[id]!.request.bodyBytes &+= UInt64(chunk.count)
-            streams[id]!.grpc?.requestMessages.consume(chunk)
+            streams.values[index].request.bodyBytes &+= UInt64(chunk.count)
+            streams.values[index].grpc?.requestMessages.consume(chunk)
         } else {
-            streams[id]!.response.bodyBytes &+= UInt64(chunk.count)
-            streams[id]!.grpc?.responseMessages.consume(chunk)
+            streams.values[index].response.bodyBytes &+= UInt64(chunk.count)
+            streams.values[index].grpc?.responseMessages.consume(chunk)
         }
         guard last else { return }
         count(header, fromClient: fromClient)
-        if fromClient { streams[id]!.request.end = time } else { streams[id]!.response.end = time }
+        if fromClient { streams.values[index].request.end = time } else { streams.values[index].response.end = time }
         if header.endStream { endStream(id, fromClient: fromClient, at: time) }
     }
 
     func endStream(_ id: UInt32, fromClient: Bool, at time: UInt64) {
-        guard streams[id] != nil else { return }
-        if fromClient { streams[id]!.clientEnded = true } else { streams[id]!.serverEnded = true }
+        guard let index = streams.index(forKey: id) else { return }
+        if fromClient { streams.values[index].clientEnded = true } else { streams.values[index].serverEnded = true }
         finishIfDone(id, at: time)
     }
 
     func finishIfDone(_ id: UInt32, at time: UInt64) {
-        guard let stream = streams[id], stream.finished else { return }
-        streams[id] = nil
-        report(stream, id: id, note: nil, at: time)
+        guard let index = streams.index(forKey: id), streams.values[index].isFinished() else { return }
+        report(streams.remove(at: index).value, id: id, note: nil, at: time)
     }
 
     func report(_ stream: consuming HTTP2Stream, id: UInt32, note: String?, at time: UInt64) {

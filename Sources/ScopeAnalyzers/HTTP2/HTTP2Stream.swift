@@ -20,6 +20,10 @@ struct HTTP2Stream {
     }
 
     var finished: Bool { reset != nil || (clientEnded && serverEnded) }
+
+    /// `finished`, read in place through a dictionary's `values[index]`
+    /// (mutating: a plain read there copies the whole stream out first).
+    mutating func isFinished() -> Bool { finished }
 }
 
 /// Header names the session looks at, told apart by length first.

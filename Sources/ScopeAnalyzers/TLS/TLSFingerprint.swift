@@ -7,20 +7,43 @@ import ScopeDecode
 enum TLSFingerprint {
     /// "version,ciphers,extensions,groups,point formats", decimal values
     /// joined by "-", GREASE left out; the legacy version, as Wireshark.
-    static func ja3String(_ hello: TLSClientHello) -> String {
-        [
-            String(hello.legacyVersion), decimals(hello.cipherSuites), decimals(hello.extensions),
-            decimals(hello.supportedGroups), hello.pointFormats.map { String($0) }.joined(separator: "-"),
-        ].joined(separator: ",")
-    }
+    static func ja3String(_ hello: TLSClientHello) -> String { String(decoding: ja3Bytes(hello), as: UTF8.self) }
 
     /// "version,cipher,extensions" of the ServerHello (legacy version).
-    static func ja3sString(_ hello: TLSServerHello) -> String {
-        [String(hello.legacyVersion), String(hello.cipherSuite), decimals(hello.extensions)].joined(separator: ",")
+    static func ja3sString(_ hello: TLSServerHello) -> String { String(decoding: ja3sBytes(hello), as: UTF8.self) }
+
+    static func ja3(_ hello: TLSClientHello) -> String { Hex.string(Insecure.MD5.hash(data: ja3Bytes(hello))) }
+    static func ja3s(_ hello: TLSServerHello) -> String { Hex.string(Insecure.MD5.hash(data: ja3sBytes(hello))) }
+
+    // The fingerprints' texts are built as bytes, digit by digit: they are
+    // hashed, and a String per value joined with separators cost a third
+    // of a TLS 1.3 handshake's analysis (BENCHMARKS.md, issue 16).
+    private static func ja3Bytes(_ hello: TLSClientHello) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(256)
+        appendDecimal(hello.legacyVersion, to: &text)
+        for list in [hello.cipherSuites, hello.extensions, hello.supportedGroups] {
+            text.append(UInt8(ascii: ","))
+            appendDecimals(list, to: &text)
+        }
+        text.append(UInt8(ascii: ","))
+        for (index, format) in hello.pointFormats.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: "-")) }
+            appendDecimal(UInt16(format), to: &text)
+        }
+        return text
     }
 
-    static func ja3(_ hello: TLSClientHello) -> String { md5(ja3String(hello)) }
-    static func ja3s(_ hello: TLSServerHello) -> String { md5(ja3sString(hello)) }
+    private static func ja3sBytes(_ hello: TLSServerHello) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        appendDecimal(hello.legacyVersion, to: &text)
+        text.append(UInt8(ascii: ","))
+        appendDecimal(hello.cipherSuite, to: &text)
+        text.append(UInt8(ascii: ","))
+        appendDecimals(hello.extensions, to: &text)
+        return text
+    }
 
     /// JA4 over TCP: `t` + version + `d`/`i` (SNI or not) + cipher and
     /// extension counts + ALPN, then the truncated SHA-256 of the sorted
@@ -36,7 +59,10 @@ enum TLSFingerprint {
         let hashed = extensions.filter { $0 != 0 && $0 != 16 }.sorted()
         let algorithms = hello.signatureAlgorithms.filter { !TLSNames.isGrease($0) }
         var extensionText = hexList(hashed)
-        if !algorithms.isEmpty { extensionText += "_" + hexList(algorithms) }
+        if !algorithms.isEmpty {
+            extensionText.append(UInt8(ascii: "_"))
+            appendHexList(algorithms, to: &extensionText)
+        }
         return prefix + "_" + truncatedSHA256(ciphers.isEmpty ? nil : hexList(ciphers.sorted()))
             + "_" + truncatedSHA256(hashed.isEmpty ? nil : extensionText)
     }
@@ -85,18 +111,52 @@ enum TLSFingerprint {
         value > 99 ? "99" : String(value).leftPadded(to: 2)
     }
 
-    private static func decimals(_ values: [UInt16]) -> String {
-        values.filter { !TLSNames.isGrease($0) }.map { String($0) }.joined(separator: "-")
+    /// The values but GREASE, in decimal, joined by "-".
+    private static func appendDecimals(_ values: [UInt16], to text: inout [UInt8]) {
+        var first = true
+        for value in values where !TLSNames.isGrease(value) {
+            if !first { text.append(UInt8(ascii: "-")) }
+            first = false
+            appendDecimal(value, to: &text)
+        }
+    }
+
+    private static func appendDecimal(_ value: UInt16, to text: inout [UInt8]) {
+        var divisor: UInt16 = 10_000
+        while divisor > 1 && value < divisor { divisor /= 10 }
+        var rest = value
+        while divisor > 0 {
+            text.append(UInt8(ascii: "0") &+ UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     static func hex4(_ value: UInt16) -> String { String(value, radix: 16).leftPadded(to: 4) }
 
-    private static func hexList(_ values: [UInt16]) -> String { values.map(hex4).joined(separator: ",") }
+    /// Four lowercase hex digits per value, joined by ",".
+    private static func hexList(_ values: [UInt16]) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(values.count &* 5 &+ 64)
+        appendHexList(values, to: &text)
+        return text
+    }
+
+    private static func appendHexList(_ values: [UInt16], to text: inout [UInt8]) {
+        for (index, value) in values.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            for shift in stride(from: 12, through: 0, by: -4) {
+                text.append(Hex.digit(UInt8(truncatingIfNeeded: value >> UInt16(shift)) & 0x0F))
+            }
+        }
+    }
 
     /// The first 12 hex digits of SHA-256; twelve zeros for an empty list.
-    static func truncatedSHA256(_ text: String?) -> String {
+    static func truncatedSHA256(_ text: String?) -> String { truncatedSHA256(text.map { Array($0.utf8) }) }
+
+    static func truncatedSHA256(_ text: [UInt8]?) -> String {
         guard let text else { return "000000000000" }
-        return String(Hex.string(SHA256.hash(data: Array(text.utf8))).prefix(12))
+        return String(Hex.string(SHA256.hash(data: text)).prefix(12))
     }
 
     static func md5(_ text: String) -> String { Hex.string(Insecure.MD5.hash(data: Array(text.utf8))) }
