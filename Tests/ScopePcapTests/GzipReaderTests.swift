@@ -87,7 +87,10 @@ import ScopeCore
             #expect(packet.capturedLength == 1514)
         }
         #expect(packets == (1 << 28) / (16 + 1514) && !reader.isTruncated)
-        #expect(Self.maximumResidentKilobytes() - before < 64 << 10, "peak memory grew by more than 64 MiB")
+        // ru_maxrss is the process's: tests running in parallel raise it too
+        // (it once grew 64.1 MiB beside the TLS oracle tests). Inflating the
+        // 256 MiB at once would grow it by all of that; streaming stays far below.
+        #expect(Self.maximumResidentKilobytes() - before < 160 << 10, "peak memory grew by more than 160 MiB")
     }
 
     static func maximumResidentKilobytes() -> Int {
