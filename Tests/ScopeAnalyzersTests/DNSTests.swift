@@ -86,6 +86,16 @@ struct DNSParserTests {
         #expect(Array(framed[..<2]).withUnsafeBytes { DNSDetection.matchStream($0) } == .needMore)
         #expect(Array(framed[..<16]).withUnsafeBytes { DNSDetection.matchStream($0) } == .fromClient)
         #expect([0, 3, 1, 2, 3].withUnsafeBytes { DNSDetection.matchStream($0) } == .no)
+        let framedResponse = DNSBuild.u16(response.count) + response
+        #expect(framedResponse.withUnsafeBytes { DNSDetection.matchStream($0) } == .fromServer)
+    }
+
+    /// A TLS ClientHello whose record is 256-511 bytes long reads as a
+    /// plausible UPDATE header over TCP; its record counts cannot fit the length.
+    @Test func aTLSClientHelloIsNoDNSOverTCP() {
+        let hello: [UInt8] = [0x16, 0x03, 0x01, 0x01, 0x2d, 0x01, 0x00, 0x01, 0x29, 0x03, 0x03, 0xec, 0x02, 0x5e, 0xc9, 0x65]
+        #expect(hello.withUnsafeBytes { DNSDetection.matchStream($0) } == .no)
+        #expect(hello.withUnsafeBytes { ApplicationProtocol.tls.detect($0, transport: .tcp) } == .fromClient)
     }
 }
 

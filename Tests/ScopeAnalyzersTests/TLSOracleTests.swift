@@ -35,6 +35,16 @@ struct TLSOracleTests {
         #expect(events.values.filter { $0.clientHello?.serverName == nil }.count == 1)
     }
 
+    /// With no ports configured, content detection alone: every connection
+    /// is TLS. The HelloRetryRequest one (a ClientHello record of 0x012d
+    /// bytes) was once taken for DNS over TCP.
+    @Test func foundByContentAloneNoneTakenForAnotherProtocol() throws {
+        let analysis = try CaptureOracle.analyze(Self.capture)
+        #expect(analysis.events.count == 7 && analysis.events.allSatisfy { $0.application == .tls })
+        #expect(analysis.events.contains { ($0.details as? TLSTransaction)?.retryRequested == true })
+        #expect(analysis.counters(.dns).detectedByContent == 0)
+    }
+
     @Test func versionAndCipherAsTsharkDecodesTheServerHello() throws {
         let events = try Self.events()
         // The last ServerHello of each connection (after a HelloRetryRequest, the real one).

@@ -1,8 +1,9 @@
 import ScopeDecode
 
 /// Content detection for DNS: a header that makes sense (known opcode, zero
-/// Z bit, exactly one question, a query carrying no answers) and, for whole
-/// datagrams, a message that parses to its last byte.
+/// Z bit, exactly one question, a query carrying no answers); over TCP,
+/// record counts that fit the length prefix; for whole datagrams, a
+/// message that parses to its last byte.
 enum DNSDetection {
     static func plausibleHeader(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> ContentMatch {
         guard bytes.count >= offset &+ 12 else { return .needMore }
@@ -29,7 +30,15 @@ enum DNSDetection {
 
     static func matchStream(_ bytes: UnsafeRawBufferPointer) -> ContentMatch {
         guard bytes.count >= 2 else { return .needMore }
-        guard Int(bytes[0]) << 8 | Int(bytes[1]) >= 17 else { return .no }  // header + smallest question
-        return plausibleHeader(bytes, at: 2)
+        let length = Int(bytes[0]) << 8 | Int(bytes[1])
+        guard length >= 17 else { return .no }  // header + smallest question
+        let header = plausibleHeader(bytes, at: 2)
+        guard header == .fromClient || header == .fromServer else { return header }
+        // Each record takes at least 11 bytes after the header and the
+        // question: counts that cannot fit the length are no DNS message.
+        // (A TLS ClientHello with a 0x01xx record length reads as an UPDATE
+        // of 10,499 records in 5,635 bytes.)
+        let records = Int(DNSParser.u16(bytes, 8)) &+ Int(DNSParser.u16(bytes, 10)) &+ Int(DNSParser.u16(bytes, 12))
+        return 17 &+ records &* 11 <= length ? header : .no
     }
 }
