@@ -37,6 +37,7 @@ final class ProtocolFamilySeries {
     private var seriesCount: [Int]
     private var counters: [SeriesKey: Counter] = [:]
     private var gauges: [SeriesKey: Gauge] = [:]
+    private var histograms: [SeriesKey: DurationHistogram] = [:]
     private var observations = ProtocolMetrics.Observations()
 
     init(_ metrics: ProtocolMetrics, registry: PrometheusCollectorRegistry, policy: MetricsLabelPolicy) {
@@ -82,6 +83,8 @@ final class ProtocolFamilySeries {
                 counter(key, family).add(observation.count)
             case .gauge:
                 gauge(key, family).set(observation.value)
+            case .duration:
+                histogram(key, family).record(.nanoseconds(Int64(clamping: UInt64(observation.value))))
             }
         }
     }
@@ -117,6 +120,13 @@ final class ProtocolFamilySeries {
         cached(wanted, &gauges) { labels in
             labels.isEmpty ? registry.makeGauge(descriptor: descriptor(family))
                 : registry.makeGauge(descriptor: descriptor(family), labels: labels)
+        }
+    }
+
+    private func histogram(_ wanted: SeriesKey, _ family: ProtocolMetrics.Family) -> DurationHistogram {
+        cached(wanted, &histograms) { labels in
+            registry.makeDurationHistogram(descriptor: descriptor(family), labels: labels,
+                                           buckets: ProtocolSeries.durationBuckets)
         }
     }
 

@@ -42,4 +42,30 @@ import Testing
         #expect(text.sum("dpdkscope_stream_resets_total") == resets.values.reduce(0, +))
         #expect(!resets.isEmpty, "the cancelled call and the deadline end in RST_STREAM")
     }
+
+    /// One latency histogram per service and method: its count is the
+    /// method's calls, its sum their durations; the slowest (the deadline)
+    /// lands above the fastest bucket.
+    @Test func grpcCallDurationsPerMethod() throws {
+        let streams = try Self.streams()
+        let metrics = AgentMetrics()
+        streams.forEach { metrics.record($0.0) }
+        let text = TransactionMetricsTests.exposition(metrics)
+        var counts: [String: Double] = [:], sums: [String: Double] = [:]
+        for (event, stream) in streams {
+            guard let grpc = stream.grpc else { continue }
+            counts["\(grpc.service) \(grpc.method)", default: 0] += 1
+            sums["\(grpc.service) \(grpc.method)", default: 0] += Double(event.duration) / 1e9
+        }
+        var seenCounts: [String: Double] = [:], seenSums: [String: Double] = [:]
+        for sample in text.matching("dpdkscope_grpc_call_duration_seconds_count") {
+            seenCounts["\(sample.labels["service"]!) \(sample.labels["method"]!)", default: 0] += sample.value
+        }
+        for sample in text.matching("dpdkscope_grpc_call_duration_seconds_sum") {
+            seenSums["\(sample.labels["service"]!) \(sample.labels["method"]!)", default: 0] += sample.value
+        }
+        #expect(seenCounts == counts && counts.count >= 3)
+        for (key, sum) in sums { #expect(abs((seenSums[key] ?? -1) - sum) < 1e-6, "\(key)") }
+        #expect(text.types["dpdkscope_grpc_call_duration_seconds"] == "histogram" && text.problems.isEmpty)
+    }
 }

@@ -102,6 +102,7 @@ import Testing
                 #expect(family.name.hasPrefix("dpdkscope_"), "\(family.name)")
                 #expect(family.name.allSatisfy { $0 == "_" || ("a"..."z").contains($0) }, "\(family.name)")
                 #expect((family.kind == .counter) == family.name.hasSuffix("_total"), "\(family.name)")
+                #expect((family.kind == .duration) == family.name.hasSuffix("_seconds"), "\(family.name)")
                 let labels = family.labels.map(\.name)
                 #expect(Set(labels).count == labels.count && !labels.contains("server") && !labels.contains("protocol"))
             }

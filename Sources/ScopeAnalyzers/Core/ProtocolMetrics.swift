@@ -19,7 +19,9 @@ public struct ProtocolMetrics: Sendable {
     /// One metric family: its name and help text (defined once, as
     /// Prometheus wants), whether it counts or measures, and its labels.
     public struct Family: Sendable {
-        public enum Kind: Sendable { case counter, gauge }
+        /// `duration`: a histogram of seconds with the request-duration
+        /// buckets (`dpdkscope_request_duration_seconds`'), named `…_seconds`.
+        public enum Kind: Sendable { case counter, gauge, duration }
 
         /// Whether the family carries the `server` label (`ip:port` of the
         /// event's server), which multiplies series and so is opted in by
@@ -64,7 +66,7 @@ public struct ProtocolMetrics: Sendable {
         }
     }
 
-    /// What one event adds: counter increments and gauge values, each with
+    /// What one event adds: counter increments, gauge values and durations, each with
     /// its family (index into `families`) and label values in the family's
     /// label order. An empty value is exported as "?".
     public struct Observations {
@@ -76,7 +78,7 @@ public struct ProtocolMetrics: Sendable {
             public var values: (String, String, String, String)
             /// A counter's increment (whole: Prometheus shows such counters as integers) ...
             public var count: UInt64
-            /// ... or a gauge's new value.
+            /// ... or a gauge's new value, or a duration's nanoseconds.
             public var value: Double
         }
 
@@ -94,6 +96,12 @@ public struct ProtocolMetrics: Sendable {
         public mutating func set(_ family: Int, _ v0: String = "", _ v1: String = "", _ v2: String = "",
                                  _ v3: String = "", to value: Double) {
             list.append(Observation(family: family, values: (v0, v1, v2, v3), count: 0, value: value))
+        }
+
+        /// Records a duration in a duration family.
+        public mutating func measure(_ family: Int, _ v0: String = "", _ v1: String = "", _ v2: String = "",
+                                     _ v3: String = "", nanoseconds: UInt64) {
+            list.append(Observation(family: family, values: (v0, v1, v2, v3), count: 0, value: Double(nanoseconds)))
         }
 
         /// Empties the list, keeping its storage.
