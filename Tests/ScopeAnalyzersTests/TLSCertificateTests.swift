@@ -56,6 +56,22 @@ struct TLSCertificateTests {
         #expect(empty.sha256 == "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855")
     }
 
+    /// The engine's cache answers what a fresh read answers, and stays
+    /// within its entry and byte bounds under a flood of distinct ones.
+    @Test func theCertificateCacheIsAFreshReadBounded() {
+        let cache = TLSCertificateCache()
+        let der = [UInt8](repeating: 0x30, count: 700)
+        #expect(cache.certificate(der) == TLSCertificate(der: der) && cache.certificate(der) == TLSCertificate(der: der))
+        #expect(cache.count == 1)
+        for index in 0..<3_000 {
+            let distinct = der + [UInt8(index & 0xFF), UInt8(index >> 8)]
+            #expect(cache.certificate(distinct).sha256 == TLSCertificate(der: distinct).sha256)
+            #expect(cache.count <= TLSCertificateCache.maxEntries && cache.bytes <= TLSCertificateCache.maxBytes)
+        }
+        let huge = [UInt8](repeating: 1, count: TLSCertificateCache.maxBytes)
+        #expect(cache.certificate(huge).sha1 == TLSCertificate(der: huge).sha1 && cache.bytes <= TLSCertificateCache.maxBytes)
+    }
+
     @Test func aCertificateListThatDoesNotAddUpIsAParseError() {
         // The list claims 10 bytes, the entry inside claims 200.
         let message = [TLSHandshake.certificate] + Self.u24(13) + Self.u24(10) + Self.u24(200) + [UInt8](repeating: 1, count: 7)

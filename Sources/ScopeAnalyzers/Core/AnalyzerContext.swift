@@ -22,6 +22,9 @@ final class AnalyzerContext {
     /// Asked by the session handling the current delivery (`handOver`),
     /// taken by `TCPSessionTable` when the delivery returns.
     @exclusivity(unchecked) var pendingHandOver: StreamHandOver?
+    /// Per protocol (by registry index): state its sessions share across
+    /// connections (`shared`), made when first needed.
+    @exclusivity(unchecked) private var sharedState: [AnyObject?]
     /// Per protocol (by registry index): its packet analyzer, made when first needed.
     @exclusivity(unchecked) private var packetAnalyzers: [PacketAnalyzer?]
 
@@ -32,6 +35,7 @@ final class AnalyzerContext {
         datagramProtocols = configuration.selection.enabled.filter(\.runsOverUDP)
         icmpProtocol = configuration.selection.enabled.first(where: \.runsOverICMP)
         packetAnalyzers = Array(repeating: nil, count: ApplicationProtocol.allCases.count)
+        sharedState = Array(repeating: nil, count: ApplicationProtocol.allCases.count)
         portsOnly = !configuration.selection.detectByContent
         events.reserveCapacity(64)
         delivering.reserveCapacity(64)
@@ -61,6 +65,16 @@ final class AnalyzerContext {
         let analyzer = make(self)
         packetAnalyzers[proto.index] = analyzer
         return analyzer
+    }
+
+    /// What `proto`'s sessions share in this engine (a cache across
+    /// connections), made by `make` on first use. One engine, one thread:
+    /// no lock.
+    func shared<State: AnyObject>(_ proto: ApplicationProtocol, _ make: () -> State) -> State {
+        if let state = sharedState[proto.index] { return unsafeDowncast(state, to: State.self) }
+        let state = make()
+        sharedState[proto.index] = state
+        return state
     }
 
     /// Packet time moved on: the engine-wide correlators report what timed

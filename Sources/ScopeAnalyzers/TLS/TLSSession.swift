@@ -86,7 +86,8 @@ final class TLSSession: StreamAnalyzer {
         case .applicationData(let time, let length, let recordStart):
             encryptedRecord(fromClient: fromClient, time: time, length: length, start: recordStart)
         case .certificates(let list):
-            transaction.certificates = list.certificates.map(TLSCertificate.init(der:))
+            let cache = context.shared(.tls) { TLSCertificateCache() }
+            transaction.certificates = list.certificates.map { cache.certificate($0) }
             transaction.certificatesOmitted = list.omitted
         case .certificatesDropped:
             transaction.certificatesDropped = true
