@@ -33,7 +33,11 @@ public enum SHA1 {
 
     /// One-shot hash: the digest comes back as five words.
     public static func hash(_ message: UnsafeRawBufferPointer) -> SHA1Digest {
-        if message.count <= singleBlockLimit { return hashSingleBlock(message) }
+        message.count <= singleBlockLimit ? hashSingleBlock(message) : hashWithCrypto(message)
+    }
+
+    /// Any length, through swift-crypto.
+    static func hashWithCrypto(_ message: UnsafeRawBufferPointer) -> SHA1Digest {
         var hasher = Insecure.SHA1()
         hasher.update(bufferPointer: message)
         return hasher.finalize().withUnsafeBytes { digest in
