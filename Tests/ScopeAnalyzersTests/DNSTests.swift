@@ -97,6 +97,19 @@ struct DNSParserTests {
         #expect(hello.withUnsafeBytes { DNSDetection.matchStream($0) } == .no)
         #expect(hello.withUnsafeBytes { ApplicationProtocol.tls.detect($0, transport: .tcp) } == .fromClient)
     }
+
+    /// A records as the dotted quad the joined decimal bytes gave, at the
+    /// digit-count edges of every position.
+    @Test func aRecordDottedQuad() {
+        let values: [UInt8] = [0, 1, 9, 10, 11, 99, 100, 101, 199, 200, 255]
+        for (index, first) in values.enumerated() {
+            let bytes = [first, values[(index &+ 3) % values.count], values[(index &+ 5) % values.count],
+                         values[(index &+ 7) % values.count]]
+            bytes.withUnsafeBytes { data in
+                #expect(DNSRecordData.render(data, type: 1, range: 0..<4) == bytes.map(String.init).joined(separator: "."))
+            }
+        }
+    }
 }
 
 struct DNSPairingTests {

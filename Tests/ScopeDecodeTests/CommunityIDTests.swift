@@ -25,6 +25,19 @@ struct CommunityIDTests {
         #expect(SHA1.hash(data).hex == digest)
     }
 
+    /// The in-place one-block compression against swift-crypto, for every
+    /// length it takes (0...55 bytes) and several byte patterns.
+    @Test func sha1SingleBlockMatchesCrypto() {
+        for length in 0...SHA1.singleBlockLimit {
+            for pattern in 0..<4 {
+                let data = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* (31 &+ pattern * 66) &+ pattern * 85 &+ 7) }
+                data.withUnsafeBytes { bytes in
+                    #expect(SHA1.hashSingleBlock(bytes) == SHA1.hashWithCrypto(bytes), "length \(length) pattern \(pattern)")
+                }
+            }
+        }
+    }
+
     @Test func base64RFC4648Vectors() {
         let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==",
                        "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy"]

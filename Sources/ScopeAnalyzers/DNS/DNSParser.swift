@@ -104,7 +104,7 @@ enum DNSRecordData {
         }
         switch type {
         case 1 where data.count == 4:
-            return data.map(String.init).joined(separator: ".")
+            return dottedQuad(data)
         case 28 where data.count == 16:
             let high = data.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let low = data.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -130,6 +130,32 @@ enum DNSRecordData {
         }
         let hex = data.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
         return "\\# \(data.count) " + hex.joined()
+    }
+
+    /// "192.0.2.1" from four bytes: at most 15 bytes, so a small String
+    /// built in place (no array of Strings joined, no heap).
+    static func dottedQuad(_ data: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: 15) { text in
+            var count = 0
+            for index in 0..<4 {
+                let byte = data[index]
+                if index > 0 {
+                    text[count] = UInt8(ascii: ".")
+                    count &+= 1
+                }
+                if byte >= 100 {
+                    text[count] = 0x30 &+ byte / 100
+                    count &+= 1
+                }
+                if byte >= 10 {
+                    text[count] = 0x30 &+ byte / 10 % 10
+                    count &+= 1
+                }
+                text[count] = 0x30 &+ byte % 10
+                count &+= 1
+            }
+            return count
+        }
     }
 
     /// TXT: a sequence of length-prefixed strings filling the RDATA exactly.

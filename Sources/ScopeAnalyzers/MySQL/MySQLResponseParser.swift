@@ -39,7 +39,9 @@ struct MySQLResponseParser {
     /// no request is pending: parsed as a query response).
     mutating func feed(_ payload: UnsafeRawBufferPointer, frame: MySQLFramer.Frame, end: UInt64,
                        command: MySQLCommand?) -> Step {
-        if response == nil { response = MySQLResponse(start: frame.start) }
+        if response == nil { response = MySQLResponse(start: frame.start) } else if countInPlace(payload, frame, end) {
+            return .more
+        }
         // Moved out while this packet is read, put back when the response
         // goes on: a copy per packet retained its strings and notes.
         guard var current = response.take() else { return .more }
@@ -143,6 +145,29 @@ struct MySQLResponseParser {
         current.end = end
         response = current
         return .more
+    }
+
+    /// Most packets of a result set only count: a row (not ERR, not the
+    /// terminator) or a column definition once the path is known. Those
+    /// update the response in place, as the cases in `feed` and `rowOrEnd`
+    /// would, without moving it out and back (two copies of the whole
+    /// response per packet). Returns false, changing nothing, otherwise.
+    private mutating func countInPlace(_ payload: UnsafeRawBufferPointer, _ frame: MySQLFramer.Frame,
+                                       _ end: UInt64) -> Bool {
+        switch state {
+        case .rows:
+            let first = payload.first ?? 0
+            guard first != 0xFF, !(first == 0xFE && frame.length < MySQLFramer.continuationLength) else { return false }
+            response!.numRows &+= 1
+        case .columns(let remaining):
+            guard response!.path != nil else { return false }
+            state = remaining > 1 ? .columns(remaining: remaining &- 1) : .afterColumns
+        default:
+            return false
+        }
+        response!.bytes &+= UInt64(frame.wireBytes)
+        response!.end = end
+        return true
     }
 
     /// The packet after a result set's columns or a row: a row, the end of
