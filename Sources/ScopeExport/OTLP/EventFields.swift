@@ -1,5 +1,3 @@
-import Foundation
-
 /// One event's ECS JSON object, flattened to dotted keys ("http.request.method")
 /// with typed leaves: what both spans and log records are built from.
 public struct EventFields: Sendable {
@@ -17,7 +15,7 @@ public struct EventFields: Sendable {
 
     /// Nil when the line is not a JSON object.
     public init?(json line: [UInt8]) {
-        guard let root = try? JSONDecoder().decode(JSONValue.self, from: Data(line)), case .object(let members) = root else {
+        guard let root = JSONLineParser.parse(line), case .object(let members) = root else {
             return nil
         }
         flatten(members, prefix: "")
@@ -52,8 +50,9 @@ public struct EventFields: Sendable {
     }
 }
 
-/// JSON as JSONDecoder sees it, keeping integers exact and booleans apart.
-enum JSONValue: Decodable {
+/// A JSON value as `JSONLineParser` reads it: integers exact, booleans
+/// apart, object members in document order.
+enum JSONValue {
     case object([(String, JSONValue)])
     case array([JSONValue])
     case string(String)
@@ -61,40 +60,6 @@ enum JSONValue: Decodable {
     case double(Double)
     case bool(Bool)
     case null
-
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    init(from decoder: Decoder) throws {
-        if let object = try? decoder.container(keyedBy: Key.self) {
-            self = .object(try object.allKeys.map { ($0.stringValue, try object.decode(JSONValue.self, forKey: $0)) })
-            return
-        }
-        if var array = try? decoder.unkeyedContainer() {
-            var values: [JSONValue] = []
-            while !array.isAtEnd { values.append(try array.decode(JSONValue.self)) }
-            self = .array(values)
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() {
-            self = .null
-        } else if let value = try? single.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? single.decode(Int64.self) {
-            self = .int(value)
-        } else if let value = try? single.decode(UInt64.self) {
-            self = .int(Int64(bitPattern: value))
-        } else if let value = try? single.decode(Double.self) {
-            self = .double(value)
-        } else {
-            self = .string(try single.decode(String.self))
-        }
-    }
 
     var leaf: EventFields.Value? {
         switch self {
