@@ -77,6 +77,21 @@ struct ExporterTests {
         #expect(logs.all.filter { $0.contains("connection refused") }.count == 1)
     }
 
+    @Test("the exporter's thread carries the output's name in the kernel (top -H, perf)")
+    func threadNameInTheKernel() throws {
+        let exporter = Exporter(settings: settings("otlp_traces_nm"), transport: ScriptedTransport([]), spool: nil, log: { _ in })
+        exporter.start()
+        defer { exporter.close(timeout: 5) }
+        func names() -> [String] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while !names().contains("otlp_traces_nm") && Date() < deadline { usleep(10_000) }
+        #expect(names().contains("otlp_traces_nm"))
+    }
+
     @Test("Retry-After is waited for before the next attempt")
     func retryAfter() {
         let transport = ScriptedTransport([.retry(after: 0.15, reason: "429 Too Many Requests")])

@@ -77,6 +77,7 @@ public final class Exporter: @unchecked Sendable {
 
     public func start() {
         let thread = Thread { [self] in
+            ThreadName.setCurrent(settings.name)  // "otlp_traces", "kafka": each output apart in top and perf
             run()
             finished.signal()
         }

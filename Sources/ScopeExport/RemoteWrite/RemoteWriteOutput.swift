@@ -61,6 +61,7 @@ public final class RemoteWriteOutput: @unchecked Sendable {
     public func start() {
         exporter.start()
         let thread = Thread { [self] in
+            ThreadName.setCurrent("remote_write_in")  // reads the exposition; its Exporter thread sends
             repeat {
                 push()
             } while stopped.wait(timeout: .now() + settings.interval) == .timedOut
