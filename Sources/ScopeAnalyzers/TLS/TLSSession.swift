@@ -109,9 +109,11 @@ final class TLSSession: StreamAnalyzer {
         guard let serverHello = transaction.serverHello else { return }
         let isTLS13 = serverHello.version >= 0x0304
         if fromClient {
-            if encryptedRecords.client == 0, isTLS13, Self.encryptedAlertLengths.contains(length) {
+            if encryptedRecords.client == 0, isTLS13, Self.encryptedAlertLengths.contains(length),
+               transaction.clientHello?.extensions.contains(Self.earlyDataExtension) != true {
                 // The client's first encrypted record should be its Finished (at least 4 + 32 bytes
-                // before encryption); an alert is 2. It rejected the server's flight.
+                // before encryption); an alert is 2. It rejected the server's flight. A client that
+                // offered 0-RTT may still be sending early data here, any length: no telling.
                 transaction.encryptedAlert = true
                 return report(at: time, note: "encrypted alert from the client (TLS 1.3)")
             }
@@ -135,6 +137,8 @@ final class TLSSession: StreamAnalyzer {
     /// A TLS 1.3 alert once encrypted: 2 bytes, the content type, and a
     /// 16-byte AEAD tag (8 with the CCM_8 suite).
     private static let encryptedAlertLengths = [2 + 1 + 16, 2 + 1 + 8]
+    /// early_data (RFC 8446 §4.2.10).
+    private static let earlyDataExtension: UInt16 = 42
 
     /// Resumption: the server echoes the session id the client offered
     /// (TLS ≤ 1.2, by id or ticket; 1.3 echoes it always, for middleboxes),
