@@ -174,10 +174,16 @@ struct TCPSessionTable: StreamSink {
         let other = direction == .fromLow ? session.held.1 : session.held.0
         session.held = ([], [])
         if !other.isEmpty {
-            other.withUnsafeBytes { analyzer.deliver($0, fromClient: direction != client, timestamp: timestamp) }
+            other.withUnsafeBytes { held in
+                analyzer.deliver(held, fromClient: direction != client, timestamp: timestamp)
+                if context.pendingHandOver != nil {
+                    handOver(session, stream: stream, bytes: held, direction: direction.reversed, timestamp: timestamp)
+                }
+            }
         }
         withData { data in
-            analyzer.deliver(data, fromClient: direction == client, timestamp: timestamp)
+            // The session may have changed hands on the held bytes.
+            session.analyzer?.deliver(data, fromClient: direction == client, timestamp: timestamp)
             if context.pendingHandOver != nil { handOver(session, stream: stream, bytes: data, direction: direction, timestamp: timestamp) }
         }
     }
@@ -207,7 +213,9 @@ struct TCPSessionTable: StreamSink {
         if offset < bytes.count {
             analyzer.deliver(UnsafeRawBufferPointer(rebasing: bytes[offset...]), fromClient: fromClient, timestamp: timestamp)
         }
-        // The new session handing over again at once waits for its next delivery.
+        // A request the new session made at once is dropped: left pending, the
+        // next delivery of any connection would take it.
+        context.pendingHandOver = nil
         return analyzer
     }
 
