@@ -100,7 +100,21 @@ extension Integration {
                 let testbed = try Testbed.start("null", prefix: "it-death")
                 defer { testbed.stop() }
                 let tool = try Subprocess([Harness.dpdkscope] + command + ["--file-prefix", testbed.prefix])
-                usleep(2_000_000) // attached and running
+                // Killed once the tool runs: stats has printed a line, probe's
+                // callbacks copy. A loaded machine starts a secondary slowly,
+                // and a kill while it still enables callbacks leaves DPDK's own
+                // request to the primary waiting 5 s: not what this tests (a
+                // fixed 2 s wait once did that, with two other null primaries
+                // busy beside it).
+                func running() throws -> Bool {
+                    if command[0] == "stats" { return !tool.stdout.isEmpty }
+                    let stats = try Harness.dpdkscope(["stats", "--file-prefix", testbed.prefix, "--json", "-i", "0"])
+                    let counters = try? jsonObject(stats.stdout)["counters"] as? [String: Any]
+                    return (counters?["accepted"] as? Int ?? 0) > 0
+                }
+                let deadline = Date().addingTimeInterval(20)
+                while try !running() && tool.isRunning && Date() < deadline { usleep(100_000) }
+                usleep(300_000)  // past the first copies: the capture loop runs
                 #expect(tool.isRunning, "dpdkscope \(command[0]) ended early: \(tool.stderr)")
                 kill(testbed.pid, SIGKILL)
                 let killed = Date()
