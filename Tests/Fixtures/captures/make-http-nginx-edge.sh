@@ -10,8 +10,9 @@
 #   6 a request reset by the client (RST), then a new connection from the
 #     same client port, answered
 #   7 a keep-alive pair after all that, as a control
-# make-http-edge.py keeps the server-side oddities (broken chunking, late
-# responses), which no well-behaved server sends on request.
+# The server-side oddities (broken chunking, late responses), which no
+# well-behaved server sends on request, are in make-http-server-edge.sh
+# (recorded) and make-http-edge.py (packed by hand).
 # Needs root, iproute2, ethtool, nginx, python3, dumpcap.
 set -euo pipefail
 
