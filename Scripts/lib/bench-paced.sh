@@ -44,21 +44,7 @@ paced_stop() {
 # apart, since a rate below the file's own stretches its time and can time
 # out what the file answers (and a rate above compresses it).
 paced_expected() {
-    python3 - "$paced_file" "$work/paced.restamped.pcap" "$1" <<'PY'
-import struct, sys
-src, dst, rate = sys.argv[1], sys.argv[2], int(sys.argv[3])
-data = open(src, "rb").read()
-magic = data[:4]
-order = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-scale = 1_000_000_000 if magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d") else 1_000_000
-out = bytearray(data[:24]); at = 24; i = 0
-while at + 16 <= len(data):
-    caplen = struct.unpack_from(order + "I", data, at + 8)[0]
-    stamp = 1_700_000_000 * scale + i * scale // max(rate, 1)
-    out += struct.pack(order + "II", stamp // scale, stamp % scale) + data[at + 8:at + 16 + caplen]
-    at += 16 + caplen; i += 1
-open(dst, "wb").write(out)
-PY
+    python3 "$root/Scripts/lib/restamp.py" "$paced_file" "$work/paced.restamped.pcap" "$1" >/dev/null
     "$scope" read --analyze --json "$work/paced.restamped.pcap" | wc -l
 }
 

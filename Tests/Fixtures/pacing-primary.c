@@ -9,7 +9,11 @@
  * patches the IPv4 header and TCP/UDP checksums to match (RFC 1624). Only
  * Ethernet captures (classic pcap, either byte order, us or ns) are read.
  *
- *   pacing-primary EAL-ARGS -- PCAP RATE LOOPS [START_FILE]
+ *   pacing-primary EAL-ARGS -- PCAP RATE LOOPS [START_FILE [QUEUES]]
+ *
+ * With QUEUES tx queues (default 1), loop k goes out on queue k mod QUEUES,
+ * so `watch --multi` (one worker per queue index) splits the load between
+ * its workers, each loop whole on one of them. START_FILE "-" is none.
  *
  * RATE is packets per second (0: as fast as it can). With START_FILE, it
  * waits for that file to exist before sending (a capture attaches first).
@@ -180,6 +184,7 @@ int main(int argc, char **argv)
     struct rte_mbuf *burst[32];
     uint64_t rate, loops, sent = 0, total, hz, start, now;
     uint32_t next = 0, loop = 0;
+    uint16_t queues = 1, queue;
     const char *start_file;
     int eal = rte_eal_init(argc, argv);
 
@@ -187,8 +192,8 @@ int main(int argc, char **argv)
         return 1;
     argc -= eal;
     argv += eal;
-    if (argc < 4 || argc > 5) {
-        fprintf(stderr, "usage: pacing-primary EAL-ARGS -- PCAP RATE LOOPS [START_FILE]\n");
+    if (argc < 4 || argc > 6) {
+        fprintf(stderr, "usage: pacing-primary EAL-ARGS -- PCAP RATE LOOPS [START_FILE [QUEUES]]\n");
         return 64;
     }
     if (load(argv[1]) != 0) {
@@ -202,17 +207,28 @@ int main(int argc, char **argv)
         fprintf(stderr, "pacing-primary: at most 65535 loops (each one's addresses must differ)\n");
         return 64;
     }
-    start_file = argc == 5 ? argv[4] : NULL;
+    start_file = argc >= 5 && strcmp(argv[4], "-") != 0 ? argv[4] : NULL;
+    if (argc == 6)
+        queues = (uint16_t)strtoul(argv[5], NULL, 10);
+    if (queues < 1 || queues > 16) {
+        fprintf(stderr, "pacing-primary: 1 to 16 queues\n");
+        return 64;
+    }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     if (rte_pdump_init() < 0 || rte_eth_dev_count_avail() < 1)
         return 1;
     pool = rte_pktmbuf_pool_create("pacing_pool", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-    if (pool == NULL || rte_eth_dev_configure(0, 1, 1, &conf) < 0 ||
-        rte_eth_rx_queue_setup(0, 0, 256, rte_socket_id(), NULL, pool) < 0 ||
-        rte_eth_tx_queue_setup(0, 0, 512, rte_socket_id(), NULL) < 0 || rte_eth_dev_start(0) < 0)
+    if (pool == NULL || rte_eth_dev_configure(0, 1, queues, &conf) < 0 ||
+        rte_eth_rx_queue_setup(0, 0, 256, rte_socket_id(), NULL, pool) < 0)
         return 1;
-    printf("pacing-primary: ready, %u packets, %lu pps, %lu loops\n", count, (unsigned long)rate, (unsigned long)loops);
+    for (queue = 0; queue < queues; queue++)
+        if (rte_eth_tx_queue_setup(0, queue, 512, rte_socket_id(), NULL) < 0)
+            return 1;
+    if (rte_eth_dev_start(0) < 0)
+        return 1;
+    printf("pacing-primary: ready, %u packets, %lu pps, %lu loops, %u queues\n", count, (unsigned long)rate,
+           (unsigned long)loops, (unsigned)queues);
     fflush(stdout);
     while (start_file != NULL && !quit && access(start_file, F_OK) != 0)
         usleep(10000);
@@ -231,7 +247,9 @@ int main(int argc, char **argv)
         }
         if (due <= sent)
             continue;
-        n = RTE_MIN(due - sent, (uint64_t)RTE_DIM(burst));
+        /* A burst ends at the loop's end: the next loop leaves by the next queue. */
+        n = RTE_MIN(RTE_MIN(due - sent, (uint64_t)RTE_DIM(burst)), (uint64_t)(count - next));
+        queue = (uint16_t)(loop % queues);
         if (rte_pktmbuf_alloc_bulk(pool, burst, (unsigned)n) != 0)
             continue;
         for (i = 0; i < n; i++) {
@@ -246,7 +264,7 @@ int main(int argc, char **argv)
         }
         /* net_null takes everything; a refusal is retried as not sent. */
         {
-            uint16_t done = rte_eth_tx_burst(0, 0, burst, (uint16_t)n);
+            uint16_t done = rte_eth_tx_burst(0, queue, burst, (uint16_t)n);
             if (done < n)
                 rte_pktmbuf_free_bulk(&burst[done], (unsigned)(n - done));
             sent += done;
