@@ -33,7 +33,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly HUGEPAGES=$here/../hugepages/hugepages.sh
-readonly TESTPMD=/usr/bin/dpdk-testpmd
+# DPDKSCOPE_TESTPMD: another release's testpmd (Scripts/dpdk-source.sh test).
+readonly TESTPMD=${DPDKSCOPE_TESTPMD:-/usr/bin/dpdk-testpmd}
 readonly STATE_ROOT=/run/dpdkscope-testbed
 readonly DPDK_RUN=/var/run/dpdk
 

@@ -84,6 +84,32 @@ public struct PdumpCounters: Codable, Equatable, Sendable {
                       nombuf: a.nombuf &+ b.nombuf, ringfull: a.ringfull &+ b.ringfull)
     }
 
+    /// Counters since `start`: each one saturating at 0.
+    public func since(_ start: PdumpCounters) -> PdumpCounters {
+        PdumpCounters(accepted: accepted >= start.accepted ? accepted - start.accepted : 0,
+                      filtered: filtered >= start.filtered ? filtered - start.filtered : 0,
+                      nombuf: nombuf >= start.nombuf ? nombuf - start.nombuf : 0,
+                      ringfull: ringfull >= start.ringfull ? ringfull - start.ringfull : 0)
+    }
+
+    /// Whether the primary's pdump clears a queue's counters when a capture
+    /// enables it (RTE_VERSION code of the primary, which a secondary
+    /// matches exactly). DPDK's fix "pdump: clear statistics when enabled"
+    /// is in 25.03 and later and was backported to 22.11.8, 23.11.4 and
+    /// 24.11.2; before those, the counters add up over every capture since
+    /// the primary started, and a capture must subtract what they held when
+    /// it began (found running 23.11.0 built from source).
+    public static func clearedOnEnable(version code: UInt32) -> Bool {
+        let release = (year: code >> 24, month: (code >> 16) & 0xFF)
+        let minor = (code >> 8) & 0xFF
+        switch release {
+        case (22, 11): return minor >= 8
+        case (23, 11): return minor >= 4
+        case (24, 11): return minor >= 2
+        default: return release.year > 25 || (release.year == 25 && release.month >= 3)
+        }
+    }
+
     /// Packets the primary saw on captured queues vs. those it lost for us.
     public var dropped: UInt64 { nombuf &+ ringfull }
 

@@ -49,6 +49,9 @@ public final class CaptureSession {
     @exclusivity(unchecked) private var backlogSum: UInt64 = 0
     @exclusivity(unchecked) private var backlogPolls: UInt64 = 0
     private var released = false
+    /// The queues' counters when this capture began, on releases whose
+    /// pdump does not clear them at enable (`PdumpCounters.clearedOnEnable`).
+    private var countersAtStart: [CaptureTuple: PdumpCounters] = [:]
     /// A callback we could not disable still points at our ring and pool:
     /// freeing them would let the primary write into freed memory.
     private var mustLeak = false
@@ -69,6 +72,11 @@ public final class CaptureSession {
     deinit { release() }
 
     public func start() throws {
+        // Read before enable: no callback of ours counts yet, and the
+        // claim keeps every other capture off these queues.
+        if !PdumpCounters.clearedOnEnable(version: cdpdk_library_version()) {
+            for tuple in tuples { countersAtStart[tuple] = rawCounters(tuple) }
+        }
         do {
             try enabler.enable(tuples)
         } catch {
@@ -125,8 +133,14 @@ public final class CaptureSession {
     public var ringOccupancy: Int { Int(cdpdk_ring_count(UnsafeRawPointer(resources.ring))) }
     public var ringCapacity: Int { Int(settings.ringSize) }
 
-    /// Counters of one tuple, from the primary's shared statistics.
+    /// Counters of one tuple since this capture began, from the primary's
+    /// shared statistics.
     public func counters(_ tuple: CaptureTuple) -> PdumpCounters {
+        let now = rawCounters(tuple)
+        return countersAtStart[tuple].map { now.since($0) } ?? now
+    }
+
+    private func rawCounters(_ tuple: CaptureTuple) -> PdumpCounters {
         PdumpStatistics.queue(port: tuple.port, queue: tuple.queue, transmit: tuple.direction == .tx)
     }
 

@@ -5,7 +5,10 @@
  * functions, it never references the table directly, so the linker makes
  * no copy relocation (Debian's dpdk-testpmd has one).
  *
- * It forwards net_null0 rx to its own tx until SIGINT/SIGTERM.
+ * It forwards net_null0 rx to its own tx until SIGINT/SIGTERM. With
+ * MINI_PRIMARY_NO_PDUMP=1 in its environment it never calls
+ * rte_pdump_init(): a primary that cannot serve captures, of whatever
+ * release it is built against.
  */
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -13,6 +16,7 @@
 #include <rte_pdump.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static volatile sig_atomic_t quit;
 static void on_signal(int sig) { (void)sig; quit = 1; }
@@ -28,7 +32,9 @@ int main(int argc, char **argv)
         return 1;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    if (rte_pdump_init() < 0 || rte_eth_dev_count_avail() < 1)
+    if (getenv("MINI_PRIMARY_NO_PDUMP") == NULL && rte_pdump_init() < 0)
+        return 1;
+    if (rte_eth_dev_count_avail() < 1)
         return 1;
     pool = rte_pktmbuf_pool_create("mini_pool", 4095, 32, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
     if (pool == NULL || rte_eth_dev_configure(port, 1, 1, &conf) < 0 ||
@@ -45,7 +51,8 @@ int main(int argc, char **argv)
             rte_pktmbuf_free_bulk(&burst[sent], n - sent);
     }
     rte_eth_dev_stop(port);
-    rte_pdump_uninit();
+    if (getenv("MINI_PRIMARY_NO_PDUMP") == NULL)
+        rte_pdump_uninit();
     rte_eal_cleanup();
     return 0;
 }

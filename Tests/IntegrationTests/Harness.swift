@@ -16,6 +16,18 @@ enum Harness {
     }
 
     static var testbed: String { packageRoot + "/Scripts/testbed.sh" }
+    /// The primary testbed.sh runs: Debian's, or another release's built
+    /// from source (Scripts/dpdk-source.sh test sets DPDKSCOPE_TESTPMD).
+    static var testpmd: String { ProcessInfo.processInfo.environment["DPDKSCOPE_TESTPMD"] ?? "/usr/bin/dpdk-testpmd" }
+
+    /// Tests/Fixtures/mini-primary.c built into `binary` with the flags of
+    /// the installed release's libdpdk.pc (as Package.swift takes them), so
+    /// it is a primary of the release the tests run against.
+    static func buildMiniPrimary(_ binary: String) throws {
+        let compiled = try run(["sh", "-c", "gcc -O2 -fPIC -o \(binary) \(packageRoot)/Tests/Fixtures/mini-primary.c "
+                                + "-DALLOW_EXPERIMENTAL_API $(pkg-config --cflags --libs libdpdk)"])
+        try #require(compiled.status == 0, "gcc failed: \(compiled.stderr)")
+    }
 
     /// Put in front of every DPDK file-prefix the tests use
     /// (DPDKSCOPE_TEST_PREFIX_TAG, default none). Runs that share the
@@ -29,7 +41,7 @@ enum Harness {
     /// prerequisite is a failure rather than a skip.
     static let missingPrerequisite: String? = {
         if geteuid() != 0 { return "integration tests need root (DPDK primary, hugepages, namespaces)" }
-        if access("/usr/bin/dpdk-testpmd", X_OK) != 0 { return "dpdk-testpmd is not installed (run Scripts/setup.sh)" }
+        if access(testpmd, X_OK) != 0 { return "\(testpmd) is not installed (run Scripts/setup.sh)" }
         if access(dpdkscope, X_OK) != 0 { return "dpdkscope is not built at \(dpdkscope) (run swift build)" }
         let hugepages = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("HugePages_Total:") }

@@ -8,6 +8,25 @@ import Testing
         year << 24 | month << 16 | minor << 8 | release
     }
 
+    /// Which primaries clear a queue's pdump counters at enable (so a
+    /// capture reads them as they are) and which add up over captures (so
+    /// it subtracts where they stood): the fix and its backports.
+    @Test func pdumpCountersClearedOnEnableFromTheFixedReleases() {
+        let cleared = [(22, 11, 8), (22, 11, 11), (23, 11, 4), (23, 11, 7), (24, 11, 2), (24, 11, 8), (25, 3, 0), (25, 11, 0), (26, 3, 0)]
+        let cumulative = [(22, 11, 0), (22, 11, 7), (23, 11, 0), (23, 11, 3), (24, 11, 0), (24, 11, 1), (24, 7, 0), (23, 3, 0), (21, 11, 5)]
+        for (year, month, minor) in cleared {
+            #expect(PdumpCounters.clearedOnEnable(version: Self.code(UInt32(year), UInt32(month), UInt32(minor))), "\(year).\(month).\(minor)")
+        }
+        for (year, month, minor) in cumulative {
+            #expect(!PdumpCounters.clearedOnEnable(version: Self.code(UInt32(year), UInt32(month), UInt32(minor))), "\(year).\(month).\(minor)")
+        }
+        let start = PdumpCounters(accepted: 10, filtered: 1, nombuf: 2, ringfull: 3)
+        #expect(PdumpCounters(accepted: 25, filtered: 1, nombuf: 5, ringfull: 3).since(start)
+                == PdumpCounters(accepted: 15, filtered: 0, nombuf: 3, ringfull: 0))
+        // Cleared by someone else meanwhile: never wraps to a huge number.
+        #expect(PdumpCounters(accepted: 4).since(start) == PdumpCounters(accepted: 0))
+    }
+
     @Test func identicalVersionsAttach() {
         #expect(PrimaryProcess.versionMismatch(primary: Self.code(22, 11, 11), ours: Self.code(22, 11, 11), pid: 7) == nil)
         #expect(PrimaryProcess.versionMismatch(primary: Self.code(24, 11, 8), ours: Self.code(24, 11, 8), pid: 7) == nil)
