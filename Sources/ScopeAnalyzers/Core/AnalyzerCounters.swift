@@ -51,6 +51,10 @@ public struct AnalyzerCounters: Equatable, Sendable {
     /// Connections taken over from another protocol's session mid-stream
     /// (`StreamHandOver`: HTTP/1 upgraded to h2c, or the HTTP/2 preface).
     public var handedOver: UInt64 = 0
+    /// Transactions not reported because only a protocol this one carries
+    /// was selected (`--proto grpc`: the HTTP/2 streams that are no gRPC
+    /// calls). Listed in `fields` only when not zero.
+    public var unselected: UInt64 = 0
 
     public init() {}
 
@@ -63,5 +67,6 @@ public struct AnalyzerCounters: Equatable, Sendable {
          ("gaps", gaps), ("gap_bytes", gapBytes), ("gaps_absorbed", gapsAbsorbed), ("skipped_bytes", skippedBytes),
          ("trailing_bytes", trailingBytes), ("parse_errors", parseErrors), ("oversized", oversized), ("detected_by_port", detectedByPort),
          ("detected_by_content", detectedByContent), ("handed_over", handedOver)]
+            + (unselected > 0 ? [("unselected", unselected)] : [])
     }
 }

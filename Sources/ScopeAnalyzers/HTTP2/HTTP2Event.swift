@@ -41,6 +41,9 @@ public struct HTTP2Transaction: Sendable, TransactionDetail {
 
     public var isMatched: Bool { http.request != nil && http.response != nil }
 
+    /// A gRPC call is also gRPC's: reported under `--proto grpc` alone.
+    public var carriedProtocol: ApplicationProtocol? { grpc != nil ? .grpc : nil }
+
     public var summary: String {
         let asked = http.request.map { "\($0.method) \($0.target)" } ?? "?"
         var text = "\(asked) -> " + (http.response.map { String($0.statusCode) } ?? "?")
