@@ -55,6 +55,10 @@ public struct AnalyzerCounters: Equatable, Sendable {
     /// was selected (`--proto grpc`: the HTTP/2 streams that are no gRPC
     /// calls). Listed in `fields` only when not zero.
     public var unselected: UInt64 = 0
+    /// Flow-control violations (HTTP/2: DATA beyond the sender's window, a
+    /// window past 2^31-1, a WINDOW_UPDATE of 0). Listed in `fields` only
+    /// when not zero.
+    public var flowControlErrors: UInt64 = 0
 
     public init() {}
 
@@ -68,5 +72,6 @@ public struct AnalyzerCounters: Equatable, Sendable {
          ("trailing_bytes", trailingBytes), ("parse_errors", parseErrors), ("oversized", oversized), ("detected_by_port", detectedByPort),
          ("detected_by_content", detectedByContent), ("handed_over", handedOver)]
             + (unselected > 0 ? [("unselected", unselected)] : [])
+            + (flowControlErrors > 0 ? [("flow_control_errors", flowControlErrors)] : [])
     }
 }
