@@ -125,7 +125,7 @@ extension HTTP2Session {
         if increment == 0 { context.count(.http2) { $0.flowControlErrors &+= 1 } }
         if header.stream == 0 {
             flow.connection[sender] = opened(flow.connection[sender], by: increment)
-            if flow.blocked > 0 { for index in streams.indices { unblock(index, sender: sender, at: time) } }
+            if flow.blocked > 0 { forEachStream { unblock($0, sender: sender, at: time) } }
         } else if let index = streams.index(forKey: header.stream) {
             streams.values[index].windows.sides[sender].window = opened(streams.values[index].windows.sides[sender].window, by: increment)
             unblock(index, sender: sender, at: time)
@@ -145,7 +145,7 @@ extension HTTP2Session {
         let change = value &- flow.initialStream[sender]
         flow.initialStream[sender] = value
         guard change != 0 else { return }
-        for index in streams.indices {
+        forEachStream { index in
             streams.values[index].windows.sides[sender].window = opened(streams.values[index].windows.sides[sender].window, by: change)
             unblock(index, sender: sender, at: time)
         }
@@ -155,7 +155,7 @@ extension HTTP2Session {
     func flowLost() {
         guard flow.known else { return }
         flow.known = false
-        for index in streams.indices {
+        forEachStream { index in
             streams.values[index].windows.sides.client.blockedSince = nil
             streams.values[index].windows.sides.server.blockedSince = nil
         }
@@ -178,6 +178,16 @@ extension HTTP2Session {
         side.stalls &+= 1
         side.stalledNanoseconds &+= time >= since ? time &- since : 0
         flow.blocked &-= 1
+    }
+
+    /// Every open stream's index, for changes in place: iterating
+    /// `streams.indices` would hold the storage and copy it at the first change.
+    private func forEachStream(_ body: (Dictionary<UInt32, HTTP2Stream>.Index) -> Void) {
+        var index = streams.startIndex
+        while index != streams.endIndex {
+            body(index)
+            streams.formIndex(after: &index)
+        }
     }
 
     private func opened(_ window: Int64, by increment: Int64) -> Int64 {
