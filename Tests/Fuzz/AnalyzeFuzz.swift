@@ -57,8 +57,9 @@ private let fuzzedSelection: ProtocolSelection = {
     return selection
 }()
 
-/// Stream inputs go to the group's TCP protocols only.
-private let streamProtocols = fuzzedProtocols.filter(\.runsOverTCP)
+/// Stream inputs go to the group's TCP protocols only: the analyzers that
+/// run for it (`analyze-grpc`: http2's, keeping only gRPC calls).
+private let streamProtocols = fuzzedSelection.analyzed.filter(\.runsOverTCP)
 
 private let limits = AnalyzerConfiguration(
     selection: fuzzedSelection, transactionTimeout: 400 * millisecond, maxConnections: 8, maxPendingPerConnection: 4,
