@@ -53,7 +53,9 @@ public struct AnalyzerCounters: Equatable, Sendable {
     public var handedOver: UInt64 = 0
     /// Transactions not reported because only a protocol this one carries
     /// was selected (`--proto grpc`: the HTTP/2 streams that are no gRPC
-    /// calls). Listed in `fields` only when not zero.
+    /// calls). Listed in `fields` only when not zero. The other counters
+    /// (requests, matched, ...) count what the analyzer saw, reported or
+    /// not: `transactions + unselected` is what it produced.
     public var unselected: UInt64 = 0
     /// Flow-control violations (HTTP/2: DATA beyond the sender's window, a
     /// window past 2^31-1, a WINDOW_UPDATE of 0). Listed in `fields` only
