@@ -97,7 +97,7 @@ let package = Package(
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
-        ], exclude: ["README.md"]),
+        ], exclude: ["README.md", "HTTP2/README.md"]),
         // Live views over analyzer events: dashboard statistics, rotating
         // JSON-lines files. Pure Swift.
         .target(name: "ScopeLive", dependencies: ["ScopeAnalyzers", "ScopeDecode", "ScopeCore"], exclude: ["README.md"]),
