@@ -19,6 +19,7 @@ public struct EventFields: Sendable {
         guard let root = JSONLineParser.parse(line), case .object(let members) = root else {
             return nil
         }
+        fields.reserveCapacity(64)  // an HTTP transaction has about 40 leaves
         flatten(members, prefix: "")
         fields.sort { $0.key < $1.key }
     }
@@ -49,7 +50,13 @@ public struct EventFields: Sendable {
 
     private mutating func flatten(_ members: [(String, JSONValue)], prefix: String) {
         for (key, value) in members {
-            let path = prefix.isEmpty ? key : prefix + "." + key
+            var path = key
+            if !prefix.isEmpty {  // one string built, not "prefix." then "prefix.key"
+                path = prefix
+                path.reserveCapacity(prefix.utf8.count + 1 + key.utf8.count)
+                path += "."
+                path += key
+            }
             if case .object(let inner) = value {
                 flatten(inner, prefix: path)
             } else if let leaf = value.leaf {

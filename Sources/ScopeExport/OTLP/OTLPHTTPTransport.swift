@@ -74,7 +74,7 @@ public final class OTLPHTTPTransport: ExportTransport {
 
     public func send(_ batch: [[UInt8]]) -> ExportResult {
         let body = requestBody(batch)
-        guard let payload = compress ? Gzip.compress(body) : body else { return .rejected(reason: "gzip failed") }
+        guard let payload = compress ? Gzip.compress(body, level: Self.gzipLevel) : body else { return .rejected(reason: "gzip failed") }
         do {
             let request = try HTTPClient.Request(url: url, method: .POST, headers: headers,
                                                  body: .bytes(payload))
@@ -127,6 +127,12 @@ public final class OTLPHTTPTransport: ExportTransport {
         let text = ResponseText.sanitized(body.filter { $0 >= 0x20 && $0 < 0x7F })
         return text.isEmpty ? nil : text
     }
+
+    /// zlib's fastest level: on the bench mix it compresses 2.3 times faster
+    /// than the default (6) for 15 % (spans) to 25 % (log records) more
+    /// bytes, 39 and 80 bytes per record instead of 34 and 64; the CPU is
+    /// the capture host's, the bytes a local network's.
+    static let gzipLevel: Int32 = 1
 
     /// The request for a batch of serialized records (see `OTLPRequestBody`),
     /// in a buffer kept for the next batch (`send` runs on one thread).
