@@ -76,7 +76,9 @@ sinks_start "$work"
 ticks_per_second=$(getconf CLK_TCK)
 
 # thread_ticks PID -> "export OTHER" CPU ticks (utime + stime) by thread
-# class. Export: the threads named like the process other than its main
+# class. Export: the outputs' own threads (each Exporter names itself
+# after its output: otlp_traces, otlp_logs, kafka, remote_write,
+# remote_write_in), the threads named like the process other than its main
 # one (Foundation's Thread names do not reach the kernel; the capture loop
 # runs on the main thread, the outputs' Exporter and remote-write reader
 # threads are the others), AsyncHTTPClient's event loops (NIO-SGLTN-*) and
@@ -88,7 +90,8 @@ thread_ticks() {
         comm=$(cat "$task/comm" 2>/dev/null) || continue
         stat=$(cat "$task/stat" 2>/dev/null) || continue
         read -ra fields <<<"${stat##*) }"
-        if [[ ($comm == dpdkscope && ${task##*/} != "$1") || $comm == NIO-SGLTN* || $comm == rdk:* ]]; then
+        if [[ ($comm == dpdkscope && ${task##*/} != "$1") || $comm == NIO-SGLTN* || $comm == rdk:* ||
+              $comm == otlp_* || $comm == kafka || $comm == remote_write* ]]; then
             export=$((export + fields[11] + fields[12]))
         else
             other=$((other + fields[11] + fields[12]))
