@@ -52,11 +52,12 @@ struct AgentExport {
         let busy = LcoreChoice.busyCPUs(LcoreChoice.primaryThreads(pid: primaryPID))
         let spare = ExportAffinity.spareCPUs(allowed: allowed, capture: Set(capture), primaryBusy: busy)
         if !quiet {
-            let layout = "capture on CPU \(capture.map(String.init).joined(separator: ",")), primary polling CPU \(busy.sorted().map(String.init).joined(separator: ","))"
+            func list(_ cpus: [Int]) -> String { cpus.isEmpty ? "none" : cpus.map(String.init).joined(separator: ",") }
+            let layout = "capture on CPU \(list(capture)), primary busy-polling CPU \(list(busy.sorted()))"
             if let spare {
                 writeStderr("dpdkscope agent: export threads on CPU \(spare.map(String.init).joined(separator: ",")) (\(layout))\n")
             } else {
-                writeStderr("dpdkscope agent: no CPU to spare for the export threads (\(layout)): they share the capture loop's CPU\n")
+                writeStderr("dpdkscope agent: no CPU to spare for the export threads (\(layout)): they stay on the main thread's CPU\n")
             }
         }
         return spare
