@@ -32,7 +32,7 @@
 # the primary sends whole loops of the file, so a run lasts at least one)
 # Environment: EXPORT_FILE (the capture), EXPORT_BIN (a dpdkscope to measure
 # instead of building this tree in release), EXPORT_SKIP_SETUP=1 (skip
-# Scripts/setup.sh), EXPORT_DEBUG=1 (list the agent's threads each run).
+# Scripts/setup.sh), EXPORT_DEBUG=1 (list the agent's threads and their allowed CPUs each run).
 # Output: a Markdown table on stdout (medians over the rounds; paste into
 # BENCHMARKS.md), raw lines on stderr.
 set -euo pipefail
@@ -137,7 +137,8 @@ YAML
     sleep 2  # the last batches (interval 1 s by default) leave
     # CPU and records at the same moment (what is still queued then is in neither).
     ticks=$(thread_ticks "$agent")
-    [[ -n ${EXPORT_DEBUG:-} ]] && say "threads: $(cat /proc/$agent/task/*/comm | sort | uniq -c | tr -s " \n" " ")"
+    [[ -n ${EXPORT_DEBUG:-} ]] && say "threads (name@allowed CPUs): $(for t in /proc/$agent/task/*; do
+        echo "$(cat "$t/comm")@$(awk '/^Cpus_allowed_list/ { print $2 }' "$t/status")"; done | sort | uniq -c | tr -s " \n" " ")"
     records=$(curl -s http://127.0.0.1:9398/metrics |
         sed -n "s/^dpdkscope_output_sent_total{output=\"$name\"} \([0-9]*\).*/\1/p")
     [[ $name == file ]] && records=$(wc -l <"$work/events.ndjson")
