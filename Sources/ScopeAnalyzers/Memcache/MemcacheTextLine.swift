@@ -44,6 +44,52 @@ enum MemcacheTextLine {
         }
     }
 
+    /// `word` as one of `names` (the literal, so no String is decoded nor
+    /// hashed), nil when it is none of them. Only for ASCII words: String
+    /// equality is canonical equivalence, so non-ASCII words are compared
+    /// as Strings by the caller.
+    static func known(_ word: UnsafeRawBufferPointer, in names: [String]) -> String? {
+        for name in names where matches(word, name) { return name }
+        return nil
+    }
+
+    @inline(__always)
+    static func matches(_ word: UnsafeRawBufferPointer, _ name: String) -> Bool {
+        name.utf8.count == word.count && name.utf8.elementsEqual(word)
+    }
+
+    static func isASCII(_ word: UnsafeRawBufferPointer) -> Bool { word.allSatisfy { $0 < 0x80 } }
+
+    /// A word's String and whether it is in `names`/`set` (the same list):
+    /// the literal for an ASCII word, decoded and hashed otherwise.
+    static func word(_ word: UnsafeRawBufferPointer, max: Int, names: [String], set: Set<String>) -> (String, known: Bool) {
+        if word.count <= max && isASCII(word) {
+            if let name = known(word, in: names) { return (name, true) }
+            return (String(decoding: word, as: UTF8.self), false)
+        }
+        let string = String(decoding: word.prefix(max), as: UTF8.self)
+        return (string, set.contains(string))
+    }
+
+    /// Whether the next word is `literal` (as the String comparison would say).
+    static func isWord(_ word: UnsafeRawBufferPointer?, _ literal: String) -> Bool {
+        guard let word else { return false }
+        if isASCII(word) { return matches(word, literal) }
+        return String(decoding: word.prefix(250), as: UTF8.self) == literal
+    }
+
+    /// In the order they are looked for: the common ones first.
+    static let requestCommandList: [String] = [
+        "get", "set", "gets", "delete", "incr", "decr", "add", "replace", "append", "prepend", "cas", "touch",
+        "gat", "gats", "mg", "ms", "md", "ma", "mn", "me", "stats", "version", "flush_all", "verbosity", "quit",
+        "slabs", "lru_crawler", "watch", "shutdown", "cache_memlimit", "misbehave",
+    ]
+
+    static let responseWordList: [String] = [
+        "STORED", "END", "VALUE", "DELETED", "NOT_FOUND", "HD", "VA", "EN", "NF", "NS", "EX", "MN", "ME",
+        "NOT_STORED", "EXISTS", "TOUCHED", "OK", "STAT", "ERROR", "CLIENT_ERROR", "SERVER_ERROR", "VERSION", "RESET",
+    ]
+
     static let requestCommands: Set<String> = [
         "get", "gets", "gat", "gats", "set", "add", "replace", "append", "prepend", "cas", "incr", "decr",
         "delete", "touch", "stats", "version", "flush_all", "verbosity", "quit", "mg", "ms", "md", "ma", "mn", "me",
@@ -62,9 +108,10 @@ enum MemcacheTextLine {
     static func request(_ line: UnsafeRawBufferPointer, strict: Bool, redact: Bool)
         -> (message: MemcacheMessage, dataLength: Int?)? {
         var words = Words(line)
-        guard let command = words.nextString(max: 32) else { return nil }
+        guard let first = words.next() else { return nil }
+        let (command, known) = word(first, max: 32, names: requestCommandList, set: requestCommands)
         var message = MemcacheMessage(isRequest: true, binary: false, command: command)
-        guard requestCommands.contains(command) else {
+        guard known else {
             guard !strict, line.count <= 256, line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
             message.command = "unknown"
             message.line = redact ? command : String(decoding: line, as: UTF8.self)
@@ -85,7 +132,7 @@ enum MemcacheTextLine {
             message.flags = clamp32(flags)
             message.exptime = clamp32(exptime)
             if command == "cas" { message.cas = words.nextNumber() }
-            message.noreply = words.nextString() == "noreply"
+            message.noreply = isWord(words.next(), "noreply")
             message.valueBytes = length
             message.countValues = 1
             dataLength = Int(length)
@@ -134,9 +181,7 @@ enum MemcacheTextLine {
     static func response(_ line: UnsafeRawBufferPointer, strict: Bool) -> ResponsePiece? {
         var words = Words(line)
         guard let first = words.next() else { return nil }
-        let word = String(decoding: first.prefix(32), as: UTF8.self)
-        var message = MemcacheMessage(isRequest: false, binary: false, command: word)
-        message.word = word
+        let (word, known) = word(first, max: 32, names: responseWordList, set: responseWords)
         switch word {
         case "VALUE":
             guard let key = words.nextString(), let flags = words.nextNumber(), let length = words.nextNumber(),
@@ -147,6 +192,12 @@ enum MemcacheTextLine {
             return .value(key: nil, length: Int(length), flags: nil, cas: nil)
         case "STAT":
             return .stat
+        default:
+            break
+        }
+        var message = MemcacheMessage(isRequest: false, binary: false, command: word)
+        message.word = word
+        switch word {
         case "CLIENT_ERROR", "SERVER_ERROR":
             message.errorMessage = words.rest()
         case "VERSION":
@@ -156,7 +207,7 @@ enum MemcacheTextLine {
                 message.word = "COUNTER"
                 message.command = "COUNTER"
                 message.numericValue = number
-            } else if !responseWords.contains(word) {
+            } else if !known {
                 guard !strict, line.count <= 1024, line.allSatisfy({ $0 >= 0x09 && $0 < 0x7F }) else { return nil }
             }
         }
