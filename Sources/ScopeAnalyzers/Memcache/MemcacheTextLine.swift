@@ -19,7 +19,7 @@ enum MemcacheTextLine {
         }
 
         mutating func nextString(max: Int = 250) -> String? {
-            next().map { String(decoding: $0.prefix(max), as: UTF8.self) }
+            next().map { MemcacheTextLine.text($0.prefix(max)) }
         }
 
         mutating func nextNumber() -> UInt64? { next().flatMap(Self.number) }
@@ -27,7 +27,7 @@ enum MemcacheTextLine {
         /// The rest of the line after the current word.
         mutating func rest() -> String {
             while position < line.count && line[position] == 0x20 { position &+= 1 }
-            return String(decoding: line[position...].prefix(256), as: UTF8.self)
+            return MemcacheTextLine.text(line[position...].prefix(256))
         }
 
         static func number(_ word: UnsafeRawBufferPointer) -> UInt64? {
@@ -48,26 +48,40 @@ enum MemcacheTextLine {
     /// hashed), nil when it is none of them. Only for ASCII words: String
     /// equality is canonical equivalence, so non-ASCII words are compared
     /// as Strings by the caller.
-    static func known(_ word: UnsafeRawBufferPointer, in names: [String]) -> String? {
-        for name in names where matches(word, name) { return name }
+    static func known(_ word: UnsafeRawBufferPointer, in names: [(bytes: [UInt8], name: String)]) -> String? {
+        for entry in names where entry.bytes.count == word.count && same(entry.bytes, word) { return entry.name }
         return nil
     }
 
     @inline(__always)
+    static func same(_ bytes: [UInt8], _ word: UnsafeRawBufferPointer) -> Bool {
+        bytes.withUnsafeBufferPointer { bytes in
+            var index = 0
+            while index < bytes.count && bytes[index] == word[index] { index &+= 1 }
+            return index == bytes.count
+        }
+    }
+
     static func matches(_ word: UnsafeRawBufferPointer, _ name: String) -> Bool {
         name.utf8.count == word.count && name.utf8.elementsEqual(word)
+    }
+
+    /// The bytes as a String, decoded from contiguous memory: decoding a
+    /// `Slice` of the buffer takes the generic path, byte by byte.
+    static func text(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes), as: UTF8.self)
     }
 
     static func isASCII(_ word: UnsafeRawBufferPointer) -> Bool { word.allSatisfy { $0 < 0x80 } }
 
     /// A word's String and whether it is in `names`/`set` (the same list):
     /// the literal for an ASCII word, decoded and hashed otherwise.
-    static func word(_ word: UnsafeRawBufferPointer, max: Int, names: [String], set: Set<String>) -> (String, known: Bool) {
+    static func word(_ word: UnsafeRawBufferPointer, max: Int, names: [(bytes: [UInt8], name: String)], set: Set<String>) -> (String, known: Bool) {
         if word.count <= max && isASCII(word) {
             if let name = known(word, in: names) { return (name, true) }
             return (String(decoding: word, as: UTF8.self), false)
         }
-        let string = String(decoding: word.prefix(max), as: UTF8.self)
+        let string = text(word.prefix(max))
         return (string, set.contains(string))
     }
 
@@ -75,17 +89,22 @@ enum MemcacheTextLine {
     static func isWord(_ word: UnsafeRawBufferPointer?, _ literal: String) -> Bool {
         guard let word else { return false }
         if isASCII(word) { return matches(word, literal) }
-        return String(decoding: word.prefix(250), as: UTF8.self) == literal
+        return text(word.prefix(250)) == literal
     }
 
     /// In the order they are looked for: the common ones first.
-    static let requestCommandList: [String] = [
+    static let requestCommandList = byteTable(requestCommandNames)
+    static let responseWordList = byteTable(responseWordNames)
+
+    static func byteTable(_ names: [String]) -> [(bytes: [UInt8], name: String)] { names.map { (Array($0.utf8), $0) } }
+
+    static let requestCommandNames: [String] = [
         "get", "set", "gets", "delete", "incr", "decr", "add", "replace", "append", "prepend", "cas", "touch",
         "gat", "gats", "mg", "ms", "md", "ma", "mn", "me", "stats", "version", "flush_all", "verbosity", "quit",
         "slabs", "lru_crawler", "watch", "shutdown", "cache_memlimit", "misbehave",
     ]
 
-    static let responseWordList: [String] = [
+    static let responseWordNames: [String] = [
         "STORED", "END", "VALUE", "DELETED", "NOT_FOUND", "HD", "VA", "EN", "NF", "NS", "EX", "MN", "ME",
         "NOT_STORED", "EXISTS", "TOUCHED", "OK", "STAT", "ERROR", "CLIENT_ERROR", "SERVER_ERROR", "VERSION", "RESET",
     ]
