@@ -165,12 +165,3 @@ enum MemcacheNames {
 
     static func knownStatus(_ code: UInt16) -> Bool { code <= 0x09 || (code >= 0x20 && code <= 0x22) || (code >= 0x81 && code <= 0x86) }
 }
-
-extension Optional where Wrapped == MemcacheMessage {
-    /// `!= nil` without Equatable's `==`, which copies both optionals to compare them.
-    @inline(__always)
-    var isSome: Bool {
-        if case .some = self { return true }
-        return false
-    }
-}
