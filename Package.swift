@@ -80,6 +80,8 @@ let package = Package(
         // A SIGBUS handler for read-only file mappings (no DPDK): a file
         // that shrinks while mapped reads as zeros plus a flag, not a crash.
         .target(name: "CMappedFile"),
+        // The calling thread's CPU affinity (no DPDK): export threads off the capture cores.
+        .target(name: "CThreadAffinity"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Snappy (Debian's libsnappy-dev) for remote-write bodies.
         .systemLibrary(name: "CSnappy", path: "Sources/CSnappy"),
@@ -97,7 +99,7 @@ let package = Package(
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
-        ], exclude: ["README.md"]),
+        ], exclude: ["README.md", "HTTP2/README.md"]),
         // Live views over analyzer events: dashboard statistics, rotating
         // JSON-lines files. Pure Swift.
         .target(name: "ScopeLive", dependencies: ["ScopeAnalyzers", "ScopeDecode", "ScopeCore"], exclude: ["README.md"]),
@@ -115,7 +117,7 @@ let package = Package(
         // Exports to other systems (OTLP/HTTP, remote-write, Kafka): per-output queues, the
         // on-disk spool, retries with back-off. Pure Swift, no DPDK.
         .target(name: "ScopeExport", dependencies: [
-            "CZlib", "CSnappy", "CKafka",
+            "CThreadAffinity", "CZlib", "CSnappy", "CKafka",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -32,7 +32,7 @@
 # the primary sends whole loops of the file, so a run lasts at least one)
 # Environment: EXPORT_FILE (the capture), EXPORT_BIN (a dpdkscope to measure
 # instead of building this tree in release), EXPORT_SKIP_SETUP=1 (skip
-# Scripts/setup.sh), EXPORT_DEBUG=1 (list the agent's threads each run).
+# Scripts/setup.sh), EXPORT_DEBUG=1 (list the agent's threads and their allowed CPUs each run).
 # Output: a Markdown table on stdout (medians over the rounds; paste into
 # BENCHMARKS.md), raw lines on stderr.
 set -euo pipefail
@@ -76,7 +76,9 @@ sinks_start "$work"
 ticks_per_second=$(getconf CLK_TCK)
 
 # thread_ticks PID -> "export OTHER" CPU ticks (utime + stime) by thread
-# class. Export: the threads named like the process other than its main
+# class. Export: the outputs' own threads (each Exporter names itself
+# after its output: otlp_traces, otlp_logs, kafka, remote_write,
+# remote_write_in), the threads named like the process other than its main
 # one (Foundation's Thread names do not reach the kernel; the capture loop
 # runs on the main thread, the outputs' Exporter and remote-write reader
 # threads are the others), AsyncHTTPClient's event loops (NIO-SGLTN-*) and
@@ -88,7 +90,8 @@ thread_ticks() {
         comm=$(cat "$task/comm" 2>/dev/null) || continue
         stat=$(cat "$task/stat" 2>/dev/null) || continue
         read -ra fields <<<"${stat##*) }"
-        if [[ ($comm == dpdkscope && ${task##*/} != "$1") || $comm == NIO-SGLTN* || $comm == rdk:* ]]; then
+        if [[ ($comm == dpdkscope && ${task##*/} != "$1") || $comm == NIO-SGLTN* || $comm == rdk:* ||
+              $comm == otlp_* || $comm == kafka || $comm == remote_write* ]]; then
             export=$((export + fields[11] + fields[12]))
         else
             other=$((other + fields[11] + fields[12]))
@@ -134,7 +137,8 @@ YAML
     sleep 2  # the last batches (interval 1 s by default) leave
     # CPU and records at the same moment (what is still queued then is in neither).
     ticks=$(thread_ticks "$agent")
-    [[ -n ${EXPORT_DEBUG:-} ]] && say "threads: $(cat /proc/$agent/task/*/comm | sort | uniq -c | tr -s " \n" " ")"
+    [[ -n ${EXPORT_DEBUG:-} ]] && say "threads (name@allowed CPUs): $(for t in /proc/$agent/task/*; do
+        echo "$(cat "$t/comm")@$(awk '/^Cpus_allowed_list/ { print $2 }' "$t/status")"; done | sort | uniq -c | tr -s " \n" " ")"
     records=$(curl -s http://127.0.0.1:9398/metrics |
         sed -n "s/^dpdkscope_output_sent_total{output=\"$name\"} \([0-9]*\).*/\1/p")
     [[ $name == file ]] && records=$(wc -l <"$work/events.ndjson")

@@ -34,8 +34,10 @@ extension AgentConfiguration {
     /// The enabled protocols on their ports, under ScopeAnalyzers' own
     /// one-port-one-analyzer rule.
     public func protocolSelection() throws(ProtocolSelection.SpecError) -> ProtocolSelection {
-        let entries = ApplicationProtocol.allCases.compactMap { proto in
-            protocols.ports(for: proto).map { (proto, $0) }
+        let entries = ApplicationProtocol.allCases.compactMap { proto -> (ApplicationProtocol, [UInt16])? in
+            guard protocols.isEnabled(proto) else { return nil }
+            // A carried protocol (grpc) runs on its carrier's section's ports, enabled or not.
+            return (proto, protocols[proto.carrier ?? proto].ports)
         }
         return try ProtocolSelection(ports: entries, detectByContent: protocols.detectByContent)
     }

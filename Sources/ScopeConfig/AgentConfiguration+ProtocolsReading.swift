@@ -8,6 +8,7 @@ extension AgentConfiguration.Protocols {
         self.init()
         section.read("detect_by_content", into: &detectByContent) { $0.bool() }
         var claims = PortClaims()
+        var sections: [ConfigSection] = []
         for proto in ApplicationProtocol.allCases {
             let definition = proto.definition
             let keys = ["enabled"] + (proto.hasPorts ? ["ports"] : []) + definition.options.map(\.key)
@@ -21,10 +22,19 @@ extension AgentConfiguration.Protocols {
                 }
                 entry.options[option.key] = value
             }
-            if proto.hasPorts {
-                entry.ports = claims.read(protoSection, proto, enabled: entry.enabled)
-            }
+            sections.append(protoSection)
             self[proto] = entry
+        }
+        // A carried protocol without its own `enabled` follows its carrier: a file
+        // that turns http2 off turns gRPC off too (it did before grpc had a name).
+        for proto in ApplicationProtocol.allCases where sections[proto.registryIndex]["enabled"] == nil {
+            if let carrier = proto.carrier { self[proto].enabled = self[carrier].enabled }
+        }
+        // Ports once every `enabled` is known: a carrier's ports are in use when a
+        // protocol it carries is enabled (grpc runs http2's analyzer on http2's ports).
+        for proto in ApplicationProtocol.allCases where proto.hasPorts {
+            let runs = self[proto].enabled || proto.carried.contains { self[$0].enabled }
+            self[proto].ports = claims.read(sections[proto.registryIndex], proto, enabled: runs)
         }
         if !ApplicationProtocol.allCases.contains(where: isEnabled) {
             section.report("no protocol is enabled; enable at least one")

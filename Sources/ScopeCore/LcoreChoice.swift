@@ -44,7 +44,7 @@ public struct LcoreChoice: Equatable, Sendable {
 
     /// CPUs a busy-polling primary thread is pinned to (a thread allowed on
     /// several CPUs pins none of them).
-    static func busyCPUs(_ threads: [PrimaryThread]) -> Set<Int> {
+    public static func busyCPUs(_ threads: [PrimaryThread]) -> Set<Int> {
         Set(threads.filter(\.isBusyPolling).flatMap { $0.cpus.count == 1 ? $0.cpus : [] })
     }
 

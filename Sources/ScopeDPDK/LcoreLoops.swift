@@ -41,6 +41,12 @@ public final class LcoreLoops {
         return Array(ids.prefix(max(0, min(count, ids.count))))
     }
 
+    /// The CPU EAL runs `lcore` on (the first of its set), or nil.
+    public static func cpu(of lcore: UInt32) -> Int? {
+        let cpu = rte_lcore_to_cpu_id(Int32(lcore))
+        return cpu >= 0 ? Int(cpu) : nil
+    }
+
     /// One loop per lcore, in order.
     public init(_ placements: [(lcore: UInt32, loop: CaptureLoop)]) {
         slots = placements.map { Slot(lcore: $0.lcore, loop: $0.loop) }

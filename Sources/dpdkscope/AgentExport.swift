@@ -17,6 +17,9 @@ struct AgentExport {
         var filePrefix: String
         var primaryPID: Int
         var ports: [String]
+        /// CPUs the export threads are created on (`ExportAffinity`); nil:
+        /// no CPU to spare, they stay where the creating thread is.
+        var exportCPUs: [Int]? = nil
     }
 
     var otlp: OTLPOutput?
@@ -34,8 +37,34 @@ struct AgentExport {
               topic: kafka.topic, batchSize: kafka.batchSize, interval: kafka.interval.seconds, queueCapacity: kafka.queueSize)
     }
 
+    /// Creates and starts the outputs on `origin.exportCPUs`: every thread
+    /// they start inherits those CPUs (`ExportAffinity`).
     static func start(_ configuration: AgentConfiguration, origin: Origin, metrics: AgentMetrics?,
                       quiet: Bool) throws -> AgentExport {
+        try ExportAffinity.inherited(by: origin.exportCPUs) {
+            try startOutputs(configuration, origin: origin, metrics: metrics, quiet: quiet)
+        }
+    }
+
+    /// The export threads' CPUs: any the process may use that neither a
+    /// capture loop nor the primary's busy polling takes. Said once.
+    static func exportCPUs(allowed: [Int], capture: [Int], primaryPID: Int32, quiet: Bool) -> [Int]? {
+        let busy = LcoreChoice.busyCPUs(LcoreChoice.primaryThreads(pid: primaryPID))
+        let spare = ExportAffinity.spareCPUs(allowed: allowed, capture: Set(capture), primaryBusy: busy)
+        if !quiet {
+            func list(_ cpus: [Int]) -> String { cpus.isEmpty ? "none" : cpus.map(String.init).joined(separator: ",") }
+            let layout = "capture on CPU \(list(capture)), primary busy-polling CPU \(list(busy.sorted()))"
+            if let spare {
+                writeStderr("dpdkscope agent: export threads on CPU \(spare.map(String.init).joined(separator: ",")) (\(layout))\n")
+            } else {
+                writeStderr("dpdkscope agent: no CPU to spare for the export threads (\(layout)): they stay on the main thread's CPU\n")
+            }
+        }
+        return spare
+    }
+
+    private static func startOutputs(_ configuration: AgentConfiguration, origin: Origin, metrics: AgentMetrics?,
+                                     quiet: Bool) throws -> AgentExport {
         let (filePrefix, primaryPID, ports) = (origin.filePrefix, origin.primaryPID, origin.ports)
         let outputs = configuration.outputs
         let spool = outputs.spool.enabled ? OTLPOutput.SpoolSettings(directory: outputs.spool.path, maxBytes: outputs.spool.maxBytes) : nil

@@ -5,6 +5,7 @@ import ScopeConfig
 import ScopeCore
 import ScopeDecode
 import ScopeDPDK
+import ScopeExport
 import ScopeLive
 import ScopeMetrics
 import ScopePcap
@@ -30,6 +31,7 @@ struct AgentRuntime {
         let logger = Self.makeLogger(configuration.attach.logLevel)
         if waitForPrimary, try !Self.waitForPrimary(prefix: configuration.attach.filePrefix, quiet: quiet) { return }
         if configuration.outputs.dumpfile.enabled { crashGuard = CrashTruncationGuard.start() }
+        let allowedCPUs = LcoreChoice.ownAllowedCPUs()  // before EAL pins this thread to the main lcore
         let attachment: Attachment
         do {
             attachment = try EAL.attach(
@@ -57,8 +59,14 @@ struct AgentRuntime {
         let dumpfiles = try captures.loops.indices.map { try captures.makeDumpfile(configuration.outputs.dumpfile, loop: $0) }
         let (metrics, server) = try Self.startMetrics(configuration)
         defer { server?.stop() }
-        let origin = AgentExport.Origin(filePrefix: configuration.attach.filePrefix, primaryPID: Int(attachment.primary.pid),
+        var origin = AgentExport.Origin(filePrefix: configuration.attach.filePrefix, primaryPID: Int(attachment.primary.pid),
                                         ports: captures.ports.map(\.name))
+        if configuration.outputs.otlp.enabled || configuration.outputs.kafka.enabled || configuration.outputs.remoteWrite.enabled {
+            // The capture loops run on the worker lcores, or else on this (the main lcore's) thread.
+            let captureCPUs = captures.onWorkers ? lcores.compactMap(LcoreLoops.cpu(of:)) : ExportAffinity.current()
+            origin.exportCPUs = AgentExport.exportCPUs(allowed: allowedCPUs, capture: captureCPUs,
+                                                       primaryPID: attachment.primary.pid, quiet: quiet)
+        }
         let exports = try AgentExport.start(configuration, origin: origin, metrics: metrics, quiet: quiet)
         AgentOutputs.replaceExports(exports.events)
         var reloader = AgentReloader(path: path, running: configuration, server: server, metrics: metrics,

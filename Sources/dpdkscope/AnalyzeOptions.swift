@@ -3,7 +3,7 @@ import ScopeAnalyzers
 
 /// The analyzers' options, the same flags for `read` and `watch`.
 struct AnalyzerOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Protocols and ports: 'http:80,8080;dns:53' (a name alone keeps its default ports). Known: \(ProtocolSelection.knownNames).",
+    @Option(help: ArgumentHelp("Protocols and ports: 'http:80,8080;dns:53' (a name alone keeps its default ports; 'grpc' alone runs http2's analyzer and keeps only its gRPC calls). Known: \(ProtocolSelection.knownNames).",
                                valueName: "spec"))
     var proto: String?
     @Flag(help: "Attribute connections by configured port only, no content detection.")

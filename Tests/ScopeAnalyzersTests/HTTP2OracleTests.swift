@@ -155,4 +155,28 @@ struct HTTP2OracleTests {
         let zipped = try #require(events.first { $0.h2?.streamID == 15 })
         #expect(zipped.h2?.grpc?.requestEncoding == "gzip" && zipped.h2?.grpc?.requestMessages.compressed == 1)
     }
+
+    /// `--proto grpc`: the streams kept are those tshark sees open with a
+    /// gRPC content type (by :path, as a multiset), on both fixtures; the
+    /// rest are counted `unselected`, and the calls are the same as under
+    /// the default selection.
+    @Test(arguments: [grpc, web])
+    func grpcAloneKeepsTheStreamsTsharkCallsGRPC(_ file: String) throws {
+        let selection = AnalyzerConfiguration(selection: try ProtocolSelection(parsing: "grpc"))
+        let analysis = try CaptureOracle.analyze(file, configuration: selection)
+        var tshark: [String] = []
+        for row in try CaptureOracle.tshark(file, ["-d", "tcp.port==50051,http2", "-d", "tcp.port==8080,http2",
+                                                   "-Y", "http2.headers.content_type matches \"^application/grpc\" && http2.headers.path",
+                                                   "-e", "http2.headers.path"]) {
+            tshark += Self.values(row[0])
+        }
+        #expect(analysis.events.map { $0.h2!.http.request!.target }.sorted() == tshark.sorted())
+        #expect(analysis.events.allSatisfy { $0.application == .http2 && $0.h2?.grpc != nil })
+        let everything = try Self.events(file).filter { $0.h2?.grpc != nil }
+        #expect(analysis.events.map(\.fingerprint) == everything.map(\.fingerprint))
+        let counters = analysis.counters(.http2)
+        #expect(counters.transactions == UInt64(tshark.count))
+        #expect(counters.unselected == UInt64(try Self.events(file).count - tshark.count))
+        #expect(file == Self.grpc ? tshark.count == 8 : counters.unselected == 205)
+    }
 }

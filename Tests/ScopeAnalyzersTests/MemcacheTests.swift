@@ -149,3 +149,31 @@ extension TransactionEvent {
         #expect(!events[0].json.contains("hunter2") && events[0].json.contains(#""type":"Auth""#))
     }
 }
+
+@Suite struct MemcacheWordTableTests {
+    /// The byte tables the parser looks words up in name exactly the sets
+    /// the String path (non-ASCII words, detection) checks.
+    @Test func byteTablesMatchTheWordSets() {
+        #expect(Set(MemcacheTextLine.requestCommandNames) == MemcacheTextLine.requestCommands)
+        #expect(MemcacheTextLine.requestCommandNames.count == MemcacheTextLine.requestCommands.count)
+        #expect(Set(MemcacheTextLine.responseWordNames) == MemcacheTextLine.responseWords)
+        #expect(MemcacheTextLine.responseWordNames.count == MemcacheTextLine.responseWords.count)
+    }
+
+    @Test func wordsAreFoundByBytesAndOthersDecoded() {
+        func look(_ text: [UInt8]) -> (String, Bool) {
+            text.withUnsafeBytes {
+                MemcacheTextLine.word($0, max: 32, names: MemcacheTextLine.requestCommandList, set: MemcacheTextLine.requestCommands)
+            }
+        }
+        #expect(look(Array("get".utf8)) == ("get", true))
+        #expect(look(Array("cache_memlimit".utf8)) == ("cache_memlimit", true))
+        #expect(look(Array("gett".utf8)) == ("gett", false))
+        #expect(look(Array("GET".utf8)) == ("GET", false))
+        // Over the limit: the first 32 bytes, as before.
+        let long = Array(String(repeating: "g", count: 40).utf8)
+        #expect(look(long) == (String(repeating: "g", count: 32), false))
+        // Not ASCII: decoded (invalid UTF-8 replaced) and looked up as a String.
+        #expect(look([0x67, 0xFF]) == ("g\u{FFFD}", false))
+    }
+}

@@ -44,6 +44,44 @@ struct ReadAnalyzeCommandTests {
         #expect(Self.lines(both.stdout).filter { $0.contains(" dns ") }.count == 13)
     }
 
+    /// `--proto grpc`: only gRPC calls, still `type: http2`, with http2's
+    /// counters (it carries them) and the other streams counted unselected.
+    @Test func grpcAloneFromTheCommandLine() throws {
+        for (file, calls, unselected) in [("grpc.pcap", 8, nil), ("http2.pcap", 0, 205)] {
+            let run = try Self.dpdkscope(["read", CaptureOracle.path(file), "--proto", "grpc", "--json", "--stats"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let objects = try Self.lines(run.stdout).map {
+                try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+            let events = objects.filter { $0["type"] as? String != "stats" }
+            #expect(events.count == calls)
+            #expect(events.allSatisfy { $0["type"] as? String == "http2" && ($0["rpc"] as? [String: Any])?["system"] as? String == "grpc" })
+            let stats = try #require(objects.last)
+            #expect(stats["http2_transactions"] as? Int == calls && stats["http2_unselected"] as? Int == unselected)
+            #expect(!stats.keys.contains { $0.hasPrefix("grpc_") })
+        }
+        let both = try Self.dpdkscope(["read", CaptureOracle.path("http2.pcap"), "--proto", "http2;grpc"])
+        #expect(both.status == 0 && Self.lines(both.stdout).count == 205)
+        let clash = try Self.dpdkscope(["read", CaptureOracle.path("grpc.pcap"), "--proto", "http:80;grpc:80"])
+        #expect(clash.status == 2 && clash.stderr.contains("port 80 given for both http and grpc"))
+    }
+
+    /// The agent's `protocols.grpc`: in the reference, checked by --check-config.
+    @Test func grpcInTheAgentConfiguration() throws {
+        let reference = try Self.dpdkscope(["config", "--reference"])
+        #expect(reference.status == 0 && reference.stdout.contains("\n  grpc:\n    enabled: true\n"))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpdkscope-grpc-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = directory.appendingPathComponent("good.yaml").path, bad = directory.appendingPathComponent("bad.yaml").path
+        try "protocols:\n  http2: { enabled: false, ports: [8081] }\n  grpc: { enabled: true }\n".write(toFile: good, atomically: true, encoding: .utf8)
+        try "protocols:\n  grpc: { enabled: true, ports: [50051] }\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let accepted = try Self.dpdkscope(["agent", "--config", good, "--check-config"])
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        let refused = try Self.dpdkscope(["agent", "--config", bad, "--check-config"])
+        #expect(refused.status == 2 && refused.stderr.contains("protocols.grpc.ports: unknown key (known keys: enabled)"))
+    }
+
     @Test func badSpecIsOneLineAndExitTwo() throws {
         let run = try Self.dpdkscope(["read", CaptureOracle.path("dns.pcap"), "--proto", "smtp:25"])
         #expect(run.status == 2 && Self.lines(run.stderr).count == 1 && run.stderr.contains("unknown protocol 'smtp'"))

@@ -23,7 +23,9 @@ import Testing
     @Test("a definition has what its transports need", arguments: all)
     func complete(_ proto: ApplicationProtocol) {
         let definition = proto.definition
-        #expect(!definition.transports.isEmpty)
+        // A carried protocol (gRPC) has nothing but its carrier, which has transports of its own.
+        #expect(definition.transports.isEmpty == (proto.carrier != nil))
+        #expect(proto.carrier.map { !$0.definition.transports.isEmpty && $0.carried.contains(proto) } ?? true)
         #expect(proto.runsOverTCP == (definition.makeStreamAnalyzer != nil), "TCP needs a session factory")
         #expect((proto.runsOverUDP || proto.runsOverICMP) == (definition.makePacketAnalyzer != nil),
                 "UDP and ICMP need a packet analyzer")
@@ -41,6 +43,9 @@ import Testing
         let selection = try ProtocolSelection(parsing: proto.rawValue)
         #expect(selection.enabled == [proto])
         #expect(selection.ports(for: proto) == proto.defaultPorts)
+        // Its analyzer runs: its own, or its carrier's on the carrier's default ports.
+        #expect(selection.analyzed == [proto.carrier ?? proto])
+        #expect(selection.ports(for: proto.carrier ?? proto) == proto.portsByDefault)
         #expect(ProtocolSelection.defaults.isEnabled(proto))
         #expect(ProtocolSelection.knownNames.contains(proto.rawValue))
     }
@@ -85,7 +90,7 @@ import Testing
         #expect(engine.counters(for: proto).detectedByContent == 1)
     }
 
-    @Test("its sample makes an event that names it in JSON and lines", arguments: all)
+    @Test("its sample makes an event that names it in JSON and lines", arguments: all.filter { $0.carrier == nil })
     func eventNames(_ proto: ApplicationProtocol) throws {
         let event = try #require(RegistrySamples.event(for: proto), "nothing in the definition makes an event")
         #expect(event.application == proto)

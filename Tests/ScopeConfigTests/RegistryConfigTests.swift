@@ -11,7 +11,8 @@ import Testing
         let config = try AgentConfiguration.parse("protocols:\n  \(proto.rawValue):\n    enabled: false\n")
         #expect(!config.protocols.isEnabled(proto))
         let selection = try config.protocolSelection()
-        #expect(selection.enabled == ApplicationProtocol.allCases.filter { $0 != proto })
+        // A carried protocol follows its carrier unless its own section says otherwise.
+        #expect(selection.enabled == ApplicationProtocol.allCases.filter { $0 != proto && $0.carrier != proto })
     }
 
     @Test("ports given in its section reach the analyzers", arguments: ApplicationProtocol.allCases.filter {

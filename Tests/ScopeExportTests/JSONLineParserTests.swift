@@ -50,6 +50,10 @@ import Testing
             #"{"x":1.5,"y":1.0,"z":1e2,"w":-2.5E-3,"v":123456789.125}"#,
             #"{"t":true,"f":false,"n":null,"e":[],"o":{},"nested":[{"k":"v","n":1},[1,"2",[true]]]}"#,
             " { \"spaced\" : [ 1 , 2 ] } \n",
+            // Integers read without a String (up to 18 digits) and past them.
+            #"{"a":123456789012345678,"b":-123456789012345678,"c":1234567890123456789,"d":-1234567890123456789,"e":7}"#,
+            // Raw UTF-8 (not escaped): the line is not ASCII, strings are validated.
+            #"{"é":"ç中😀","plain":"x","n":-12}"#,
         ]
         for line in lines.map({ Array($0.utf8) }) {
             #expect(Self.parsed(line) != nil && Self.parsed(line) == Self.reference(line), "\(String(decoding: line, as: UTF8.self))")
@@ -63,6 +67,12 @@ import Testing
             #expect(JSONLineParser.parse(Array(text.utf8)) == nil, "\(text)")
         }
         #expect(JSONLineParser.parse(Array("[1]".utf8)) != nil && EventFields(json: Array("[1]".utf8)) == nil)
+        // Invalid UTF-8 inside a string, in a line that is otherwise ASCII or not.
+        for bytes: [UInt8] in [Array(#"{"a":""#.utf8) + [0xC3] + Array(#""}"#.utf8),
+                               Array(#"{"é":""#.utf8) + [0xFF, 0x41] + Array(#""}"#.utf8)] {
+            #expect(JSONLineParser.parse(bytes) == nil, "\(bytes)")
+        }
+        #expect(JSONLineParser.parse(Array(#"{"a":-}"#.utf8)) == nil && JSONLineParser.parse(Array(#"{"a":--1}"#.utf8)) == nil)
     }
 }
 

@@ -1,8 +1,9 @@
 extension AnalysisEngine {
-    /// Analyzer counters for `--stats`: per protocol, then the TCP streams under them.
+    /// Analyzer counters for `--stats`: per protocol whose analyzer runs
+    /// (`--proto grpc`: http2's, which carries it), then the TCP streams under them.
     public var statsFields: [(String, UInt64)] {
         var fields: [(String, UInt64)] = []
-        for proto in configuration.selection.enabled {
+        for proto in configuration.selection.analyzed {
             fields += counters(for: proto).fields.map { ("\(proto.rawValue)_\($0.0)", $0.1) }
         }
         let streams = streamCounters

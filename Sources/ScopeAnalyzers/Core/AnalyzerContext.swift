@@ -12,6 +12,10 @@ final class AnalyzerContext {
     let icmpProtocol: ApplicationProtocol?
     /// No detection by content: connections are attributed by port alone.
     let portsOnly: Bool
+    /// Per protocol (by registry index): named in the selection, so all its
+    /// events are reported; else it runs only to carry a protocol that is
+    /// (gRPC in HTTP/2), and only that protocol's events are.
+    private let reportsEverything: [Bool]
     // Stored properties of the context and the sessions are exempt from
     // dynamic exclusivity checks (a fifth of the analysis time): one engine,
     // one thread, and nothing a session calls reaches back into it.
@@ -31,9 +35,11 @@ final class AnalyzerContext {
     init(configuration: AnalyzerConfiguration) {
         self.configuration = configuration
         ports = PortMap(configuration.selection)
-        streamProtocols = configuration.selection.enabled.filter(\.runsOverTCP)
-        datagramProtocols = configuration.selection.enabled.filter(\.runsOverUDP)
-        icmpProtocol = configuration.selection.enabled.first(where: \.runsOverICMP)
+        let analyzed = configuration.selection.analyzed
+        streamProtocols = analyzed.filter(\.runsOverTCP)
+        datagramProtocols = analyzed.filter(\.runsOverUDP)
+        icmpProtocol = analyzed.first(where: \.runsOverICMP)
+        reportsEverything = ApplicationProtocol.allCases.map { configuration.selection.reportsEverything(of: $0) }
         packetAnalyzers = Array(repeating: nil, count: ApplicationProtocol.allCases.count)
         sharedState = Array(repeating: nil, count: ApplicationProtocol.allCases.count)
         portsOnly = !configuration.selection.detectByContent
@@ -49,10 +55,21 @@ final class AnalyzerContext {
 
     /// Queues an event and counts it as a transaction. Consumed: the
     /// event is moved into the queue, not copied (a copy retains every
-    /// String and array in it).
+    /// String and array in it). An event of an analyzer that runs only to
+    /// carry a selected protocol is dropped unless it is of that protocol
+    /// (counted as `unselected`: asked for by no one, not lost).
     func emit(_ event: consuming TransactionEvent) {
+        guard reportsEverything[event.application.index] || isSelectedCarried(event.details) else {
+            count(event.application) { $0.unselected &+= 1 }
+            return
+        }
         count(event.application) { $0.transactions &+= 1 }
         events.append(event)
+    }
+
+    private func isSelectedCarried(_ details: any TransactionDetail) -> Bool {
+        guard let carried = details.carriedProtocol else { return false }
+        return reportsEverything[carried.index]
     }
 
     /// The protocol's packet analyzer (made on first use). Only for

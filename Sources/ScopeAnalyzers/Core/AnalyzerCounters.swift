@@ -51,6 +51,16 @@ public struct AnalyzerCounters: Equatable, Sendable {
     /// Connections taken over from another protocol's session mid-stream
     /// (`StreamHandOver`: HTTP/1 upgraded to h2c, or the HTTP/2 preface).
     public var handedOver: UInt64 = 0
+    /// Transactions not reported because only a protocol this one carries
+    /// was selected (`--proto grpc`: the HTTP/2 streams that are no gRPC
+    /// calls). Listed in `fields` only when not zero. The other counters
+    /// (requests, matched, ...) count what the analyzer saw, reported or
+    /// not: `transactions + unselected` is what it produced.
+    public var unselected: UInt64 = 0
+    /// Flow-control violations (HTTP/2: DATA beyond the sender's window, a
+    /// window past 2^31-1, a WINDOW_UPDATE of 0). Listed in `fields` only
+    /// when not zero.
+    public var flowControlErrors: UInt64 = 0
 
     public init() {}
 
@@ -63,5 +73,7 @@ public struct AnalyzerCounters: Equatable, Sendable {
          ("gaps", gaps), ("gap_bytes", gapBytes), ("gaps_absorbed", gapsAbsorbed), ("skipped_bytes", skippedBytes),
          ("trailing_bytes", trailingBytes), ("parse_errors", parseErrors), ("oversized", oversized), ("detected_by_port", detectedByPort),
          ("detected_by_content", detectedByContent), ("handed_over", handedOver)]
+            + (unselected > 0 ? [("unselected", unselected)] : [])
+            + (flowControlErrors > 0 ? [("flow_control_errors", flowControlErrors)] : [])
     }
 }

@@ -34,6 +34,14 @@ public struct ProtocolDefinition: Sendable {
     /// The protocol's own metric families, beyond the request series every
     /// protocol has (nil: none).
     public let metrics: ProtocolMetrics?
+    /// The protocol whose sessions carry this one (gRPC: `http2`), nil for
+    /// a protocol with transports of its own. A carried protocol has no
+    /// transports, ports, detector or session: selecting it runs its
+    /// carrier's analyzer (on the carrier's ports unless given others) and
+    /// keeps the carrier's transactions that say they are of it
+    /// (`TransactionDetail.carriedProtocol`). Its events keep the carrier's
+    /// type; its name is a selection, not a new event type.
+    public let carrierName: String?
     let detectStream: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)?
     let detectDatagram: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)?
     let makeStreamAnalyzer: (@Sendable (TransactionEndpoints, AnalyzerContext) -> StreamAnalyzer)?
@@ -58,11 +66,13 @@ public struct ProtocolDefinition: Sendable {
     ///   - makePacketAnalyzer: the engine-wide analyzer of UDP or ICMP
     ///     packets, made when first needed (UDP and ICMP protocols).
     ///   - metrics: metric families of the protocol's own (TLS handshakes by cipher).
+    ///   - carriedBy: the carrier's name, for a protocol inside another's
+    ///     sessions (then `transports` is empty and there is nothing else).
     init(name: String, title: String, defaultPorts: [UInt16], transports: Transports,
          options: [ProtocolOption] = [], reference: [String] = [],
          detectStream: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)? = nil, streamSample: [UInt8]? = nil,
          detectDatagram: (@Sendable (UnsafeRawBufferPointer) -> ContentMatch)? = nil, datagramSample: [UInt8]? = nil,
-         lookalikePorts: [UInt16] = [], metrics: ProtocolMetrics? = nil,
+         lookalikePorts: [UInt16] = [], metrics: ProtocolMetrics? = nil, carriedBy carrierName: String? = nil,
          makeStreamAnalyzer: (@Sendable (TransactionEndpoints, AnalyzerContext) -> StreamAnalyzer)? = nil,
          makePacketAnalyzer: (@Sendable (AnalyzerContext) -> PacketAnalyzer)? = nil) {
         self.name = name
@@ -77,6 +87,7 @@ public struct ProtocolDefinition: Sendable {
         self.datagramSample = datagramSample
         self.lookalikePorts = lookalikePorts
         self.metrics = metrics
+        self.carrierName = carrierName
         self.makeStreamAnalyzer = makeStreamAnalyzer
         self.makePacketAnalyzer = makePacketAnalyzer
     }

@@ -42,11 +42,24 @@ enum ProtocolRegistry {
         ICMPProtocol.definition,
         TLSProtocol.definition,
         HTTP2Protocol.definition,
+        GRPCProtocol.definition,
     ]
 
     /// The names alone, for the per-event paths (a definition is a large
     /// value to copy).
     static let names = definitions.map(\.name)
+
+    /// Per protocol (by index): the index of its carrier, nil for a protocol
+    /// with transports of its own. A carrier missing from the registry, or
+    /// itself carried, stops here at first use rather than never running.
+    static let carriers: [Int?] = definitions.map { definition in
+        guard let name = definition.carrierName else { return nil }
+        guard let index = definitions.firstIndex(where: { $0.name == name }), definitions[index].carrierName == nil,
+              definition.transports.isEmpty else {
+            preconditionFailure("protocol '\(definition.name)' is carried by '\(name)', which is not a registered protocol with transports")
+        }
+        return index
+    }
 }
 
 /// A registered protocol: its position in `ProtocolRegistry.definitions`,
@@ -88,9 +101,17 @@ public struct ApplicationProtocol: Hashable, Comparable, Sendable, CaseIterable,
     public var rawValue: String { ProtocolRegistry.names[index] }
     public var description: String { rawValue }
     public var defaultPorts: [UInt16] { definition.defaultPorts }
+    /// The ports naming it alone gives: its default ports, or for a carried
+    /// protocol its carrier's (`--proto grpc` runs http2's analyzer on 50051).
+    public var portsByDefault: [UInt16] { carrier?.defaultPorts ?? defaultPorts }
     public var runsOverTCP: Bool { definition.transports.contains(.tcp) }
     public var runsOverUDP: Bool { definition.transports.contains(.udp) }
     public var runsOverICMP: Bool { definition.transports.contains(.icmp) }
+    /// The protocol whose sessions carry this one (gRPC: HTTP/2), nil for
+    /// one with transports of its own.
+    public var carrier: ApplicationProtocol? { ProtocolRegistry.carriers[index].map { ApplicationProtocol(index: $0) } }
+    /// The protocols this one carries (HTTP/2: gRPC).
+    public var carried: [ApplicationProtocol] { Self.allCases.filter { $0.carrier == self } }
 
     public static func < (lhs: ApplicationProtocol, rhs: ApplicationProtocol) -> Bool { lhs.index < rhs.index }
 

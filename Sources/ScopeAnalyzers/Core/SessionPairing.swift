@@ -162,6 +162,7 @@ extension FIFOMatcher {
     /// The connection ended: every request still waiting goes to `report`
     /// with the note, oldest first.
     mutating func drain(closing reason: StreamCloseReason, _ report: (Request, _ note: String) -> Void) {
+        guard !isEmpty else { return }  // the usual close: no note String made
         let note = "no response before \(reason.phrase)"
         drain { report($0, note) }
     }

@@ -112,10 +112,16 @@ public protocol TransactionDetail: Sendable {
     /// method says so ("?"); protocols that name the method from the
     /// response answer from their request field.
     func requestMissing(method: String) -> Bool
+    /// The carried protocol this transaction is of (an HTTP/2 stream that
+    /// is a gRPC call: `.grpc`), nil when it is only its own protocol's.
+    /// Decides whether it is reported when only the carried protocol is
+    /// selected (`ProtocolDefinition.carrierName`).
+    var carriedProtocol: ApplicationProtocol? { get }
 }
 
 extension TransactionDetail {
     public func requestMissing(method: String) -> Bool { method == "?" }
+    public var carriedProtocol: ApplicationProtocol? { nil }
 }
 
 extension TransactionStatus {

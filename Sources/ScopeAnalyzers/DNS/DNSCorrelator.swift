@@ -73,17 +73,17 @@ final class DNSCorrelator {
 
     /// A parsed message from either transport; `endpoints` name the client.
     func handle(_ message: DNSMessage, endpoints: TransactionEndpoints) {
-        if message.partial != nil || message.trailingBytes != 0 {
+        if message.partial.isSome || message.trailingBytes != 0 {
             context.count(.dns) {
                 $0.trailingBytes &+= UInt64(message.trailingBytes)
-                if message.partial != nil { $0.parseErrors &+= 1 }
+                if message.partial.isSome { $0.parseErrors &+= 1 }
             }
         }
         let key = Key(endpoints: endpoints.key, id: message.id)
         let held = table.remove(key)
         if !message.isResponse {
             context.count(.dns) { $0.requests &+= 1 }
-            if let held, held.query == nil, let response = held.response {  // its answer came first
+            if let held, !held.query.isSome, let response = held.response {  // its answer came first
                 context.count(.dns) { $0.matched &+= 1 }
                 emit(message, response, endpoints: endpoints, notes: [])
                 return
@@ -113,7 +113,7 @@ final class DNSCorrelator {
     func expire(now: UInt64) {
         let timeout = context.configuration.transactionTimeout
         table.expire(now: now, timeout: timeout) { pending in
-            if pending.query != nil { context.count(.dns) { $0.timeouts &+= 1 } }
+            if pending.query.isSome { context.count(.dns) { $0.timeouts &+= 1 } }
             report(pending, note: "no response within \(timeout / 1_000_000) ms", at: now)
         }
     }
@@ -147,7 +147,7 @@ final class DNSCorrelator {
         if let partial = response?.partial { notes.append("response " + partial.note) }
         if !context.configuration.includeDNSAuthorities { response?.authorities = [] }
         if !context.configuration.includeDNSAdditionals { response?.additionals = [] }
-        let ok = query != nil && response?.responseCode == 0
+        let ok = query.isSome && response?.responseCode == 0
         context.emit(TransactionEvent(
             application: .dns, endpoints: endpoints, start: query?.time ?? response!.time,
             end: end ?? response?.time ?? query!.time, requestBytes: UInt64(query?.size ?? 0),

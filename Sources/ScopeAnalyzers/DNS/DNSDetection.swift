@@ -24,7 +24,7 @@ enum DNSDetection {
         // Parsing is lenient with padding and broken records; a guess from
         // content is not: the datagram must be one whole, sound message.
         guard header == .fromClient || header == .fromServer, case .success(let message) = DNSParser.parse(bytes),
-              message.partial == nil, message.trailingBytes == 0 else { return .no }
+              !message.partial.isSome, message.trailingBytes == 0 else { return .no }
         return header
     }
 

@@ -1,7 +1,7 @@
 import ScopeDecode
 
 extension DNSTransaction: TransactionDetail {
-    public var isMatched: Bool { request != nil && response != nil }
+    public var isMatched: Bool { request.isSome && response.isSome }
 
     public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
         appendFields(to: &json)
@@ -45,7 +45,7 @@ extension DNSTransaction: TransactionDetail {
             json.field("resource", question.name)
         }
         json.beginObject("dns")
-        json.field("type", response != nil ? "answer" : "query")
+        json.field("type", response.isSome ? "answer" : "query")
         json.field("id", UInt64(main.id))
         json.field("op_code", DNSNames.opcode(asked.opcode))
         if let response { json.field("response_code", DNSNames.responseCode(response.responseCode)) }
@@ -78,7 +78,7 @@ extension DNSTransaction: TransactionDetail {
             json.field("answers_count", UInt64(response.answerCount))
             Self.appendRecords("answers", response.answers, to: &json)
             json.field("authorities_count", UInt64(response.authorityCount))
-            json.field("additionals_count", UInt64(response.additionalCount - (response.opt == nil ? 0 : 1)))
+            json.field("additionals_count", UInt64(response.additionalCount - (response.opt.isSome ? 1 : 0)))
             // Entries are present only when configured (the correlator drops them otherwise).
             Self.appendRecords("authorities", response.authorities, to: &json)
             Self.appendRecords("additionals", response.additionals, to: &json)
@@ -140,5 +140,5 @@ extension DNSTransaction {
     }
 
     /// The method is named from the response too, so it cannot tell.
-    public func requestMissing(method: String) -> Bool { request == nil }
+    public func requestMissing(method: String) -> Bool { !request.isSome }
 }

@@ -81,7 +81,7 @@ enum DNSParser {
                 }
             }
         }
-        if message.partial == nil { message.trailingBytes = bytes.count &- cursor }
+        if !message.partial.isSome { message.trailingBytes = bytes.count &- cursor }
         return .success(message)
     }
 

@@ -21,7 +21,7 @@ enum DNSResync {
             let end = offset &+ 2 &+ length
             guard end <= bytes.count else { return (offset, 0) }
             guard case .success(let message) = DNSParser.parse(UnsafeRawBufferPointer(rebasing: bytes[(offset &+ 2)..<end])),
-                  message.partial == nil, message.trailingBytes == 0 else { continue }
+                  !message.partial.isSome, message.trailingBytes == 0 else { continue }
             return (offset, 0)
         }
         return (nil, bytes.count &- offset)

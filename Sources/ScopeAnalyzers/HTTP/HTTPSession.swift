@@ -122,7 +122,7 @@ final class HTTPSession: StreamAnalyzer {
             let end = message.end
             pending.enqueue(message, at: end, context: context, proto: .http) { unanswered($0, note: $1, at: end) }
         } else {
-            let response = message
+            let response = consume message
             context.count(.http) { $0.responses &+= 1 }
             if response.isInterim {
                 context.count(.http) { $0.interimResponses &+= 1 }
@@ -173,10 +173,12 @@ final class HTTPSession: StreamAnalyzer {
         let start = request?.start ?? response?.start ?? 0
         let last = end ?? response?.end ?? request?.end ?? start
         let requestBytes = request?.bytes ?? 0, responseBytes = response?.bytes ?? 0
+        // Consumed into the event: a temporary here was copied into the
+        // event's box and then destroyed (callgrind: 1.2 k per transaction).
+        let details = HTTPTransaction(request: request, response: response)
         context.emit(TransactionEvent(
             application: .http, endpoints: endpoints, start: start, end: last, requestBytes: requestBytes,
-            responseBytes: responseBytes, status: failed ? .error : .ok, notes: notes,
-            details: HTTPTransaction(request: request, response: response)))
+            responseBytes: responseBytes, status: failed ? .error : .ok, notes: notes, details: consume details))
     }
 
     private func collectSkipped() {

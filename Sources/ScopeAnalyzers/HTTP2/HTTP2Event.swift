@@ -38,8 +38,13 @@ public struct HTTP2Transaction: Sendable, TransactionDetail {
     /// Pushed by the server (PUSH_PROMISE), not asked by the client.
     public var pushed = false
     public var grpc: GRPCCall?
+    /// Flow-control stalls, when a sender was stopped by a window at least once.
+    public var flowStalls: HTTP2FlowStalls?
 
     public var isMatched: Bool { http.request != nil && http.response != nil }
+
+    /// A gRPC call is also gRPC's: reported under `--proto grpc` alone.
+    public var carriedProtocol: ApplicationProtocol? { grpc != nil ? .grpc : nil }
 
     public var summary: String {
         let asked = http.request.map { "\($0.method) \($0.target)" } ?? "?"
@@ -58,6 +63,7 @@ public struct HTTP2Transaction: Sendable, TransactionDetail {
                 object.field("reset_by", reset.byClient ? "client" : "server")
             }
             if pushed { object.field("pushed", true) }
+            flowStalls?.append(to: &object)
         }
         guard let grpc else { return }
         json.object("rpc") { rpc in
@@ -106,6 +112,6 @@ public struct HTTP2Transaction: Sendable, TransactionDetail {
 extension HTTP2Transaction: Equatable {
     public static func == (lhs: HTTP2Transaction, rhs: HTTP2Transaction) -> Bool {
         lhs.streamID == rhs.streamID && lhs.reset?.code == rhs.reset?.code && lhs.reset?.byClient == rhs.reset?.byClient
-            && lhs.pushed == rhs.pushed && lhs.grpc == rhs.grpc && lhs.summary == rhs.summary
+            && lhs.pushed == rhs.pushed && lhs.grpc == rhs.grpc && lhs.flowStalls == rhs.flowStalls && lhs.summary == rhs.summary
     }
 }

@@ -1,7 +1,8 @@
 /// HTTP/2 in clear with prior knowledge (RFC 9113 §3.3), on any port by
 /// its connection preface (or the server's first SETTINGS), and on gRPC's
 /// conventional port. One event per stream; gRPC calls are HTTP/2 events
-/// with `rpc.*` and `grpc.*` fields. HTTP/2 inside TLS is not visible
+/// with `rpc.*` and `grpc.*` fields (`grpc`, carried by this protocol, selects
+/// them alone: GRPCProtocol.swift). HTTP/2 inside TLS is not visible
 /// (the TLS event names `h2` in ALPN).
 enum HTTP2Protocol {
     static let definition = ProtocolDefinition(

@@ -30,6 +30,7 @@ final class HTTP2Session: StreamAnalyzer {
     @exclusivity(unchecked) var clientStreams: (first: UInt32, highest: UInt32) = (0, 0)
     @exclusivity(unchecked) var goaway: (lastStream: UInt32, code: UInt32)?
     @exclusivity(unchecked) var skippedSoFar: UInt64 = 0
+    @exclusivity(unchecked) var flow = HTTP2FlowControl()
     let maxStreams: Int
     let blockLimit: Int
 
@@ -97,8 +98,9 @@ final class HTTP2Session: StreamAnalyzer {
             loseFraming(frame.stream, fromClient: fromClient, note: note)
             return
         }
-        // A header block may have been in it: HPACK's history is unknown from here.
+        // A header block may have been in it: HPACK's history is unknown from here, and the windows.
         lose(fromClient: fromClient)
+        flowLost()
         for id in streams.keys { loseFraming(id, fromClient: fromClient, note: note) }
     }
 
@@ -149,6 +151,7 @@ final class HTTP2Session: StreamAnalyzer {
             }
         case .lostSync:
             lose(fromClient: fromClient)
+            flowLost()
         }
     }
 
@@ -180,18 +183,22 @@ final class HTTP2Session: StreamAnalyzer {
             finishIfDone(header.stream, at: time)
         case HTTP2FrameType.settings:
             guard header.flags & HTTP2Flag.ack == 0 else { return }
-            settings(payload, fromClient: fromClient)
+            settings(payload, fromClient: fromClient, at: time)
         case HTTP2FrameType.goaway:
             guard payload.count >= 8 else { return }
             goaway = (Self.word(payload, 0) & 0x7FFF_FFFF, Self.word(payload, 4))
+        case HTTP2FrameType.windowUpdate:
+            count(header, fromClient: fromClient)
+            flowWindowUpdate(header, payload, fromClient: fromClient, at: time)
         default:
-            count(header, fromClient: fromClient)  // PRIORITY, WINDOW_UPDATE on a stream; PING
+            count(header, fromClient: fromClient)  // PRIORITY, PING
         }
     }
 
     /// SETTINGS_HEADER_TABLE_SIZE bounds the sender's decoder, i.e. the
-    /// other side's headers; SETTINGS_MAX_FRAME_SIZE the other side's frames.
-    func settings(_ payload: UnsafeRawBufferPointer, fromClient: Bool) {
+    /// other side's headers; SETTINGS_MAX_FRAME_SIZE the other side's frames;
+    /// SETTINGS_INITIAL_WINDOW_SIZE the other side's stream windows.
+    func settings(_ payload: UnsafeRawBufferPointer, fromClient: Bool, at time: UInt64) {
         var offset = 0
         while offset &+ 6 <= payload.count {
             let id = UInt16(payload[offset]) << 8 | UInt16(payload[offset &+ 1])
@@ -200,6 +207,8 @@ final class HTTP2Session: StreamAnalyzer {
             switch id {
             case 1:
                 if fromClient { decoders.response.settingsLimit = value } else { decoders.request.settingsLimit = value }
+            case 4:
+                flowInitialWindow(Int64(value), fromClient: fromClient, at: time)
             case 5 where value >= 16_384 && value <= HTTP2FrameHeader.maxLength:
                 if fromClient { readers.server.maxFrameSize = value } else { readers.client.maxFrameSize = value }
             default:
@@ -226,12 +235,14 @@ final class HTTP2Session: StreamAnalyzer {
         }
         openOrder.append(id)
         var stream = HTTP2Stream(time: time)
+        stream.windows = HTTP2StreamWindows(initial: flow.initialStream)
         if !fromClient { stream.response.start = time }
         streams[id] = stream
     }
 
     func data(_ header: HTTP2FrameHeader, _ chunk: UnsafeRawBufferPointer, last: Bool, fromClient: Bool, at time: UInt64) {
         let id = header.stream
+        if last { flowData(header, fromClient: fromClient, at: time) }
         guard let index = streams.index(forKey: id) else {
             if last { context.count(.http2) { $0.skippedBytes &+= UInt64(HTTP2FrameHeader.size &+ header.length) } }
             return
@@ -294,6 +305,7 @@ final class HTTP2Session: StreamAnalyzer {
         detail.reset = stream.reset
         detail.pushed = stream.pushed
         detail.grpc = stream.grpc
+        detail.flowStalls = flowReport(stream.windows, at: time)
         context.emit(TransactionEvent(
             application: .http2, endpoints: endpoints, start: start, end: end, requestBytes: requestBytes,
             responseBytes: responseBytes, status: failed ? .error : .ok, notes: notes, details: detail))

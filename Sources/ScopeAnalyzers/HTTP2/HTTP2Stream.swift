@@ -11,6 +11,7 @@ struct HTTP2Stream {
     var pushed = false
     var grpc: GRPCCall?
     var notes: [String] = []
+    var windows = HTTP2StreamWindows()
 
     init(time: UInt64) {
         request.version = "2"

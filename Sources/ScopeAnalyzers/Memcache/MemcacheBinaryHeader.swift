@@ -70,7 +70,7 @@ struct MemcacheBinaryHeader: Equatable {
         message.valueBytes = UInt64(max(0, valueLength))
         guard let body = extrasAndKey, body.count >= extrasLength &+ keyLength else { return message }
         if keyLength > 0 {
-            message.addKey(String(decoding: body[extrasLength..<(extrasLength &+ min(keyLength, 250))], as: UTF8.self))
+            message.addKey(MemcacheTextLine.text(body[extrasLength..<(extrasLength &+ min(keyLength, 250))]))
         }
         switch (isRequest, opcode, extrasLength) {
         case (true, 0x01...0x03, 8), (true, 0x11...0x13, 8):  // set/add/replace: flags, expiration

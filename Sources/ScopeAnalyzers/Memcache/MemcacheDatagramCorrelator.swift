@@ -69,7 +69,7 @@ final class MemcacheDatagramCorrelator {
         var end = 0
         while end < body.count && end < 64 && body[end] != 0x0D && body[end] != 0x0A { end &+= 1 }
         var words = MemcacheTextLine.Words(UnsafeRawBufferPointer(rebasing: body[..<end]))
-        return words.next().map { MemcacheTextLine.requestCommands.contains(String(decoding: $0.prefix(32), as: UTF8.self)) } ?? false
+        return words.next().map { MemcacheTextLine.requestCommands.contains(MemcacheTextLine.text($0.prefix(32))) } ?? false
     }
 
     private func request(_ body: UnsafeRawBufferPointer, key: Key, endpoints: TransactionEndpoints, timestamp: UInt64) {

@@ -9,7 +9,7 @@ public struct MemcacheTransaction: Sendable, TransactionDetail {
     /// No response was due: a `noreply`/quiet request that succeeded silently.
     var expectsNoResponse: Bool { request.map { $0.noreply || $0.quiet } ?? false }
 
-    public var isMatched: Bool { request != nil && (response != nil || expectsNoResponse) }
+    public var isMatched: Bool { request.isSome && (response.isSome || expectsNoResponse) }
 
     var failed: Bool {
         guard let request else { return true }
@@ -18,14 +18,18 @@ public struct MemcacheTransaction: Sendable, TransactionDetail {
     }
 
     /// The event for this transaction (shared by TCP sessions and UDP).
-    func event(endpoints: TransactionEndpoints, notes: [String], end: UInt64? = nil) -> TransactionEvent {
-        let main = request ?? response
-        let allNotes = (request?.notes ?? []) + (response?.notes ?? []) + notes
+    /// Consuming: the transaction moves into the event, not copied.
+    consuming func event(endpoints: TransactionEndpoints, notes: [String], end: UInt64? = nil) -> TransactionEvent {
+        let start = request?.start ?? response?.start ?? 0
+        let requestNotes = request?.notes.isEmpty ?? true, responseNotes = response?.notes.isEmpty ?? true
+        // Most transactions have no notes: no arrays joined for them.
+        let allNotes = requestNotes && responseNotes ? notes : (request?.notes ?? []) + (response?.notes ?? []) + notes
+        let end = end ?? response?.end ?? request?.end ?? 0
+        let requestBytes = request?.bytes ?? 0, responseBytes = response?.bytes ?? 0
+        let status: TransactionStatus = failed ? .error : .ok
         return TransactionEvent(
-            application: .memcache, endpoints: endpoints, start: main?.start ?? 0,
-            end: end ?? response?.end ?? request?.end ?? 0, requestBytes: request?.bytes ?? 0,
-            responseBytes: response?.bytes ?? 0, status: failed ? .error : .ok, notes: allNotes,
-            details: self)
+            application: .memcache, endpoints: endpoints, start: start, end: end, requestBytes: requestBytes,
+            responseBytes: responseBytes, status: status, notes: allNotes, details: consume self)
     }
 
     /// Packetbeat's `memcache.*` fields; `method` is the command, `query`
@@ -137,6 +141,6 @@ extension MemcacheTransaction {
 
     /// A quiet (noreply) request expects no response and is not unanswered.
     public func outcomeName(status: TransactionStatus) -> String {
-        response == nil && !expectsNoResponse ? "unanswered" : status.okOrError
+        !response.isSome && !expectsNoResponse ? "unanswered" : status.okOrError
     }
 }

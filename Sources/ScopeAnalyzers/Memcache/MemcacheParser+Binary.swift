@@ -36,16 +36,14 @@ extension MemcacheParser {
         return startValue(header.message(extrasAndKey: bytes), timestamp)
     }
 
-    private mutating func startValue(_ message: MemcacheMessage, _ timestamp: UInt64, skipping: Int? = nil) -> Output? {
-        var message = message
+    private mutating func startValue(_ message: consuming MemcacheMessage, _ timestamp: UInt64, skipping: Int? = nil) -> Output? {
         let length = skipping ?? max(0, header?.valueLength ?? 0)
         if message.valueBytes > 0 && (message.isRequest || message.statusCode == 0) { message.countValues = 1 }
         let statEntry = !message.isRequest && message.opcode == 0x10 && message.keyCount > 0 && message.statusCode == 0
-        if openStats, var open = current {
+        if openStats, current.isSome {
             // Binary stats: one response per statistic, then one with no key.
-            if statEntry { open.countValues &+= 1 }
-            open.valueBytes &+= message.valueBytes
-            current = open
+            if statEntry { current!.countValues &+= 1 }
+            current!.valueBytes &+= message.valueBytes
         } else {
             if statEntry {
                 message.countValues = 1
@@ -60,12 +58,13 @@ extension MemcacheParser {
     }
 
     mutating func binaryDone(_ timestamp: UInt64) -> Output? {
-        guard var message = current else { state = .idle; return nil }
+        guard current.isSome else { state = .idle; return nil }
         header = nil
         if openStats {
             state = .idle  // more statistics follow; the message stays open
             return nil
         }
+        var message = current.take()!
         if !message.isRequest && message.opcode == 0x10 { message.keys = [] }
         return .message(complete(message, timestamp: timestamp))
     }

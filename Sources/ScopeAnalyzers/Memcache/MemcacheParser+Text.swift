@@ -16,27 +16,27 @@ extension MemcacheParser {
         strict = false
         switch piece {
         case .value(let key, let length, let flags, let cas):
-            var message = current ?? MemcacheMessage(isRequest: false, binary: false, command: key == nil ? "VA" : "VALUE")
-            message.word = message.command
-            message.countValues &+= 1
-            message.valueBytes &+= UInt64(length)
-            if let key { message.addKey(key) }
-            if message.flags == nil { message.flags = flags }
-            if message.cas == nil { message.cas = cas }
+            // Changed in place: the open message is never copied out and back.
+            if !current.isSome { current = MemcacheMessage(isRequest: false, binary: false, command: key == nil ? "VA" : "VALUE") }
+            current!.word = current!.command
+            current!.countValues &+= 1
+            current!.valueBytes &+= UInt64(length)
+            if let key { current!.addKey(key) }
+            if current!.flags == nil { current!.flags = flags }
+            if current!.cas == nil { current!.cas = cas }
             singleValue = key == nil
-            current = message
             state = .data(remaining: length &+ 2)
             return nil
         case .stat:
-            var message = current ?? MemcacheMessage(isRequest: false, binary: false, command: "STAT")
-            message.word = message.command
-            message.countValues &+= 1
-            current = message
+            if !current.isSome { current = MemcacheMessage(isRequest: false, binary: false, command: "STAT") }
+            current!.word = current!.command
+            current!.countValues &+= 1
             state = .textLine
             return nil
         case .final(let message):
-            guard let open = current else { return .message(complete(message, timestamp: timestamp)) }
-            if message.word == "END" { return .message(complete(open, timestamp: timestamp)) }
+            guard current.isSome else { return .message(complete(message, timestamp: timestamp)) }
+            if message.word == "END" { return .message(complete(current.take()!, timestamp: timestamp)) }
+            let open = current!
             // A multi-line response cut short (an error mid-way): both are reported.
             var cut = open
             cut.notes.append("ended without END")

@@ -59,8 +59,8 @@ struct MemcacheParser {
         buffer = StreamBuffer(limit: limit)
     }
 
-    var isIdle: Bool { state == .idle && current == nil }
-    var hasDeferred: Bool { deferred != nil }
+    var isIdle: Bool { state == .idle && !current.isSome }
+    var hasDeferred: Bool { deferred.isSome }
 
     /// Bytes skipped since the last call (resynchronisation, overflows).
     mutating func takeSkipped() -> UInt64 {
@@ -88,7 +88,7 @@ struct MemcacheParser {
             var output: Output?
             switch state {
             case .idle:
-                if current == nil {
+                if !current.isSome {
                     messageStart = timestamp
                     messageBytes = 0
                 }
@@ -177,7 +177,7 @@ struct MemcacheParser {
     /// End of stream (or of a datagram): the message still in progress.
     mutating func finish(note: String, timestamp: UInt64) -> MemcacheMessage? {
         var partial = deferred
-        if deferred == nil, var open = current {
+        if !deferred.isSome, var open = current {
             open.notes.append(note)
             partial = complete(open, timestamp: timestamp)
         }
@@ -197,19 +197,16 @@ struct MemcacheParser {
             return nil
         }
         if state.isValue { return binaryDone(timestamp) }
-        guard var message = current else { state = .idle; return nil }
+        guard current.isSome else { state = .idle; return nil }
         if isRequest || singleValue {
             singleValue = false
-            current = nil
-            message = complete(message, timestamp: timestamp)
-            return .message(message)
+            return .message(complete(current.take()!, timestamp: timestamp))
         }
         state = .textLine  // more VALUE blocks, then END
         return nil
     }
 
-    mutating func complete(_ message: MemcacheMessage, timestamp: UInt64) -> MemcacheMessage {
-        var message = message
+    mutating func complete(_ message: consuming MemcacheMessage, timestamp: UInt64) -> MemcacheMessage {
         message.start = messageStart
         message.end = timestamp
         message.bytes = messageBytes

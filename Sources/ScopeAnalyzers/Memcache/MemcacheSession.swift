@@ -60,8 +60,9 @@ final class MemcacheSession: StreamAnalyzer {
         }
     }
 
-    private func handle(_ output: MemcacheParser.Output, fromClient: Bool, at time: UInt64) {
-        switch output {
+    private func handle(_ output: consuming MemcacheParser.Output, fromClient: Bool, at time: UInt64) {
+        // Consumed: the message moves into the queue or the event, not copied.
+        switch consume output {
         case .failed(let oversized):
             context.count(.memcache) { oversized ? ($0.oversized &+= 1) : ($0.parseErrors &+= 1) }
         case .message(let request) where fromClient:
@@ -108,7 +109,7 @@ final class MemcacheSession: StreamAnalyzer {
         emit(MemcacheTransaction(request: request, response: nil), note: note, end: max(time, request.end))
     }
 
-    private func emit(_ transaction: MemcacheTransaction, note: String? = nil, end: UInt64? = nil) {
+    private func emit(_ transaction: consuming MemcacheTransaction, note: String? = nil, end: UInt64? = nil) {
         context.emit(transaction.event(endpoints: endpoints, notes: note.map { [$0] } ?? [], end: end))
     }
 

@@ -19,7 +19,7 @@ enum MemcacheTextLine {
         }
 
         mutating func nextString(max: Int = 250) -> String? {
-            next().map { String(decoding: $0.prefix(max), as: UTF8.self) }
+            next().map { MemcacheTextLine.text($0.prefix(max)) }
         }
 
         mutating func nextNumber() -> UInt64? { next().flatMap(Self.number) }
@@ -27,7 +27,7 @@ enum MemcacheTextLine {
         /// The rest of the line after the current word.
         mutating func rest() -> String {
             while position < line.count && line[position] == 0x20 { position &+= 1 }
-            return String(decoding: line[position...].prefix(256), as: UTF8.self)
+            return MemcacheTextLine.text(line[position...].prefix(256))
         }
 
         static func number(_ word: UnsafeRawBufferPointer) -> UInt64? {
@@ -43,6 +43,71 @@ enum MemcacheTextLine {
             return value
         }
     }
+
+    /// `word` as one of `names` (the literal, so no String is decoded nor
+    /// hashed), nil when it is none of them. Only for ASCII words: String
+    /// equality is canonical equivalence, so non-ASCII words are compared
+    /// as Strings by the caller.
+    static func known(_ word: UnsafeRawBufferPointer, in names: [(bytes: [UInt8], name: String)]) -> String? {
+        for entry in names where entry.bytes.count == word.count && same(entry.bytes, word) { return entry.name }
+        return nil
+    }
+
+    @inline(__always)
+    static func same(_ bytes: [UInt8], _ word: UnsafeRawBufferPointer) -> Bool {
+        bytes.withUnsafeBufferPointer { bytes in
+            var index = 0
+            while index < bytes.count && bytes[index] == word[index] { index &+= 1 }
+            return index == bytes.count
+        }
+    }
+
+    static func matches(_ word: UnsafeRawBufferPointer, _ name: String) -> Bool {
+        name.utf8.count == word.count && name.utf8.elementsEqual(word)
+    }
+
+    /// The bytes as a String, decoded from contiguous memory: decoding a
+    /// `Slice` of the buffer takes the generic path, byte by byte.
+    static func text(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes), as: UTF8.self)
+    }
+
+    static func isASCII(_ word: UnsafeRawBufferPointer) -> Bool { word.allSatisfy { $0 < 0x80 } }
+
+    /// A word's String and whether it is in `names`/`set` (the same list):
+    /// the literal for an ASCII word, decoded and hashed otherwise.
+    static func word(_ word: UnsafeRawBufferPointer, max: Int, names: [(bytes: [UInt8], name: String)], set: Set<String>) -> (String, known: Bool) {
+        if word.count <= max && isASCII(word) {
+            if let name = known(word, in: names) { return (name, true) }
+            return (String(decoding: word, as: UTF8.self), false)
+        }
+        let string = text(word.prefix(max))
+        return (string, set.contains(string))
+    }
+
+    /// Whether the next word is `literal` (as the String comparison would say).
+    static func isWord(_ word: UnsafeRawBufferPointer?, _ literal: String) -> Bool {
+        guard let word else { return false }
+        if isASCII(word) { return matches(word, literal) }
+        return text(word.prefix(250)) == literal
+    }
+
+    /// In the order they are looked for: the common ones first.
+    static let requestCommandList = byteTable(requestCommandNames)
+    static let responseWordList = byteTable(responseWordNames)
+
+    static func byteTable(_ names: [String]) -> [(bytes: [UInt8], name: String)] { names.map { (Array($0.utf8), $0) } }
+
+    static let requestCommandNames: [String] = [
+        "get", "set", "gets", "delete", "incr", "decr", "add", "replace", "append", "prepend", "cas", "touch",
+        "gat", "gats", "mg", "ms", "md", "ma", "mn", "me", "stats", "version", "flush_all", "verbosity", "quit",
+        "slabs", "lru_crawler", "watch", "shutdown", "cache_memlimit", "misbehave",
+    ]
+
+    static let responseWordNames: [String] = [
+        "STORED", "END", "VALUE", "DELETED", "NOT_FOUND", "HD", "VA", "EN", "NF", "NS", "EX", "MN", "ME",
+        "NOT_STORED", "EXISTS", "TOUCHED", "OK", "STAT", "ERROR", "CLIENT_ERROR", "SERVER_ERROR", "VERSION", "RESET",
+    ]
 
     static let requestCommands: Set<String> = [
         "get", "gets", "gat", "gats", "set", "add", "replace", "append", "prepend", "cas", "incr", "decr",
@@ -62,9 +127,10 @@ enum MemcacheTextLine {
     static func request(_ line: UnsafeRawBufferPointer, strict: Bool, redact: Bool)
         -> (message: MemcacheMessage, dataLength: Int?)? {
         var words = Words(line)
-        guard let command = words.nextString(max: 32) else { return nil }
+        guard let first = words.next() else { return nil }
+        let (command, known) = word(first, max: 32, names: requestCommandList, set: requestCommands)
         var message = MemcacheMessage(isRequest: true, binary: false, command: command)
-        guard requestCommands.contains(command) else {
+        guard known else {
             guard !strict, line.count <= 256, line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
             message.command = "unknown"
             message.line = redact ? command : String(decoding: line, as: UTF8.self)
@@ -85,7 +151,7 @@ enum MemcacheTextLine {
             message.flags = clamp32(flags)
             message.exptime = clamp32(exptime)
             if command == "cas" { message.cas = words.nextNumber() }
-            message.noreply = words.nextString() == "noreply"
+            message.noreply = isWord(words.next(), "noreply")
             message.valueBytes = length
             message.countValues = 1
             dataLength = Int(length)
@@ -134,9 +200,7 @@ enum MemcacheTextLine {
     static func response(_ line: UnsafeRawBufferPointer, strict: Bool) -> ResponsePiece? {
         var words = Words(line)
         guard let first = words.next() else { return nil }
-        let word = String(decoding: first.prefix(32), as: UTF8.self)
-        var message = MemcacheMessage(isRequest: false, binary: false, command: word)
-        message.word = word
+        let (word, known) = word(first, max: 32, names: responseWordList, set: responseWords)
         switch word {
         case "VALUE":
             guard let key = words.nextString(), let flags = words.nextNumber(), let length = words.nextNumber(),
@@ -147,6 +211,12 @@ enum MemcacheTextLine {
             return .value(key: nil, length: Int(length), flags: nil, cas: nil)
         case "STAT":
             return .stat
+        default:
+            break
+        }
+        var message = MemcacheMessage(isRequest: false, binary: false, command: word)
+        message.word = word
+        switch word {
         case "CLIENT_ERROR", "SERVER_ERROR":
             message.errorMessage = words.rest()
         case "VERSION":
@@ -156,7 +226,7 @@ enum MemcacheTextLine {
                 message.word = "COUNTER"
                 message.command = "COUNTER"
                 message.numericValue = number
-            } else if !responseWords.contains(word) {
+            } else if !known {
                 guard !strict, line.count <= 1024, line.allSatisfy({ $0 >= 0x09 && $0 < 0x7F }) else { return nil }
             }
         }

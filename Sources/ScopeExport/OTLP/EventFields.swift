@@ -9,21 +9,31 @@ public struct EventFields: Sendable {
         case array([Value])
     }
 
-    /// Sorted by key, so records are deterministic.
+    /// Sorted by key, so records are deterministic; looked up by binary
+    /// search (a dictionary beside it cost a hash of every key per event,
+    /// for the few keys a record reads).
     public private(set) var fields: [(key: String, value: Value)] = []
-    private var index: [String: Int] = [:]
 
     /// Nil when the line is not a JSON object.
     public init?(json line: [UInt8]) {
         guard let root = JSONLineParser.parse(line), case .object(let members) = root else {
             return nil
         }
+        fields.reserveCapacity(64)  // an HTTP transaction has about 40 leaves
         flatten(members, prefix: "")
         fields.sort { $0.key < $1.key }
-        for (position, field) in fields.enumerated() { index[field.key] = position }
     }
 
-    public subscript(key: String) -> Value? { index[key].map { fields[$0].value } }
+    /// The key's value; of a key repeated in the line, the last (the sort
+    /// is stable).
+    public subscript(key: String) -> Value? {
+        var low = 0, high = fields.count  // first position whose key is greater
+        while low < high {
+            let middle = (low + high) / 2
+            if key < fields[middle].key { high = middle } else { low = middle + 1 }
+        }
+        return low > 0 && fields[low - 1].key == key ? fields[low - 1].value : nil
+    }
 
     public func string(_ key: String) -> String? {
         if case .string(let text) = self[key] { return text }
@@ -40,7 +50,13 @@ public struct EventFields: Sendable {
 
     private mutating func flatten(_ members: [(String, JSONValue)], prefix: String) {
         for (key, value) in members {
-            let path = prefix.isEmpty ? key : prefix + "." + key
+            var path = key
+            if !prefix.isEmpty {  // one string built, not "prefix." then "prefix.key"
+                path = prefix
+                path.reserveCapacity(prefix.utf8.count + 1 + key.utf8.count)
+                path += "."
+                path += key
+            }
             if case .object(let inner) = value {
                 flatten(inner, prefix: path)
             } else if let leaf = value.leaf {

@@ -19,7 +19,8 @@ public final class OTLPHTTPTransport: ExportTransport {
     private let headers: HTTPHeaders
     private let timeout: Double
     private let compress: Bool
-    private let resource: OTLPResource
+    private let framing: OTLPRequestBody
+    private var bodyBuffer: [UInt8] = []
     private let client: HTTPClient
 
     /// `trustFile`: PEM certificates to trust for https instead of the system's.
@@ -39,7 +40,7 @@ public final class OTLPHTTPTransport: ExportTransport {
         self.headers = fields
         self.timeout = timeout
         self.compress = compress
-        self.resource = resource
+        framing = try OTLPRequestBody(signal: signal, resource: resource.message, scope: OTLPResource.scope)
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .milliseconds(Int64(min(timeout, 10) * 1000)),
                                       read: .milliseconds(Int64(timeout * 1000)))
@@ -72,13 +73,8 @@ public final class OTLPHTTPTransport: ExportTransport {
     }
 
     public func send(_ batch: [[UInt8]]) -> ExportResult {
-        let body: [UInt8]
-        do {
-            body = try requestBody(batch)
-        } catch {
-            return .rejected(reason: "cannot encode the request: \(error)")
-        }
-        guard let payload = compress ? Gzip.compress(body) : body else { return .rejected(reason: "gzip failed") }
+        let body = requestBody(batch)
+        guard let payload = compress ? Gzip.compress(body, level: Self.gzipLevel) : body else { return .rejected(reason: "gzip failed") }
         do {
             let request = try HTTPClient.Request(url: url, method: .POST, headers: headers,
                                                  body: .bytes(payload))
@@ -132,32 +128,17 @@ public final class OTLPHTTPTransport: ExportTransport {
         return text.isEmpty ? nil : text
     }
 
-    func requestBody(_ batch: [[UInt8]]) throws -> [UInt8] {
-        var scope = Opentelemetry_Proto_Common_V1_InstrumentationScope()
-        scope.name = "dpdkscope"
-        scope.version = OTLPResource.version
-        switch signal {
-        case .traces:
-            var spans = Opentelemetry_Proto_Trace_V1_ScopeSpans()
-            spans.scope = scope
-            spans.spans = try batch.map { try Opentelemetry_Proto_Trace_V1_Span(serializedBytes: $0) }
-            var resourceSpans = Opentelemetry_Proto_Trace_V1_ResourceSpans()
-            resourceSpans.resource = resource.message
-            resourceSpans.scopeSpans = [spans]
-            var request = Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest()
-            request.resourceSpans = [resourceSpans]
-            return try request.serializedBytes()
-        case .logs:
-            var logs = Opentelemetry_Proto_Logs_V1_ScopeLogs()
-            logs.scope = scope
-            logs.logRecords = try batch.map { try Opentelemetry_Proto_Logs_V1_LogRecord(serializedBytes: $0) }
-            var resourceLogs = Opentelemetry_Proto_Logs_V1_ResourceLogs()
-            resourceLogs.resource = resource.message
-            resourceLogs.scopeLogs = [logs]
-            var request = Opentelemetry_Proto_Collector_Logs_V1_ExportLogsServiceRequest()
-            request.resourceLogs = [resourceLogs]
-            return try request.serializedBytes()
-        }
+    /// zlib's fastest level: on the bench mix it compresses 2.3 times faster
+    /// than the default (6) for 15 % (spans) to 25 % (log records) more
+    /// bytes, 39 and 80 bytes per record instead of 34 and 64; the CPU is
+    /// the capture host's, the bytes a local network's.
+    static let gzipLevel: Int32 = 1
+
+    /// The request for a batch of serialized records (see `OTLPRequestBody`),
+    /// in a buffer kept for the next batch (`send` runs on one thread).
+    func requestBody(_ batch: [[UInt8]]) -> [UInt8] {
+        framing.write(batch, into: &bodyBuffer)
+        return bodyBuffer
     }
 
     static func describe(_ error: Error) -> String {
@@ -183,6 +164,14 @@ public struct OTLPResource: Sendable {
         self.filePrefix = filePrefix
         self.primaryPID = primaryPID
         self.ports = ports
+    }
+
+    /// The instrumentation scope of every span and log record.
+    static var scope: Opentelemetry_Proto_Common_V1_InstrumentationScope {
+        var scope = Opentelemetry_Proto_Common_V1_InstrumentationScope()
+        scope.name = "dpdkscope"
+        scope.version = version
+        return scope
     }
 
     var message: Opentelemetry_Proto_Resource_V1_Resource {
