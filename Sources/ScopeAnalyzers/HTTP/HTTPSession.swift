@@ -19,7 +19,8 @@ final class HTTPSession: StreamAnalyzer {
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
         self.context = context
-        parsers = DirectionPair { HTTPMessageParser(isRequest: $0, configuration: context.configuration) }
+        let settings = HTTPMessageParser.Settings(context.configuration)
+        parsers = DirectionPair { HTTPMessageParser(isRequest: $0, configuration: settings) }
         pending = FIFOMatcher(capacity: context.configuration.maxPendingPerConnection)
     }
 
