@@ -27,20 +27,19 @@ struct OTLPRequestBody {
          scope: Opentelemetry_Proto_Common_V1_InstrumentationScope) throws {
         switch signal {
         case .traces:
-            var resourceSpans = Opentelemetry_Proto_Trace_V1_ResourceSpans()
-            resourceSpans.resource = resource
-            var scopeSpans = Opentelemetry_Proto_Trace_V1_ScopeSpans()
-            scopeSpans.scope = scope
-            resourceHeader = try resourceSpans.serializedBytes()
-            scopeHeader = try scopeSpans.serializedBytes()
+            resourceHeader = try Self.serialized(\Opentelemetry_Proto_Trace_V1_ResourceSpans.resource, resource)
+            scopeHeader = try Self.serialized(\Opentelemetry_Proto_Trace_V1_ScopeSpans.scope, scope)
         case .logs:
-            var resourceLogs = Opentelemetry_Proto_Logs_V1_ResourceLogs()
-            resourceLogs.resource = resource
-            var scopeLogs = Opentelemetry_Proto_Logs_V1_ScopeLogs()
-            scopeLogs.scope = scope
-            resourceHeader = try resourceLogs.serializedBytes()
-            scopeHeader = try scopeLogs.serializedBytes()
+            resourceHeader = try Self.serialized(\Opentelemetry_Proto_Logs_V1_ResourceLogs.resource, resource)
+            scopeHeader = try Self.serialized(\Opentelemetry_Proto_Logs_V1_ScopeLogs.scope, scope)
         }
+    }
+
+    /// A message holding only `value` in `field`, serialized by SwiftProtobuf.
+    private static func serialized<M: SwiftProtobuf.Message, V>(_ field: WritableKeyPath<M, V>, _ value: V) throws -> [UInt8] {
+        var message = M()
+        message[keyPath: field] = value
+        return try message.serializedBytes()
     }
 
     /// The request's bytes, written once into `body` (cleared, its capacity
