@@ -116,8 +116,11 @@ install_release() {
     [[ -x $prefix/bin/dpdk-testpmd ]] && return 0
     sources "$v" || return 1
     say "$v: building DPDK (a few minutes; log: $log)"
+    # enable_kmods went away in 25.11 (no kernel modules to build there).
+    local kmods=()
+    grep -q "option('enable_kmods'" "$src/meson_options.txt" && kmods=(-Denable_kmods=false)
     (cd "$src" && rm -rf build-run && meson setup build-run --prefix="$prefix" -Ddefault_library=shared \
-        -Dtests=false -Denable_docs=false -Denable_kmods=false -Dexamples= -Dmachine=corei7 \
+        -Dtests=false -Denable_docs=false "${kmods[@]}" -Dexamples= -Dmachine=corei7 \
         -Denable_apps=test-pmd,dumpcap,pdump \
         -Denable_drivers=bus/vdev,bus/pci,mempool/ring,mempool/stack,net/null,net/tap,net/ring,net/pcap &&
         ninja -C build-run && ninja -C build-run install) >"$log" 2>&1 ||
