@@ -143,10 +143,19 @@ enum TLSFingerprint {
     }
 
     private static func appendHexList(_ values: [UInt16], to text: inout [UInt8]) {
-        for (index, value) in values.enumerated() {
-            if index > 0 { text.append(UInt8(ascii: ",")) }
-            for shift in stride(from: 12, through: 0, by: -4) {
-                text.append(Hex.digit(UInt8(truncatingIfNeeded: value >> UInt16(shift)) & 0x0F))
+        guard !values.isEmpty else { return }
+        // Grown once, then written in place (an append per digit cost a
+        // uniqueness and capacity check each).
+        let start = text.count
+        text.append(contentsOf: repeatElement(UInt8(ascii: ","), count: values.count &* 5 &- 1))
+        text.withUnsafeMutableBufferPointer { buffer in
+            var position = start
+            for value in values {
+                buffer[position] = Hex.digit(UInt8(truncatingIfNeeded: value >> 12) & 0x0F)
+                buffer[position &+ 1] = Hex.digit(UInt8(truncatingIfNeeded: value >> 8) & 0x0F)
+                buffer[position &+ 2] = Hex.digit(UInt8(truncatingIfNeeded: value >> 4) & 0x0F)
+                buffer[position &+ 3] = Hex.digit(UInt8(truncatingIfNeeded: value) & 0x0F)
+                position &+= 5  // the comma in between is already there
             }
         }
     }
