@@ -84,11 +84,28 @@ enum HPACKHuffman {
     /// not a valid encoding (EOS inside, padding longer than 7 bits or not
     /// all ones). `output` is left with what was decoded.
     static func decode(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) -> Bool {
+        // The shortest code is 5 bits: at most 8n/5 symbols. Decoded into
+        // scratch memory and appended once (an append per symbol costs a
+        // uniqueness and capacity check each).
+        let capacity = input.count &* 8 / 5 &+ 1
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { scratch in
+            var written = 0
+            let ok = decode(input, into: scratch.baseAddress!, written: &written)
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<written]))
+            return ok
+        }
+    }
+
+    /// `decode(_:into:)` onto `output`, which has room for 8n/5 symbols.
+    private static func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<UInt8>,
+                               written: inout Int) -> Bool {
         let tables = Self.tables
         // Bits not consumed yet, most significant first, in the low `available` bits.
         var bits: UInt64 = 0
         var available = 0
         var index = 0
+        var out = 0
+        defer { written = out }
         while true {
             while available <= 56 && index < input.count {
                 bits = bits << 8 | UInt64(input[index])
@@ -100,7 +117,8 @@ enum HPACKHuffman {
                 let top = Int(truncatingIfNeeded: bits >> UInt64(available &- 8)) & 0xFF
                 let length = Int(tables.byteLength[top])
                 if length != 0 {
-                    output.append(tables.byteSymbol[top])
+                    output[out] = tables.byteSymbol[top]
+                    out &+= 1
                     available &-= length
                     bits &= available == 0 ? 0 : (UInt64(1) << UInt64(available)) &- 1
                     continue
@@ -117,7 +135,8 @@ enum HPACKHuffman {
                 if count != 0 && code &- tables.firstCode[length] < count && code >= tables.firstCode[length] {
                     let symbol = tables.symbols[tables.offset[length] &+ Int(code &- tables.firstCode[length])]
                     if symbol == 256 { return false }  // EOS in a string is an error (§5.2)
-                    output.append(UInt8(symbol))
+                    output[out] = UInt8(truncatingIfNeeded: symbol)
+                    out &+= 1
                     available &-= length
                     bits &= available == 0 ? 0 : (UInt64(1) << UInt64(available)) &- 1
                     found = true

@@ -93,23 +93,23 @@ extension HTTP2Session {
             if length > connection { context.count(.http2) { $0.flowControlErrors &+= 1 } }
             return
         }
-        let window = streams.values[index].windows.sides[fromClient].window
+        let window = streams.values[index].side(fromClient).window
         streams.values[index].windows.sides[fromClient].window = window &- length
         if length > min(connection, window) {
             context.count(.http2) { $0.flowControlErrors &+= 1 }
-            if !streams.values[index].windows.sides[fromClient].overrun {
+            if !streams.values[index].side(fromClient).overrun {
                 streams.values[index].windows.sides[fromClient].overrun = true
                 streams.values[index].notes.append("DATA beyond the flow-control window \(fromClient ? "from the client" : "from the server")")
             }
         }
         if header.endStream {
             // Sent all it had: whatever the window says, it was not waiting.
-            if streams.values[index].windows.sides[fromClient].blockedSince != nil {
+            if streams.values[index].side(fromClient).blockedSince != nil {
                 streams.values[index].windows.sides[fromClient].blockedSince = nil
                 flow.blocked &-= 1
             }
         } else if min(flow.connection[fromClient], window &- length) <= 0,
-                  streams.values[index].windows.sides[fromClient].blockedSince == nil {
+                  streams.values[index].side(fromClient).blockedSince == nil {
             streams.values[index].windows.sides[fromClient].blockedSince = time
             flow.blocked &+= 1
         }
@@ -127,7 +127,7 @@ extension HTTP2Session {
             flow.connection[sender] = opened(flow.connection[sender], by: increment)
             if flow.blocked > 0 { forEachStream { unblock($0, sender: sender, at: time) } }
         } else if let index = streams.index(forKey: header.stream) {
-            streams.values[index].windows.sides[sender].window = opened(streams.values[index].windows.sides[sender].window, by: increment)
+            streams.values[index].windows.sides[sender].window = opened(streams.values[index].side(sender).window, by: increment)
             unblock(index, sender: sender, at: time)
         }
     }
@@ -146,7 +146,7 @@ extension HTTP2Session {
         flow.initialStream[sender] = value
         guard change != 0 else { return }
         forEachStream { index in
-            streams.values[index].windows.sides[sender].window = opened(streams.values[index].windows.sides[sender].window, by: change)
+            streams.values[index].windows.sides[sender].window = opened(streams.values[index].side(sender).window, by: change)
             unblock(index, sender: sender, at: time)
         }
     }
@@ -201,8 +201,8 @@ extension HTTP2Session {
 
     /// The sender of a blocked stream may send again: one stall, its length.
     private func unblock(_ index: Dictionary<UInt32, HTTP2Stream>.Index, sender: Bool, at time: UInt64) {
-        guard let since = streams.values[index].windows.sides[sender].blockedSince,
-              min(flow.connection[sender], streams.values[index].windows.sides[sender].window) > 0 else { return }
+        guard let since = streams.values[index].side(sender).blockedSince,
+              min(flow.connection[sender], streams.values[index].side(sender).window) > 0 else { return }
         streams.values[index].windows.sides[sender].blockedSince = nil
         streams.values[index].windows.sides[sender].stalls &+= 1
         streams.values[index].windows.sides[sender].stalledNanoseconds &+= time >= since ? time &- since : 0

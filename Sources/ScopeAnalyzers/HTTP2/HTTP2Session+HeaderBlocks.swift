@@ -159,7 +159,7 @@ extension HTTP2Session {
         } else if !asRequest && !stream.responseSeen {
             if fields.interim {
                 context.count(.http2) { $0.interimResponses &+= 1 }
-                streams[id] = stream
+                streams[id] = consume stream
                 return
             }
             stream.responseSeen = true
@@ -167,7 +167,7 @@ extension HTTP2Session {
             context.count(.http2) { $0.responses &+= 1 }
         }
         if asRequest { stream.request.end = time } else { stream.response.end = time }
-        streams[id] = stream
+        streams[id] = consume stream
         if endStream { self.endStream(id, fromClient: fromClient, at: time) }
     }
 }

@@ -237,7 +237,7 @@ final class HTTP2Session: StreamAnalyzer {
         var stream = HTTP2Stream(time: time)
         stream.windows = HTTP2StreamWindows(initial: flow.initialStream)
         if !fromClient { stream.response.start = time }
-        streams[id] = stream
+        streams[id] = consume stream  // moved in, not copied (a stream is hundreds of bytes)
     }
 
     func data(_ header: HTTP2FrameHeader, _ chunk: UnsafeRawBufferPointer, last: Bool, fromClient: Bool, at time: UInt64) {

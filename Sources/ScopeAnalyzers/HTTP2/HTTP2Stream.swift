@@ -25,6 +25,10 @@ struct HTTP2Stream {
     /// `finished`, read in place through a dictionary's `values[index]`
     /// (mutating: a plain read there copies the whole stream out first).
     mutating func isFinished() -> Bool { finished }
+
+    /// One side's flow-control window, read in place the same way (DATA
+    /// frames read it per frame).
+    mutating func side(_ fromClient: Bool) -> HTTP2StreamWindows.Side { windows.sides[fromClient] }
 }
 
 /// Header names the session looks at, told apart by length first.

@@ -66,7 +66,17 @@ public struct TLSCertificate: Sendable, Equatable {
     /// "CN=leaf,O=Org,C=US": the most specific attribute first, as
     /// Packetbeat (and RFC 4514) write a distinguished name.
     static func distinguishedName(_ attributes: [(key: String, value: String)]) -> String {
-        attributes.reversed().map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        // Appended into one String: a String per attribute, then joined, cost
+        // more than the rest of a certificate's fields (BENCHMARKS.md, issue 16).
+        var text = ""
+        text.reserveCapacity(attributes.reduce(0) { $0 &+ $1.key.utf8.count &+ $1.value.utf8.count &+ 2 })
+        for index in attributes.indices.reversed() {
+            if index != attributes.count &- 1 { text.append(",") }
+            text.append(attributes[index].key)
+            text.append("=")
+            text.append(attributes[index].value)
+        }
+        return text
     }
 
     /// The first value of an attribute ("CN", "O", ...).

@@ -7,20 +7,31 @@ final class TLSCertificateCache {
     static let maxEntries = 256
     static let maxBytes = 1 << 20
 
-    private var entries: [[UInt8]: TLSCertificate] = [:]
+    private var entries: [DER: TLSCertificate] = [:]
     private(set) var bytes = 0
     var count: Int { entries.count }
 
     func certificate(_ der: [UInt8]) -> TLSCertificate {
-        if let known = entries[der] { return known }
+        if let known = entries[DER(bytes: der)] { return known }
         let certificate = TLSCertificate(der: der)
         guard der.count <= Self.maxBytes / 4 else { return certificate }
         if entries.count >= Self.maxEntries || bytes &+ der.count > Self.maxBytes {
             entries.removeAll(keepingCapacity: true)
             bytes = 0
         }
-        entries[der] = certificate
+        entries[DER(bytes: der)] = certificate
         bytes &+= der.count
         return certificate
     }
+}
+
+/// A certificate's DER as a dictionary key, hashed in one pass over its
+/// memory: `[UInt8]`'s own hash feeds the hasher a byte at a time, which was
+/// most of a cache look-up (BENCHMARKS.md, issue 16).
+private struct DER: Hashable {
+    let bytes: [UInt8]
+
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+
+    static func == (left: DER, right: DER) -> Bool { left.bytes == right.bytes }
 }

@@ -46,12 +46,13 @@ enum TLSCertificateFields {
         if let version = certificate.versionNumber { x509.field("version_number", String(version)) }
     }
 
+    private static let nameFields = [("CN", "common_name"), ("C", "country"), ("L", "locality"), ("O", "organization"),
+                                     ("OU", "organizational_unit"), ("ST", "state_or_province")]
+
     /// ECS x509 name fields: the first value of each attribute.
     private static func name(_ json: inout JSONWriter, _ attributes: [(key: String, value: String)]) {
-        let fields = [("CN", "common_name"), ("C", "country"), ("L", "locality"), ("O", "organization"),
-                      ("OU", "organizational_unit"), ("ST", "state_or_province")]
         json.field("distinguished_name", TLSCertificate.distinguishedName(attributes))
-        for (key, field) in fields {
+        for (key, field) in nameFields {
             if let value = attributes.first(where: { $0.key == key })?.value { json.field(field, value) }
         }
     }

@@ -12,8 +12,8 @@ enum TLSFingerprint {
     /// "version,cipher,extensions" of the ServerHello (legacy version).
     static func ja3sString(_ hello: TLSServerHello) -> String { String(decoding: ja3sBytes(hello), as: UTF8.self) }
 
-    static func ja3(_ hello: TLSClientHello) -> String { Hex.string(Insecure.MD5.hash(data: ja3Bytes(hello))) }
-    static func ja3s(_ hello: TLSServerHello) -> String { Hex.string(Insecure.MD5.hash(data: ja3sBytes(hello))) }
+    static func ja3(_ hello: TLSClientHello) -> String { hex(Insecure.MD5.hash(data: ja3Bytes(hello))) }
+    static func ja3s(_ hello: TLSServerHello) -> String { hex(Insecure.MD5.hash(data: ja3sBytes(hello))) }
 
     // The fingerprints' texts are built as bytes, digit by digit: they are
     // hashed, and a String per value joined with separators cost a third
@@ -143,10 +143,19 @@ enum TLSFingerprint {
     }
 
     private static func appendHexList(_ values: [UInt16], to text: inout [UInt8]) {
-        for (index, value) in values.enumerated() {
-            if index > 0 { text.append(UInt8(ascii: ",")) }
-            for shift in stride(from: 12, through: 0, by: -4) {
-                text.append(Hex.digit(UInt8(truncatingIfNeeded: value >> UInt16(shift)) & 0x0F))
+        guard !values.isEmpty else { return }
+        // Grown once, then written in place (an append per digit cost a
+        // uniqueness and capacity check each).
+        let start = text.count
+        text.append(contentsOf: repeatElement(UInt8(ascii: ","), count: values.count &* 5 &- 1))
+        text.withUnsafeMutableBufferPointer { buffer in
+            var position = start
+            for value in values {
+                buffer[position] = Hex.digit(UInt8(truncatingIfNeeded: value >> 12) & 0x0F)
+                buffer[position &+ 1] = Hex.digit(UInt8(truncatingIfNeeded: value >> 8) & 0x0F)
+                buffer[position &+ 2] = Hex.digit(UInt8(truncatingIfNeeded: value >> 4) & 0x0F)
+                buffer[position &+ 3] = Hex.digit(UInt8(truncatingIfNeeded: value) & 0x0F)
+                position &+= 5  // the comma in between is already there
             }
         }
     }
@@ -156,8 +165,24 @@ enum TLSFingerprint {
 
     static func truncatedSHA256(_ text: [UInt8]?) -> String {
         guard let text else { return "000000000000" }
-        return String(Hex.string(SHA256.hash(data: text)).prefix(12))
+        return hex(SHA256.hash(data: text), digits: 12)
     }
 
-    static func md5(_ text: String) -> String { Hex.string(Insecure.MD5.hash(data: Array(text.utf8))) }
+    static func md5(_ text: String) -> String { hex(Insecure.MD5.hash(data: Array(text.utf8))) }
+
+    /// Lowercase hex of a digest, at most `digits` characters, read through
+    /// its bytes: `Hex.string` walks a digest with an unspecialised iterator,
+    /// which cost more than the hashing (BENCHMARKS.md, issue 16).
+    static func hex<D: Digest>(_ digest: D, digits: Int = .max) -> String {
+        digest.withUnsafeBytes { bytes in
+            let length = min(bytes.count &* 2, digits)
+            return String(unsafeUninitializedCapacity: length) { text in
+                for index in 0..<length {
+                    let byte = bytes[index >> 1]
+                    text[index] = Hex.digit(index & 1 == 0 ? byte >> 4 : byte & 0x0F)
+                }
+                return length
+            }
+        }
+    }
 }
