@@ -79,9 +79,11 @@ public enum EAL {
         logger.debug("EAL argv", metadata: ["argv": "\(arguments.argv.joined(separator: " "))"])
         try initialize(argv: arguments.argv, logger: logger)
         // 25.11 and later expect every secondary to answer pdump's requests;
-        // a no-op before. Failing only means the primary has no pdump, which
-        // is reported below.
-        _ = cdpdk_pdump_secondary_init()
+        // a no-op before. Only when the primary has pdump: against one that
+        // has not, 25.11's init logs its own line ("cannot find pdump
+        // statistics") before ours below.
+        let pdump = cdpdk_pdump_stats_available()
+        if pdump { _ = cdpdk_pdump_secondary_init() }
 
         var problem: String?
         switch primaryOps {
@@ -104,7 +106,6 @@ public enum EAL {
             logger.warning("cannot align mempool ops with the primary (\(problem)); if the primary numbers its ops differently, every packet copy will fail and be counted as nombuf (DPDK bug 1073)")
         }
 
-        let pdump = cdpdk_pdump_stats_available()
         if requirePdump && !pdump {
             rte_eal_cleanup()
             throw ScopeError(.usageOrAttach,
