@@ -98,7 +98,7 @@ extension Integration {
             // release under test (Debian's dpdk-test exists for Debian's only).
             let binary = "/tmp/dpdkscope-nopdump-primary-\(getpid())"
             defer { unlink(binary) }
-            try Harness.buildMiniPrimary(binary)
+            try Harness.buildFixturePrimary("mini-primary.c", into: binary)
             let prefix = Harness.prefix("it-nopdump")
             let primary = try Subprocess([binary, "-l", "0", "--no-pci", "--no-telemetry", "-m", "64", "--file-prefix", prefix,
                                           "--vdev", "net_null0"], environment: ["MINI_PRIMARY_NO_PDUMP": "1"])

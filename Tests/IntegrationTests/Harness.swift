@@ -20,11 +20,12 @@ enum Harness {
     /// from source (Scripts/dpdk-source.sh test sets DPDKSCOPE_TESTPMD).
     static var testpmd: String { ProcessInfo.processInfo.environment["DPDKSCOPE_TESTPMD"] ?? "/usr/bin/dpdk-testpmd" }
 
-    /// Tests/Fixtures/mini-primary.c built into `binary` with the flags of
-    /// the installed release's libdpdk.pc (as Package.swift takes them), so
-    /// it is a primary of the release the tests run against.
-    static func buildMiniPrimary(_ binary: String) throws {
-        let compiled = try run(["sh", "-c", "gcc -O2 -fPIC -o \(binary) \(packageRoot)/Tests/Fixtures/mini-primary.c "
+    /// A C primary from Tests/Fixtures (`mini-primary.c`, `pacing-primary.c`)
+    /// built into `binary` with the flags of the installed release's
+    /// libdpdk.pc (as Package.swift takes them), so it is a primary of the
+    /// release the tests run against.
+    static func buildFixturePrimary(_ source: String, into binary: String) throws {
+        let compiled = try run(["sh", "-c", "gcc -O2 -fPIC -o \(binary) \(packageRoot)/Tests/Fixtures/\(source) "
                                 + "-DALLOW_EXPERIMENTAL_API $(pkg-config --cflags --libs libdpdk)"])
         try #require(compiled.status == 0, "gcc failed: \(compiled.stderr)")
     }

@@ -14,7 +14,7 @@ extension Integration {
             try Harness.checkPrerequisites()
             let binary = "/tmp/dpdkscope-mini-primary-\(getpid())"
             defer { unlink(binary) }
-            try Harness.buildMiniPrimary(binary)
+            try Harness.buildFixturePrimary("mini-primary.c", into: binary)
             let symbols = try Harness.run(["nm", "-D", binary])
             #expect(!symbols.stdout.contains("B rte_mempool_ops_table"), "fixture must not carry a copy relocation")
 

@@ -113,9 +113,7 @@ extension Integration {
             self.file = file
             self.rate = rate
             binary = dir.file("pacing-primary")
-            let compiled = try Harness.run(["sh", "-c",
-                "gcc -O2 -fPIC -o \(binary) \(Harness.packageRoot)/Tests/Fixtures/pacing-primary.c -DALLOW_EXPERIMENTAL_API $(pkg-config --cflags --libs libdpdk)"])
-            try #require(compiled.status == 0, "gcc failed: \(compiled.stderr)")
+            try Harness.buildFixturePrimary("pacing-primary.c", into: binary)
             let restamped = dir.file("restamped.pcap")
             let restamp = try Harness.run(["python3", Harness.packageRoot + "/Scripts/lib/restamp.py", file, restamped, String(rate)])
             try #require(restamp.status == 0, "\(restamp.stderr)")
