@@ -36,7 +36,8 @@ extension Integration {
             let watch = try Subprocess([Harness.dpdkscope, "watch", "--file-prefix", primary.prefix, "--tx", "--multi",
                                         "--workers", "2", "--json", "--stats", "-a", "duration:\(Self.seconds + 6)"])
             try primary.startWhenAttached { watch.stderr.contains("Watching") }
-            #expect(watch.wait(timeout: 60) == 0, "\(watch.stderr.suffix(800))")
+            #expect(watch.wait(timeout: 60) == 0,
+                    "\(watch.stderr.suffix(800))\nprimary: \(primary.process.stdout.suffix(800)) \(primary.process.stderr.suffix(800))")
             let stderr = watch.stderr
             #expect(stderr.contains("w0@lcore") && stderr.contains("w1@lcore"), "not two workers: \(stderr.prefix(400))")
 
