@@ -38,7 +38,13 @@ public struct Attachment: Sendable {
     public let pdumpAvailable: Bool
 
     /// The primary is still there (EAL's own check: its config lock is held).
-    public var primaryAlive: Bool { rte_eal_primary_proc_alive(nil) != 0 }
+    /// Called from every worker lcore, so the path is always ours: with nil,
+    /// EAL formats its path into one static buffer, and two threads doing so
+    /// at once could open a half-written name and report a live primary dead
+    /// (seen as a false "primary exited" in `watch --multi`, DPDK 22.11–25.11).
+    public var primaryAlive: Bool {
+        primary.configPath.withCString { rte_eal_primary_proc_alive($0) } != 0
+    }
 
     public func detach() {
         rte_eal_cleanup()
