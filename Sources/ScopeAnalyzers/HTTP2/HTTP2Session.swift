@@ -74,14 +74,15 @@ final class HTTP2Session: StreamAnalyzer {
     /// of the response's bytes. The client's next streams are 3, 5, ...
     func adopt(_ seed: Any) {
         guard let upgrade = seed as? HTTPUpgrade, streams.isEmpty else { return }
-        var stream = HTTP2Stream(time: upgrade.request.start)
-        stream.request = upgrade.request
-        stream.requestSeen = true
-        stream.clientEnded = true
-        stream.response.bytes = upgrade.response.bytes
-        stream.notes.append("upgraded from HTTP/\(upgrade.request.version) (101 Switching Protocols to h2c)")
-        streams[1] = stream
-        openOrder.append(1)
+        // Stream 1 opens as any client stream does (no SETTINGS yet: the
+        // initial windows are the protocol's), already half-closed.
+        open(1, at: upgrade.request.start, fromClient: true)
+        guard let index = streams.index(forKey: 1) else { return }
+        streams.values[index].request = upgrade.request
+        streams.values[index].requestSeen = true
+        streams.values[index].clientEnded = true
+        streams.values[index].response.bytes = upgrade.response.bytes
+        streams.values[index].notes.append("upgraded from HTTP/\(upgrade.request.version) (101 Switching Protocols to h2c)")
         clientStreams = (1, 1)
         context.count(.http2) { $0.requests &+= 1 }
     }
