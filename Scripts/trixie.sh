@@ -55,7 +55,8 @@ packages=(
     # Scripts/setup.sh installs on the host (trixie names where they differ).
     bind9-dnsutils dnsmasq-base publicsuffix nginx-light wrk redis-server redis-tools
     mariadb-server mariadb-client postgresql postgresql-client memcached libmemcached-tools
-    tmux prometheus
+    tmux prometheus victoria-metrics      # the metrics receivers of the export tests
+    python3-pip                           # the OTLP receiver's official schema (PyPI, below)
 )
 
 say() { echo "trixie: $*" >&2; }
@@ -105,6 +106,13 @@ make_root() {
             echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
             apt-get update -q && apt-get install -y -q --no-install-recommends ${packages[*]}"
         echo "${packages[*]}" >"$base/.packages"
+    fi
+    # The OTLP test receiver decodes with the official schema from PyPI, as
+    # Scripts/setup.sh installs it on the host (Debian 13's pip refuses the
+    # system Python without --break-system-packages; the root is ours).
+    if ! in_root python3 -c 'import opentelemetry.proto.collector.trace.v1.trace_service_pb2' 2>/dev/null; then
+        mount_all
+        quiet pip in_root python3 -m pip install --quiet --break-system-packages 'opentelemetry-proto>=1.20'
     fi
 }
 
