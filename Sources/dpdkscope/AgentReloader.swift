@@ -1,5 +1,6 @@
 import ScopeConfig
 import ScopeCore
+import ScopeExport
 import ScopeMetrics
 
 /// What a reload changes in each capture loop (`AgentAnalysis.apply`).
@@ -79,9 +80,11 @@ struct AgentReloader {
         // new metrics show their counters and remote-write reads them.
         if exportsChanged || metrics != nil {
             AgentOutputs.swapExports {
+                // Counted after the stop, which spools (and counts) the old backlog.
                 exports.stop(quiet: true, immediately: true)
+                let counters = ExportCounters.byOutput(exports.exporters)
                 do {
-                    exports = try AgentExport.start(next, origin: origin, metrics: self.metrics, quiet: quiet)
+                    exports = try AgentExport.start(next, origin: origin, metrics: self.metrics, counters: counters, quiet: quiet)
                 } catch {
                     exports = AgentExport()
                     tell("reload: exports not restarted (\(error))")

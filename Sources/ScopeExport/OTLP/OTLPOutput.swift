@@ -49,8 +49,9 @@ public final class OTLPOutput: @unchecked Sendable, EventExport {
     public let settings: Settings
     public let exporters: [Exporter]
 
+    /// `counters`: by output name, the counts to go on from after a reload.
     public init(settings: Settings, spool: SpoolSettings?, resource: OTLPResource,
-                log: @escaping @Sendable (String) -> Void) throws {
+                counters: [String: ExportCounters] = [:], log: @escaping @Sendable (String) -> Void) throws {
         self.settings = settings
         let headers = settings.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         var exporters: [Exporter] = []
@@ -69,7 +70,7 @@ public final class OTLPOutput: @unchecked Sendable, EventExport {
                 settings: .init(name: name, batchSize: settings.batchSize, interval: settings.interval,
                                 queueCapacity: settings.queueCapacity, memoryBacklog: settings.queueCapacity,
                                 retry: settings.retry),
-                transport: transport, spool: backlog, encode: encode, log: log))
+                transport: transport, spool: backlog, encode: encode, counters: counters[name] ?? ExportCounters(), log: log))
         }
         self.exporters = exporters
     }
