@@ -62,10 +62,10 @@ public final class OTLPOutput: @unchecked Sendable, EventExport {
                                                   timeout: settings.timeout, trustFile: settings.trustFile,
                                                   resource: resource)
             let backlog = try spool.map { try Spool(directory: $0.directory + "/" + name, maxBytes: $0.maxBytes) }
-            let repeats = OTLPEncoder.RepeatCounter()
+            let repeats = OTLPEncoder.RepeatCounter(), attributes = OTLPEncoder.AttributeCache()
             let encode: ([UInt8]) -> [UInt8]? = signal == .traces
-                ? { OTLPEncoder.span(json: $0, occurrence: repeats.occurrence(of: $0)) }
-                : { OTLPEncoder.logRecord(json: $0, occurrence: repeats.occurrence(of: $0)) }
+                ? { OTLPEncoder.span(json: $0, occurrence: repeats.occurrence(of: $0), attributes: attributes) }
+                : { OTLPEncoder.logRecord(json: $0, occurrence: repeats.occurrence(of: $0), attributes: attributes) }
             exporters.append(Exporter(
                 settings: .init(name: name, batchSize: settings.batchSize, interval: settings.interval,
                                 queueCapacity: settings.queueCapacity, memoryBacklog: settings.queueCapacity,

@@ -20,6 +20,13 @@
 /// opentelemetry-proto v1.11.0 (opentelemetry/proto/{trace,logs}/v1,
 /// collector/{trace,logs}/v1); any field not listed here is one dpdkscope
 /// never sets. Same bytes as the official messages: OTLPRequestBodyTests.
+///
+/// FramedSpan and FramedLogRecord do the same one level down: their
+/// attributes are serialized common.v1.KeyValue messages, so an attribute
+/// that recurs (the same key and value in many events) is serialized once
+/// and reused, and SwiftProtobuf no longer sizes every KeyValue and AnyValue
+/// again at each nesting level (half of a log record's cost). Same bytes as
+/// the official Span and LogRecord: OTLPEncoderFramingTests.
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -166,6 +173,84 @@ public nonisolated struct Dpdkscope_Otlp_V1_FramedScopeLogs: Sendable {
   public init() {}
 
   fileprivate var _scope: Opentelemetry_Proto_Common_V1_InstrumentationScope? = nil
+}
+
+/// trace.v1.Span, the fields dpdkscope sets; `attributes` holds serialized
+/// common.v1.KeyValue messages.
+public nonisolated struct Dpdkscope_Otlp_V1_FramedSpan: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var traceID: Data = Data()
+
+  public var spanID: Data = Data()
+
+  public var parentSpanID: Data = Data()
+
+  public var name: String = String()
+
+  public var kind: Opentelemetry_Proto_Trace_V1_Span.SpanKind = .unspecified
+
+  public var startTimeUnixNano: UInt64 = 0
+
+  public var endTimeUnixNano: UInt64 = 0
+
+  public var attributes: [Data] = []
+
+  public var status: Opentelemetry_Proto_Trace_V1_Status {
+    get {_status ?? Opentelemetry_Proto_Trace_V1_Status()}
+    set {_status = newValue}
+  }
+  /// Returns true if `status` has been explicitly set.
+  public var hasStatus: Bool {self._status != nil}
+  /// Clears the value of `status`. Subsequent reads from it will return its default value.
+  public mutating func clearStatus() {self._status = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _status: Opentelemetry_Proto_Trace_V1_Status? = nil
+}
+
+/// logs.v1.LogRecord, the fields dpdkscope sets; `attributes` holds
+/// serialized common.v1.KeyValue messages.
+public nonisolated struct Dpdkscope_Otlp_V1_FramedLogRecord: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var timeUnixNano: UInt64 = 0
+
+  public var severityNumber: Opentelemetry_Proto_Logs_V1_SeverityNumber = .unspecified
+
+  public var severityText: String = String()
+
+  public var body: Opentelemetry_Proto_Common_V1_AnyValue {
+    get {_body ?? Opentelemetry_Proto_Common_V1_AnyValue()}
+    set {_body = newValue}
+  }
+  /// Returns true if `body` has been explicitly set.
+  public var hasBody: Bool {self._body != nil}
+  /// Clears the value of `body`. Subsequent reads from it will return its default value.
+  public mutating func clearBody() {self._body = nil}
+
+  public var attributes: [Data] = []
+
+  public var traceID: Data = Data()
+
+  public var spanID: Data = Data()
+
+  public var observedTimeUnixNano: UInt64 = 0
+
+  public var eventName: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _body: Opentelemetry_Proto_Common_V1_AnyValue? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -403,6 +488,154 @@ nonisolated extension Dpdkscope_Otlp_V1_FramedScopeLogs: SwiftProtobuf.Message, 
     if lhs._scope != rhs._scope {return false}
     if lhs.logRecords != rhs.logRecords {return false}
     if lhs.schemaURL != rhs.schemaURL {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dpdkscope_Otlp_V1_FramedSpan: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FramedSpan"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trace_id\0\u{3}span_id\0\u{4}\u{2}parent_span_id\0\u{1}name\0\u{1}kind\0\u{3}start_time_unix_nano\0\u{3}end_time_unix_nano\0\u{1}attributes\0\u{2}\u{6}status\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.traceID) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.spanID) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.parentSpanID) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 7: try { try decoder.decodeSingularFixed64Field(value: &self.startTimeUnixNano) }()
+      case 8: try { try decoder.decodeSingularFixed64Field(value: &self.endTimeUnixNano) }()
+      case 9: try { try decoder.decodeRepeatedBytesField(value: &self.attributes) }()
+      case 15: try { try decoder.decodeSingularMessageField(value: &self._status) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.traceID.isEmpty {
+      try visitor.visitSingularBytesField(value: self.traceID, fieldNumber: 1)
+    }
+    if !self.spanID.isEmpty {
+      try visitor.visitSingularBytesField(value: self.spanID, fieldNumber: 2)
+    }
+    if !self.parentSpanID.isEmpty {
+      try visitor.visitSingularBytesField(value: self.parentSpanID, fieldNumber: 4)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 5)
+    }
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 6)
+    }
+    if self.startTimeUnixNano != 0 {
+      try visitor.visitSingularFixed64Field(value: self.startTimeUnixNano, fieldNumber: 7)
+    }
+    if self.endTimeUnixNano != 0 {
+      try visitor.visitSingularFixed64Field(value: self.endTimeUnixNano, fieldNumber: 8)
+    }
+    if !self.attributes.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.attributes, fieldNumber: 9)
+    }
+    try { if let v = self._status {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dpdkscope_Otlp_V1_FramedSpan, rhs: Dpdkscope_Otlp_V1_FramedSpan) -> Bool {
+    if lhs.traceID != rhs.traceID {return false}
+    if lhs.spanID != rhs.spanID {return false}
+    if lhs.parentSpanID != rhs.parentSpanID {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.startTimeUnixNano != rhs.startTimeUnixNano {return false}
+    if lhs.endTimeUnixNano != rhs.endTimeUnixNano {return false}
+    if lhs.attributes != rhs.attributes {return false}
+    if lhs._status != rhs._status {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Dpdkscope_Otlp_V1_FramedLogRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FramedLogRecord"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}time_unix_nano\0\u{3}severity_number\0\u{3}severity_text\0\u{2}\u{2}body\0\u{1}attributes\0\u{4}\u{3}trace_id\0\u{3}span_id\0\u{3}observed_time_unix_nano\0\u{3}event_name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularFixed64Field(value: &self.timeUnixNano) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.severityNumber) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.severityText) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._body) }()
+      case 6: try { try decoder.decodeRepeatedBytesField(value: &self.attributes) }()
+      case 9: try { try decoder.decodeSingularBytesField(value: &self.traceID) }()
+      case 10: try { try decoder.decodeSingularBytesField(value: &self.spanID) }()
+      case 11: try { try decoder.decodeSingularFixed64Field(value: &self.observedTimeUnixNano) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.eventName) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.timeUnixNano != 0 {
+      try visitor.visitSingularFixed64Field(value: self.timeUnixNano, fieldNumber: 1)
+    }
+    if self.severityNumber != .unspecified {
+      try visitor.visitSingularEnumField(value: self.severityNumber, fieldNumber: 2)
+    }
+    if !self.severityText.isEmpty {
+      try visitor.visitSingularStringField(value: self.severityText, fieldNumber: 3)
+    }
+    try { if let v = self._body {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if !self.attributes.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.attributes, fieldNumber: 6)
+    }
+    if !self.traceID.isEmpty {
+      try visitor.visitSingularBytesField(value: self.traceID, fieldNumber: 9)
+    }
+    if !self.spanID.isEmpty {
+      try visitor.visitSingularBytesField(value: self.spanID, fieldNumber: 10)
+    }
+    if self.observedTimeUnixNano != 0 {
+      try visitor.visitSingularFixed64Field(value: self.observedTimeUnixNano, fieldNumber: 11)
+    }
+    if !self.eventName.isEmpty {
+      try visitor.visitSingularStringField(value: self.eventName, fieldNumber: 12)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Dpdkscope_Otlp_V1_FramedLogRecord, rhs: Dpdkscope_Otlp_V1_FramedLogRecord) -> Bool {
+    if lhs.timeUnixNano != rhs.timeUnixNano {return false}
+    if lhs.severityNumber != rhs.severityNumber {return false}
+    if lhs.severityText != rhs.severityText {return false}
+    if lhs._body != rhs._body {return false}
+    if lhs.attributes != rhs.attributes {return false}
+    if lhs.traceID != rhs.traceID {return false}
+    if lhs.spanID != rhs.spanID {return false}
+    if lhs.observedTimeUnixNano != rhs.observedTimeUnixNano {return false}
+    if lhs.eventName != rhs.eventName {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
