@@ -26,6 +26,10 @@ struct AgentReloader {
     /// The metrics now served (remote-write reads them).
     private(set) var metrics: AgentMetrics?
     private(set) var exports: AgentExport
+    /// Every export output's counters by name, kept across reloads: an
+    /// output that comes back (after a failed restart, or removed and added
+    /// again) counts on from where it was, never from zero.
+    private var exportCounters: [String: ExportCounters] = [:]
     let origin: AgentExport.Origin
     let quiet: Bool
 
@@ -82,9 +86,10 @@ struct AgentReloader {
             AgentOutputs.swapExports {
                 // Counted after the stop, which spools (and counts) the old backlog.
                 exports.stop(quiet: true, immediately: true)
-                let counters = ExportCounters.byOutput(exports.exporters)
+                exportCounters.merge(ExportCounters.byOutput(exports.exporters)) { _, current in current }
                 do {
-                    exports = try AgentExport.start(next, origin: origin, metrics: self.metrics, counters: counters, quiet: quiet)
+                    exports = try AgentExport.start(next, origin: origin, metrics: self.metrics, counters: exportCounters,
+                                                    quiet: quiet)
                 } catch {
                     exports = AgentExport()
                     tell("reload: exports not restarted (\(error))")
