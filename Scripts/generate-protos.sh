@@ -38,8 +38,12 @@ plugin="$plugin_src/.build/release/protoc-gen-swift"
 out=Sources/ScopeExport/OTLP/Generated
 rm -rf "$out"
 mkdir -p "$out"
-protoc --plugin=protoc-gen-swift="$plugin" -I "$proto_dir" \
+# Protos/dpdkscope/otlp/v1/framed.proto: our wire-compatible request
+# messages whose records are `bytes` (see the file), generated with the
+# official ones it imports.
+protoc --plugin=protoc-gen-swift="$plugin" -I "$proto_dir" -I Protos \
     --swift_out="$out" --swift_opt=FileNaming=PathToUnderscores --swift_opt=Visibility=Public \
+    dpdkscope/otlp/v1/framed.proto \
     opentelemetry/proto/common/v1/common.proto \
     opentelemetry/proto/resource/v1/resource.proto \
     opentelemetry/proto/trace/v1/trace.proto \
@@ -67,5 +71,5 @@ rm -rf "$prompb"
 echo "prometheus $PROMETHEUS_TAG ($(git -C "$prometheus_dir" rev-parse --short HEAD 2>/dev/null || echo checkout)) prompb/types.proto and remote.proto, gogoproto options removed, $("$plugin" --version)" >"$rw_out/VERSION"
 ls "$rw_out"
 
-echo "opentelemetry-proto $OTLP_TAG ($(git -C "$proto_dir" rev-parse --short HEAD 2>/dev/null || echo checkout)), $("$plugin" --version)" > "$out/VERSION"
+echo "opentelemetry-proto $OTLP_TAG ($(git -C "$proto_dir" rev-parse --short HEAD 2>/dev/null || echo checkout)) and Protos/dpdkscope/otlp/v1/framed.proto, $("$plugin" --version)" > "$out/VERSION"
 ls "$out"

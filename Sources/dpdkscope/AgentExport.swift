@@ -38,11 +38,13 @@ struct AgentExport {
     }
 
     /// Creates and starts the outputs on `origin.exportCPUs`: every thread
-    /// they start inherits those CPUs (`ExportAffinity`).
+    /// they start inherits those CPUs (`ExportAffinity`). `counters`: a
+    /// reload's old outputs' (`ExportCounters.byOutput`), so an output kept
+    /// under the same name never shows its counters going back to zero.
     static func start(_ configuration: AgentConfiguration, origin: Origin, metrics: AgentMetrics?,
-                      quiet: Bool) throws -> AgentExport {
+                      counters: [String: ExportCounters] = [:], quiet: Bool) throws -> AgentExport {
         try ExportAffinity.inherited(by: origin.exportCPUs) {
-            try startOutputs(configuration, origin: origin, metrics: metrics, quiet: quiet)
+            try startOutputs(configuration, origin: origin, metrics: metrics, counters: counters, quiet: quiet)
         }
     }
 
@@ -64,7 +66,7 @@ struct AgentExport {
     }
 
     private static func startOutputs(_ configuration: AgentConfiguration, origin: Origin, metrics: AgentMetrics?,
-                                     quiet: Bool) throws -> AgentExport {
+                                     counters: [String: ExportCounters], quiet: Bool) throws -> AgentExport {
         let (filePrefix, primaryPID, ports) = (origin.filePrefix, origin.primaryPID, origin.ports)
         let outputs = configuration.outputs
         let spool = outputs.spool.enabled ? OTLPOutput.SpoolSettings(directory: outputs.spool.path, maxBytes: outputs.spool.maxBytes) : nil
@@ -77,7 +79,8 @@ struct AgentExport {
                     settings: .init(endpoint: otlp.endpoint, headers: otlp.headers, traces: otlp.traces, logs: otlp.logs,
                                     batchSize: otlp.batchSize, interval: otlp.interval.seconds, timeout: otlp.timeout.seconds,
                                     queueCapacity: otlp.queueSize, trustFile: otlp.tlsCAFile),
-                    spool: spool, resource: OTLPResource(filePrefix: filePrefix, primaryPID: primaryPID, ports: ports), log: log)
+                    spool: spool, resource: OTLPResource(filePrefix: filePrefix, primaryPID: primaryPID, ports: ports),
+                    counters: counters, log: log)
             } catch {
                 throw Self.failure("outputs.otlp", error)
             }
@@ -86,7 +89,7 @@ struct AgentExport {
         }
         if outputs.kafka.enabled {
             do {
-                export.kafka = try KafkaOutput(settings: kafkaSettings(outputs.kafka), spool: spool, log: log)
+                export.kafka = try KafkaOutput(settings: kafkaSettings(outputs.kafka), spool: spool, counters: counters, log: log)
             } catch {
                 export.stop(quiet: true)
                 throw Self.failure("outputs.kafka", error)
@@ -102,7 +105,7 @@ struct AgentExport {
                 export.remoteWrite = try RemoteWriteOutput(
                     settings: .init(url: push.url, headers: push.headers, externalLabels: labels,
                                     interval: push.interval.seconds, timeout: push.timeout.seconds, trustFile: push.tlsCAFile),
-                    spool: spool, source: { metrics.expositionBytes() }, log: log)
+                    spool: spool, source: { metrics.expositionBytes() }, counters: counters, log: log)
             } catch {
                 export.stop(quiet: true)
                 throw Self.failure("outputs.remote_write", error)

@@ -1,5 +1,6 @@
 import ScopeConfig
 import ScopeCore
+import ScopeExport
 import ScopeMetrics
 
 /// What a reload changes in each capture loop (`AgentAnalysis.apply`).
@@ -25,6 +26,10 @@ struct AgentReloader {
     /// The metrics now served (remote-write reads them).
     private(set) var metrics: AgentMetrics?
     private(set) var exports: AgentExport
+    /// Every export output's counters by name, kept across reloads: an
+    /// output that comes back (after a failed restart, or removed and added
+    /// again) counts on from where it was, never from zero.
+    private var exportCounters: [String: ExportCounters] = [:]
     let origin: AgentExport.Origin
     let quiet: Bool
 
@@ -79,9 +84,12 @@ struct AgentReloader {
         // new metrics show their counters and remote-write reads them.
         if exportsChanged || metrics != nil {
             AgentOutputs.swapExports {
+                // Counted after the stop, which spools (and counts) the old backlog.
                 exports.stop(quiet: true, immediately: true)
+                exportCounters.merge(ExportCounters.byOutput(exports.exporters)) { _, current in current }
                 do {
-                    exports = try AgentExport.start(next, origin: origin, metrics: self.metrics, quiet: quiet)
+                    exports = try AgentExport.start(next, origin: origin, metrics: self.metrics, counters: exportCounters,
+                                                    quiet: quiet)
                 } catch {
                     exports = AgentExport()
                     tell("reload: exports not restarted (\(error))")

@@ -5,16 +5,16 @@ import SwiftProtobuf
 import Testing
 @testable import ScopeExport
 
-/// The request body framed from serialized records (`OTLPRequestBody`)
-/// against the message tree it replaced: every record decoded back and the
-/// whole request serialized by SwiftProtobuf. Same bytes, for every fixture
-/// event, both signals.
+/// The request body framed from serialized records (`OTLPRequestBody`, our
+/// framed messages with `bytes` records) against the official message tree:
+/// every record decoded back and the whole request serialized by
+/// SwiftProtobuf. Same bytes, for every fixture event, both signals.
 @Suite struct OTLPRequestBodyTests {
     static let fixtures = ["http.pcap", "dns.pcap", "redis.pcap", "mysql.pcap", "pgsql.pcap", "memcache.pcap", "icmp.pcap",
                            "tls.pcap", "http2.pcap", "grpc.pcap", "dns-types.pcap", "http-edge.pcap"]
     static let resource = OTLPResource(hostName: "host-a", filePrefix: "bed", primaryPID: 42, ports: ["net_tap0", "net_tap1"])
 
-    /// The construction `requestBody` used before.
+    /// The official messages: every record decoded back into a Span or LogRecord.
     static func messageTree(_ batch: [[UInt8]], signal: OTLPHTTPTransport.Signal) throws -> [UInt8] {
         switch signal {
         case .traces:
@@ -53,17 +53,17 @@ import Testing
                     ? OTLPEncoder.span(json: line, occurrence: repeats.occurrence(of: line))
                     : OTLPEncoder.logRecord(json: line, occurrence: repeats.occurrence(of: line), observedAt: 7)
             }
-            // One batch of the whole fixture, then batches of 1 and 3 (the body buffer is reused).
+            // One batch of the whole fixture, then batches of 1 and 3.
             for size in [max(batch.count, 1), 1, 3] {
                 for start in stride(from: 0, to: batch.count, by: size) {
                     let part = Array(batch[start..<min(start + size, batch.count)])
-                    #expect(transport.requestBody(part) == (try Self.messageTree(part, signal: signal)), "\(fixture)")
+                    #expect(try transport.requestBody(part) == (try Self.messageTree(part, signal: signal)), "\(fixture)")
                 }
             }
             records += batch.count
         }
         #expect(records > (signal == .traces ? 100 : 200))
-        #expect(transport.requestBody([]) == (try Self.messageTree([], signal: signal)))
+        #expect(try transport.requestBody([]) == (try Self.messageTree([], signal: signal)))
     }
 
     /// Lengths that need two and three varint bytes.
@@ -76,7 +76,7 @@ import Testing
             body.stringValue = String(repeating: "x", count: length)
             record.body = body
             let batch: [[UInt8]] = [try record.serializedBytes(), try record.serializedBytes()]
-            #expect(transport.requestBody(batch) == (try Self.messageTree(batch, signal: .logs)), "\(length)")
+            #expect(try transport.requestBody(batch) == (try Self.messageTree(batch, signal: .logs)), "\(length)")
         }
     }
 

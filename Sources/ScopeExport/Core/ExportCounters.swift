@@ -17,12 +17,21 @@ public struct ExportCounts: Sendable, Equatable {
 }
 
 /// Counters shared between the exporter's thread (writes) and whoever
-/// reads them (`/metrics`, tests).
+/// reads them (`/metrics`, tests). They outlive their exporter across a
+/// reload (`byOutput`): Prometheus counters must only grow, and a reset
+/// reads as a counter restart to `rate()`.
 public final class ExportCounters: @unchecked Sendable {
     private let lock = NSLock()
     private var counts = ExportCounts()
 
     public init() {}
+
+    /// The counters of `exporters` by output name, for the outputs a reload
+    /// creates in their place: an output still configured under the same
+    /// name counts on from where its predecessor stopped.
+    public static func byOutput(_ exporters: [Exporter]) -> [String: ExportCounters] {
+        Dictionary(exporters.map { ($0.settings.name, $0.counters) }, uniquingKeysWith: { first, _ in first })
+    }
 
     public var snapshot: ExportCounts {
         lock.lock()

@@ -31,7 +31,7 @@ public final class Exporter: @unchecked Sendable {
     }
 
     public let settings: Settings
-    public let counters = ExportCounters()
+    public let counters: ExportCounters
     private let queue: ExportQueue
     private let transport: ExportTransport
     private let backlog: Backlog
@@ -60,10 +60,13 @@ public final class Exporter: @unchecked Sendable {
 
     private var pendingCount: Int { pending.count - pendingHead }
 
-    /// `spool`: the on-disk backlog; nil keeps it in memory.
+    /// `spool`: the on-disk backlog; nil keeps it in memory. `counters`:
+    /// the counts to go on from (a reload's predecessor's, `ExportCounters.byOutput`).
     public init(settings: Settings, transport: ExportTransport, spool: Spool?,
-                encode: @escaping ([UInt8]) -> [UInt8]? = { $0 }, log: @escaping @Sendable (String) -> Void) {
+                encode: @escaping ([UInt8]) -> [UInt8]? = { $0 }, counters: ExportCounters = ExportCounters(),
+                log: @escaping @Sendable (String) -> Void) {
         self.settings = settings
+        self.counters = counters
         self.transport = transport
         self.backlog = spool ?? MemoryBacklog(capacity: settings.memoryBacklog)
         self.encode = encode

@@ -28,7 +28,9 @@ public final class KafkaOutput: @unchecked Sendable, EventExport {
     public let settings: Settings
     public let exporter: Exporter
 
-    public init(settings: Settings, spool: OTLPOutput.SpoolSettings?, log: @escaping @Sendable (String) -> Void) throws {
+    /// `counters`: by output name, the counts to go on from after a reload.
+    public init(settings: Settings, spool: OTLPOutput.SpoolSettings?, counters: [String: ExportCounters] = [:],
+                log: @escaping @Sendable (String) -> Void) throws {
         self.settings = settings
         let transport = try KafkaTransport(settings: settings.producer)
         let backlog = try spool.map { try Spool(directory: $0.directory + "/" + Self.name, maxBytes: $0.maxBytes) }
@@ -36,7 +38,8 @@ public final class KafkaOutput: @unchecked Sendable, EventExport {
         exporter = Exporter(
             settings: .init(name: Self.name, batchSize: settings.batchSize, interval: settings.interval,
                             queueCapacity: settings.queueCapacity, memoryBacklog: settings.queueCapacity, retry: settings.retry),
-            transport: transport, spool: backlog, encode: { KafkaRecord(json: $0, topic: topic).encoded }, log: log)
+            transport: transport, spool: backlog, encode: { KafkaRecord(json: $0, topic: topic).encoded },
+            counters: counters[Self.name] ?? ExportCounters(), log: log)
     }
 
     public func start() { exporter.start() }

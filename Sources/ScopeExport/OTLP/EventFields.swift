@@ -1,7 +1,7 @@
 /// One event's ECS JSON object, flattened to dotted keys ("http.request.method")
 /// with typed leaves: what both spans and log records are built from.
 public struct EventFields: Sendable {
-    public enum Value: Sendable, Equatable {
+    public enum Value: Sendable, Hashable {
         case string(String)
         case int(Int64)
         case double(Double)

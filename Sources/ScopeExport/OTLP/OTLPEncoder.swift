@@ -5,16 +5,20 @@ import SwiftProtobuf
 /// those bytes are what the exporter queues and spools. Runs on the output's
 /// thread, never on the capture loop's.
 public enum OTLPEncoder {
-    typealias Span = Opentelemetry_Proto_Trace_V1_Span
-    typealias LogRecord = Opentelemetry_Proto_Logs_V1_LogRecord
+    /// Wire-compatible with the official Span and LogRecord, attributes as
+    /// serialized KeyValues (`Protos/dpdkscope/otlp/v1/framed.proto`).
+    typealias Span = Dpdkscope_Otlp_V1_FramedSpan
+    typealias LogRecord = Dpdkscope_Otlp_V1_FramedLogRecord
     typealias KeyValue = Opentelemetry_Proto_Common_V1_KeyValue
     typealias AnyValue = Opentelemetry_Proto_Common_V1_AnyValue
 
     /// A span for a transaction; nil for flows and lines that do not parse.
     /// `occurrence`: how many identical lines came just before this one
     /// (`RepeatCounter`): pipelined requests can make events that differ in
-    /// nothing, and each still needs its own span id.
-    public static func span(json line: [UInt8], occurrence: Int = 0) -> [UInt8]? {
+    /// nothing, and each still needs its own span id. `attributes`: the
+    /// output thread's cache of serialized attributes.
+    public static func span(json line: [UInt8], occurrence: Int = 0,
+                            attributes cache: AttributeCache = AttributeCache()) -> [UInt8]? {
         guard let event = EventFields(json: line), let type = event.string("type"), type != "flow" else { return nil }
         var span = Span()
         let ids = identifiers(line, event, occurrence: occurrence)
@@ -26,18 +30,18 @@ public enum OTLPEncoder {
         let start = event.string("event.start").flatMap(timestamp) ?? event.string("@timestamp").flatMap(timestamp) ?? 0
         span.startTimeUnixNano = start
         span.endTimeUnixNano = event.string("event.end").flatMap(timestamp) ?? start
-        span.attributes = spanAttributes(event, type: type)
+        span.attributes = spanAttributes(event, type: type).map { cache.attribute($0.key, $0.value) }
         if let failure = failure(event, type: type) {
             span.status.code = .error
             span.status.message = failure
-            span.attributes.append(keyValue("error.type", .string(failure)))
+            span.attributes.append(cache.attribute("error.type", .string(failure)))
         }
-        return try? Array(span.serializedBytes() as [UInt8])
+        return try? span.serializedBytes()
     }
 
     /// A log record for any event, its ECS fields as attributes.
-    public static func logRecord(json line: [UInt8], occurrence: Int = 0,
-                                 observedAt now: UInt64 = wallClockNanoseconds()) -> [UInt8]? {
+    public static func logRecord(json line: [UInt8], occurrence: Int = 0, observedAt now: UInt64 = wallClockNanoseconds(),
+                                 attributes cache: AttributeCache = AttributeCache()) -> [UInt8]? {
         guard let event = EventFields(json: line) else { return nil }
         let type = event.string("type") ?? "event"
         var record = LogRecord()
@@ -50,13 +54,14 @@ public enum OTLPEncoder {
         var body = AnyValue()
         body.stringValue = event.string("query").map { "\(type) \($0)" } ?? type
         record.body = body
-        record.attributes = event.fields.compactMap { $0.key == "@timestamp" ? nil : keyValue($0.key, $0.value) }
+        record.attributes.reserveCapacity(event.fields.count)
+        for (key, value) in event.fields where key != "@timestamp" { record.attributes.append(cache.attribute(key, value)) }
         if type != "flow" {
             let ids = identifiers(line, event, occurrence: occurrence)
             record.traceID = ids.trace
             record.spanID = ids.span
         }
-        return try? Array(record.serializedBytes() as [UInt8])
+        return try? record.serializedBytes()
     }
 
     // MARK: - Spans by semantic conventions
@@ -102,20 +107,21 @@ public enum OTLPEncoder {
         ("dns.answers_count", "dns.answers_count"),
     ]
 
-    static func spanAttributes(_ event: EventFields, type: String) -> [KeyValue] {
-        var attributes: [KeyValue] = []
+    static func spanAttributes(_ event: EventFields, type: String) -> [(key: String, value: EventFields.Value)] {
+        var attributes: [(key: String, value: EventFields.Value)] = []
+        attributes.reserveCapacity(renamed.count + 5)
         for (ecs, otel) in renamed {
-            if let value = event[ecs] { attributes.append(keyValue(otel, value)) }
+            if let value = event[ecs] { attributes.append((otel, value)) }
         }
-        attributes.append(keyValue("network.protocol.name", .string(type)))
+        attributes.append(("network.protocol.name", .string(type)))
         if type == "http", let version = event.string("http.version"), !version.isEmpty {
-            attributes.append(keyValue("network.protocol.version", .string(version)))
+            attributes.append(("network.protocol.version", .string(version)))
         }
         if let system = databaseSystem(type) {
-            attributes.append(keyValue("db.system.name", .string(system)))
-            attributes.append(keyValue("db.system", .string(system)))
-            if let method = event.string("method") { attributes.append(keyValue("db.operation.name", .string(method))) }
-            if let query = event.string("query") { attributes.append(keyValue("db.query.text", .string(query))) }
+            attributes.append(("db.system.name", .string(system)))
+            attributes.append(("db.system", .string(system)))
+            if let method = event.string("method") { attributes.append(("db.operation.name", .string(method))) }
+            if let query = event.string("query") { attributes.append(("db.query.text", .string(query))) }
         }
         return attributes
     }

@@ -20,7 +20,6 @@ public final class OTLPHTTPTransport: ExportTransport {
     private let timeout: Double
     private let compress: Bool
     private let framing: OTLPRequestBody
-    private var bodyBuffer: [UInt8] = []
     private let client: HTTPClient
 
     /// `trustFile`: PEM certificates to trust for https instead of the system's.
@@ -40,7 +39,7 @@ public final class OTLPHTTPTransport: ExportTransport {
         self.headers = fields
         self.timeout = timeout
         self.compress = compress
-        framing = try OTLPRequestBody(signal: signal, resource: resource.message, scope: OTLPResource.scope)
+        framing = OTLPRequestBody(signal: signal, resource: resource.message, scope: OTLPResource.scope)
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .milliseconds(Int64(min(timeout, 10) * 1000)),
                                       read: .milliseconds(Int64(timeout * 1000)))
@@ -73,7 +72,7 @@ public final class OTLPHTTPTransport: ExportTransport {
     }
 
     public func send(_ batch: [[UInt8]]) -> ExportResult {
-        let body = requestBody(batch)
+        guard let body = try? requestBody(batch) else { return .rejected(reason: "cannot serialize the request") }
         guard let payload = compress ? Gzip.compress(body, level: Self.gzipLevel) : body else { return .rejected(reason: "gzip failed") }
         do {
             let request = try HTTPClient.Request(url: url, method: .POST, headers: headers,
@@ -134,11 +133,9 @@ public final class OTLPHTTPTransport: ExportTransport {
     /// the capture host's, the bytes a local network's.
     static let gzipLevel: Int32 = 1
 
-    /// The request for a batch of serialized records (see `OTLPRequestBody`),
-    /// in a buffer kept for the next batch (`send` runs on one thread).
-    func requestBody(_ batch: [[UInt8]]) -> [UInt8] {
-        framing.write(batch, into: &bodyBuffer)
-        return bodyBuffer
+    /// The request for a batch of serialized records (see `OTLPRequestBody`).
+    func requestBody(_ batch: [[UInt8]]) throws -> [UInt8] {
+        try framing.serialized(batch)
     }
 
     static func describe(_ error: Error) -> String {

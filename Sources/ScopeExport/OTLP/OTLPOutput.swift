@@ -49,8 +49,9 @@ public final class OTLPOutput: @unchecked Sendable, EventExport {
     public let settings: Settings
     public let exporters: [Exporter]
 
+    /// `counters`: by output name, the counts to go on from after a reload.
     public init(settings: Settings, spool: SpoolSettings?, resource: OTLPResource,
-                log: @escaping @Sendable (String) -> Void) throws {
+                counters: [String: ExportCounters] = [:], log: @escaping @Sendable (String) -> Void) throws {
         self.settings = settings
         let headers = settings.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         var exporters: [Exporter] = []
@@ -61,15 +62,15 @@ public final class OTLPOutput: @unchecked Sendable, EventExport {
                                                   timeout: settings.timeout, trustFile: settings.trustFile,
                                                   resource: resource)
             let backlog = try spool.map { try Spool(directory: $0.directory + "/" + name, maxBytes: $0.maxBytes) }
-            let repeats = OTLPEncoder.RepeatCounter()
+            let repeats = OTLPEncoder.RepeatCounter(), attributes = OTLPEncoder.AttributeCache()
             let encode: ([UInt8]) -> [UInt8]? = signal == .traces
-                ? { OTLPEncoder.span(json: $0, occurrence: repeats.occurrence(of: $0)) }
-                : { OTLPEncoder.logRecord(json: $0, occurrence: repeats.occurrence(of: $0)) }
+                ? { OTLPEncoder.span(json: $0, occurrence: repeats.occurrence(of: $0), attributes: attributes) }
+                : { OTLPEncoder.logRecord(json: $0, occurrence: repeats.occurrence(of: $0), attributes: attributes) }
             exporters.append(Exporter(
                 settings: .init(name: name, batchSize: settings.batchSize, interval: settings.interval,
                                 queueCapacity: settings.queueCapacity, memoryBacklog: settings.queueCapacity,
                                 retry: settings.retry),
-                transport: transport, spool: backlog, encode: encode, log: log))
+                transport: transport, spool: backlog, encode: encode, counters: counters[name] ?? ExportCounters(), log: log))
         }
         self.exporters = exporters
     }

@@ -43,8 +43,9 @@ public final class RemoteWriteOutput: @unchecked Sendable {
     /// Lines of the exposition that did not parse, over the run.
     public private(set) var skippedLines = 0
 
+    /// `counters`: by output name, the counts to go on from after a reload.
     public init(settings: Settings, spool: OTLPOutput.SpoolSettings?, source: @escaping @Sendable () -> [UInt8],
-                log: @escaping @Sendable (String) -> Void) throws {
+                counters: [String: ExportCounters] = [:], log: @escaping @Sendable (String) -> Void) throws {
         self.settings = settings
         self.source = source
         let transport = try RemoteWriteTransport(url: settings.url,
@@ -55,7 +56,7 @@ public final class RemoteWriteOutput: @unchecked Sendable {
         exporter = Exporter(settings: .init(name: name, batchSize: settings.batchSize, interval: 0.05,
                                             queueCapacity: settings.queueCapacity, memoryBacklog: settings.queueCapacity,
                                             retry: settings.retry),
-                            transport: transport, spool: backlog, log: log)
+                            transport: transport, spool: backlog, counters: counters[name] ?? ExportCounters(), log: log)
     }
 
     public func start() {
