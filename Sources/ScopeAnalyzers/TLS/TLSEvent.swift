@@ -66,7 +66,9 @@ public struct TLSTransaction: Sendable, TransactionDetail {
                     client.optional("server_name", clientHello.serverName)
                     client.key("supported_ciphers")
                     client.beginArray()
-                    for suite in clientHello.cipherSuites where !TLSNames.isGrease(suite) { client.string(TLSNames.cipher(suite)) }
+                    for suite in clientHello.cipherSuites where !TLSNames.isGrease(suite) {
+                        if let rendered = TLSNames.renderedCiphers[suite] { client.rendered(rendered) } else { client.string(TLSNames.cipher(suite)) }
+                    }
                     client.endArray()
                     client.field("ja3", fingerprints.ja3 ?? TLSFingerprint.ja3(clientHello))
                     client.field("ja4", fingerprints.ja4 ?? TLSFingerprint.ja4(clientHello))

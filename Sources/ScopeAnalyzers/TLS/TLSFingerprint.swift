@@ -33,8 +33,7 @@ enum TLSFingerprint {
         }
         text.append(UInt8(ascii: ","))
         for (index, format) in hello.pointFormats.enumerated() {
-            if index > 0 { text.append(UInt8(ascii: "-")) }
-            appendDecimal(UInt16(format), to: &text)
+            appendDecimal(UInt16(format), to: &text, after: index > 0 ? UInt8(ascii: "-") : nil)
         }
         return text
     }
@@ -75,13 +74,22 @@ enum TLSFingerprint {
         for value in hello.extensions where !TLSNames.isGrease(value) { extensionCount &+= 1 }
         var algorithms = false
         for value in hello.signatureAlgorithms where !TLSNames.isGrease(value) {
-            text.append(UInt8(ascii: algorithms ? "," : "_"))
+            appendHex4(value, to: &text, after: UInt8(ascii: algorithms ? "," : "_"))
             algorithms = true
-            appendHex4(value, to: &text)
         }
         let extensionHash = hashed == 0 ? zeroHash : truncatedSHA256(text, digests)
-        return "t" + versionCode(version) + (hello.extensions.contains(0) ? "d" : "i") + count(ciphers) + count(extensionCount) + alpnCode(hello.firstProtocol)
-            + "_" + cipherHash + "_" + extensionHash
+        var result: [UInt8] = [UInt8(ascii: "t")]
+        result.reserveCapacity(40)
+        result.append(contentsOf: versionCode(version).utf8)
+        result.append(UInt8(ascii: hello.extensions.contains(0) ? "d" : "i"))
+        appendCount(ciphers, to: &result)
+        appendCount(extensionCount, to: &result)
+        result.append(contentsOf: alpnCode(hello.firstProtocol).utf8)
+        result.append(UInt8(ascii: "_"))
+        result.append(contentsOf: cipherHash.utf8)
+        result.append(UInt8(ascii: "_"))
+        result.append(contentsOf: extensionHash.utf8)
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// JA4S: `t` + chosen version + extension count + chosen ALPN, the
@@ -93,9 +101,8 @@ enum TLSFingerprint {
         text.reserveCapacity(hello.extensions.count &* 5)
         var extensions = 0
         for value in hello.extensions where !TLSNames.isGrease(value) {
-            if extensions > 0 { text.append(UInt8(ascii: ",")) }
+            appendHex4(value, to: &text, after: extensions > 0 ? UInt8(ascii: ",") : nil)
             extensions &+= 1
-            appendHex4(value, to: &text)
         }
         return "t" + versionCode(hello.version) + count(extensions) + alpnCode(hello.protocolBytes)
             + "_" + hex4(hello.cipherSuite) + "_" + (extensions == 0 ? zeroHash : truncatedSHA256(text, digests))
@@ -136,27 +143,43 @@ enum TLSFingerprint {
     }
 
     private static func count(_ value: Int) -> String {
-        value > 99 ? "99" : String(value).leftPadded(to: 2)
+        var text: [UInt8] = []
+        appendCount(value, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Two decimal digits, 99 at most.
+    private static func appendCount(_ value: Int, to text: inout [UInt8]) {
+        let value = min(max(value, 0), 99)
+        text.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10))
+        text.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10))
     }
 
     /// The values but GREASE, in decimal, joined by "-".
     private static func appendDecimals(_ values: [UInt16], to text: inout [UInt8]) {
         var first = true
         for value in values where !TLSNames.isGrease(value) {
-            if !first { text.append(UInt8(ascii: "-")) }
+            appendDecimal(value, to: &text, after: first ? nil : UInt8(ascii: "-"))
             first = false
-            appendDecimal(value, to: &text)
         }
     }
 
-    private static func appendDecimal(_ value: UInt16, to text: inout [UInt8]) {
-        var divisor: UInt16 = 10_000
-        while divisor > 1 && value < divisor { divisor /= 10 }
-        var rest = value
-        while divisor > 0 {
-            text.append(UInt8(ascii: "0") &+ UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
+    // The digits (and a separator) go into a stack tuple and are appended
+    // at once: an append per byte cost a uniqueness and capacity check each.
+    private static func appendDecimal(_ value: UInt16, to text: inout [UInt8], after separator: UInt8? = nil) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { bytes in
+            var (rest, start) = (value, 6)
+            repeat {
+                start &-= 1
+                bytes[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
+            if let separator {
+                start &-= 1
+                bytes[start] = separator
+            }
+            text.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...]).bindMemory(to: UInt8.self))
         }
     }
 
@@ -189,19 +212,19 @@ enum TLSFingerprint {
             } else {
                 list.sort()
             }
-            for (index, value) in list.enumerated() {
-                if index > 0 { text.append(UInt8(ascii: ",")) }
-                appendHex4(value, to: &text)
-            }
+            for (index, value) in list.enumerated() { appendHex4(value, to: &text, after: index > 0 ? UInt8(ascii: ",") : nil) }
             return kept
         }
     }
 
-    private static func appendHex4(_ value: UInt16, to text: inout [UInt8]) {
-        text.append(Hex.digit(UInt8(truncatingIfNeeded: value >> 12) & 0x0F))
-        text.append(Hex.digit(UInt8(truncatingIfNeeded: value >> 8) & 0x0F))
-        text.append(Hex.digit(UInt8(truncatingIfNeeded: value >> 4) & 0x0F))
-        text.append(Hex.digit(UInt8(truncatingIfNeeded: value) & 0x0F))
+    private static func appendHex4(_ value: UInt16, to text: inout [UInt8], after separator: UInt8? = nil) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8) = (
+            separator ?? 0,
+            Hex.digit(UInt8(truncatingIfNeeded: value >> 12) & 0x0F), Hex.digit(UInt8(truncatingIfNeeded: value >> 8) & 0x0F),
+            Hex.digit(UInt8(truncatingIfNeeded: value >> 4) & 0x0F), Hex.digit(UInt8(truncatingIfNeeded: value) & 0x0F))
+        withUnsafeBytes(of: &digits) { bytes in
+            text.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(separator == nil ? 1 : 0)...]).bindMemory(to: UInt8.self))
+        }
     }
 
     /// The first 12 hex digits of SHA-256; twelve zeros for an empty list.
