@@ -22,13 +22,15 @@ final class TLSCertificateCache {
     func certificate(_ der: [UInt8]) -> TLSCertificate {
         if let known = entries[DER(bytes: der)] { return known }
         let certificate = TLSCertificate(der: der)
-        guard der.count <= Self.maxBytes / 4 else { return certificate }
-        if entries.count >= Self.maxEntries || bytes &+ der.count > Self.maxBytes {
+        // The DER and its rendered fields.
+        let size = der.count &+ certificate.json.byteCount
+        guard size <= Self.maxBytes / 4 else { return certificate }
+        if entries.count >= Self.maxEntries || bytes &+ size > Self.maxBytes {
             entries.removeAll(keepingCapacity: true)
             bytes = 0
         }
         entries[DER(bytes: der)] = certificate
-        bytes &+= der.count &+ certificate.json.byteCount
+        bytes &+= size
         return certificate
     }
 }
