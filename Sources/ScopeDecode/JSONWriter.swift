@@ -93,6 +93,17 @@ public struct JSONWriter: Sendable {
         write(reserving: json.utf8CodeUnitCount &+ 1) { $0.raw(json) }
     }
 
+    /// JSON rendered earlier by another `JSONWriter` (its `output`): one
+    /// value, or members of the object open here. Nothing for empty bytes.
+    /// For fragments that repeat from event to event (a certificate's
+    /// fields): rendered once, copied after.
+    public mutating func rendered(_ json: [UInt8]) {
+        guard !json.isEmpty else { return }
+        if needsComma { output.append(UInt8(ascii: ",")) }
+        output.append(contentsOf: json)
+        needsComma = true
+    }
+
     public mutating func number(_ value: UInt64) {
         write(reserving: 21) { $0.number(value) }
     }

@@ -109,6 +109,55 @@ import Testing
         ])
     }
 
+    /// Canonical codes from RFC 7541 Appendix B's lengths, packed MSB first
+    /// and padded with ones: the test's own encoder.
+    static func huffmanEncode(_ text: [UInt8]) -> [UInt8] {
+        var code = [UInt32](repeating: 0, count: 257)
+        var next: UInt32 = 0
+        for length in 1...30 {
+            for symbol in 0..<257 where Int(HPACKHuffman.lengths[symbol]) == length {
+                code[symbol] = next
+                next += 1
+            }
+            next <<= 1
+        }
+        var bytes: [UInt8] = []
+        var (buffer, count): (UInt64, Int) = (0, 0)
+        for byte in text {
+            let length = Int(HPACKHuffman.lengths[Int(byte)])
+            buffer = buffer << UInt64(length) | UInt64(code[Int(byte)])
+            count += length
+            while count >= 8 {
+                bytes.append(UInt8(truncatingIfNeeded: buffer >> UInt64(count - 8)))
+                count -= 8
+            }
+        }
+        if count > 0 { bytes.append(UInt8(truncatingIfNeeded: buffer << UInt64(8 - count)) | UInt8(0xFF >> count)) }
+        return bytes
+    }
+
+    @Test("Huffman: every symbol, at every bit offset, in strings of every length up to 40")
+    func huffmanEverySymbol() {
+        // Appendix B's codes for a few symbols, as a check of the test's encoder.
+        #expect(Self.huffmanEncode(Array("a".utf8)) == [0x1F])
+        #expect(Self.huffmanEncode([0]) == [0xFF, 0xC7])  // 0x1ff8, 13 bits
+        for shift in 0..<8 {
+            let prefix = [UInt8](repeating: UInt8(ascii: "0"), count: shift)  // 5 bits each: every offset mod 8
+            for symbol in 0...255 {
+                let text = prefix + [UInt8(symbol)] + Array("ok".utf8)
+                var output: [UInt8] = []
+                let encoded = Self.huffmanEncode(text)
+                #expect(encoded.withUnsafeBytes { HPACKHuffman.decode($0, into: &output) } && output == text, "\(symbol) \(shift)")
+            }
+        }
+        var text: [UInt8] = []
+        for length in 0...40 {
+            var output: [UInt8] = []
+            #expect(Self.huffmanEncode(text).withUnsafeBytes { HPACKHuffman.decode($0, into: &output) } && output == text)
+            text.append(UInt8(truncatingIfNeeded: length &* 97 &+ 13))
+        }
+    }
+
     @Test("Huffman: EOS inside, long or non-one padding are errors")
     func huffmanErrors() {
         var output: [UInt8] = []

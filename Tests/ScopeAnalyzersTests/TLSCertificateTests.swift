@@ -68,6 +68,19 @@ struct TLSCertificateTests {
             #expect(cache.certificate(distinct).sha256 == TLSCertificate(der: distinct).sha256)
             #expect(cache.count <= TLSCertificateCache.maxEntries && cache.bytes <= TLSCertificateCache.maxBytes)
         }
+        // Large enough to fill the bytes before the entries: the bound counts each DER and its JSON
+        // (at 4,129 bytes, the 246th would fit by its DER alone and overflow by its 134 bytes of JSON).
+        for index in 0..<600 {
+            let large = [UInt8](repeating: 0x30, count: 4_127) + [UInt8(index & 0xFF), UInt8(index >> 8)]
+            _ = cache.certificate(large)
+            #expect(cache.bytes <= TLSCertificateCache.maxBytes)
+        }
+        // Same length, first and last 64 bytes: the same hash, yet two certificates.
+        var twin = der
+        twin[350] = 0x31
+        #expect(cache.certificate(twin).sha256 == TLSCertificate(der: twin).sha256)
+        #expect(cache.certificate(der).sha256 == TLSCertificate(der: der).sha256)
+        #expect(cache.certificate(twin).sha256 != cache.certificate(der).sha256)
         let huge = [UInt8](repeating: 1, count: TLSCertificateCache.maxBytes)
         #expect(cache.certificate(huge).sha1 == TLSCertificate(der: huge).sha1 && cache.bytes <= TLSCertificateCache.maxBytes)
     }

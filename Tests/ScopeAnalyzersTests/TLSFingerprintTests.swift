@@ -103,4 +103,44 @@ struct TLSFingerprintTests {
         // MD5 of the string, lowercase hex (RFC 1321's test vector first).
         #expect(TLSFingerprint.md5("abc") == "900150983cd24fb0d6963f7d28e17f72")
     }
+
+    /// The engine's memo of digests answers what the hash functions answer,
+    /// per kind (one text hashed both ways), for long lists sorted past the
+    /// insertion-sort length, and stays within its bounds under a flood.
+    @Test func theDigestMemoIsTheHashBounded() {
+        let digests = TLSDigestCache()
+        var hello = Self.specHello(extensions: "001b,0000,0033,0010,4469,0017,002d,000d,0005,0023,0012,002b,ff01,000b,000a,0015")
+        hello.cipherSuites = (0..<70).map { UInt16(0x2000 &- $0 &* 7) } + [0x0A0A]
+        hello.supportedGroups = [29, 23]
+        hello.pointFormats = [0, 1]
+        for _ in 0..<2 {
+            #expect(TLSFingerprint.ja4(hello, digests: digests) == TLSFingerprint.ja4(hello))
+            #expect(TLSFingerprint.ja3(hello, digests: digests) == TLSFingerprint.md5(TLSFingerprint.ja3String(hello)))
+        }
+        let sorted = hello.cipherSuites.filter { $0 != 0x0A0A }.sorted().map { String($0, radix: 16).leftPadded(to: 4) }
+        #expect(TLSFingerprint.ja4(hello).split(separator: "_")[1]
+                == TLSFingerprint.truncatedSHA256(sorted.joined(separator: ","))[...])
+        let text = Array("abc".utf8)
+        #expect(digests.digest(of: text, kind: .md5) { _ in "md5" } == "md5")
+        #expect(digests.digest(of: text, kind: .truncatedSHA256) { _ in "sha" } == "sha")
+        #expect(digests.digest(of: text, kind: .md5) { _ in "again" } == "md5")
+        for index in 0..<3_000 {
+            _ = digests.digest(of: text + [UInt8(index & 0xFF), UInt8(index >> 8)], kind: .md5) { _ in "" }
+            #expect(digests.count <= TLSDigestCache.maxEntries && digests.bytes <= TLSDigestCache.maxBytes)
+        }
+    }
+
+    /// ServerHello extension lists of every length up to past the
+    /// insertion-sort one, with and without the memo.
+    @Test func ja4sWithTheMemoIsJA4S() {
+        let digests = TLSDigestCache()
+        for count in [0, 1, 5, 40] {
+            var server = TLSServerHello()
+            server.legacyVersion = 0x0303
+            server.cipherSuite = 0xC030
+            server.extensions = (0..<count).map { UInt16(count &- $0) }
+            #expect(TLSFingerprint.ja4s(server, digests: digests) == TLSFingerprint.ja4s(server))
+            #expect(TLSFingerprint.ja3s(server, digests: digests) == TLSFingerprint.md5(TLSFingerprint.ja3sString(server)))
+        }
+    }
 }

@@ -43,6 +43,26 @@ struct JSONWriterTests {
         }
     }
 
+    /// Pre-rendered members and values take their commas like the rest.
+    @Test func renderedFragmentsTakeCommas() {
+        var fragment = JSONWriter()
+        fragment.field("a", 1)
+        fragment.field("b", "x")
+        var json = JSONWriter()
+        json.beginObject()
+        json.rendered(fragment.output)
+        json.rendered([])
+        json.field("c", 2)
+        json.rendered(fragment.output)
+        json.key("d")
+        json.beginArray()
+        json.rendered(Array("{}".utf8))
+        json.rendered(Array("{}".utf8))
+        json.endArray()
+        json.endObject()
+        #expect(String(decoding: json.output, as: UTF8.self) == #"{"a":1,"b":"x","c":2,"a":1,"b":"x","d":[{},{}]}"#)
+    }
+
     @Test func everyASCIIByteAtEveryPositionOfAWord() {
         for byte in UInt8(0)..<0x80 {
             for position in 0..<17 {

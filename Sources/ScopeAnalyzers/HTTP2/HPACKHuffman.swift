@@ -29,6 +29,8 @@ enum HPACKHuffman {
         /// the code is at most 8 bits long (length 0: longer).
         var byteSymbol = [UInt8](repeating: 0, count: 256)
         var byteLength = [UInt8](repeating: 0, count: 256)
+        /// The same in one load: symbol | length << 8.
+        var byteEntry = [UInt16](repeating: 0, count: 256)
 
         init() {
             for length in lengths { count[Int(length)] += 1 }
@@ -48,6 +50,7 @@ enum HPACKHuffman {
                 for low in 0..<(1 << (8 - length)) {
                     byteSymbol[base | low] = UInt8(symbol)
                     byteLength[base | low] = UInt8(length)
+                    byteEntry[base | low] = symbol | UInt16(length) << 8
                 }
             }
         }
@@ -62,6 +65,7 @@ enum HPACKHuffman {
         let symbols: UnsafePointer<UInt16>
         let byteSymbol: UnsafePointer<UInt8>
         let byteLength: UnsafePointer<UInt8>
+        let byteEntry: UnsafePointer<UInt16>
 
         init(_ tables: Tables) {
             func copy<T>(_ array: [T]) -> UnsafePointer<T> {
@@ -75,6 +79,7 @@ enum HPACKHuffman {
             symbols = copy(tables.symbols)
             byteSymbol = copy(tables.byteSymbol)
             byteLength = copy(tables.byteLength)
+            byteEntry = copy(tables.byteEntry)
         }
     }
 
@@ -97,10 +102,12 @@ enum HPACKHuffman {
     }
 
     /// `decode(_:into:)` onto `output`, which has room for 8n/5 symbols.
+    /// The bits wait left-aligned in one register: a symbol of at most 8
+    /// bits (nearly all of real headers) is one table load and a shift.
     private static func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<UInt8>,
                                written: inout Int) -> Bool {
         let tables = Self.tables
-        // Bits not consumed yet, most significant first, in the low `available` bits.
+        // Bits not consumed yet, most significant first, in the top `available` bits (the rest zero).
         var bits: UInt64 = 0
         var available = 0
         var index = 0
@@ -108,19 +115,19 @@ enum HPACKHuffman {
         defer { written = out }
         while true {
             while available <= 56 && index < input.count {
-                bits = bits << 8 | UInt64(input[index])
+                bits |= UInt64(input[index]) << UInt64(56 &- available)
                 available &+= 8
                 index &+= 1
             }
             if available == 0 { return true }
             if available >= 8 {
-                let top = Int(truncatingIfNeeded: bits >> UInt64(available &- 8)) & 0xFF
-                let length = Int(tables.byteLength[top])
+                let entry = tables.byteEntry[Int(truncatingIfNeeded: bits >> 56)]
+                let length = Int(truncatingIfNeeded: entry >> 8)
                 if length != 0 {
-                    output[out] = tables.byteSymbol[top]
+                    output[out] = UInt8(truncatingIfNeeded: entry)
                     out &+= 1
+                    bits <<= UInt64(length)
                     available &-= length
-                    bits &= available == 0 ? 0 : (UInt64(1) << UInt64(available)) &- 1
                     continue
                 }
             }
@@ -130,22 +137,23 @@ enum HPACKHuffman {
             var found = false
             while length < min(available, maxLength) {
                 length &+= 1
-                code = code << 1 | UInt32(truncatingIfNeeded: (bits >> UInt64(available &- length)) & 1)
+                code = code << 1 | UInt32(truncatingIfNeeded: (bits >> UInt64(64 &- length)) & 1)
                 let count = tables.count[length]
                 if count != 0 && code &- tables.firstCode[length] < count && code >= tables.firstCode[length] {
                     let symbol = tables.symbols[tables.offset[length] &+ Int(code &- tables.firstCode[length])]
                     if symbol == 256 { return false }  // EOS in a string is an error (§5.2)
                     output[out] = UInt8(truncatingIfNeeded: symbol)
                     out &+= 1
+                    bits <<= UInt64(length)
                     available &-= length
-                    bits &= available == 0 ? 0 : (UInt64(1) << UInt64(available)) &- 1
                     found = true
                     break
                 }
             }
             if found { continue }
             // No whole code left: the rest is padding, at most 7 bits, all ones.
-            guard index == input.count, available < 8, bits == (UInt64(1) << UInt64(available)) &- 1 else { return false }
+            guard index == input.count, available < 8,
+                  bits == ~(UInt64.max >> UInt64(available)) else { return false }
             return true
         }
     }

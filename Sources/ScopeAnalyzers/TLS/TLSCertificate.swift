@@ -12,28 +12,37 @@ import X509
 /// What the event says about one certificate of the server's chain (TLS
 /// ≤ 1.2, where the Certificate message travels in clear). X.509 is read by
 /// swift-certificates; a certificate it refuses (an RSA key under 1024 bits,
-/// DSA, an unknown key type, bad DER) keeps only its fingerprints.
+/// DSA, an unknown key type, bad DER) keeps only its fingerprints. Its
+/// event fields are rendered once, here (`json`): the fields are set only
+/// by this initializer, so the rendering never goes stale.
 public struct TLSCertificate: Sendable, Equatable {
     /// Distinguished names as (attribute, value), in the certificate's order.
-    public var subject: [(key: String, value: String)] = []
-    public var issuer: [(key: String, value: String)] = []
-    public var alternativeNames: [String] = []
+    public private(set) var subject: [(key: String, value: String)] = []
+    public private(set) var issuer: [(key: String, value: String)] = []
+    public private(set) var alternativeNames: [String] = []
     /// Uppercase hex, no colons (ECS).
-    public var serialNumber: String?
+    public private(set) var serialNumber: String?
     /// Seconds since 1970.
-    public var notBefore: Int64?
-    public var notAfter: Int64?
-    public var publicKeyAlgorithm: String?
-    public var publicKeySize: Int?
-    public var signatureAlgorithm: String?
-    public var versionNumber: Int?
+    public private(set) var notBefore: Int64?
+    public private(set) var notAfter: Int64?
+    public private(set) var publicKeyAlgorithm: String?
+    public private(set) var publicKeySize: Int?
+    public private(set) var signatureAlgorithm: String?
+    public private(set) var versionNumber: Int?
     /// Uppercase hex of the DER's SHA-1 and SHA-256 (as Packetbeat writes them).
-    public var sha1: String
-    public var sha256: String
+    public private(set) var sha1: String
+    public private(set) var sha256: String
     /// swift-certificates read the certificate (else only the fingerprints are known).
-    public var parsed: Bool
+    public private(set) var parsed: Bool
+    /// The fields as the event writes them (`TLSCertificateFields`).
+    private(set) var json = TLSCertificateJSON()
 
     public init(der: [UInt8]) {
+        self.init(reading: der)
+        json = TLSCertificateFields.render(self)
+    }
+
+    private init(reading der: [UInt8]) {
         sha1 = Hex.string(Insecure.SHA1.hash(data: der)).uppercased()
         sha256 = Hex.string(SHA256.hash(data: der)).uppercased()
         guard let certificate = try? Certificate(derEncoded: der) else {

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Certificates already read, by their DER bytes, shared by an engine's
 /// TLS sessions: a server sends the same chain on every full handshake,
 /// and reading X.509 and hashing it was half of a TLS 1.2 handshake's
@@ -14,24 +22,42 @@ final class TLSCertificateCache {
     func certificate(_ der: [UInt8]) -> TLSCertificate {
         if let known = entries[DER(bytes: der)] { return known }
         let certificate = TLSCertificate(der: der)
-        guard der.count <= Self.maxBytes / 4 else { return certificate }
-        if entries.count >= Self.maxEntries || bytes &+ der.count > Self.maxBytes {
+        // The DER and its rendered fields.
+        let size = der.count &+ certificate.json.byteCount
+        guard size <= Self.maxBytes / 4 else { return certificate }
+        if entries.count >= Self.maxEntries || bytes &+ size > Self.maxBytes {
             entries.removeAll(keepingCapacity: true)
             bytes = 0
         }
         entries[DER(bytes: der)] = certificate
-        bytes &+= der.count
+        bytes &+= size
         return certificate
     }
 }
 
-/// A certificate's DER as a dictionary key, hashed in one pass over its
-/// memory: `[UInt8]`'s own hash feeds the hasher a byte at a time, which was
-/// most of a cache look-up (BENCHMARKS.md, issue 16).
+/// A certificate's DER as a dictionary key. Hashed from its length and its
+/// first and last 64 bytes (the serial number and the signature, which
+/// differ between certificates) and compared with `memcmp`: `[UInt8]`'s own
+/// hash and `==` walk every byte, which was most of a look-up
+/// (BENCHMARKS.md, issue 16). Certificates made to share those bytes only
+/// collide, and the cache holds at most `maxEntries` of them.
 private struct DER: Hashable {
     let bytes: [UInt8]
 
-    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { memory in
+            hasher.combine(memory.count)
+            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: memory.prefix(64)))
+            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: memory.suffix(64)))
+        }
+    }
 
-    static func == (left: DER, right: DER) -> Bool { left.bytes == right.bytes }
+    static func == (left: DER, right: DER) -> Bool {
+        left.bytes.count == right.bytes.count && left.bytes.withUnsafeBytes { leftMemory in
+            right.bytes.withUnsafeBytes { rightMemory in
+                guard let leftBase = leftMemory.baseAddress, let rightBase = rightMemory.baseAddress else { return true }
+                return memcmp(leftBase, rightBase, leftMemory.count) == 0
+            }
+        }
+    }
 }

@@ -2,28 +2,36 @@ import ScopeDecode
 
 /// Certificates as Packetbeat writes them: the leaf in ECS `tls.server.*`
 /// (`subject`, `issuer`, `not_before`, `not_after`, `hash.*`, `x509.*`),
-/// the rest of the chain in `tls.detailed.server_certificate_chain`.
+/// the rest of the chain in `tls.detailed.server_certificate_chain`; both
+/// copied from fragments rendered once per certificate (`render`).
 enum TLSCertificateFields {
     static func appendLeaf(_ leaf: TLSCertificate, to server: inout JSONWriter) {
-        if leaf.parsed {
-            server.field("subject", TLSCertificate.distinguishedName(leaf.subject))
-            server.field("issuer", TLSCertificate.distinguishedName(leaf.issuer))
-            if let notBefore = leaf.notBefore { server.timestamp("not_before", nanoseconds(notBefore)) }
-            if let notAfter = leaf.notAfter { server.timestamp("not_after", nanoseconds(notAfter)) }
-        }
-        hashes(leaf, to: &server)
-        if leaf.parsed { server.object("x509") { x509(leaf, to: &$0) } }
+        server.rendered(leaf.json.names)
+        server.rendered(leaf.json.dates)
+        server.rendered(leaf.json.details)
     }
 
     static func appendChainEntry(_ certificate: TLSCertificate, to json: inout JSONWriter) {
         json.beginObject()
-        if certificate.parsed {
-            json.field("subject", TLSCertificate.distinguishedName(certificate.subject))
-            json.field("issuer", TLSCertificate.distinguishedName(certificate.issuer))
-        }
-        hashes(certificate, to: &json)
-        if certificate.parsed { json.object("x509") { x509(certificate, to: &$0) } }
+        json.rendered(certificate.json.names)
+        json.rendered(certificate.json.details)
         json.endObject()
+    }
+
+    /// The fragments both forms are made of, rendered once per certificate.
+    static func render(_ certificate: TLSCertificate) -> TLSCertificateJSON {
+        var names = JSONWriter(reservingCapacity: 256)
+        var dates = JSONWriter(reservingCapacity: 96)
+        var details = JSONWriter(reservingCapacity: 1024)
+        if certificate.parsed {
+            names.field("subject", TLSCertificate.distinguishedName(certificate.subject))
+            names.field("issuer", TLSCertificate.distinguishedName(certificate.issuer))
+            if let notBefore = certificate.notBefore { dates.timestamp("not_before", nanoseconds(notBefore)) }
+            if let notAfter = certificate.notAfter { dates.timestamp("not_after", nanoseconds(notAfter)) }
+        }
+        hashes(certificate, to: &details)
+        if certificate.parsed { details.object("x509") { x509(certificate, to: &$0) } }
+        return TLSCertificateJSON(names: names.output, dates: dates.output, details: details.output)
     }
 
     private static func hashes(_ certificate: TLSCertificate, to json: inout JSONWriter) {
@@ -61,4 +69,18 @@ enum TLSCertificateFields {
     static func nanoseconds(_ seconds: Int64) -> UInt64 {
         seconds <= 0 ? 0 : UInt64(min(seconds, Int64(UInt64.max / 1_000_000_000))) &* 1_000_000_000
     }
+}
+
+/// A certificate's event fields as JSON members, rendered when it is read
+/// and kept with it in the cache: rendering them again for every event cost
+/// a third of a TLS 1.2 handshake's analysis (BENCHMARKS.md, issue 16).
+struct TLSCertificateJSON: Sendable {
+    /// `"subject":…,"issuer":…` (parsed certificates only).
+    var names: [UInt8] = []
+    /// `"not_before":…,"not_after":…`: the leaf's ECS fields (parsed only).
+    var dates: [UInt8] = []
+    /// `"hash":{…}` and, when parsed, `"x509":{…}`.
+    var details: [UInt8] = []
+
+    var byteCount: Int { names.count &+ dates.count &+ details.count }
 }

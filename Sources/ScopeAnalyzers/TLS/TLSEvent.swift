@@ -27,6 +27,9 @@ public struct TLSTransaction: Sendable, TransactionDetail {
     public var bytes: (client: UInt64, server: UInt64) = (0, 0)
     /// Records from both sides but no hello: the capture began mid-connection.
     public var handshakeMissing = false
+    /// Computed by the session through the engine's digest memo; what is
+    /// missing is computed when the event is written.
+    var fingerprints = TLSFingerprints()
 
     public var isMatched: Bool { clientHello != nil && serverHello != nil }
 
@@ -61,16 +64,21 @@ public struct TLSTransaction: Sendable, TransactionDetail {
             if let clientHello {
                 tls.object("client") { client in
                     client.optional("server_name", clientHello.serverName)
-                    client.strings("supported_ciphers", clientHello.cipherSuites.filter { !TLSNames.isGrease($0) }.map(TLSNames.cipher))
-                    client.field("ja3", TLSFingerprint.ja3(clientHello))
-                    client.field("ja4", TLSFingerprint.ja4(clientHello))
+                    client.key("supported_ciphers")
+                    client.beginArray()
+                    for suite in clientHello.cipherSuites where !TLSNames.isGrease(suite) {
+                        if let rendered = TLSNames.renderedCiphers[suite] { client.rendered(rendered) } else { client.string(TLSNames.cipher(suite)) }
+                    }
+                    client.endArray()
+                    client.field("ja3", fingerprints.ja3 ?? TLSFingerprint.ja3(clientHello))
+                    client.field("ja4", fingerprints.ja4 ?? TLSFingerprint.ja4(clientHello))
                 }
             }
             if serverHello != nil || !certificates.isEmpty {
                 tls.object("server") { server in
                     if let serverHello {
-                        server.field("ja3s", TLSFingerprint.ja3s(serverHello))
-                        server.field("ja4s", TLSFingerprint.ja4s(serverHello))
+                        server.field("ja3s", fingerprints.ja3s ?? TLSFingerprint.ja3s(serverHello))
+                        server.field("ja4s", fingerprints.ja4s ?? TLSFingerprint.ja4s(serverHello))
                     }
                     if let leaf = certificates.first { TLSCertificateFields.appendLeaf(leaf, to: &server) }
                 }
@@ -84,13 +92,13 @@ public struct TLSTransaction: Sendable, TransactionDetail {
                             hello.strings("supported_versions", versions.map { TLSNames.version($0)?.number ?? "unknown" })
                         }
                         if !clientHello.alpn.isEmpty { hello.strings("alpn", clientHello.alpn) }
-                        hello.strings("extensions", clientHello.extensions.filter { !TLSNames.isGrease($0) }.map { String($0) })
+                        Self.decimalStrings("extensions", clientHello.extensions, to: &hello)
                     }
                 }
                 if let serverHello {
                     detailed.object("server_hello") { hello in
                         hello.field("version", TLSNames.version(serverHello.version)?.number ?? "unknown")
-                        hello.strings("extensions", serverHello.extensions.map { String($0) })
+                        Self.decimalStrings("extensions", serverHello.extensions, to: &hello, keepingGrease: true)
                     }
                 }
                 if certificates.count > 1 {
@@ -113,6 +121,29 @@ public struct TLSTransaction: Sendable, TransactionDetail {
                 }
             }
         }
+    }
+
+    /// `"name":["0","23",…]`: the values in decimal, as strings, written
+    /// in place (a String per value cost more than the rest of the list).
+    private static func decimalStrings(_ name: String, _ values: [UInt16], to json: inout JSONWriter,
+                                       keepingGrease: Bool = false) {
+        json.key(name)
+        json.beginArray()
+        for value in values where keepingGrease || !TLSNames.isGrease(value) {
+            json.asciiString(maxLength: 5) { digits in
+                var divisor: UInt16 = 10_000
+                while divisor > 1 && value < divisor { divisor /= 10 }
+                var (rest, length) = (value, 0)
+                while divisor > 0 {
+                    digits[length] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / divisor)
+                    rest %= divisor
+                    divisor /= 10
+                    length &+= 1
+                }
+                return length
+            }
+        }
+        json.endArray()
     }
 
     /// ClientHello to the first application data of each side (ns), and
@@ -167,5 +198,26 @@ extension TLSTransaction: Equatable {
             && lhs.certificates == rhs.certificates && lhs.certificatesOmitted == rhs.certificatesOmitted
             && lhs.certificatesDropped == rhs.certificatesDropped && lhs.encryptedAlert == rhs.encryptedAlert
             && lhs.handshakeMissing == rhs.handshakeMissing
+    }
+}
+
+/// A handshake's fingerprints, each nil when its hello is missing.
+struct TLSFingerprints: Sendable {
+    var ja3: String?
+    var ja4: String?
+    var ja3s: String?
+    var ja4s: String?
+
+    init() {}
+
+    init(client: TLSClientHello?, server: TLSServerHello?, digests: TLSDigestCache) {
+        if let client {
+            ja3 = TLSFingerprint.ja3(client, digests: digests)
+            ja4 = TLSFingerprint.ja4(client, digests: digests)
+        }
+        if let server {
+            ja3s = TLSFingerprint.ja3s(server, digests: digests)
+            ja4s = TLSFingerprint.ja4s(server, digests: digests)
+        }
     }
 }

@@ -1,3 +1,5 @@
+import ScopeDecode
+
 /// Names from the IANA TLS registries, for events and labels.
 enum TLSNames {
     /// GREASE values (RFC 8701): 0x?A?A with both bytes equal.
@@ -18,6 +20,15 @@ enum TLSNames {
     /// The IANA name of a cipher suite, "0x1234" when not in the table.
     static func cipher(_ value: UInt16) -> String {
         ciphers[value] ?? "0x" + String(value, radix: 16, uppercase: true).leftPadded(to: 4)
+    }
+
+    /// The names of `ciphers` as JSON strings, quotes included: a list of
+    /// 30 to 60 suites is in every ClientHello's event, and escaping each
+    /// name again was most of its cost (BENCHMARKS.md, issue 16).
+    static let renderedCiphers: [UInt16: [UInt8]] = ciphers.mapValues { name in
+        var json = JSONWriter(reservingCapacity: name.utf8.count &+ 2)
+        json.string(name)
+        return json.output
     }
 
     /// Suites seen in practice (TLS 1.3, and the ECDHE/RSA AEAD and CBC

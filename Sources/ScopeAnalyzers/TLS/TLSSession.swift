@@ -86,7 +86,7 @@ final class TLSSession: StreamAnalyzer {
         case .applicationData(let time, let length, let recordStart):
             encryptedRecord(fromClient: fromClient, time: time, length: length, start: recordStart)
         case .certificates(let list):
-            let cache = context.shared(.tls) { TLSCertificateCache() }
+            let cache = context.shared(.tls) { TLSSharedState() }.certificates
             transaction.certificates = list.certificates.map { cache.certificate($0) }
             transaction.certificatesOmitted = list.omitted
         case .certificatesDropped:
@@ -167,6 +167,9 @@ final class TLSSession: StreamAnalyzer {
             if !request && response { $0.unmatchedResponses &+= 1 }
             $0.parseErrors &+= client.parseErrors &+ server.parseErrors
         }
+        let digests = context.shared(.tls) { TLSSharedState() }.digests
+        transaction.fingerprints = TLSFingerprints(client: transaction.clientHello, server: transaction.serverHello,
+                                                   digests: digests)
         let failed = !transaction.established && !transaction.handshakeMissing
         context.emit(TransactionEvent(
             application: .tls, endpoints: endpoints, start: transaction.clientHello?.time ?? start ?? time,
