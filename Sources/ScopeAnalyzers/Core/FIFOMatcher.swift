@@ -21,13 +21,6 @@ struct FIFOMatcher<Request> {
     }
 
     let capacity: Int
-    /// The oldest request when it was queued with nothing else waiting:
-    /// most connections never have two requests pending (HTTP with
-    /// `Connection: close`, a client waiting for each answer), and an
-    /// array would be allocated and freed for that one request on every
-    /// connection (callgrind: about 600 instructions per connection).
-    /// When set, it is older than everything in `entries`.
-    private var front: Entry?
     /// Popped entries become nil: requests are moved out, not copied.
     private var entries: [Entry?] = []
     private var head = 0
@@ -39,17 +32,14 @@ struct FIFOMatcher<Request> {
         self.capacity = capacity
     }
 
-    private var hasFront: Bool { front.isSome }
-    private var queuedCount: Int { entries.count &- head }
-    var count: Int { hasFront ? queuedCount &+ 1 : queuedCount }
-    var isEmpty: Bool { !hasFront && head == entries.count }
-    var first: Request? { hasFront ? front?.request : isEmpty ? nil : entries[head]?.request }
-    var oldestTime: UInt64? { hasFront ? front?.time : isEmpty ? nil : entries[head]?.time }
+    var count: Int { entries.count &- head }
+    var isEmpty: Bool { head == entries.count }
+    var first: Request? { isEmpty ? nil : entries[head]?.request }
+    var oldestTime: UInt64? { isEmpty ? nil : entries[head]?.time }
 
     /// A look at the oldest request without copying it out (a copy of a
     /// request retains every String in it).
     func peek<T>(_ body: (Request) -> T) -> T? {
-        if hasFront { return front.map { body($0.request) } }
         guard !isEmpty else { return nil }
         return entries.withUnsafeBufferPointer { entries in entries[head].map { body($0.request) } }
     }
@@ -59,11 +49,7 @@ struct FIFOMatcher<Request> {
     mutating func push(_ request: consuming Request, at time: UInt64) -> Request? {
         var evicted: Request?
         if count >= capacity { evicted = popFirst() }
-        if !hasFront && head == entries.count {
-            front = Entry(request: request, time: time)
-        } else {
-            entries.append(Entry(request: request, time: time))
-        }
+        entries.append(Entry(request: request, time: time))
         return evicted
     }
 
@@ -108,10 +94,6 @@ struct FIFOMatcher<Request> {
     }
 
     private mutating func popFirst() -> Request? {
-        if hasFront {
-            if let barrier { self.barrier = barrier &- 1 }
-            return front.take()?.consumed()
-        }
         guard !isEmpty else { return nil }
         let request = entries[head].take()?.consumed()
         head &+= 1
