@@ -110,8 +110,16 @@ public struct HTTPTransaction: Sendable {
 
 /// A request that `101 Switching Protocols` upgraded to h2c, and that 101:
 /// what HTTP/1's session passes to HTTP/2's (`StreamHandOver`), whose
-/// stream 1 carries the request's response.
-struct HTTPUpgrade {
-    var request: HTTPMessage
-    var response: HTTPMessage
+/// stream 1 carries the request's response. A class: every HTTP session
+/// has room for one pending upgrade, and two messages inline (about 530
+/// bytes) made each session's object that much bigger to allocate, clear
+/// and destroy, for an upgrade that almost never comes.
+final class HTTPUpgrade {
+    let request: HTTPMessage
+    let response: HTTPMessage
+
+    init(request: HTTPMessage, response: HTTPMessage) {
+        self.request = request
+        self.response = response
+    }
 }
