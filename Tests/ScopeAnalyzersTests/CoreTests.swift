@@ -50,6 +50,45 @@ struct MatcherTests {
         #expect(expired == ["e"] && fifo.isEmpty)
     }
 
+    /// Pushes and matches interleaved, the queue emptied and refilled: the
+    /// order, the count, the gap barrier and eviction hold throughout.
+    @Test func fifoKeepsOrderWhenPushesAndMatchesInterleave() {
+        var fifo = FIFOMatcher<String>(capacity: 4)
+        var order: [String] = []
+        func take(_ start: UInt64) {
+            if case .matched(let request) = fifo.match(responseStart: start) { order.append(request) }
+        }
+        _ = fifo.push("a", at: 1)
+        _ = fifo.push("b", at: 2)
+        #expect(fifo.count == 2 && fifo.first == "a" && fifo.peek { $0 } == "a" && fifo.oldestTime == 1)
+        take(3)
+        _ = fifo.push("c", at: 4)  // behind "b", still queued
+        take(5)
+        _ = fifo.push("d", at: 6)
+        take(7)
+        take(8)
+        #expect(order == ["a", "b", "c", "d"] && fifo.isEmpty && fifo.count == 0)
+        guard case .unmatched = fifo.match(responseStart: 9) else { Issue.record("empty"); return }
+        // "e" and "f" were queued before the gap, so both still take
+        // responses; the next response starting before "g" was complete
+        // answers a lost request.
+        _ = fifo.push("e", at: 10)
+        _ = fifo.push("f", at: 11)
+        fifo.requestGap()
+        _ = fifo.push("g", at: 20)
+        take(12)
+        take(13)
+        guard case .unmatched = fifo.match(responseStart: 15) else { Issue.record("lost"); return }
+        take(21)
+        #expect(order == ["a", "b", "c", "d", "e", "f", "g"] && fifo.isEmpty)
+        // Full: the oldest is evicted.
+        for (index, name) in ["h", "i", "j", "k"].enumerated() { _ = fifo.push(name, at: UInt64(30 + index)) }
+        #expect(fifo.push("l", at: 40) == "h" && fifo.count == 4 && fifo.first == "i")
+        var rest: [String] = []
+        fifo.drain { rest.append($0) }
+        #expect(rest == ["i", "j", "k", "l"] && fifo.isEmpty)
+    }
+
     @Test func expiringTableBoundsReplacesAndExpiresInOrder() {
         var table = ExpiringTable<Int, String>(capacity: 3)
         for key in 1...3 { _ = table.insert("v\(key)", for: key, at: UInt64(key)) }
