@@ -57,7 +57,14 @@ extension Integration {
             #expect(!during.contains(#"dpdkscope_output_retried_total{output="kafka"} 0"#))
             #expect(try FileManager.default.contentsOfDirectory(atPath: spool + "/kafka").count > 0)
             cluster.up()
-            usleep(3_000_000)
+            // The spool drains at the exporter's next retry, whose back-off
+            // has grown through the outage (1, 2, 4, 8 s …): wait for it to
+            // drain rather than a fixed time, which raced that back-off.
+            let drained = Date().addingTimeInterval(45)
+            while Date() < drained, try FileManager.default.contentsOfDirectory(atPath: spool + "/kafka").contains(where: { $0.hasSuffix(".batch") }) {
+                usleep(200_000)
+            }
+            usleep(500_000)
             agent.signal(SIGTERM)
             #expect(agent.wait(timeout: 30) == 0, "\(agent.stderr)")
 
