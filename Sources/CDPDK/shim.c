@@ -3,9 +3,11 @@
 #include <rte_cycles.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cdpdk_errno(void) { return rte_errno; }
 
@@ -34,6 +36,38 @@ int cdpdk_pdump_secondary_init(void)
 #else
     return 0;
 #endif
+}
+
+// A bus error inside rte_eal_init means the primary's runtime config is
+// shorter than EAL maps it (a crafted or half-written file): EAL reads past
+// its end. The handler prints the prepared line and exits 2, as any other
+// attach failure; write() and _exit() are async-signal-safe. Only SIGBUS,
+// and only during init: a fault anywhere else stays a crash, not a message.
+static char bus_fault_line[512];
+static size_t bus_fault_length;
+
+static void on_attach_bus_fault(int signal_number)
+{
+    (void)signal_number;
+    ssize_t written = write(STDERR_FILENO, bus_fault_line, bus_fault_length);
+    (void)written;
+    _exit(2);
+}
+
+int cdpdk_eal_init_guarded(int argc, char **argv, const char *line)
+{
+    bus_fault_length = strlen(line);
+    if (bus_fault_length > sizeof(bus_fault_line) - 1)
+        bus_fault_length = sizeof(bus_fault_line) - 1;
+    memcpy(bus_fault_line, line, bus_fault_length);
+    struct sigaction action, previous;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = on_attach_bus_fault;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGBUS, &action, &previous);
+    int status = rte_eal_init(argc, argv);
+    sigaction(SIGBUS, &previous, NULL);
+    return status;
 }
 
 static FILE *log_capture;

@@ -83,7 +83,11 @@ public enum EAL {
                                                     boundDevices: EALArguments.userspaceBoundPCIDevices()),
             extra: try EALArguments.splitWords(options.extraEAL))
         logger.debug("EAL argv", metadata: ["argv": "\(arguments.argv.joined(separator: " "))"])
-        try initialize(argv: arguments.argv, logger: logger)
+        // EAL maps the primary's config at its full size; one cut short makes
+        // it fault (SIGBUS) mid-init, and the shim turns that into this line.
+        let busFault = "dpdkscope: the primary's runtime config \(primary.configPath) is shorter than DPDK "
+            + "\(PrimaryProcess.versionString(primary.version)) maps it (truncated or not written by a primary): EAL could not attach\n"
+        try initialize(argv: arguments.argv, busFaultLine: busFault, logger: logger)
         // 25.11 and later expect every secondary to answer pdump's requests;
         // a no-op before. Only when the primary has pdump: against one that
         // has not, 25.11's init logs its own line ("cannot find pdump
@@ -120,12 +124,15 @@ public enum EAL {
         return Attachment(primary: primary, lcores: lcores, opsAlignmentProblem: problem, pdumpAvailable: pdump)
     }
 
-    /// rte_eal_init with DPDK's log captured, so failure is one line.
-    static func initialize(argv: [String], logger: Logger) throws {
+    /// rte_eal_init with DPDK's log captured, so failure is one line; a bus
+    /// fault during it prints `busFaultLine` and exits 2 (see the shim).
+    static func initialize(argv: [String], busFaultLine: String, logger: Logger) throws {
         var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } // EAL keeps these pointers
         cArgs.append(nil)
         _ = cdpdk_log_capture_begin()
-        let status = cArgs.withUnsafeMutableBufferPointer { rte_eal_init(Int32(argv.count), $0.baseAddress) }
+        let status = cArgs.withUnsafeMutableBufferPointer {
+            cdpdk_eal_init_guarded(Int32(argv.count), $0.baseAddress, busFaultLine)
+        }
         let errnum = cdpdk_errno()
         let captured = cdpdk_log_capture_end().map { pointer -> String in
             defer { free(pointer) }

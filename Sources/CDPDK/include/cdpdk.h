@@ -56,6 +56,12 @@ bool cdpdk_pcapng_stamps_tsc_cycles(void);
 /// stats memzone. Returns 0 when nothing was needed or it worked.
 int cdpdk_pdump_secondary_init(void);
 
+/// rte_eal_init, but a SIGBUS during it (EAL reading past the end of a
+/// truncated runtime config) prints `line` (one line, with its newline) on
+/// stderr and exits 2 instead of crashing. The previous SIGBUS action is
+/// restored when init returns.
+int cdpdk_eal_init_guarded(int argc, char **argv, const char *line);
+
 /// Route DPDK's own log lines into an in-memory buffer (before EAL init) so
 /// that a failed attach can be reported as one line instead of a log dump.
 int cdpdk_log_capture_begin(void);
