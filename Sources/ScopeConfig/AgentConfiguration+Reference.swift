@@ -280,7 +280,10 @@ limits:
   # Requests awaiting their response on one connection (pipelining,
   # 1-1048576); beyond it the oldest is reported unanswered.
   max_pending_per_connection: 1024
-  # DNS queries awaiting a response, all clients together (1-16777216).
+  # Requests awaiting a response over UDP and ICMP, all clients together,
+  # per table: DNS queries, Memcached requests over UDP, ICMP echo
+  # requests (and the echoes answered within the timeout, kept to spot
+  # duplicates) each have a table this size (1-16777216).
   max_pending_dns_queries: 65536
   # HTTP start line plus headers of one message (256 bytes-16MiB); a longer
   # one is reported as oversized and skipped.

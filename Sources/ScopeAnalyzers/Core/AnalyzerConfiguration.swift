@@ -14,7 +14,10 @@ public struct AnalyzerConfiguration: Equatable, Sendable {
     /// Requests waiting for a response on one connection; the oldest is
     /// reported unmatched (an eviction) when one more arrives.
     public var maxPendingPerConnection: Int { didSet { maxPendingPerConnection = max(1, maxPendingPerConnection) } }
-    /// DNS queries waiting for a response, over all clients.
+    /// Datagram requests waiting for a response, over all clients: the
+    /// bound of each engine-wide pairing table (DNS queries, Memcached
+    /// over UDP, ICMP echoes and their answered set). The name predates
+    /// the other tables; the YAML key `max_pending_dns_queries` keeps it.
     public var maxPendingDNSQueries: Int { didSet { maxPendingDNSQueries = max(1, maxPendingDNSQueries) } }
     /// HTTP start line plus headers (or trailers) of one message. Past it the
     /// message is reported as oversized and the parser resynchronises.
