@@ -28,6 +28,13 @@ struct ExpiringTable<Key: Hashable, Value> {
         self.capacity = capacity
     }
 
+    /// An engine-wide table of datagram requests awaiting their response
+    /// (DNS, Memcached over UDP, ICMP echoes): every such table has the one
+    /// bound the configuration names for them, decided here.
+    init(datagramRequestsOf context: AnalyzerContext) {
+        self.init(capacity: context.configuration.maxPendingDNSQueries)
+    }
+
     var count: Int { entries.count }
 
     /// Adds `value`. Returns the value it replaced under the same key (a

@@ -57,7 +57,7 @@ final class DNSCorrelator {
 
     init(context: AnalyzerContext) {
         self.context = context
-        table = ExpiringTable(capacity: context.configuration.maxPendingDNSQueries)
+        table = ExpiringTable(datagramRequestsOf: context)
     }
 
     /// One UDP datagram already attributed to DNS.

@@ -45,8 +45,8 @@ final class ICMPCorrelator {
 
     init(context: AnalyzerContext) {
         self.context = context
-        table = ExpiringTable(capacity: context.configuration.maxPendingDNSQueries)
-        answered = ExpiringTable(capacity: context.configuration.maxPendingDNSQueries)
+        table = ExpiringTable(datagramRequestsOf: context)
+        answered = ExpiringTable(datagramRequestsOf: context)
     }
 
     func packet(_ packet: DecodedPacket, bytes: UnsafeRawBufferPointer, timestamp: UInt64) {

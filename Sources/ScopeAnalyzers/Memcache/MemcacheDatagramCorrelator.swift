@@ -27,7 +27,7 @@ final class MemcacheDatagramCorrelator {
 
     init(context: AnalyzerContext) {
         self.context = context
-        table = ExpiringTable(capacity: context.configuration.maxPendingDNSQueries)
+        table = ExpiringTable(datagramRequestsOf: context)
     }
 
     /// One UDP datagram already attributed to memcache.
