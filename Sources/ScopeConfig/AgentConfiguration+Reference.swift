@@ -173,7 +173,8 @@ outputs:
     address: 127.0.0.1
     port: 9091
     # Opt-in extra labels: server (server address) and vlan (VLAN id).
-    # Each multiplies the number of series.
+    # Each multiplies the number of series. Changed by a reload, counters
+    # count on: series of the old labels keep their last value.
     labels: []
     # Most distinct values one label may take (1-100000); beyond it values
     # are folded together, so traffic cannot grow the series without bound.

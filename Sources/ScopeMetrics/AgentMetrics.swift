@@ -20,13 +20,21 @@ import ScopeAnalyzers
 /// sources (`source:`, the worker index): each source's own previous value
 /// gives its delta, so a loop whose counters restart (a reload made it a
 /// new engine) never skews what another loop counted.
+///
+/// One instance lives as long as the process: a reload of the label
+/// settings changes it in place (`relabel`), so no counter ever goes back
+/// to zero on `/metrics` or in what remote-write pushes.
 public final class AgentMetrics: @unchecked Sendable {
-    public let policy: MetricsLabelPolicy
+    /// The label settings now in force.
+    public var policy: MetricsLabelPolicy { writer.withLock { currentPolicy } }
+    private var currentPolicy: MetricsLabelPolicy
     public let registry: PrometheusCollectorRegistry
     private let writer = WriterLock()
     private var protocols: [ApplicationProtocol: ProtocolSeries] = [:]
     /// Families protocols declare of their own, by registry index, made on first use.
     private var families: [ProtocolFamilySeries?] = Array(repeating: nil, count: ApplicationProtocol.allCases.count)
+    /// What of the registry's families outlives a relabel.
+    private let shapes = FamilyShapes()
     private var capture: CaptureMetrics
     private var decoder: DecoderMetrics
     private var analyzer: AnalyzerMetrics
@@ -49,7 +57,7 @@ public final class AgentMetrics: @unchecked Sendable {
     private let sourceLock = NSLock()
 
     public init(policy: MetricsLabelPolicy = .init()) {
-        self.policy = policy
+        currentPolicy = policy
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
         capture = CaptureMetrics(registry: registry)
@@ -57,6 +65,27 @@ public final class AgentMetrics: @unchecked Sendable {
         analyzer = AnalyzerMetrics(registry: registry, labelCap: policy.labelCap)
         process = ProcessMetrics(registry: registry)
         outputs = OutputMetrics(registry: registry)
+    }
+
+    /// New label settings (a reload), applied in place. The registry and
+    /// every series in it stay: a series the new settings still produce
+    /// (same labels) counts on from its value; one they no longer produce
+    /// (`server` turned off) keeps its last value until the process ends;
+    /// a new one starts at zero, as any new series does. The label caches
+    /// start empty under the new caps, so the caps bound each settings'
+    /// series, and series of earlier settings come on top. Cumulative
+    /// sources keep their last values: nothing is counted twice. A family
+    /// without labels of its own keeps its first series' server setting
+    /// (`FamilyShapes`).
+    public func relabel(_ policy: MetricsLabelPolicy) {
+        writer.withLock {
+            guard policy != currentPolicy else { return }
+            currentPolicy = policy
+            protocols = [:]
+            families = Array(repeating: nil, count: ApplicationProtocol.allCases.count)
+            decoder.relabel(registry: registry, labelCap: policy.labelCap)
+            analyzer.relabel(registry: registry, labelCap: policy.labelCap)
+        }
     }
 
     /// One transaction event (cheap: see `ProtocolSeries`; one lock).
@@ -122,7 +151,7 @@ public final class AgentMetrics: @unchecked Sendable {
         if let own = families[index] {
             own.record(event)
         } else if let declared = event.application.definition.metrics {
-            let own = ProtocolFamilySeries(declared, registry: registry, policy: policy)
+            let own = ProtocolFamilySeries(declared, registry: registry, policy: currentPolicy, shapes: shapes)
             families[index] = own
             own.record(event)
         }
@@ -130,7 +159,7 @@ public final class AgentMetrics: @unchecked Sendable {
 
     private func series(for application: ApplicationProtocol) -> ProtocolSeries {
         if let series = protocols[application] { return series }
-        let series = ProtocolSeries(name: application.rawValue, registry: registry, policy: policy)
+        let series = ProtocolSeries(name: application.rawValue, registry: registry, policy: currentPolicy)
         protocols[application] = series
         return series
     }

@@ -121,6 +121,14 @@ struct CumulativeCounter {
 
     init(_ counter: Counter) { self.counter = counter }
 
+    /// The same sources' last values feeding `counter` from now on (new
+    /// labels after a reload), so their next samples add only what is new.
+    func feeding(_ counter: Counter) -> CumulativeCounter {
+        var moved = CumulativeCounter(counter)
+        moved.lasts = lasts
+        return moved
+    }
+
     /// Source 0's last value.
     var last: UInt64 { lasts[0] }
 

@@ -7,7 +7,10 @@ import Prometheus
 struct NamedCumulativeCounters {
     static let maxNames = 1_024
     private var counters: [String: CumulativeCounter] = [:]
-    private let makeCounter: (String) -> Counter
+    /// The names in order of first sight, which decided who got a label
+    /// value of its own before the cap.
+    private var names: [String] = []
+    private var makeCounter: (String) -> Counter
 
     init(makeCounter: @escaping (String) -> Counter) { self.makeCounter = makeCounter }
 
@@ -15,8 +18,18 @@ struct NamedCumulativeCounters {
         if counters[name] == nil {
             guard counters.count < Self.maxNames else { return }
             counters[name] = CumulativeCounter(makeCounter(name))
+            names.append(name)
         }
         counters[name]?.update(to: value, source: source)
+    }
+
+    /// New label caps (a reload): every name known so far is labelled again
+    /// in its order of first sight, and keeps its sources' last values.
+    mutating func relabel(_ makeCounter: @escaping (String) -> Counter) {
+        self.makeCounter = makeCounter
+        for name in names {
+            if let old = counters[name] { counters[name] = old.feeding(makeCounter(name)) }
+        }
     }
 }
 
@@ -30,14 +43,23 @@ struct DecoderMetrics {
     private var activeBySource: [Int] = [0]
 
     init(registry: PrometheusCollectorRegistry, labelCap: Int) {
-        var reasons = LabelSlots(cap: labelCap)
-        errors = NamedCumulativeCounters { reason in
-            let slot = reasons.slot(for: LabelValue.sanitized(reason, maxLength: 64))
-            return registry.counter(MetricFamilies.decoderErrors, [("reason", reasons.value(slot))])
-        }
+        errors = NamedCumulativeCounters(makeCounter: Self.errorCounters(registry, labelCap))
         flowsCreated = CumulativeCounter(registry.counter(MetricFamilies.flowsCreated))
         flowsEvicted = CumulativeCounter(registry.counter(MetricFamilies.flowsEvicted))
         flowsActive = registry.gauge(MetricFamilies.flowsActive)
+    }
+
+    /// The error counter of each reason, values past `labelCap` sharing "other".
+    private static func errorCounters(_ registry: PrometheusCollectorRegistry, _ labelCap: Int) -> (String) -> Counter {
+        var reasons = LabelSlots(cap: labelCap)
+        return { reason in
+            let slot = reasons.slot(for: LabelValue.sanitized(reason, maxLength: 64))
+            return registry.counter(MetricFamilies.decoderErrors, [("reason", reasons.value(slot))])
+        }
+    }
+
+    mutating func relabel(registry: PrometheusCollectorRegistry, labelCap: Int) {
+        errors.relabel(Self.errorCounters(registry, labelCap))
     }
 
     mutating func update(errorsByReason: [(reason: String, count: UInt64)], flowsActive active: Int,
@@ -61,13 +83,22 @@ struct AnalyzerMetrics {
     private var fields: NamedCumulativeCounters
 
     init(registry: PrometheusCollectorRegistry, labelCap: Int) {
+        fields = NamedCumulativeCounters(makeCounter: Self.fieldCounters(registry, labelCap))
+    }
+
+    /// Each field's counter; counter names past four times `labelCap` share "other".
+    private static func fieldCounters(_ registry: PrometheusCollectorRegistry, _ labelCap: Int) -> (String) -> Counter {
         var counters = LabelSlots(cap: labelCap * 4)
-        fields = NamedCumulativeCounters { name in
+        return { name in
             let (proto, counter) = Self.split(name)
             let slot = counters.slot(for: LabelValue.sanitized(counter, maxLength: 64))
             return registry.counter(MetricFamilies.analyzer,
                                     [("protocol", LabelValue.sanitized(proto)), ("counter", counters.value(slot))])
         }
+    }
+
+    mutating func relabel(registry: PrometheusCollectorRegistry, labelCap: Int) {
+        fields.relabel(Self.fieldCounters(registry, labelCap))
     }
 
     mutating func update(_ values: [(String, UInt64)], source: Int = 0) {

@@ -39,8 +39,12 @@ final class ProtocolFamilySeries {
     private var gauges: [SeriesKey: Gauge] = [:]
     private var histograms: [SeriesKey: DurationHistogram] = [:]
     private var observations = ProtocolMetrics.Observations()
+    /// Per family: whether it carries the server label, for those whose
+    /// answer outlives a reload (see `FamilyShapes`); nil for the others.
+    private var fixedServer: [Bool?]
 
-    init(_ metrics: ProtocolMetrics, registry: PrometheusCollectorRegistry, policy: MetricsLabelPolicy) {
+    init(_ metrics: ProtocolMetrics, registry: PrometheusCollectorRegistry, policy: MetricsLabelPolicy,
+         shapes: FamilyShapes = FamilyShapes()) {
         self.metrics = metrics
         self.registry = registry
         self.policy = policy
@@ -48,6 +52,10 @@ final class ProtocolFamilySeries {
         labelSlots = metrics.families.map { family in family.labels.map { _ in LabelSlots(cap: cap) } }
         servers = KeyedLabelSlots(cap: cap)
         seriesCount = Array(repeating: 0, count: metrics.families.count)
+        fixedServer = metrics.families.map { family in
+            family.labels.isEmpty && family.server == .whenOptedIn
+                ? shapes.serverLabel(family.name, wanted: policy.serverLabel) : nil
+        }
     }
 
     func record(_ event: TransactionEvent) {
@@ -61,7 +69,7 @@ final class ProtocolFamilySeries {
             switch family.server {
             case .none: break
             case .whenOptedIn, .required:
-                if policy.serverLabel {
+                if fixedServer[index] ?? policy.serverLabel {
                     key.server = Int32(servers.slot(for: ServerKey(event.endpoints)) { $0.label })
                 } else if family.server == .required {
                     continue
@@ -141,5 +149,22 @@ final class ProtocolFamilySeries {
         cache[key] = metric
         seriesCount[Int(key.family)] += 1
         return metric
+    }
+}
+
+/// Whether each family without labels of its own that takes the server
+/// label when opted in (`whenOptedIn`) carries it, as its first series
+/// decided: the registry cannot hold one family both with and without
+/// labels, which a reload turning `server` on or off would otherwise ask
+/// of it. `AgentMetrics` keeps one for the process.
+final class FamilyShapes {
+    private var serverLabel: [String: Bool] = [:]
+
+    init() {}
+
+    func serverLabel(_ family: String, wanted: Bool) -> Bool {
+        if let fixed = serverLabel[family] { return fixed }
+        serverLabel[family] = wanted
+        return wanted
     }
 }

@@ -7,8 +7,8 @@ import ScopeMetrics
 /// The agent's export outputs, built once per run from the configuration:
 /// OTLP and Kafka (fed the same JSON lines as the event file,
 /// `AgentOutputs.write`) and remote-write (which reads the `/metrics`
-/// exposition itself). A reload that changes them (or the metrics
-/// remote-write reads) stops the old ones first, their backlog going to
+/// exposition itself). A reload that changes them (or turns the metrics
+/// remote-write reads on or off) stops the old ones first, their backlog going to
 /// the spool, then starts the new ones, which send it: two exporters never
 /// share a spool (its lock enforces that).
 struct AgentExport {

@@ -10,7 +10,8 @@ struct AgentChange {
     var newPipeline: Bool
     /// New event outputs, shared by every loop; nil keeps the old ones.
     var outputs: AgentOutputs?
-    /// New metrics (`.some(nil)`: none any more); nil keeps the old ones.
+    /// Metrics turned on (`.some(metrics)`) or off (`.some(nil)`); nil
+    /// keeps what the loops have. Other metrics changes happen in place.
     var metrics: AgentMetrics??
 }
 
@@ -23,8 +24,11 @@ struct AgentReloader {
     let path: String
     private(set) var running: AgentConfiguration
     private(set) var server: MetricsServer?
-    /// The metrics now served (remote-write reads them).
+    /// The metrics now served (remote-write reads them); nil while off.
     private(set) var metrics: AgentMetrics?
+    /// The process's one metrics instance, kept while metrics are off so
+    /// that turning them on again counts on from where they were.
+    private var keptMetrics: AgentMetrics?
     private(set) var exports: AgentExport
     /// Every export output's counters by name, kept across reloads: an
     /// output that comes back (after a failed restart, or removed and added
@@ -39,6 +43,7 @@ struct AgentReloader {
         self.running = running
         self.server = server
         self.metrics = metrics
+        keptMetrics = metrics
         self.exports = exports
         self.origin = origin
         self.quiet = quiet
@@ -68,20 +73,24 @@ struct AgentReloader {
         var outputs: AgentOutputs?
         var metrics: AgentMetrics??
         if next.outputs.metrics != running.outputs.metrics {
+            // The server restarts (its address may have changed); the
+            // metrics themselves stay, relabelled in place.
             server?.stop()
             server = nil
+            var served: AgentMetrics?
             do {
-                let (newMetrics, newServer) = try AgentRuntime.startMetrics(next)
-                metrics = .some(newMetrics)
-                server = newServer
+                (served, server) = try AgentRuntime.startMetrics(next, kept: keptMetrics)
             } catch {
-                metrics = .some(nil)
                 tell("reload: metrics endpoint not restarted (\(error))")
             }
-            self.metrics = metrics ?? nil
+            keptMetrics = served ?? keptMetrics
+            if served !== self.metrics {
+                metrics = .some(served)
+                self.metrics = served
+            }
         }
-        // Exports restart when they change, and when the metrics do: the
-        // new metrics show their counters and remote-write reads them.
+        // Exports restart when they change, and when metrics go on or off:
+        // remote-write reads them, and they show the exports' counters.
         if exportsChanged || metrics != nil {
             AgentOutputs.swapExports {
                 // Counted after the stop, which spools (and counts) the old backlog.

@@ -131,10 +131,16 @@ struct AgentRuntime {
         return text
     }
 
-    static func startMetrics(_ configuration: AgentConfiguration) throws -> (AgentMetrics?, MetricsServer?) {
+    /// The metrics and their server, when the configuration enables them.
+    /// `kept`: the process's metrics from before a reload, given the new
+    /// label settings in place rather than replaced, so their counters
+    /// never go back to zero (`AgentMetrics.relabel`).
+    static func startMetrics(_ configuration: AgentConfiguration,
+                             kept: AgentMetrics? = nil) throws -> (AgentMetrics?, MetricsServer?) {
         let settings = configuration.outputs.metrics
         guard settings.enabled else { return (nil, nil) }
-        let metrics = AgentMetrics(policy: .init(settings))
+        let metrics = kept ?? AgentMetrics(policy: .init(settings))
+        metrics.relabel(.init(settings))
         let server = MetricsServer(host: settings.address, port: Int(settings.port), metrics: metrics)
         do {
             try server.start()

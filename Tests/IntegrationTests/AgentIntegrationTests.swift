@@ -112,6 +112,56 @@ extension Integration {
             #expect(agent.stderr.components(separatedBy: "attached to pid").count == 2, "attached once: \(agent.stderr)")
         }
 
+        /// Reloads of the metrics settings (labels, off, on) keep the
+        /// request counters: they went back to zero before, when every such
+        /// reload made new metrics. Requests while metrics are off are not
+        /// counted; nothing counted before is lost.
+        @Test func sighupKeepsRequestCountersAcrossMetricsChanges() throws {
+            try Harness.checkPrerequisites()
+            let bed = try AgentBed(prefix: "it-agent-hupm")
+            defer { bed.stop() }
+            let port = AgentBed.freePort()
+            func configuration(_ metrics: String) -> String {
+                bed.configuration(protocols: Self.httpAndRedis,
+                                  outputs: "  metrics: { address: 127.0.0.1, port: \(port)\(metrics) }")
+            }
+            func waitForHTTP(_ count: Double) throws -> Double {
+                var seen = 0.0
+                for _ in 0..<50 {
+                    seen = try AgentWorkers.metric(port, "dpdkscope_requests_total", [#"protocol="http""#])
+                    if seen >= count { break }
+                    usleep(100_000)
+                }
+                return seen
+            }
+            let agent = try bed.startAgent(config: try bed.writeConfiguration(configuration("")))
+            defer { agent.signal(SIGKILL) }
+            try bed.curl(5)
+            #expect(try waitForHTTP(5) == 5, "\(agent.stderr)")
+            // Two requests after each reload: counted, counted, not (metrics off), counted.
+            let steps: [(metrics: String, expected: Double?)] = [
+                (", labels: [server], max_label_values: 10", 7), (", labels: [server, vlan]", 9),
+                (", enabled: false", nil), ("", 11),
+            ]
+            for (index, step) in steps.enumerated() {
+                _ = try bed.writeConfiguration(configuration(step.metrics))
+                agent.signal(SIGHUP)
+                let deadline = Date().addingTimeInterval(10)
+                while agent.stderr.components(separatedBy: "configuration reloaded").count < index + 2, Date() < deadline {
+                    usleep(100_000)
+                }
+                try bed.curl(2)
+                guard let expected = step.expected else {
+                    usleep(500_000)
+                    continue
+                }
+                #expect(try waitForHTTP(expected) == expected, "after \(step.metrics): \(agent.stderr)")
+            }
+            #expect(agent.stderr.components(separatedBy: "configuration reloaded").count == steps.count + 1, "\(agent.stderr)")
+            agent.signal(SIGTERM)
+            #expect(agent.wait(timeout: 15) == 0, "\(agent.stderr)")
+        }
+
         @Test func primaryExitFlushesValidFilesAndExitsThree() throws {
             try Harness.checkPrerequisites()
             var bed = try AgentBed(prefix: "it-agent-die")
