@@ -88,7 +88,7 @@ let package = Package(
         // librdkafka (Debian's librdkafka-dev): the Kafka output's producer.
         .systemLibrary(name: "CKafka", path: "Sources/CKafka"),
         // Pure Swift: everything testable without a DPDK primary.
-        .target(name: "ScopeCore"),
+        .target(name: "ScopeCore", exclude: ["README.md"]),
         // SHA-1 for Community ID from swift-crypto (which brings FoundationEssentials).
         .target(name: "ScopeDecode", dependencies: [.product(name: "Crypto", package: "swift-crypto")], exclude: ["README.md"]),
         .target(name: "ScopePcap", dependencies: ["ScopeCore", "CZlib", "CMappedFile", "CPcap"], exclude: ["README.md"]),
@@ -128,6 +128,7 @@ let package = Package(
         .target(
             name: "ScopeDPDK",
             dependencies: ["CDPDK", "CPcap", "ScopeCore", "ScopePcap", .product(name: "Logging", package: "swift-log")],
+            exclude: ["README.md"],
             swiftSettings: [.unsafeFlags(dpdkImporterFlags)]
         ),
         .executableTarget(
