@@ -17,9 +17,8 @@ struct HPACKDecoder {
     /// Most bytes (RFC size: name + value + 32 per entry) this decoder keeps.
     let memoryLimit: Int
     private(set) var tableBytes = 0
-    /// Oldest first; the newest is index 62.
-    private var entries: [Entry] = []
-    private var first = 0
+    /// The newest entry is index 62.
+    private var table = HPACKDynamicTable()
     private(set) var desynchronised = false
     /// Entries evicted by `memoryLimit` that the peer still has.
     private var truncated = false
@@ -27,12 +26,6 @@ struct HPACKDecoder {
     private(set) var lostFields: UInt64 = 0
     private var nameScratch: [UInt8] = []
     private var valueScratch: [UInt8] = []
-
-    struct Entry {
-        var bytes: [UInt8]
-        var nameLength: Int
-        var size: Int { bytes.count &+ 32 }
-    }
 
     enum Failure: Error { case malformed, tooLarge }
 
@@ -44,14 +37,12 @@ struct HPACKDecoder {
         valueScratch.reserveCapacity(256)
     }
 
-    var dynamicCount: Int { entries.count &- first }
+    var dynamicCount: Int { table.count }
 
     /// Dynamic entry `index` (1 = newest), as text: for tests and debugging.
     func dynamicEntry(_ index: Int) -> (name: String, value: String)? {
         guard index >= 1 && index <= dynamicCount else { return nil }
-        let entry = entries[entries.count &- index]
-        return (String(decoding: entry.bytes[0..<entry.nameLength], as: UTF8.self),
-                String(decoding: entry.bytes[entry.nameLength...], as: UTF8.self))
+        return table.withEntry(index) { (String(decoding: $0, as: UTF8.self), String(decoding: $1, as: UTF8.self)) }
     }
 
     /// History was lost: keep what is known, count references past it.
@@ -103,11 +94,7 @@ struct HPACKDecoder {
         }
         let dynamic = index &- HPACKStaticTable.count
         guard dynamic <= dynamicCount else { return unknown() }
-        let entry = entries[entries.count &- dynamic]
-        entry.bytes.withUnsafeBytes { bytes in
-            field(UnsafeRawBufferPointer(rebasing: bytes[0..<entry.nameLength]),
-                  UnsafeRawBufferPointer(rebasing: bytes[entry.nameLength...]))
-        }
+        table.withEntry(dynamic, field)
         return true
     }
 
@@ -128,8 +115,7 @@ struct HPACKDecoder {
         } else if nameIndex <= HPACKStaticTable.count {
             nameScratch.append(contentsOf: HPACKStaticTable.packed.entry(nameIndex).name)
         } else if nameIndex &- HPACKStaticTable.count <= dynamicCount {
-            let entry = entries[entries.count &- (nameIndex &- HPACKStaticTable.count)]
-            nameScratch.append(contentsOf: entry.bytes[0..<entry.nameLength])
+            table.withEntry(nameIndex &- HPACKStaticTable.count) { name, _ in nameScratch.append(contentsOf: name) }
         } else {
             guard unknown() else { return false }
             nameKnown = false
@@ -141,13 +127,15 @@ struct HPACKDecoder {
         if indexing {
             // An entry of unknown name still takes its place in the table (the
             // indices of the others depend on it); its name stays empty.
-            insert(name: nameKnown ? nameScratch : [], value: valueScratch)
+            if !nameKnown { nameScratch.removeAll(keepingCapacity: true) }
+            insert()
         }
         return true
     }
 
-    private mutating func insert(name: [UInt8], value: [UInt8]) {
-        let size = name.count &+ value.count &+ 32
+    /// Adds `nameScratch` and `valueScratch` as the newest entry.
+    private mutating func insert() {
+        let size = nameScratch.count &+ valueScratch.count &+ 32
         let limit = min(tableLimit, memoryLimit)
         if size > limit {
             // RFC 7541 §4.4: an entry larger than the table empties it.
@@ -156,22 +144,18 @@ struct HPACKDecoder {
             return
         }
         evict(toFit: size)
-        entries.append(Entry(bytes: name + value, nameLength: name.count))
+        nameScratch.withUnsafeBytes { name in valueScratch.withUnsafeBytes { table.append(name: name, value: $0) } }
         tableBytes &+= size
     }
 
     /// Evicts oldest entries until `incoming` more bytes fit (`.max`: all).
     private mutating func evict(toFit incoming: Int) {
         let limit = min(tableLimit, memoryLimit)
-        while first < entries.count && (incoming == .max || tableBytes &+ incoming > limit) {
+        while table.count > 0 && (incoming == .max || tableBytes &+ incoming > limit) {
             // Evicted here but not by the peer (whose limit is `tableLimit`): its index is lost.
             if incoming != .max && tableBytes &+ incoming <= tableLimit { truncated = true }
-            tableBytes &-= entries[first].size
-            first &+= 1
-        }
-        if first > 32 && first &* 2 > entries.count {
-            entries.removeFirst(first)
-            first = 0
+            tableBytes &-= table.withEntry(table.count) { $0.count &+ $1.count &+ 32 }
+            table.removeOldest()
         }
     }
 
