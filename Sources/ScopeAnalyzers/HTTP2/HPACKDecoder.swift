@@ -24,8 +24,6 @@ struct HPACKDecoder {
     private var truncated = false
     /// Field references to entries this decoder does not know.
     private(set) var lostFields: UInt64 = 0
-    private var nameScratch: [UInt8] = []
-    private var valueScratch: [UInt8] = []
 
     enum Failure: Error { case malformed, tooLarge }
 
@@ -33,8 +31,6 @@ struct HPACKDecoder {
         self.memoryLimit = memoryLimit
         settingsLimit = tableSize
         tableLimit = tableSize
-        nameScratch.reserveCapacity(256)
-        valueScratch.reserveCapacity(256)
     }
 
     var dynamicCount: Int { table.count }
@@ -105,37 +101,45 @@ struct HPACKDecoder {
         return true
     }
 
+    /// A literal field: its name (a literal, or a static or dynamic entry's)
+    /// and value are handed over where they lie (in the block, the tables,
+    /// or temporary memory when Huffman-coded), never copied into arrays.
     private mutating func literal(_ block: UnsafeRawBufferPointer, _ offset: inout Int, nameIndex: Int, indexing: Bool,
                                   _ field: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Bool {
-        nameScratch.removeAll(keepingCapacity: true)
-        valueScratch.removeAll(keepingCapacity: true)
-        var nameKnown = true
         if nameIndex == 0 {
-            guard Self.string(block, &offset, into: &nameScratch) else { return false }
-        } else if nameIndex <= HPACKStaticTable.count {
-            nameScratch.append(contentsOf: HPACKStaticTable.packed.entry(nameIndex).name)
-        } else if nameIndex &- HPACKStaticTable.count <= dynamicCount {
-            table.withEntry(nameIndex &- HPACKStaticTable.count) { name, _ in nameScratch.append(contentsOf: name) }
-        } else {
-            guard unknown() else { return false }
-            nameKnown = false
+            guard let name = Self.string(block, &offset), let value = Self.string(block, &offset) else { return false }
+            var ok = false
+            return Self.withText(name) { name in ok = Self.withText(value) { add(name, $0, indexing: indexing, field) } } && ok
         }
-        guard Self.string(block, &offset, into: &valueScratch) else { return false }
-        if nameKnown {
-            nameScratch.withUnsafeBytes { name in valueScratch.withUnsafeBytes { field(name, $0) } }
+        if nameIndex <= HPACKStaticTable.count {
+            guard let value = Self.string(block, &offset) else { return false }
+            let name = HPACKStaticTable.packed.entry(nameIndex).name
+            return Self.withText(value) { add(name, $0, indexing: indexing, field) }
         }
-        if indexing {
+        let dynamic = nameIndex &- HPACKStaticTable.count
+        guard dynamic <= dynamicCount else {
+            guard unknown(), let value = Self.string(block, &offset) else { return false }
             // An entry of unknown name still takes its place in the table (the
             // indices of the others depend on it); its name stays empty.
-            if !nameKnown { nameScratch.removeAll(keepingCapacity: true) }
-            insert()
+            return Self.withText(value) { if indexing { insert(name: UnsafeRawBufferPointer(start: nil, count: 0), value: $0) } }
         }
-        return true
+        guard let value = Self.string(block, &offset) else { return false }
+        // Copied out of the table first: the insert may evict the entry or move the table's bytes.
+        let length = table.withEntry(dynamic) { name, _ in name.count }
+        return withUnsafeTemporaryAllocation(byteCount: length, alignment: 1) { copy in
+            table.withEntry(dynamic) { name, _ in copy.copyMemory(from: name) }
+            return Self.withText(value) { add(UnsafeRawBufferPointer(copy), $0, indexing: indexing, field) }
+        }
     }
 
-    /// Adds `nameScratch` and `valueScratch` as the newest entry.
-    private mutating func insert() {
-        let size = nameScratch.count &+ valueScratch.count &+ 32
+    private mutating func add(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, indexing: Bool,
+                              _ field: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
+        field(name, value)
+        if indexing { insert(name: name, value: value) }
+    }
+
+    private mutating func insert(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let size = name.count &+ value.count &+ 32
         let limit = min(tableLimit, memoryLimit)
         if size > limit {
             // RFC 7541 §4.4: an entry larger than the table empties it.
@@ -144,7 +148,7 @@ struct HPACKDecoder {
             return
         }
         evict(toFit: size)
-        nameScratch.withUnsafeBytes { name in valueScratch.withUnsafeBytes { table.append(name: name, value: $0) } }
+        table.append(name: name, value: value)
         tableBytes &+= size
     }
 
@@ -179,15 +183,32 @@ struct HPACKDecoder {
         return nil
     }
 
-    /// A string literal (§5.2) appended to `output`.
-    static func string(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int, into output: inout [UInt8]) -> Bool {
-        guard offset < bytes.count else { return false }
+    /// A string literal (§5.2) as it lies in `bytes`; nil when truncated.
+    static func string(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int)
+        -> (bytes: UnsafeRawBufferPointer, huffman: Bool)? {
+        guard offset < bytes.count else { return nil }
         let huffman = bytes[offset] & 0x80 != 0
-        guard let length = integer(bytes, &offset, prefix: 7), length <= bytes.count &- offset else { return false }
+        guard let length = integer(bytes, &offset, prefix: 7), length <= bytes.count &- offset else { return nil }
         let raw = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset &+ length)])
         offset &+= length
-        if huffman { return HPACKHuffman.decode(raw, into: &output) }
-        output.append(contentsOf: raw)
-        return true
+        return (raw, huffman)
+    }
+
+    /// A string literal's text handed to `body`, valid only there: a raw one
+    /// where it lies, a Huffman-coded one decoded into temporary memory (on
+    /// the stack when small). False, `body` not called, when the code is not valid.
+    static func withText(_ literal: (bytes: UnsafeRawBufferPointer, huffman: Bool),
+                         _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        guard literal.huffman else {
+            body(literal.bytes)
+            return true
+        }
+        // The shortest code is 5 bits: at most 8n/5 symbols.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: literal.bytes.count &* 8 / 5 &+ 1) { scratch in
+            var written = 0
+            guard HPACKHuffman.decode(literal.bytes, into: scratch.baseAddress!, written: &written) else { return false }
+            body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[0..<written]))
+            return true
+        }
     }
 }
