@@ -200,4 +200,32 @@ import Testing
         #expect(Self.decode(&decoder, "c7") == [])
         #expect(decoder.lostFields == 1)
     }
+
+    @Test("the dynamic table stays right through thousands of inserts and evictions")
+    func manyEvictions() {
+        // Entries of varied sizes (43 to 141 bytes) through a 4096-byte table:
+        // the evicted front of the entries and of their bytes is dropped many times.
+        func decode(_ decoder: inout HPACKDecoder, _ block: [UInt8]) -> [String]? {
+            var fields: [String] = []
+            let ok = block.withUnsafeBytes { decoder.decode($0) { fields.append(String(decoding: $0, as: UTF8.self) + ": " + String(decoding: $1, as: UTF8.self)) } }
+            return ok ? fields : nil
+        }
+        var decoder = HPACKDecoder()
+        var added: [String] = []
+        for round in 0..<3000 {
+            let name = Array("x-key-\(round % 7)".utf8), value = Array((String(repeating: "v", count: round % 96) + "\(round)").utf8)
+            // A literal with incremental indexing and a new name, both raw (under 127 bytes).
+            #expect(decode(&decoder, [0x40, UInt8(name.count)] + name + [UInt8(value.count)] + value)
+                    == [String(decoding: name, as: UTF8.self) + ": " + String(decoding: value, as: UTF8.self)])
+            added.append(String(decoding: name, as: UTF8.self) + ": " + String(decoding: value, as: UTF8.self))
+            // The oldest entry still in the table, by its index.
+            let oldest = 61 + decoder.dynamicCount
+            let indexed: [UInt8] = oldest < 127 ? [0x80 | UInt8(oldest)] : [0xFF, UInt8(oldest - 127)]
+            #expect(decode(&decoder, indexed) == [added[added.count - decoder.dynamicCount]])
+        }
+        #expect(decoder.dynamicCount > 20)
+        #expect(Self.table(decoder) == Array(added.suffix(decoder.dynamicCount).reversed()))
+        #expect(decoder.tableBytes == added.suffix(decoder.dynamicCount).reduce(0) { $0 + $1.utf8.count - 2 + 32 })
+        #expect(decoder.lostFields == 0)
+    }
 }

@@ -1,3 +1,5 @@
+import ScopeDecode
+
 /// gRPC's length-prefixed messages in one direction of a stream (1 byte
 /// compressed flag, 4 bytes length, the message): counted as DATA passes,
 /// never kept.
@@ -48,6 +50,15 @@ public struct GRPCMessageCounter: Equatable, Sendable {
 
     /// A message begun but not ended (prefix or body).
     var partial: Bool { prefixFill != 0 || remaining != 0 }
+
+    /// `grpc.request` or `grpc.response`'s fields.
+    func append(to json: inout JSONCursor, encoding: String?) {
+        json.field("messages", messages)
+        json.field("bytes", bytes)
+        json.field("compressed", compressed)
+        json.optional("encoding", encoding)
+        if lost { json.field("framing_lost", true) }
+    }
 }
 
 /// gRPC status codes (grpc/doc/statuscodes.md).

@@ -17,22 +17,13 @@ struct HPACKDecoder {
     /// Most bytes (RFC size: name + value + 32 per entry) this decoder keeps.
     let memoryLimit: Int
     private(set) var tableBytes = 0
-    /// Oldest first; the newest is index 62.
-    private var entries: [Entry] = []
-    private var first = 0
+    /// The newest entry is index 62.
+    private var table = HPACKDynamicTable()
     private(set) var desynchronised = false
     /// Entries evicted by `memoryLimit` that the peer still has.
     private var truncated = false
     /// Field references to entries this decoder does not know.
     private(set) var lostFields: UInt64 = 0
-    private var nameScratch: [UInt8] = []
-    private var valueScratch: [UInt8] = []
-
-    struct Entry {
-        var bytes: [UInt8]
-        var nameLength: Int
-        var size: Int { bytes.count &+ 32 }
-    }
 
     enum Failure: Error { case malformed, tooLarge }
 
@@ -40,18 +31,14 @@ struct HPACKDecoder {
         self.memoryLimit = memoryLimit
         settingsLimit = tableSize
         tableLimit = tableSize
-        nameScratch.reserveCapacity(256)
-        valueScratch.reserveCapacity(256)
     }
 
-    var dynamicCount: Int { entries.count &- first }
+    var dynamicCount: Int { table.count }
 
     /// Dynamic entry `index` (1 = newest), as text: for tests and debugging.
     func dynamicEntry(_ index: Int) -> (name: String, value: String)? {
         guard index >= 1 && index <= dynamicCount else { return nil }
-        let entry = entries[entries.count &- index]
-        return (String(decoding: entry.bytes[0..<entry.nameLength], as: UTF8.self),
-                String(decoding: entry.bytes[entry.nameLength...], as: UTF8.self))
+        return table.withEntry(index) { (String(decoding: $0, as: UTF8.self), String(decoding: $1, as: UTF8.self)) }
     }
 
     /// History was lost: keep what is known, count references past it.
@@ -103,11 +90,7 @@ struct HPACKDecoder {
         }
         let dynamic = index &- HPACKStaticTable.count
         guard dynamic <= dynamicCount else { return unknown() }
-        let entry = entries[entries.count &- dynamic]
-        entry.bytes.withUnsafeBytes { bytes in
-            field(UnsafeRawBufferPointer(rebasing: bytes[0..<entry.nameLength]),
-                  UnsafeRawBufferPointer(rebasing: bytes[entry.nameLength...]))
-        }
+        table.withEntry(dynamic, field)
         return true
     }
 
@@ -118,35 +101,44 @@ struct HPACKDecoder {
         return true
     }
 
+    /// A literal field: its name (a literal, or a static or dynamic entry's)
+    /// and value are handed over where they lie (in the block, the tables,
+    /// or temporary memory when Huffman-coded), never copied into arrays.
     private mutating func literal(_ block: UnsafeRawBufferPointer, _ offset: inout Int, nameIndex: Int, indexing: Bool,
                                   _ field: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Bool {
-        nameScratch.removeAll(keepingCapacity: true)
-        valueScratch.removeAll(keepingCapacity: true)
-        var nameKnown = true
         if nameIndex == 0 {
-            guard Self.string(block, &offset, into: &nameScratch) else { return false }
-        } else if nameIndex <= HPACKStaticTable.count {
-            nameScratch.append(contentsOf: HPACKStaticTable.packed.entry(nameIndex).name)
-        } else if nameIndex &- HPACKStaticTable.count <= dynamicCount {
-            let entry = entries[entries.count &- (nameIndex &- HPACKStaticTable.count)]
-            nameScratch.append(contentsOf: entry.bytes[0..<entry.nameLength])
-        } else {
-            guard unknown() else { return false }
-            nameKnown = false
+            guard let name = Self.string(block, &offset), let value = Self.string(block, &offset) else { return false }
+            var ok = false
+            return Self.withText(name) { name in ok = Self.withText(value) { add(name, $0, indexing: indexing, field) } } && ok
         }
-        guard Self.string(block, &offset, into: &valueScratch) else { return false }
-        if nameKnown {
-            nameScratch.withUnsafeBytes { name in valueScratch.withUnsafeBytes { field(name, $0) } }
+        if nameIndex <= HPACKStaticTable.count {
+            guard let value = Self.string(block, &offset) else { return false }
+            let name = HPACKStaticTable.packed.entry(nameIndex).name
+            return Self.withText(value) { add(name, $0, indexing: indexing, field) }
         }
-        if indexing {
+        let dynamic = nameIndex &- HPACKStaticTable.count
+        guard dynamic <= dynamicCount else {
+            guard unknown(), let value = Self.string(block, &offset) else { return false }
             // An entry of unknown name still takes its place in the table (the
             // indices of the others depend on it); its name stays empty.
-            insert(name: nameKnown ? nameScratch : [], value: valueScratch)
+            return Self.withText(value) { if indexing { insert(name: UnsafeRawBufferPointer(start: nil, count: 0), value: $0) } }
         }
-        return true
+        guard let value = Self.string(block, &offset) else { return false }
+        // Copied out of the table first: the insert may evict the entry or move the table's bytes.
+        let length = table.withEntry(dynamic) { name, _ in name.count }
+        return withUnsafeTemporaryAllocation(byteCount: length, alignment: 1) { copy in
+            table.withEntry(dynamic) { name, _ in copy.copyMemory(from: name) }
+            return Self.withText(value) { add(UnsafeRawBufferPointer(copy), $0, indexing: indexing, field) }
+        }
     }
 
-    private mutating func insert(name: [UInt8], value: [UInt8]) {
+    private mutating func add(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, indexing: Bool,
+                              _ field: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
+        field(name, value)
+        if indexing { insert(name: name, value: value) }
+    }
+
+    private mutating func insert(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         let size = name.count &+ value.count &+ 32
         let limit = min(tableLimit, memoryLimit)
         if size > limit {
@@ -156,22 +148,18 @@ struct HPACKDecoder {
             return
         }
         evict(toFit: size)
-        entries.append(Entry(bytes: name + value, nameLength: name.count))
+        table.append(name: name, value: value)
         tableBytes &+= size
     }
 
     /// Evicts oldest entries until `incoming` more bytes fit (`.max`: all).
     private mutating func evict(toFit incoming: Int) {
         let limit = min(tableLimit, memoryLimit)
-        while first < entries.count && (incoming == .max || tableBytes &+ incoming > limit) {
+        while table.count > 0 && (incoming == .max || tableBytes &+ incoming > limit) {
             // Evicted here but not by the peer (whose limit is `tableLimit`): its index is lost.
             if incoming != .max && tableBytes &+ incoming <= tableLimit { truncated = true }
-            tableBytes &-= entries[first].size
-            first &+= 1
-        }
-        if first > 32 && first &* 2 > entries.count {
-            entries.removeFirst(first)
-            first = 0
+            tableBytes &-= table.withEntry(table.count) { $0.count &+ $1.count &+ 32 }
+            table.removeOldest()
         }
     }
 
@@ -195,15 +183,32 @@ struct HPACKDecoder {
         return nil
     }
 
-    /// A string literal (§5.2) appended to `output`.
-    static func string(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int, into output: inout [UInt8]) -> Bool {
-        guard offset < bytes.count else { return false }
+    /// A string literal (§5.2) as it lies in `bytes`; nil when truncated.
+    static func string(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int)
+        -> (bytes: UnsafeRawBufferPointer, huffman: Bool)? {
+        guard offset < bytes.count else { return nil }
         let huffman = bytes[offset] & 0x80 != 0
-        guard let length = integer(bytes, &offset, prefix: 7), length <= bytes.count &- offset else { return false }
+        guard let length = integer(bytes, &offset, prefix: 7), length <= bytes.count &- offset else { return nil }
         let raw = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset &+ length)])
         offset &+= length
-        if huffman { return HPACKHuffman.decode(raw, into: &output) }
-        output.append(contentsOf: raw)
-        return true
+        return (raw, huffman)
+    }
+
+    /// A string literal's text handed to `body`, valid only there: a raw one
+    /// where it lies, a Huffman-coded one decoded into temporary memory (on
+    /// the stack when small). False, `body` not called, when the code is not valid.
+    static func withText(_ literal: (bytes: UnsafeRawBufferPointer, huffman: Bool),
+                         _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        guard literal.huffman else {
+            body(literal.bytes)
+            return true
+        }
+        // The shortest code is 5 bits: at most 8n/5 symbols.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: literal.bytes.count &* 8 / 5 &+ 1) { scratch in
+            var written = 0
+            guard HPACKHuffman.decode(literal.bytes, into: scratch.baseAddress!, written: &written) else { return false }
+            body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[0..<written]))
+            return true
+        }
     }
 }

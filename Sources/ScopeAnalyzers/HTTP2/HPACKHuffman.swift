@@ -102,59 +102,68 @@ enum HPACKHuffman {
     }
 
     /// `decode(_:into:)` onto `output`, which has room for 8n/5 symbols.
-    /// The bits wait left-aligned in one register: a symbol of at most 8
-    /// bits (nearly all of real headers) is one table load and a shift.
-    private static func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<UInt8>,
+    /// The input is copied behind 8 zero bytes of room, so that every symbol
+    /// reads the next 57 or more bits with one 8-byte load, wherever it is
+    /// (strings are short: reading their last bytes one at a time cost more
+    /// than the symbols). A symbol of at most 8 bits (nearly all of real
+    /// headers) is then one table load. The last bits are looked up with
+    /// ones below them: padding is a prefix of EOS (all ones), which no code
+    /// of 8 bits or less is, so a code found no longer than the bits left is
+    /// real, and anything else is the end.
+    static func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<UInt8>,
+                       written: inout Int) -> Bool {
+        withUnsafeTemporaryAllocation(byteCount: input.count &+ 8, alignment: 8) { padded in
+            padded.copyMemory(from: input)
+            padded.storeBytes(of: 0, toByteOffset: input.count, as: UInt64.self)
+            return decode(UnsafeRawPointer(padded.baseAddress!), bits: input.count &* 8, into: output, written: &written)
+        }
+    }
+
+    private static func decode(_ input: UnsafeRawPointer, bits total: Int, into output: UnsafeMutablePointer<UInt8>,
                                written: inout Int) -> Bool {
         let tables = Self.tables
-        // Bits not consumed yet, most significant first, in the top `available` bits (the rest zero).
-        var bits: UInt64 = 0
-        var available = 0
-        var index = 0
+        var position = 0
         var out = 0
         defer { written = out }
-        while true {
-            while available <= 56 && index < input.count {
-                bits |= UInt64(input[index]) << UInt64(56 &- available)
-                available &+= 8
-                index &+= 1
+        while position < total {
+            let left = total &- position
+            // The next bits, most significant first: at least 57 of them, zeros past the input.
+            var bits = UInt64(bigEndian: input.loadUnaligned(fromByteOffset: position >> 3, as: UInt64.self))
+                << UInt64(position & 7)
+            if left < 8 { bits |= UInt64.max >> UInt64(left) }
+            let entry = tables.byteEntry[Int(truncatingIfNeeded: bits >> 56)]
+            let length = Int(truncatingIfNeeded: entry >> 8)
+            if length != 0 && length <= left {
+                output[out] = UInt8(truncatingIfNeeded: entry)
+                out &+= 1
+                position &+= length
+                continue
             }
-            if available == 0 { return true }
-            if available >= 8 {
-                let entry = tables.byteEntry[Int(truncatingIfNeeded: bits >> 56)]
-                let length = Int(truncatingIfNeeded: entry >> 8)
-                if length != 0 {
-                    output[out] = UInt8(truncatingIfNeeded: entry)
-                    out &+= 1
-                    bits <<= UInt64(length)
-                    available &-= length
-                    continue
-                }
+            guard left >= 8 else {
+                // No whole code left: the rest is padding, at most 7 bits, all ones.
+                return bits == UInt64.max
             }
-            // A longer code, or the last bits: bit by bit from length 1.
-            var code: UInt32 = 0
-            var length = 0
+            // A code longer than 8 bits: the first 8 are no code, so bit by bit from the 9th.
+            var code = UInt32(truncatingIfNeeded: bits >> 56)
+            var codeLength = 8
             var found = false
-            while length < min(available, maxLength) {
-                length &+= 1
-                code = code << 1 | UInt32(truncatingIfNeeded: (bits >> UInt64(64 &- length)) & 1)
-                let count = tables.count[length]
-                if count != 0 && code &- tables.firstCode[length] < count && code >= tables.firstCode[length] {
-                    let symbol = tables.symbols[tables.offset[length] &+ Int(code &- tables.firstCode[length])]
+            while codeLength < min(left, maxLength) {
+                codeLength &+= 1
+                code = code << 1 | UInt32(truncatingIfNeeded: (bits >> UInt64(64 &- codeLength)) & 1)
+                let count = tables.count[codeLength]
+                if count != 0 && code &- tables.firstCode[codeLength] < count && code >= tables.firstCode[codeLength] {
+                    let symbol = tables.symbols[tables.offset[codeLength] &+ Int(code &- tables.firstCode[codeLength])]
                     if symbol == 256 { return false }  // EOS in a string is an error (§5.2)
                     output[out] = UInt8(truncatingIfNeeded: symbol)
                     out &+= 1
-                    bits <<= UInt64(length)
-                    available &-= length
+                    position &+= codeLength
                     found = true
                     break
                 }
             }
-            if found { continue }
-            // No whole code left: the rest is padding, at most 7 bits, all ones.
-            guard index == input.count, available < 8,
-                  bits == ~(UInt64.max >> UInt64(available)) else { return false }
-            return true
+            // Bits left that are no whole code and too many for padding.
+            if !found { return false }
         }
+        return true
     }
 }

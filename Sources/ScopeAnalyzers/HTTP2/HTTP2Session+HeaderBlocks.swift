@@ -167,7 +167,11 @@ extension HTTP2Session {
             context.count(.http2) { $0.responses &+= 1 }
         }
         if asRequest { stream.request.end = time } else { stream.response.end = time }
+        if endStream {
+            // Ended here, as `endStream` would after putting it back: a finished stream is reported without going back.
+            if fromClient { stream.clientEnded = true } else { stream.serverEnded = true }
+            if stream.finished { return report(consume stream, id: id, note: nil, at: time) }
+        }
         streams[id] = consume stream
-        if endStream { self.endStream(id, fromClient: fromClient, at: time) }
     }
 }

@@ -159,6 +159,11 @@ final class HTTP2Session: StreamAnalyzer {
     /// Frame bytes (header included) on a stream count towards its side.
     func count(_ header: HTTP2FrameHeader, fromClient: Bool) {
         guard header.stream != 0, let index = streams.index(forKey: header.stream) else { return }
+        count(header, at: index, fromClient: fromClient)
+    }
+
+    /// `count` for a stream already looked up (each look-up hashes the id).
+    func count(_ header: HTTP2FrameHeader, at index: Dictionary<UInt32, HTTP2Stream>.Index, fromClient: Bool) {
         let bytes = UInt64(HTTP2FrameHeader.size &+ header.length)
         if fromClient { streams.values[index].request.bytes &+= bytes } else { streams.values[index].response.bytes &+= bytes }
     }
@@ -178,10 +183,10 @@ final class HTTP2Session: StreamAnalyzer {
             pushPromise(header, payload, fromClient: fromClient, at: time)
         case HTTP2FrameType.rstStream:
             guard payload.count == 4, let index = streams.index(forKey: header.stream) else { return }
-            count(header, fromClient: fromClient)
+            count(header, at: index, fromClient: fromClient)
             streams.values[index].reset = (Self.word(payload, 0), fromClient)
             if fromClient { streams.values[index].request.end = time } else { streams.values[index].response.end = time }
-            finishIfDone(header.stream, at: time)
+            finishIfDone(at: index, id: header.stream, at: time)
         case HTTP2FrameType.settings:
             guard header.flags & HTTP2Flag.ack == 0 else { return }
             settings(payload, fromClient: fromClient, at: time)
@@ -256,19 +261,28 @@ final class HTTP2Session: StreamAnalyzer {
             streams.values[index].grpc?.responseMessages.consume(chunk)
         }
         guard last else { return }
-        count(header, fromClient: fromClient)
+        count(header, at: index, fromClient: fromClient)
         if fromClient { streams.values[index].request.end = time } else { streams.values[index].response.end = time }
-        if header.endStream { endStream(id, fromClient: fromClient, at: time) }
+        if header.endStream { endStream(at: index, id: id, fromClient: fromClient, at: time) }
     }
 
     func endStream(_ id: UInt32, fromClient: Bool, at time: UInt64) {
         guard let index = streams.index(forKey: id) else { return }
+        endStream(at: index, id: id, fromClient: fromClient, at: time)
+    }
+
+    func endStream(at index: Dictionary<UInt32, HTTP2Stream>.Index, id: UInt32, fromClient: Bool, at time: UInt64) {
         if fromClient { streams.values[index].clientEnded = true } else { streams.values[index].serverEnded = true }
-        finishIfDone(id, at: time)
+        finishIfDone(at: index, id: id, at: time)
     }
 
     func finishIfDone(_ id: UInt32, at time: UInt64) {
-        guard let index = streams.index(forKey: id), streams.values[index].isFinished() else { return }
+        guard let index = streams.index(forKey: id) else { return }
+        finishIfDone(at: index, id: id, at: time)
+    }
+
+    func finishIfDone(at index: Dictionary<UInt32, HTTP2Stream>.Index, id: UInt32, at time: UInt64) {
+        guard streams.values[index].isFinished() else { return }
         report(streams.remove(at: index).value, id: id, note: nil, at: time)
     }
 

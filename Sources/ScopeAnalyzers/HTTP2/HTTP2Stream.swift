@@ -33,11 +33,25 @@ struct HTTP2Stream {
 
 /// Header names the session looks at, told apart by length first.
 enum HTTP2HeaderName {
+    /// Names of 4 bytes or more (all those looked at) are compared as two
+    /// overlapping words, the first and the last 4 or 8 bytes.
+    @inline(__always)
     static func equals(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
-        guard bytes.count == name.utf8CodeUnitCount else { return false }
-        let expected = name.utf8Start
-        for index in 0..<bytes.count where bytes[index] != expected[index] { return false }
-        return true
+        let count = name.utf8CodeUnitCount
+        guard bytes.count == count else { return false }
+        let expected = UnsafeRawPointer(name.utf8Start)
+        guard count >= 4, let base = bytes.baseAddress else {
+            for index in 0..<count where bytes[index] != expected.load(fromByteOffset: index, as: UInt8.self) { return false }
+            return true
+        }
+        if count >= 8 {
+            return base.loadUnaligned(as: UInt64.self) == expected.loadUnaligned(as: UInt64.self)
+                && base.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+                    == expected.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+        }
+        return base.loadUnaligned(as: UInt32.self) == expected.loadUnaligned(as: UInt32.self)
+            && base.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+                == expected.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
     }
 
     static func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
