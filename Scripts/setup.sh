@@ -52,7 +52,11 @@ if ((${#missing[@]})); then
         trap 'rm -f /usr/sbin/policy-rc.d' EXIT
     fi
     log=$(mktemp /tmp/dpdkscope-setup.XXXXXX.log)
-    if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    # Wait for another apt (a boot-time update, Scripts/trixie.sh fetching
+    # debootstrap) instead of failing on its lock at once.
+    wait_lock=(-o DPkg::Lock::Timeout=600)
+    if ! { apt-get "${wait_lock[@]}" update -q &&
+           apt-get "${wait_lock[@]}" install -y -q --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
         tail -n 20 "$log" >&2
         echo "setup: apt-get failed (full log: $log)" >&2
         exit 1

@@ -86,7 +86,7 @@ in_root() {
 make_root() {
     mkdir -p "$base"
     if [[ ! -e $base/.debootstrapped ]]; then
-        command -v debootstrap >/dev/null || quiet apt-debootstrap apt-get install -y -q debootstrap
+        command -v debootstrap >/dev/null || quiet apt-debootstrap apt-get -o DPkg::Lock::Timeout=600 install -y -q debootstrap
         # A half-finished debootstrap cannot be resumed: start over.
         unmount_all
         rm -rf "$root"
