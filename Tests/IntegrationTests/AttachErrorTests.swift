@@ -66,20 +66,18 @@ extension Integration {
             #expect(testbed.isAlive)
         }
 
-        @Test func primaryOfAnotherDPDKVersion() throws {
-            try Harness.checkPrerequisites()
-            // A stand-in primary: a config whose header says DPDK 21.11, with
-            // the write lock a real primary holds. (21.11: no release
-            // dpdkscope builds against, so the line is the same on every
-            // build: 22.11 and 24.11 from Debian, 23.11 and 25.11 from source.)
-            let dir = "/var/run/dpdk/" + Harness.prefix("it-version")
+        /// A stand-in primary for `prefix`: a runtime config of 4 KiB whose
+        /// header says RTE_MAGIC and `version`, with the write lock a real
+        /// primary holds, kept while `body` runs.
+        func withStandInPrimary(_ prefix: String, version: Int, _ body: () throws -> Void) throws {
+            let dir = "/var/run/dpdk/" + prefix
             mkdir("/var/run/dpdk", 0o755)
             mkdir(dir, 0o755)
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let holder = try Subprocess(["python3", "-c", """
                 import struct, fcntl, time
                 f = open('\(dir)/config', 'wb+')
-                f.write(struct.pack('<II', 19820526, (21 << 24) | (11 << 16) | 99) + bytes(4096)); f.flush()
+                f.write(struct.pack('<II', 19820526, \(version)) + bytes(4096)); f.flush()
                 fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 print('locked', flush=True)
                 time.sleep(30)
@@ -87,38 +85,37 @@ extension Integration {
             defer { holder.wait(timeout: 0) }
             for _ in 0..<200 where !holder.stdout.contains("locked") { usleep(20_000) }
             try #require(holder.stdout.contains("locked"), "lock holder failed: \(holder.stderr)")
-            // The line names the primary's release and the build that is needed.
-            expectOneLineError(try Harness.dpdkscope(["list", "--file-prefix", Harness.prefix("it-version")]),
-                               mentioning: "version mismatch", "runs DPDK 21.11.0", "built against DPDK 21.11")
+            try body()
+        }
+
+        @Test func primaryOfAnotherDPDKVersion() throws {
+            try Harness.checkPrerequisites()
+            // DPDK 21.11: no release dpdkscope builds against, so the line is
+            // the same on every build: 22.11 and 24.11 from Debian, 23.11 and
+            // 25.11 from source.
+            let prefix = Harness.prefix("it-version")
+            try withStandInPrimary(prefix, version: (21 << 24) | (11 << 16) | 99) {
+                // The line names the primary's release and the build that is needed.
+                expectOneLineError(try Harness.dpdkscope(["list", "--file-prefix", prefix]),
+                                   mentioning: "version mismatch", "runs DPDK 21.11.0", "built against DPDK 21.11")
+            }
         }
 
         @Test func truncatedRuntimeConfigOfOurVersion() throws {
             try Harness.checkPrerequisites()
-            // A config whose header is right (our release, the write lock
-            // held) but which ends after 4 KiB: EAL maps it at its full size
-            // and faults (SIGBUS) reading past the end. That must be one line
-            // and exit 2, like any attach failure, not a crash.
+            // The header is right (our release) but the file ends after 4 KiB:
+            // EAL maps it at its full size and faults (SIGBUS) reading past
+            // the end. That must be one line and exit 2, like any attach
+            // failure, not a crash.
             let release = try Harness.run(["pkg-config", "--modversion", "libdpdk"]).stdout
                 .split(separator: "\n").first.map { $0.split(separator: ".").compactMap { Int($0) } } ?? []
             try #require(release.count >= 2, "pkg-config --modversion libdpdk: \(release)")
             let code = release[0] << 24 | release[1] << 16 | (release.count > 2 ? release[2] : 0) << 8 | 99
-            let dir = "/var/run/dpdk/" + Harness.prefix("it-truncated")
-            mkdir("/var/run/dpdk", 0o755)
-            mkdir(dir, 0o755)
-            defer { try? FileManager.default.removeItem(atPath: dir) }
-            let holder = try Subprocess(["python3", "-c", """
-                import struct, fcntl, time
-                f = open('\(dir)/config', 'wb+')
-                f.write(struct.pack('<II', 19820526, \(code)) + bytes(4096)); f.flush()
-                fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                print('locked', flush=True)
-                time.sleep(30)
-                """])
-            defer { holder.wait(timeout: 0) }
-            for _ in 0..<200 where !holder.stdout.contains("locked") { usleep(20_000) }
-            try #require(holder.stdout.contains("locked"), "lock holder failed: \(holder.stderr)")
-            expectOneLineError(try Harness.dpdkscope(["list", "--file-prefix", Harness.prefix("it-truncated")]),
-                               mentioning: "runtime config", "shorter than DPDK")
+            let prefix = Harness.prefix("it-truncated")
+            try withStandInPrimary(prefix, version: code) {
+                expectOneLineError(try Harness.dpdkscope(["list", "--file-prefix", prefix]),
+                                   mentioning: "runtime config", "shorter than DPDK")
+            }
         }
 
         @Test func primaryWithoutPdumpInit() throws {
