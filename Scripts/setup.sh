@@ -30,6 +30,7 @@ packages=(
     postgresql postgresql-client  # postgres, psql, pgbench
     memcached libmemcached-tools  # memcached; memcp/memcat (text and binary)
     tmux                      # drives `watch` in its test
+    gdb                       # a hung process's stacks in a failing test's message
     prometheus                # scrapes the agent's /metrics, receives remote-write in their tests
     victoria-metrics          # a second remote-write receiver in the export tests
 )

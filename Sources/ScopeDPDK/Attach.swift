@@ -42,11 +42,18 @@ public struct Attachment: Sendable {
     /// EAL formats its path into one static buffer, and two threads doing so
     /// at once could open a half-written name and report a live primary dead
     /// (seen as a false "primary exited" in `watch --multi`, DPDK 22.11–25.11).
+    /// A dead answer is remembered in `PrimaryLiveness`.
     public var primaryAlive: Bool {
-        primary.configPath.withCString { rte_eal_primary_proc_alive($0) } != 0
+        if PrimaryLiveness.knownGone { return false }
+        let alive = primary.configPath.withCString { rte_eal_primary_proc_alive($0) } != 0
+        if !alive { PrimaryLiveness.noteGone() }
+        return alive
     }
 
+    /// EAL cleanup takes the shared hotplug lock and talks to the primary:
+    /// skipped when it is gone (see `PrimaryLiveness`).
     public func detach() {
+        guard primaryAlive else { return }
         rte_eal_cleanup()
     }
 }

@@ -158,6 +158,7 @@ public final class CaptureSession {
         while poll({ _ in }) > 0 {}
         released = true
         guard !mustLeak else { return } // left claimed: a later run reclaims it
+        guard attachment.primaryAlive else { return } // see PrimaryLiveness
         resources.release()
     }
 

@@ -45,7 +45,8 @@ public final class PacketFilter {
     /// Only after disable and the grace period: the primary may still be
     /// running the program until then.
     public func release() {
-        if let program { rte_free(program) }
+        // rte_free takes the heap's lock, which a dead primary may hold.
+        if let program, !PrimaryLiveness.knownGone { rte_free(program) }
         program = nil
     }
 }

@@ -85,8 +85,8 @@ extension Integration {
                                           "-i", "0", "-w", dir.file("k.pcapng")])
             usleep(1_500_000)
             kill(testbed.pid, SIGKILL)
-            let status = capture.wait(timeout: 10)
-            #expect(status == 3, "\(capture.stderr)")
+            let hung = capture.exits(within: 10) ? "" : "\nhung:\n" + capture.stacks()
+            #expect(capture.wait(timeout: 0) == 3, "\(capture.stderr)\(hung)")
             for worker in 0..<2 {
                 let file = dir.file("k-w\(worker).pcapng")
                 try Oracle.expectClean(file)

@@ -63,9 +63,7 @@ public final class Subprocess {
     /// (128 + signal for a signalled child).
     @discardableResult
     public func wait(timeout: Double = .infinity) -> Int32 {
-        let deadline = Date().addingTimeInterval(timeout)
-        while isRunning && Date() < deadline { usleep(5_000) }
-        if isRunning {
+        if !exits(within: timeout) {
             kill(pid, SIGKILL)
             var raw: Int32 = 0
             waitpid(pid, &raw, 0)
@@ -74,7 +72,24 @@ public final class Subprocess {
         return status ?? -1
     }
 
+    /// Waits up to `timeout` seconds without killing: whether it exited.
+    public func exits(within timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning && Date() < deadline { usleep(5_000) }
+        return !isRunning
+    }
+
     public func signal(_ sig: Int32) { if isRunning { kill(pid, sig) } }
+
+    /// Every thread's stack while it still runs (gdb, when installed), for
+    /// the message of a test that found it hung; empty once it has exited.
+    public func stacks() -> String {
+        guard isRunning else { return "" }
+        let gdb = try? Subprocess(["gdb", "-p", "\(pid)", "-batch", "-ex", "thread apply all bt"])
+        guard let gdb else { return "(no gdb to show where it hung)" }
+        gdb.wait(timeout: 60)
+        return gdb.stdout.split(separator: "\n").filter { $0.hasPrefix("#") || $0.hasPrefix("Thread") }.joined(separator: "\n")
+    }
 
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
