@@ -83,7 +83,7 @@ extension Integration {
             defer { testbed.stop() }
             let capture = try Subprocess([Harness.dpdkscope, "capture", "--file-prefix", testbed.prefix, "--multi", "--workers", "2",
                                           "-i", "0", "-w", dir.file("k.pcapng")])
-            usleep(1_500_000)
+            (0..<2).forEach { waitForData(dir.file("k-w\($0).pcapng")) }
             kill(testbed.pid, SIGKILL)
             let hung = capture.exits(within: 10) ? "" : "\nhung:\n" + capture.stacks()
             #expect(capture.wait(timeout: 0) == 3, "\(capture.stderr)\(hung)")

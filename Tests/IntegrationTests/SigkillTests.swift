@@ -40,11 +40,6 @@ extension Integration {
         }
 
         /// Until `path` holds 64 KiB, or 20 s.
-        private func waitForData(_ path: String) {
-            var info = stat()
-            for _ in 0..<400 where stat(path, &info) != 0 || info.st_size < 65_536 { usleep(50_000) }
-        }
-
         @Test func killedMultiWorkerCaptureLeavesEveryWorkerFileClean() throws {
             try Harness.checkPrerequisites()
             let dir = ScratchDirectory()
