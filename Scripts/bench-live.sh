@@ -16,7 +16,8 @@
 #      highest rate at which watch on one core loses nothing (no ring drop,
 #      nothing shed, every transaction of every loop reported). The mix is
 #      Scripts/bench-analyze.sh --per-protocol's mix.pcap (real servers);
-#      PACED_FILE=FILE picks another Ethernet pcap.
+#      PACED_FILE=FILE picks another Ethernet pcap. PACED_TOOLS="watch-null
+#      watch agent" adds watch with its JSON to /dev/null (see bench-paced.sh).
 #
 # Under overload analysis sheds whole flows rather than slowing the capture
 # (AnalysisAdmission); "packets analysed" is the share it kept, from
@@ -31,6 +32,7 @@
 #      with every export on within 5 % of the file-only one.
 #
 # Usage: Scripts/bench-live.sh [SECONDS] [--paced-only|--export]   (root; default 10 s per run)
+#        SCOPE_BIN=path measures that binary instead of building this checkout.
 # Output: Markdown tables on stdout (paste into BENCHMARKS.md), raw lines
 # on stderr. Targets: analysis keeps >= 70 % of the capture-only packet
 # rate and loses no transaction below saturation (issue 7); >= 1 Mpps of
@@ -72,8 +74,12 @@ trap 'teardown; rm -rf -- "$work"' EXIT
 
 "$root/Scripts/setup.sh" >/dev/null
 cd "$root"
-swift build -c release --product dpdkscope >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; die "build failed"; }
-scope=$root/.build/release/dpdkscope
+if [[ -n ${SCOPE_BIN:-} ]]; then
+    scope=$SCOPE_BIN
+else
+    swift build -c release --product dpdkscope >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; die "build failed"; }
+    scope=$root/.build/release/dpdkscope
+fi
 
 rows=()
 mix=${PACED_FILE:-/var/tmp/dpdkscope-bench-proto/mix.pcap}

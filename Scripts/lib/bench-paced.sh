@@ -110,7 +110,9 @@ paced_run() {
         paced_agent "$((seconds - 1))" "$out" "$err"
         [[ $tool == agent-export ]] && say "exports at $rate pps: $(grep -h 'output .*: sent' "$err" | sed 's/.*output //' | tr '\n' ';')"
     else
-        "$scope" watch --file-prefix "$paced_prefix" --tx --json --stats -a "duration:$seconds" >"$out" 2>"$err" &
+        local json=$out
+        [[ $tool == watch-null ]] && json=/dev/null
+        "$scope" watch --file-prefix "$paced_prefix" --tx --json --stats -a "duration:$seconds" >"$json" 2>"$err" &
         local watch=$!
         for _ in $(seq 100); do grep -q Watching "$err" 2>/dev/null && break; sleep 0.1; done
         sleep 1  # the callbacks are enabled just after "Watching"
@@ -139,7 +141,9 @@ paced_run() {
 
 # paced_search FILE: the search for each of PACED_TOOLS (default: watch,
 # then the agent; agent-export is the agent with every export on, into
-# Scripts/lib/export-sinks.sh's sinks), and the table (on stdout).
+# Scripts/lib/export-sinks.sh's sinks; watch-null is watch with its JSON
+# lines to /dev/null instead of a file, as bench-analyze.sh measures `read`:
+# the count comes from its --stats either way), and the table (on stdout).
 paced_search() {
     paced_file=$1
     paced_seconds=${PACED_SECONDS:-5}
