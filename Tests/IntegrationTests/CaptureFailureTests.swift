@@ -30,7 +30,7 @@ extension Integration {
             defer { testbed.stop() }
             let out = dir.file("death.pcapng")
             let capture = try Subprocess([Harness.dpdkscope, "capture", "--file-prefix", testbed.prefix, "-i", "0", "-w", out])
-            usleep(1_500_000)
+            waitForData(out)
             kill(testbed.pid, SIGKILL)
             let killed = Date()
             let status = capture.wait(timeout: 10)
