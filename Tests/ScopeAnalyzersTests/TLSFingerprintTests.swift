@@ -143,4 +143,51 @@ struct TLSFingerprintTests {
             #expect(TLSFingerprint.ja3s(server, digests: digests) == TLSFingerprint.md5(TLSFingerprint.ja3sString(server)))
         }
     }
+
+    /// The engine's memo of whole fingerprints answers what computing them
+    /// answers, tells apart hellos that differ in any list they read (the
+    /// order, GREASE, the ALPN value), and stays within its bounds.
+    @Test func theFingerprintMemoIsTheComputation() {
+        let cache = TLSFingerprintCache()
+        let hello = Self.specHello(extensions: "001b,0000,0033,0010,4469,0017,002d,000d,0005,0023,0012,002b,ff01,000b,000a,0015")
+        var variants = [hello]
+        var reordered = hello
+        reordered.extensions.swapAt(0, 1)
+        var greased = hello
+        greased.cipherSuites.insert(0x0A0A, at: 0)
+        var otherProtocol = hello
+        otherProtocol.firstProtocol = Array("http/1.1".utf8)
+        var noProtocol = hello
+        noProtocol.firstProtocol = nil
+        var groups = hello
+        groups.supportedGroups = [29, 23]
+        groups.pointFormats = [0]
+        variants += [reordered, greased, otherProtocol, noProtocol, groups]
+        for _ in 0..<2 {
+            for variant in variants {
+                let (ja3, ja4) = cache.client(variant)
+                #expect(ja3 == TLSFingerprint.ja3(variant) && ja4 == TLSFingerprint.ja4(variant))
+            }
+        }
+        var server = TLSServerHello()
+        server.legacyVersion = 0x0303
+        server.cipherSuite = 0x1301
+        server.extensions = [43, 51]
+        var selected = server
+        selected.selectedVersion = 0x0304
+        var withProtocol = selected
+        withProtocol.protocolBytes = Array("h2".utf8)
+        for _ in 0..<2 {
+            for variant in [server, selected, withProtocol] {
+                let (ja3s, ja4s) = cache.server(variant)
+                #expect(ja3s == TLSFingerprint.ja3s(variant) && ja4s == TLSFingerprint.ja4s(variant))
+            }
+        }
+        for index in 0..<3_000 {
+            var flood = hello
+            flood.cipherSuites.append(UInt16(truncatingIfNeeded: index))
+            _ = cache.client(flood)
+            #expect(cache.count <= TLSFingerprintCache.maxEntries && cache.bytes <= TLSFingerprintCache.maxBytes)
+        }
+    }
 }

@@ -210,14 +210,8 @@ struct TLSFingerprints: Sendable {
 
     init() {}
 
-    init(client: TLSClientHello?, server: TLSServerHello?, digests: TLSDigestCache) {
-        if let client {
-            ja3 = TLSFingerprint.ja3(client, digests: digests)
-            ja4 = TLSFingerprint.ja4(client, digests: digests)
-        }
-        if let server {
-            ja3s = TLSFingerprint.ja3s(server, digests: digests)
-            ja4s = TLSFingerprint.ja4s(server, digests: digests)
-        }
+    init(client: TLSClientHello?, server: TLSServerHello?, cache: TLSFingerprintCache) {
+        if let client { (ja3, ja4) = cache.client(client) }
+        if let server { (ja3s, ja4s) = cache.server(server) }
     }
 }

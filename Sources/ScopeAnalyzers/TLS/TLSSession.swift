@@ -167,9 +167,9 @@ final class TLSSession: StreamAnalyzer {
             if !request && response { $0.unmatchedResponses &+= 1 }
             $0.parseErrors &+= client.parseErrors &+ server.parseErrors
         }
-        let digests = context.shared(.tls) { TLSSharedState() }.digests
+        let fingerprints = context.shared(.tls) { TLSSharedState() }.fingerprints
         transaction.fingerprints = TLSFingerprints(client: transaction.clientHello, server: transaction.serverHello,
-                                                   digests: digests)
+                                                   cache: fingerprints)
         let failed = !transaction.established && !transaction.handshakeMissing
         context.emit(TransactionEvent(
             application: .tls, endpoints: endpoints, start: transaction.clientHello?.time ?? start ?? time,
