@@ -144,11 +144,12 @@ struct TLSFingerprintTests {
         }
     }
 
-    /// The engine's memo of whole fingerprints answers what computing them
-    /// answers, tells apart hellos that differ in any list they read (the
-    /// order, GREASE, the ALPN value), and stays within its bounds.
-    @Test func theFingerprintMemoIsTheComputation() {
-        let cache = TLSFingerprintCache()
+    /// The engine's memo of hello fields (fingerprints included) answers
+    /// what rendering them answers, tells apart hellos that differ in any
+    /// list they read (the order, GREASE, the ALPN value), and stays within
+    /// its bounds.
+    @Test func theHelloMemoIsTheRendering() {
+        let cache = TLSHelloCache()
         let hello = Self.specHello(extensions: "001b,0000,0033,0010,4469,0017,002d,000d,0005,0023,0012,002b,ff01,000b,000a,0015")
         var variants = [hello]
         var reordered = hello
@@ -165,8 +166,11 @@ struct TLSFingerprintTests {
         variants += [reordered, greased, otherProtocol, noProtocol, groups]
         for _ in 0..<2 {
             for variant in variants {
-                let (ja3, ja4) = cache.client(variant)
-                #expect(ja3 == TLSFingerprint.ja3(variant) && ja4 == TLSFingerprint.ja4(variant))
+                let (cached, rendered) = (cache.client(variant), TLSClientFields(variant, digests: nil))
+                #expect(cached.lists == rendered.lists && cached.helloHead == rendered.helloHead
+                         && cached.helloExtensions == rendered.helloExtensions)
+                let text = String(decoding: cached.lists, as: UTF8.self)
+                #expect(text.contains(TLSFingerprint.ja3(variant)) && text.contains(TLSFingerprint.ja4(variant)))
             }
         }
         var server = TLSServerHello()
@@ -179,15 +183,17 @@ struct TLSFingerprintTests {
         withProtocol.protocolBytes = Array("h2".utf8)
         for _ in 0..<2 {
             for variant in [server, selected, withProtocol] {
-                let (ja3s, ja4s) = cache.server(variant)
-                #expect(ja3s == TLSFingerprint.ja3s(variant) && ja4s == TLSFingerprint.ja4s(variant))
+                let (cached, rendered) = (cache.server(variant), TLSServerFields(variant, digests: nil))
+                #expect(cached.fingerprints == rendered.fingerprints && cached.hello == rendered.hello)
+                let text = String(decoding: cached.fingerprints, as: UTF8.self)
+                #expect(text.contains(TLSFingerprint.ja3s(variant)) && text.contains(TLSFingerprint.ja4s(variant)))
             }
         }
         for index in 0..<3_000 {
             var flood = hello
             flood.cipherSuites.append(UInt16(truncatingIfNeeded: index))
             _ = cache.client(flood)
-            #expect(cache.count <= TLSFingerprintCache.maxEntries && cache.bytes <= TLSFingerprintCache.maxBytes)
+            #expect(cache.count <= TLSHelloCache.maxEntries && cache.bytes <= TLSHelloCache.maxBytes)
         }
     }
 }

@@ -167,9 +167,9 @@ final class TLSSession: StreamAnalyzer {
             if !request && response { $0.unmatchedResponses &+= 1 }
             $0.parseErrors &+= client.parseErrors &+ server.parseErrors
         }
-        let fingerprints = context.shared(.tls) { TLSSharedState() }.fingerprints
-        transaction.fingerprints = TLSFingerprints(client: transaction.clientHello, server: transaction.serverHello,
-                                                   cache: fingerprints)
+        let hellos = context.shared(.tls) { TLSSharedState() }.hellos
+        transaction.clientFields = transaction.clientHello.map { hellos.client($0) }
+        transaction.serverFields = transaction.serverHello.map { hellos.server($0) }
         let failed = !transaction.established && !transaction.handshakeMissing
         context.emit(TransactionEvent(
             application: .tls, endpoints: endpoints, start: transaction.clientHello?.time ?? start ?? time,

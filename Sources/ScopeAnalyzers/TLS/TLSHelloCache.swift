@@ -1,40 +1,40 @@
-/// A handshake's four fingerprints looked up by everything they are
-/// computed from, shared by an engine's TLS sessions: a client sends the
-/// same ClientHello lists on every connection and a server answers them
-/// alike, and building the texts (sorting, hex and decimal digits) and
+/// A handshake's hello fields (`TLSClientFields`, `TLSServerFields`: the
+/// fingerprints, cipher names, versions and extensions as rendered JSON)
+/// looked up by everything they are made from, shared by an engine's TLS
+/// sessions: a client sends the same ClientHello lists on every connection
+/// and a server answers them alike. Building the fingerprint texts and
 /// finding their digests was a fifth of a TLS 1.3 handshake's analysis even
-/// with every digest memoised (BENCHMARKS.md, issue 16). A miss computes
-/// them through `digests` (which still hits for a client that reorders its
-/// extensions: JA4 sorts them). Bounded in entries and bytes; when full it
-/// starts over.
-final class TLSFingerprintCache {
+/// with every digest memoised, rendering the lists about a tenth
+/// (BENCHMARKS.md, issue 16). A miss computes the digests through `digests`
+/// (which still hits for a client that reorders its extensions: JA4 sorts
+/// them). Bounded in entries and bytes; when full it starts over.
+final class TLSHelloCache {
     static let maxEntries = 1024
     static let maxBytes = 1 << 20
 
     let digests = TLSDigestCache()
-    private var clients: [ClientKey: (ja3: String, ja4: String)] = [:]
-    private var servers: [ServerKey: (ja3s: String, ja4s: String)] = [:]
+    private var clients: [ClientKey: TLSClientFields] = [:]
+    private var servers: [ServerKey: TLSServerFields] = [:]
     private(set) var bytes = 0
     var count: Int { clients.count &+ servers.count }
 
-    func client(_ hello: TLSClientHello) -> (ja3: String, ja4: String) {
+    func client(_ hello: TLSClientHello) -> TLSClientFields {
         let key = ClientKey(hello)
         if let known = clients[key] { return known }
-        let computed = (ja3: TLSFingerprint.ja3(hello, digests: digests), ja4: TLSFingerprint.ja4(hello, digests: digests))
-        if makeRoom(for: key.byteCount) { clients[key] = computed }
-        return computed
+        let fields = TLSClientFields(hello, digests: digests)
+        if makeRoom(for: key.byteCount &+ fields.byteCount) { clients[key] = fields }
+        return fields
     }
 
-    func server(_ hello: TLSServerHello) -> (ja3s: String, ja4s: String) {
+    func server(_ hello: TLSServerHello) -> TLSServerFields {
         let key = ServerKey(hello)
         if let known = servers[key] { return known }
-        let computed = (ja3s: TLSFingerprint.ja3s(hello, digests: digests),
-                        ja4s: TLSFingerprint.ja4s(hello, digests: digests))
-        if makeRoom(for: key.byteCount) { servers[key] = computed }
-        return computed
+        let fields = TLSServerFields(hello, digests: digests)
+        if makeRoom(for: key.byteCount &+ fields.byteCount) { servers[key] = fields }
+        return fields
     }
 
-    /// Whether an entry of `size` bytes (its lists and its texts) is kept;
+    /// Whether an entry of `size` bytes (its lists and its fields) is kept;
     /// empties the cache first when it would go over a bound.
     private func makeRoom(for size: Int) -> Bool {
         guard size <= Self.maxBytes / 4 else { return false }
@@ -47,8 +47,8 @@ final class TLSFingerprintCache {
         return true
     }
 
-    /// What JA3 and JA4 read of a ClientHello (GREASE values included: equal
-    /// lists give equal fingerprints, whatever is left out of them).
+    /// What `TLSClientFields` reads of a ClientHello (GREASE values
+    /// included: equal lists give equal fields, whatever is left out of them).
     private struct ClientKey: Hashable {
         let legacyVersion: UInt16
         let supportedVersions, cipherSuites, extensions, supportedGroups, signatureAlgorithms: [UInt16]
@@ -66,10 +66,10 @@ final class TLSFingerprintCache {
             firstProtocol = hello.firstProtocol
         }
 
-        /// The lists' bytes and the two texts (about 130 bytes).
+        /// The lists' bytes.
         var byteCount: Int {
             2 &* (supportedVersions.count &+ cipherSuites.count &+ extensions.count &+ supportedGroups.count
-                  &+ signatureAlgorithms.count) &+ pointFormats.count &+ (firstProtocol?.count ?? 0) &+ 160
+                  &+ signatureAlgorithms.count) &+ pointFormats.count &+ (firstProtocol?.count ?? 0) &+ 32
         }
 
         // Each list hashed as its count and its bytes in one call: the
@@ -87,7 +87,7 @@ final class TLSFingerprintCache {
         }
     }
 
-    /// What JA3S and JA4S read of a ServerHello.
+    /// What `TLSServerFields` reads of a ServerHello.
     private struct ServerKey: Hashable {
         let legacyVersion: UInt16
         let selectedVersion: UInt16?
@@ -103,7 +103,7 @@ final class TLSFingerprintCache {
             protocolBytes = hello.protocolBytes
         }
 
-        var byteCount: Int { 2 &* extensions.count &+ (protocolBytes?.count ?? 0) &+ 100 }
+        var byteCount: Int { 2 &* extensions.count &+ (protocolBytes?.count ?? 0) &+ 32 }
 
         func hash(into hasher: inout Hasher) {
             hasher.combine(legacyVersion)
