@@ -285,8 +285,12 @@ final class HTTP2Session: StreamAnalyzer {
         report(streams.remove(at: index).value, id: id, note: nil, at: time)
     }
 
+    /// The stream's notes, messages and gRPC call are moved into the event
+    /// (swapped with empty ones), not copied: a copy retained each of their
+    /// strings and the stream's end released them again.
     func report(_ stream: consuming HTTP2Stream, id: UInt32, note: String?, at time: UInt64) {
-        var notes = stream.notes
+        var notes: [String] = []
+        swap(&notes, &stream.notes)
         if let note { notes.append(note) }
         if let reset = stream.reset {
             notes.append("stream reset by the \(reset.byClient ? "client" : "server"): \(HTTP2Names.errorCode(reset.code))")
@@ -296,8 +300,15 @@ final class HTTP2Session: StreamAnalyzer {
                 notes.append("deadline exceeded (grpc-timeout \(text))")
             }
         }
-        let request = stream.requestSeen ? stream.request : nil
-        let response = stream.responseSeen ? stream.response : nil
+        var request: HTTPMessage?, response: HTTPMessage?
+        if stream.requestSeen {
+            request = HTTPMessage(isRequest: true)
+            swap(&request!, &stream.request)
+        }
+        if stream.responseSeen {
+            response = HTTPMessage(isRequest: false)
+            swap(&response!, &stream.response)
+        }
         context.count(.http2) {
             if request != nil && response != nil { $0.matched &+= 1 }
             if request != nil && response == nil { $0.unmatchedRequests &+= 1 }
@@ -315,10 +326,10 @@ final class HTTP2Session: StreamAnalyzer {
             if note == nil { notes.append("stream not ended") }
         }
         let requestBytes = request?.bytes ?? 0, responseBytes = response?.bytes ?? 0
-        var detail = HTTP2Transaction(http: HTTPTransaction(request: request, response: response), streamID: id)
+        var detail = HTTP2Transaction(http: HTTPTransaction(request: consume request, response: consume response), streamID: id)
         detail.reset = stream.reset
         detail.pushed = stream.pushed
-        detail.grpc = stream.grpc
+        swap(&detail.grpc, &stream.grpc)
         detail.flowStalls = flowReport(stream.windows, at: time)
         context.emit(TransactionEvent(
             application: .http2, endpoints: endpoints, start: start, end: end, requestBytes: requestBytes,
