@@ -52,8 +52,16 @@ public struct TLSTransaction: Sendable, TransactionDetail {
     }
 
     /// ECS `tls.*` as Packetbeat writes them, plus the hellos' details.
+    /// Members and object keys go out in reserved `JSONCursor` blocks with
+    /// literal keys, the hellos' fields as rendered once (a `JSONWriter`
+    /// call per member, each key escaped, was about 5k instructions per
+    /// event); the rare members keep the plain calls.
     public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
-        json.object("tls") { tls in
+        let clientFields = clientHello.map { self.clientFields ?? TLSClientFields($0, digests: nil) }
+        let serverFields = serverHello.map { self.serverFields ?? TLSServerFields($0, digests: nil) }
+        let text = (clientHello?.serverName?.utf8.count ?? 0) &+ (serverHello?.alpn?.utf8.count ?? 0)
+        json.write(reserving: 256 &+ text &* 6) { tls in
+            tls.beginObject("tls")
             if let version, let name = TLSNames.version(version) {
                 tls.field("version", name.number)
                 tls.field("version_protocol", name.protocol)
@@ -62,48 +70,57 @@ public struct TLSTransaction: Sendable, TransactionDetail {
             tls.field("established", established)
             tls.field("resumed", resumed)
             if let alpn = serverHello?.alpn { tls.field("next_protocol", alpn) }
-            let clientFields = clientHello.map { self.clientFields ?? TLSClientFields($0, digests: nil) }
-            let serverFields = serverHello.map { self.serverFields ?? TLSServerFields($0, digests: nil) }
-            if let clientHello, let clientFields {
-                tls.object("client") { client in
-                    client.optional("server_name", clientHello.serverName)
-                    client.rendered(clientFields.lists)
-                }
+            if let clientHello {
+                tls.beginObject("client")
+                tls.optional("server_name", clientHello.serverName)
             }
-            if serverHello != nil || !certificates.isEmpty {
-                tls.object("server") { server in
-                    if let serverFields { server.rendered(serverFields.fingerprints) }
-                    if let leaf = certificates.first { TLSCertificateFields.appendLeaf(leaf, to: &server) }
-                }
+        }
+        if let clientFields {
+            json.rendered(clientFields.lists)
+            json.endObject()
+        }
+        if serverHello != nil || !certificates.isEmpty {
+            json.write(reserving: 16) { $0.beginObject("server") }
+            if let serverFields { json.rendered(serverFields.fingerprints) }
+            if let leaf = certificates.first { TLSCertificateFields.appendLeaf(leaf, to: &json) }
+            json.endObject()
+        }
+        json.write(reserving: 48) { detailed in
+            detailed.beginObject("detailed")
+            if clientFields != nil { detailed.beginObject("client_hello") }
+        }
+        if let clientHello, let clientFields {
+            json.rendered(clientFields.helloHead)
+            if !clientHello.alpn.isEmpty { json.strings("alpn", clientHello.alpn) }
+            json.rendered(clientFields.helloExtensions)
+            json.endObject()
+        }
+        if let serverFields {
+            json.write(reserving: 24) { $0.beginObject("server_hello") }
+            json.rendered(serverFields.hello)
+            json.endObject()
+        }
+        if certificates.count > 1 {
+            json.key("server_certificate_chain")
+            json.beginArray()
+            for certificate in certificates.dropFirst() { TLSCertificateFields.appendChainEntry(certificate, to: &json) }
+            json.endArray()
+        }
+        if encryptedAlert { json.field("encrypted_alert", true) }
+        if handshakeMissing { json.field("handshake_missing", true) }
+        appendTiming(to: &json)
+        if certificatesOmitted > 0 { json.field("server_certificates_omitted", UInt64(certificatesOmitted)) }
+        if certificatesDropped { json.field("server_certificate_dropped", true) }
+        if retryRequested { json.field("hello_retry_request", true) }
+        if let alert {
+            json.object("alert") { object in
+                object.field("level", alert.level == 2 ? "fatal" : "warning")
+                object.field("description", TLSNames.alert(alert.description))
             }
-            tls.object("detailed") { detailed in
-                if let clientHello, let clientFields {
-                    detailed.object("client_hello") { hello in
-                        hello.rendered(clientFields.helloHead)
-                        if !clientHello.alpn.isEmpty { hello.strings("alpn", clientHello.alpn) }
-                        hello.rendered(clientFields.helloExtensions)
-                    }
-                }
-                if let serverFields { detailed.object("server_hello") { $0.rendered(serverFields.hello) } }
-                if certificates.count > 1 {
-                    detailed.key("server_certificate_chain")
-                    detailed.beginArray()
-                    for certificate in certificates.dropFirst() { TLSCertificateFields.appendChainEntry(certificate, to: &detailed) }
-                    detailed.endArray()
-                }
-                if encryptedAlert { detailed.field("encrypted_alert", true) }
-                if handshakeMissing { detailed.field("handshake_missing", true) }
-                appendTiming(to: &detailed)
-                if certificatesOmitted > 0 { detailed.field("server_certificates_omitted", UInt64(certificatesOmitted)) }
-                if certificatesDropped { detailed.field("server_certificate_dropped", true) }
-                if retryRequested { detailed.field("hello_retry_request", true) }
-                if let alert {
-                    detailed.object("alert") { object in
-                        object.field("level", alert.level == 2 ? "fatal" : "warning")
-                        object.field("description", TLSNames.alert(alert.description))
-                    }
-                }
-            }
+        }
+        json.write(reserving: 2) { object in
+            object.endObject()  // detailed
+            object.endObject()  // tls
         }
     }
 
