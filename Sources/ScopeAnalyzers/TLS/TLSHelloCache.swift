@@ -4,7 +4,7 @@
 /// sessions: a client sends the same ClientHello lists on every connection
 /// and a server answers them alike. Building the fingerprint texts and
 /// finding their digests was a fifth of a TLS 1.3 handshake's analysis even
-/// with every digest memoised, rendering the lists about a tenth
+/// with every digest memoised, rendering the lists about 8 %
 /// (BENCHMARKS.md, issue 16). A miss computes the digests through `digests`
 /// (which still hits for a client that reorders its extensions: JA4 sorts
 /// them). Bounded in entries and bytes; when full it starts over.
