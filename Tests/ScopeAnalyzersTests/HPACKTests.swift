@@ -158,6 +158,35 @@ import Testing
         }
     }
 
+    @Test("Huffman memo: hits and misses decode as HPACKHuffman does; invalid codes and long strings are never kept")
+    func huffmanMemo() {
+        let memo = HPACKHuffmanMemo()
+        // More distinct strings than slots, lengths across the kept limit, one invalid code of a kept length.
+        var inputs: [[UInt8]] = (0..<12).map { index in
+            Self.huffmanEncode((0..<(index &* 5)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) })
+        }
+        inputs.append([0x18])
+        inputs.append([0x1F, 0xFF])
+        for round in 0..<3 {
+            for input in inputs + inputs.reversed() {
+                var expected: [UInt8] = []
+                let valid = input.withUnsafeBytes { HPACKHuffman.decode($0, into: &expected) }
+                let output = UnsafeMutablePointer<UInt8>.allocate(capacity: input.count &* 8 / 5 &+ 1)
+                defer { output.deallocate() }
+                let written = input.withUnsafeBytes { memo.decode($0, into: output) }
+                #expect(written.map { Array(UnsafeBufferPointer(start: output, count: $0)) } == (valid ? expected : nil),
+                        "round \(round), \(input.count) coded bytes")
+            }
+        }
+        // A literal name and value both Huffman-coded, repeated: the value's decoding may take the name's slot.
+        var decoder = HPACKDecoder()
+        let name = Self.huffmanEncode(Array("x-name".utf8)), value = Self.huffmanEncode(Array("some value".utf8))
+        var block: [UInt8] = []
+        for _ in 0..<20 { block += [0x00, 0x80 | UInt8(name.count)] + name + [0x80 | UInt8(value.count)] + value }
+        let fields = Self.decode(&decoder, block.map { String($0 >> 4, radix: 16) + String($0 & 0x0F, radix: 16) }.joined())
+        #expect(fields == Array(repeating: "x-name: some value", count: 20))
+    }
+
     @Test("Huffman: EOS inside, long or non-one padding are errors")
     func huffmanErrors() {
         var output: [UInt8] = []

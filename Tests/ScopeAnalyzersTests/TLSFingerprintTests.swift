@@ -143,4 +143,57 @@ struct TLSFingerprintTests {
             #expect(TLSFingerprint.ja3s(server, digests: digests) == TLSFingerprint.md5(TLSFingerprint.ja3sString(server)))
         }
     }
+
+    /// The engine's memo of hello fields (fingerprints included) answers
+    /// what rendering them answers, tells apart hellos that differ in any
+    /// list they read (the order, GREASE, the ALPN value), and stays within
+    /// its bounds.
+    @Test func theHelloMemoIsTheRendering() {
+        let cache = TLSHelloCache()
+        let hello = Self.specHello(extensions: "001b,0000,0033,0010,4469,0017,002d,000d,0005,0023,0012,002b,ff01,000b,000a,0015")
+        var variants = [hello]
+        var reordered = hello
+        reordered.extensions.swapAt(0, 1)
+        var greased = hello
+        greased.cipherSuites.insert(0x0A0A, at: 0)
+        var otherProtocol = hello
+        otherProtocol.firstProtocol = Array("http/1.1".utf8)
+        var noProtocol = hello
+        noProtocol.firstProtocol = nil
+        var groups = hello
+        groups.supportedGroups = [29, 23]
+        groups.pointFormats = [0]
+        variants += [reordered, greased, otherProtocol, noProtocol, groups]
+        for _ in 0..<2 {
+            for variant in variants {
+                let (cached, rendered) = (cache.client(variant), TLSClientFields(variant, digests: nil))
+                #expect(cached.lists == rendered.lists && cached.helloHead == rendered.helloHead
+                         && cached.helloExtensions == rendered.helloExtensions)
+                let text = String(decoding: cached.lists, as: UTF8.self)
+                #expect(text.contains(TLSFingerprint.ja3(variant)) && text.contains(TLSFingerprint.ja4(variant)))
+            }
+        }
+        var server = TLSServerHello()
+        server.legacyVersion = 0x0303
+        server.cipherSuite = 0x1301
+        server.extensions = [43, 51]
+        var selected = server
+        selected.selectedVersion = 0x0304
+        var withProtocol = selected
+        withProtocol.protocolBytes = Array("h2".utf8)
+        for _ in 0..<2 {
+            for variant in [server, selected, withProtocol] {
+                let (cached, rendered) = (cache.server(variant), TLSServerFields(variant, digests: nil))
+                #expect(cached.fingerprints == rendered.fingerprints && cached.hello == rendered.hello)
+                let text = String(decoding: cached.fingerprints, as: UTF8.self)
+                #expect(text.contains(TLSFingerprint.ja3s(variant)) && text.contains(TLSFingerprint.ja4s(variant)))
+            }
+        }
+        for index in 0..<3_000 {
+            var flood = hello
+            flood.cipherSuites.append(UInt16(truncatingIfNeeded: index))
+            _ = cache.client(flood)
+            #expect(cache.count <= TLSHelloCache.maxEntries && cache.bytes <= TLSHelloCache.maxBytes)
+        }
+    }
 }

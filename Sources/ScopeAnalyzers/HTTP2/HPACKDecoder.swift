@@ -24,6 +24,7 @@ struct HPACKDecoder {
     private var truncated = false
     /// Field references to entries this decoder does not know.
     private(set) var lostFields: UInt64 = 0
+    private let huffmanMemo = HPACKHuffmanMemo()
 
     enum Failure: Error { case malformed, tooLarge }
 
@@ -106,29 +107,30 @@ struct HPACKDecoder {
     /// or temporary memory when Huffman-coded), never copied into arrays.
     private mutating func literal(_ block: UnsafeRawBufferPointer, _ offset: inout Int, nameIndex: Int, indexing: Bool,
                                   _ field: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Bool {
+        let memo = huffmanMemo
         if nameIndex == 0 {
             guard let name = Self.string(block, &offset), let value = Self.string(block, &offset) else { return false }
             var ok = false
-            return Self.withText(name) { name in ok = Self.withText(value) { add(name, $0, indexing: indexing, field) } } && ok
+            return Self.withText(name, memo) { name in ok = Self.withText(value, memo) { add(name, $0, indexing: indexing, field) } } && ok
         }
         if nameIndex <= HPACKStaticTable.count {
             guard let value = Self.string(block, &offset) else { return false }
             let name = HPACKStaticTable.packed.entry(nameIndex).name
-            return Self.withText(value) { add(name, $0, indexing: indexing, field) }
+            return Self.withText(value, memo) { add(name, $0, indexing: indexing, field) }
         }
         let dynamic = nameIndex &- HPACKStaticTable.count
         guard dynamic <= dynamicCount else {
             guard unknown(), let value = Self.string(block, &offset) else { return false }
             // An entry of unknown name still takes its place in the table (the
             // indices of the others depend on it); its name stays empty.
-            return Self.withText(value) { if indexing { insert(name: UnsafeRawBufferPointer(start: nil, count: 0), value: $0) } }
+            return Self.withText(value, memo) { if indexing { insert(name: UnsafeRawBufferPointer(start: nil, count: 0), value: $0) } }
         }
         guard let value = Self.string(block, &offset) else { return false }
         // Copied out of the table first: the insert may evict the entry or move the table's bytes.
         let length = table.withEntry(dynamic) { name, _ in name.count }
         return withUnsafeTemporaryAllocation(byteCount: length, alignment: 1) { copy in
             table.withEntry(dynamic) { name, _ in copy.copyMemory(from: name) }
-            return Self.withText(value) { add(UnsafeRawBufferPointer(copy), $0, indexing: indexing, field) }
+            return Self.withText(value, memo) { add(UnsafeRawBufferPointer(copy), $0, indexing: indexing, field) }
         }
     }
 
@@ -197,7 +199,9 @@ struct HPACKDecoder {
     /// A string literal's text handed to `body`, valid only there: a raw one
     /// where it lies, a Huffman-coded one decoded into temporary memory (on
     /// the stack when small). False, `body` not called, when the code is not valid.
-    static func withText(_ literal: (bytes: UnsafeRawBufferPointer, huffman: Bool),
+    /// `memo` answers for short strings decoded lately (copied into the
+    /// temporary memory all the same: a nested call may replace its slot).
+    static func withText(_ literal: (bytes: UnsafeRawBufferPointer, huffman: Bool), _ memo: HPACKHuffmanMemo,
                          _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
         guard literal.huffman else {
             body(literal.bytes)
@@ -205,8 +209,7 @@ struct HPACKDecoder {
         }
         // The shortest code is 5 bits: at most 8n/5 symbols.
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: literal.bytes.count &* 8 / 5 &+ 1) { scratch in
-            var written = 0
-            guard HPACKHuffman.decode(literal.bytes, into: scratch.baseAddress!, written: &written) else { return false }
+            guard let written = memo.decode(literal.bytes, into: scratch.baseAddress!) else { return false }
             body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[0..<written]))
             return true
         }

@@ -182,7 +182,7 @@ extension HTTP2Session {
 
     /// Every open stream's index, for changes in place: iterating
     /// `streams.indices` would hold the storage and copy it at the first change.
-    private func forEachStream(_ body: (Dictionary<UInt32, HTTP2Stream>.Index) -> Void) {
+    private func forEachStream(_ body: (HTTP2Streams.Index) -> Void) {
         var index = streams.startIndex
         while index != streams.endIndex {
             body(index)
@@ -200,7 +200,7 @@ extension HTTP2Session {
     }
 
     /// The sender of a blocked stream may send again: one stall, its length.
-    private func unblock(_ index: Dictionary<UInt32, HTTP2Stream>.Index, sender: Bool, at time: UInt64) {
+    private func unblock(_ index: HTTP2Streams.Index, sender: Bool, at time: UInt64) {
         guard let since = streams.values[index].side(sender).blockedSince,
               min(flow.connection[sender], streams.values[index].side(sender).window) > 0 else { return }
         streams.values[index].windows.sides[sender].blockedSince = nil

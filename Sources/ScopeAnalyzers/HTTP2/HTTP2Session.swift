@@ -21,7 +21,7 @@ final class HTTP2Session: StreamAnalyzer {
     /// Looked up with `index(forKey:)` and changed through `values[index]`,
     /// in place: `streams[id] != nil` or `streams[id]!.x += 1` move or copy
     /// the whole stream (hundreds of bytes, its strings retained) per frame.
-    @exclusivity(unchecked) var streams: [UInt32: HTTP2Stream] = [:]
+    @exclusivity(unchecked) var streams: HTTP2Streams = [:]
     /// Stream ids in the order they opened (some finished since), for
     /// evicting the oldest open one without a scan.
     @exclusivity(unchecked) var openOrder: [UInt32] = []
@@ -102,7 +102,7 @@ final class HTTP2Session: StreamAnalyzer {
         // A header block may have been in it: HPACK's history is unknown from here, and the windows.
         lose(fromClient: fromClient)
         flowLost()
-        for id in streams.keys { loseFraming(id, fromClient: fromClient, note: note) }
+        for key in streams.keys { loseFraming(key.id, fromClient: fromClient, note: note) }
     }
 
     func loseFraming(_ id: UInt32, fromClient: Bool, note: String) {
@@ -116,8 +116,9 @@ final class HTTP2Session: StreamAnalyzer {
     }
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {
-        for id in streams.keys.sorted() {
-            guard let stream = streams.removeValue(forKey: id) else { continue }
+        for key in streams.keys.sorted() {
+            let id = key.id
+            guard let stream = streams.removeValue(forKey: key) else { continue }
             var note = "stream open at \(reason.phrase)"
             if let goaway, id > goaway.lastStream, !stream.responseSeen { note = "not processed (GOAWAY after stream \(goaway.lastStream))" }
             report(stream, id: id, note: note, at: timestamp)
@@ -163,7 +164,7 @@ final class HTTP2Session: StreamAnalyzer {
     }
 
     /// `count` for a stream already looked up (each look-up hashes the id).
-    func count(_ header: HTTP2FrameHeader, at index: Dictionary<UInt32, HTTP2Stream>.Index, fromClient: Bool) {
+    func count(_ header: HTTP2FrameHeader, at index: HTTP2Streams.Index, fromClient: Bool) {
         let bytes = UInt64(HTTP2FrameHeader.size &+ header.length)
         if fromClient { streams.values[index].request.bytes &+= bytes } else { streams.values[index].response.bytes &+= bytes }
     }
@@ -240,9 +241,7 @@ final class HTTP2Session: StreamAnalyzer {
             openOrderHead = 0
         }
         openOrder.append(id)
-        var stream = HTTP2Stream(time: time)
-        stream.windows = HTTP2StreamWindows(initial: flow.initialStream)
-        if !fromClient { stream.response.start = time }
+        let stream = HTTP2Stream(time: time, windows: HTTP2StreamWindows(initial: flow.initialStream), fromClient: fromClient)
         streams[id] = consume stream  // moved in, not copied (a stream is hundreds of bytes)
     }
 
@@ -271,7 +270,7 @@ final class HTTP2Session: StreamAnalyzer {
         endStream(at: index, id: id, fromClient: fromClient, at: time)
     }
 
-    func endStream(at index: Dictionary<UInt32, HTTP2Stream>.Index, id: UInt32, fromClient: Bool, at time: UInt64) {
+    func endStream(at index: HTTP2Streams.Index, id: UInt32, fromClient: Bool, at time: UInt64) {
         if fromClient { streams.values[index].clientEnded = true } else { streams.values[index].serverEnded = true }
         finishIfDone(at: index, id: id, at: time)
     }
@@ -281,13 +280,17 @@ final class HTTP2Session: StreamAnalyzer {
         finishIfDone(at: index, id: id, at: time)
     }
 
-    func finishIfDone(at index: Dictionary<UInt32, HTTP2Stream>.Index, id: UInt32, at time: UInt64) {
+    func finishIfDone(at index: HTTP2Streams.Index, id: UInt32, at time: UInt64) {
         guard streams.values[index].isFinished() else { return }
         report(streams.remove(at: index).value, id: id, note: nil, at: time)
     }
 
+    /// The stream's notes, messages and gRPC call are moved into the event
+    /// (swapped with empty ones), not copied: a copy retained each of their
+    /// strings and the stream's end released them again.
     func report(_ stream: consuming HTTP2Stream, id: UInt32, note: String?, at time: UInt64) {
-        var notes = stream.notes
+        var notes: [String] = []
+        swap(&notes, &stream.notes)
         if let note { notes.append(note) }
         if let reset = stream.reset {
             notes.append("stream reset by the \(reset.byClient ? "client" : "server"): \(HTTP2Names.errorCode(reset.code))")
@@ -297,8 +300,15 @@ final class HTTP2Session: StreamAnalyzer {
                 notes.append("deadline exceeded (grpc-timeout \(text))")
             }
         }
-        let request = stream.requestSeen ? stream.request : nil
-        let response = stream.responseSeen ? stream.response : nil
+        var request: HTTPMessage?, response: HTTPMessage?
+        if stream.requestSeen {
+            request = HTTPMessage(isRequest: true)
+            swap(&request!, &stream.request)
+        }
+        if stream.responseSeen {
+            response = HTTPMessage(isRequest: false)
+            swap(&response!, &stream.response)
+        }
         context.count(.http2) {
             if request != nil && response != nil { $0.matched &+= 1 }
             if request != nil && response == nil { $0.unmatchedRequests &+= 1 }
@@ -316,10 +326,10 @@ final class HTTP2Session: StreamAnalyzer {
             if note == nil { notes.append("stream not ended") }
         }
         let requestBytes = request?.bytes ?? 0, responseBytes = response?.bytes ?? 0
-        var detail = HTTP2Transaction(http: HTTPTransaction(request: request, response: response), streamID: id)
+        var detail = HTTP2Transaction(http: HTTPTransaction(request: consume request, response: consume response), streamID: id)
         detail.reset = stream.reset
         detail.pushed = stream.pushed
-        detail.grpc = stream.grpc
+        swap(&detail.grpc, &stream.grpc)
         detail.flowStalls = flowReport(stream.windows, at: time)
         context.emit(TransactionEvent(
             application: .http2, endpoints: endpoints, start: start, end: end, requestBytes: requestBytes,

@@ -1,7 +1,7 @@
 /// What one stream has shown so far, until both sides ended it.
 struct HTTP2Stream {
-    var request = HTTPMessage(isRequest: true)
-    var response = HTTPMessage(isRequest: false)
+    var request: HTTPMessage
+    var response: HTTPMessage
     var requestSeen = false
     var responseSeen = false
     /// Each side sent END_STREAM (or the stream was reset).
@@ -11,13 +11,20 @@ struct HTTP2Stream {
     var pushed = false
     var grpc: GRPCCall?
     var notes: [String] = []
-    var windows = HTTP2StreamWindows()
+    var windows: HTTP2StreamWindows
 
-    init(time: UInt64) {
+    /// The messages and windows have no default values and are set once,
+    /// here, inlined into `open` (no defaults built and then replaced).
+    @inline(__always)
+    init(time: UInt64, windows: HTTP2StreamWindows, fromClient: Bool) {
+        request = HTTPMessage(isRequest: true)
         request.version = "2"
-        response.version = "2"
         request.start = time
         request.end = time
+        response = HTTPMessage(isRequest: false)
+        response.version = "2"
+        if !fromClient { response.start = time }
+        self.windows = windows
     }
 
     var finished: Bool { reset != nil || (clientEnded && serverEnded) }
@@ -55,4 +62,40 @@ enum HTTP2HeaderName {
     }
 
     static func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// A stream id as the key of a connection's streams. The dictionary asks
+/// for its hash on every look-up (several per stream): one multiply and
+/// xor-shift mix of the id with the dictionary's seed, as the TCP
+/// reassembler's index key does, instead of SipHash over the id (about 1.3k
+/// instructions per stream). Equality is the id's.
+struct HTTP2StreamID: Hashable, Comparable {
+    let id: UInt32
+
+    init(_ id: UInt32) { self.id = id }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(id) }
+
+    func _rawHashValue(seed: Int) -> Int {
+        var mixed = (UInt64(id) ^ UInt64(UInt(bitPattern: seed))) &+ 0x9E37_79B9_7F4A_7C15
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int(truncatingIfNeeded: mixed ^ (mixed >> 31))
+    }
+
+    static func < (lhs: HTTP2StreamID, rhs: HTTP2StreamID) -> Bool { lhs.id < rhs.id }
+}
+
+typealias HTTP2Streams = [HTTP2StreamID: HTTP2Stream]
+
+/// Look-ups by the frame's stream id, as on a `[UInt32: HTTP2Stream]`.
+extension Dictionary where Key == HTTP2StreamID, Value == HTTP2Stream {
+    @inline(__always) func index(forKey id: UInt32) -> Index? { index(forKey: HTTP2StreamID(id)) }
+
+    @inline(__always) mutating func removeValue(forKey id: UInt32) -> HTTP2Stream? { removeValue(forKey: HTTP2StreamID(id)) }
+
+    subscript(id: UInt32) -> HTTP2Stream? {
+        get { self[HTTP2StreamID(id)] }
+        _modify { yield &self[HTTP2StreamID(id)] }
+    }
 }

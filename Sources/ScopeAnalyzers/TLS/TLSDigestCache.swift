@@ -43,5 +43,5 @@ final class TLSDigestCache {
 /// What TLS sessions of one engine share (`AnalyzerContext.shared`).
 final class TLSSharedState {
     let certificates = TLSCertificateCache()
-    let digests = TLSDigestCache()
+    let hellos = TLSHelloCache()
 }

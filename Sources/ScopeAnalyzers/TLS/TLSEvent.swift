@@ -27,9 +27,10 @@ public struct TLSTransaction: Sendable, TransactionDetail {
     public var bytes: (client: UInt64, server: UInt64) = (0, 0)
     /// Records from both sides but no hello: the capture began mid-connection.
     public var handshakeMissing = false
-    /// Computed by the session through the engine's digest memo; what is
-    /// missing is computed when the event is written.
-    var fingerprints = TLSFingerprints()
+    /// The hellos' fields as JSON, looked up by the session in the engine's
+    /// `TLSHelloCache`; rendered when the event is written if missing.
+    var clientFields: TLSClientFields?
+    var serverFields: TLSServerFields?
 
     public var isMatched: Bool { clientHello != nil && serverHello != nil }
 
@@ -51,8 +52,16 @@ public struct TLSTransaction: Sendable, TransactionDetail {
     }
 
     /// ECS `tls.*` as Packetbeat writes them, plus the hellos' details.
+    /// Members and object keys go out in reserved `JSONCursor` blocks with
+    /// literal keys, the hellos' fields as rendered once (a `JSONWriter`
+    /// call per member, each key escaped, was about 5k instructions per
+    /// event); the rare members keep the plain calls.
     public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
-        json.object("tls") { tls in
+        let clientFields = clientHello.map { self.clientFields ?? TLSClientFields($0, digests: nil) }
+        let serverFields = serverHello.map { self.serverFields ?? TLSServerFields($0, digests: nil) }
+        let text = (clientHello?.serverName?.utf8.count ?? 0) &+ (serverHello?.alpn?.utf8.count ?? 0)
+        json.write(reserving: 256 &+ text &* 6) { tls in
+            tls.beginObject("tls")
             if let version, let name = TLSNames.version(version) {
                 tls.field("version", name.number)
                 tls.field("version_protocol", name.protocol)
@@ -62,107 +71,80 @@ public struct TLSTransaction: Sendable, TransactionDetail {
             tls.field("resumed", resumed)
             if let alpn = serverHello?.alpn { tls.field("next_protocol", alpn) }
             if let clientHello {
-                tls.object("client") { client in
-                    client.optional("server_name", clientHello.serverName)
-                    client.key("supported_ciphers")
-                    client.beginArray()
-                    for suite in clientHello.cipherSuites where !TLSNames.isGrease(suite) {
-                        if let rendered = TLSNames.renderedCiphers[suite] { client.rendered(rendered) } else { client.string(TLSNames.cipher(suite)) }
-                    }
-                    client.endArray()
-                    client.field("ja3", fingerprints.ja3 ?? TLSFingerprint.ja3(clientHello))
-                    client.field("ja4", fingerprints.ja4 ?? TLSFingerprint.ja4(clientHello))
-                }
-            }
-            if serverHello != nil || !certificates.isEmpty {
-                tls.object("server") { server in
-                    if let serverHello {
-                        server.field("ja3s", fingerprints.ja3s ?? TLSFingerprint.ja3s(serverHello))
-                        server.field("ja4s", fingerprints.ja4s ?? TLSFingerprint.ja4s(serverHello))
-                    }
-                    if let leaf = certificates.first { TLSCertificateFields.appendLeaf(leaf, to: &server) }
-                }
-            }
-            tls.object("detailed") { detailed in
-                if let clientHello {
-                    detailed.object("client_hello") { hello in
-                        hello.field("version", TLSNames.version(clientHello.legacyVersion)?.number ?? "unknown")
-                        let versions = clientHello.supportedVersions.filter { !TLSNames.isGrease($0) }
-                        if !versions.isEmpty {
-                            hello.strings("supported_versions", versions.map { TLSNames.version($0)?.number ?? "unknown" })
-                        }
-                        if !clientHello.alpn.isEmpty { hello.strings("alpn", clientHello.alpn) }
-                        Self.decimalStrings("extensions", clientHello.extensions, to: &hello)
-                    }
-                }
-                if let serverHello {
-                    detailed.object("server_hello") { hello in
-                        hello.field("version", TLSNames.version(serverHello.version)?.number ?? "unknown")
-                        Self.decimalStrings("extensions", serverHello.extensions, to: &hello, keepingGrease: true)
-                    }
-                }
-                if certificates.count > 1 {
-                    detailed.key("server_certificate_chain")
-                    detailed.beginArray()
-                    for certificate in certificates.dropFirst() { TLSCertificateFields.appendChainEntry(certificate, to: &detailed) }
-                    detailed.endArray()
-                }
-                if encryptedAlert { detailed.field("encrypted_alert", true) }
-                if handshakeMissing { detailed.field("handshake_missing", true) }
-                appendTiming(to: &detailed)
-                if certificatesOmitted > 0 { detailed.field("server_certificates_omitted", UInt64(certificatesOmitted)) }
-                if certificatesDropped { detailed.field("server_certificate_dropped", true) }
-                if retryRequested { detailed.field("hello_retry_request", true) }
-                if let alert {
-                    detailed.object("alert") { object in
-                        object.field("level", alert.level == 2 ? "fatal" : "warning")
-                        object.field("description", TLSNames.alert(alert.description))
-                    }
-                }
+                tls.beginObject("client")
+                tls.optional("server_name", clientHello.serverName)
             }
         }
-    }
-
-    /// `"name":["0","23",…]`: the values in decimal, as strings, written
-    /// in place (a String per value cost more than the rest of the list).
-    private static func decimalStrings(_ name: String, _ values: [UInt16], to json: inout JSONWriter,
-                                       keepingGrease: Bool = false) {
-        json.key(name)
-        json.beginArray()
-        for value in values where keepingGrease || !TLSNames.isGrease(value) {
-            json.asciiString(maxLength: 5) { digits in
-                var divisor: UInt16 = 10_000
-                while divisor > 1 && value < divisor { divisor /= 10 }
-                var (rest, length) = (value, 0)
-                while divisor > 0 {
-                    digits[length] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / divisor)
-                    rest %= divisor
-                    divisor /= 10
-                    length &+= 1
-                }
-                return length
+        if let clientFields {
+            json.rendered(clientFields.lists)
+            json.endObject()
+        }
+        if serverHello != nil || !certificates.isEmpty {
+            json.write(reserving: 16) { $0.beginObject("server") }
+            if let serverFields { json.rendered(serverFields.fingerprints) }
+            if let leaf = certificates.first { TLSCertificateFields.appendLeaf(leaf, to: &json) }
+            json.endObject()
+        }
+        json.write(reserving: 48) { detailed in
+            detailed.beginObject("detailed")
+            if clientFields != nil { detailed.beginObject("client_hello") }
+        }
+        if let clientHello, let clientFields {
+            json.rendered(clientFields.helloHead)
+            if !clientHello.alpn.isEmpty { json.strings("alpn", clientHello.alpn) }
+            json.rendered(clientFields.helloExtensions)
+            json.endObject()
+        }
+        if let serverFields {
+            json.write(reserving: 24) { $0.beginObject("server_hello") }
+            json.rendered(serverFields.hello)
+            json.endObject()
+        }
+        if certificates.count > 1 {
+            json.key("server_certificate_chain")
+            json.beginArray()
+            for certificate in certificates.dropFirst() { TLSCertificateFields.appendChainEntry(certificate, to: &json) }
+            json.endArray()
+        }
+        if encryptedAlert { json.field("encrypted_alert", true) }
+        if handshakeMissing { json.field("handshake_missing", true) }
+        appendTiming(to: &json)
+        if certificatesOmitted > 0 { json.field("server_certificates_omitted", UInt64(certificatesOmitted)) }
+        if certificatesDropped { json.field("server_certificate_dropped", true) }
+        if retryRequested { json.field("hello_retry_request", true) }
+        if let alert {
+            json.object("alert") { object in
+                object.field("level", alert.level == 2 ? "fatal" : "warning")
+                object.field("description", TLSNames.alert(alert.description))
             }
         }
-        json.endArray()
+        json.write(reserving: 2) { object in
+            object.endObject()  // detailed
+            object.endObject()  // tls
+        }
     }
 
     /// ClientHello to the first application data of each side (ns), and
     /// each side's bytes before it (handshake) and from it on (data).
+    /// Written in one reserved block (a `JSONWriter` call per member cost
+    /// about 4k instructions per event).
     private func appendTiming(to detailed: inout JSONWriter) {
-        if let hello = clientHello?.time, clientData != nil || serverData != nil {
-            detailed.object("time_to_data") { time in
-                if let clientData { time.field("client", clientData.time &- min(hello, clientData.time)) }
-                if let serverData { time.field("server", serverData.time &- min(hello, serverData.time)) }
-            }
-        }
         guard clientHello != nil || serverHello != nil else { return }
-        detailed.object("bytes") { object in
+        detailed.write(reserving: 320) { json in
+            if let hello = clientHello?.time, clientData != nil || serverData != nil {
+                json.beginObject("time_to_data")
+                if let clientData { json.field("client", clientData.time &- min(hello, clientData.time)) }
+                if let serverData { json.field("server", serverData.time &- min(hello, serverData.time)) }
+                json.endObject()
+            }
             let client = min(clientData?.start ?? bytes.client, bytes.client)
             let server = min(serverData?.start ?? bytes.server, bytes.server)
-            object.field("client_handshake", client)
-            object.field("client_data", bytes.client &- client)
-            object.field("server_handshake", server)
-            object.field("server_data", bytes.server &- server)
+            json.beginObject("bytes")
+            json.field("client_handshake", client)
+            json.field("client_data", bytes.client &- client)
+            json.field("server_handshake", server)
+            json.field("server_data", bytes.server &- server)
+            json.endObject()
         }
     }
 
@@ -198,26 +180,5 @@ extension TLSTransaction: Equatable {
             && lhs.certificates == rhs.certificates && lhs.certificatesOmitted == rhs.certificatesOmitted
             && lhs.certificatesDropped == rhs.certificatesDropped && lhs.encryptedAlert == rhs.encryptedAlert
             && lhs.handshakeMissing == rhs.handshakeMissing
-    }
-}
-
-/// A handshake's fingerprints, each nil when its hello is missing.
-struct TLSFingerprints: Sendable {
-    var ja3: String?
-    var ja4: String?
-    var ja3s: String?
-    var ja4s: String?
-
-    init() {}
-
-    init(client: TLSClientHello?, server: TLSServerHello?, digests: TLSDigestCache) {
-        if let client {
-            ja3 = TLSFingerprint.ja3(client, digests: digests)
-            ja4 = TLSFingerprint.ja4(client, digests: digests)
-        }
-        if let server {
-            ja3s = TLSFingerprint.ja3s(server, digests: digests)
-            ja4s = TLSFingerprint.ja4s(server, digests: digests)
-        }
     }
 }

@@ -78,9 +78,13 @@ struct TLSHelloParser {
         hello.legacyVersion = version
         hello.sessionID = sessionID
         guard let suitesLength = reader.u16(), suitesLength % 2 == 0,
-              var suites = reader.sub(Int(suitesLength)) else { return nil }
-        while let suite = suites.u16() { hello.cipherSuites.append(suite) }
+              let suites = reader.sub(Int(suitesLength)) else { return nil }
+        hello.cipherSuites = suites.u16Values()
         guard let compression = reader.u8(), reader.skip(Int(compression)) else { return nil }
+        // Room for as many extensions as the block can hold (4 bytes at
+        // least each): appended one by one, the list grew by doubling.
+        var peek = reader
+        if let length = peek.u16() { hello.extensions.reserveCapacity(Int(length) / 4) }
         let whole = forEachExtension { type, data in
             hello.extensions.append(type)
             switch type {
@@ -164,10 +168,8 @@ struct TLSHelloParser {
     /// A vector of 16-bit values behind a 1- or 2-byte length.
     private static func list16(_ data: inout TLSBytes, lengthBytes: Int) -> [UInt16] {
         let length = lengthBytes == 1 ? data.u8().map(Int.init) : data.u16().map(Int.init)
-        guard let length, var list = data.sub(length) else { return [] }
-        var values: [UInt16] = []
-        while let value = list.u16() { values.append(value) }
-        return values
+        guard let length, let list = data.sub(length) else { return [] }
+        return list.u16Values()
     }
 }
 
@@ -202,6 +204,22 @@ struct TLSBytes {
         guard count >= 0, remaining >= count else { return nil }
         defer { offset &+= count }
         return Array(base[offset..<(offset &+ count)])
+    }
+
+    /// The rest as big-endian 16-bit values (an odd last byte left out),
+    /// written into one allocation: appended one at a time, a list of
+    /// cipher suites was a reallocation per doubling and a capacity check
+    /// per value (BENCHMARKS.md, issue 16).
+    func u16Values() -> [UInt16] {
+        let count = remaining / 2
+        guard count > 0 else { return [] }
+        return [UInt16](unsafeUninitializedCapacity: count) { values, initialized in
+            for index in 0..<count {
+                let at = offset &+ index &* 2
+                values[index] = UInt16(base[at]) << 8 | UInt16(base[at &+ 1])
+            }
+            initialized = count
+        }
     }
 
     /// The next `count` bytes as their own cursor.

@@ -153,27 +153,43 @@ final class TLSSession: StreamAnalyzer {
         guard !reported else { return }
         reported = true
         transaction.bytes = bytes
+        let seen = transaction.hellosSeen()
         var note = note
-        if transaction.clientHello == nil && transaction.serverHello == nil {
+        if !seen.client && !seen.server {
             // No hello: TLS only if records from both sides parsed (a capture that began mid-connection).
             guard client.sawApplicationData, server.sawApplicationData, !client.lost, !server.lost else { return }
             transaction.handshakeMissing = true
             note = "no handshake seen (the capture started after it)"
         }
-        let (request, response) = (transaction.clientHello != nil, transaction.serverHello != nil)
+        let (request, response) = (seen.client, seen.server)
         context.count(.tls) {
             if request && response { $0.matched &+= 1 }
             if request && !response { $0.unmatchedRequests &+= 1 }
             if !request && response { $0.unmatchedResponses &+= 1 }
             $0.parseErrors &+= client.parseErrors &+ server.parseErrors
         }
-        let digests = context.shared(.tls) { TLSSharedState() }.digests
-        transaction.fingerprints = TLSFingerprints(client: transaction.clientHello, server: transaction.serverHello,
-                                                   digests: digests)
+        transaction.lookUpFields(in: context.shared(.tls) { TLSSharedState() }.hellos)
         let failed = !transaction.established && !transaction.handshakeMissing
         context.emit(TransactionEvent(
-            application: .tls, endpoints: endpoints, start: transaction.clientHello?.time ?? start ?? time,
+            application: .tls, endpoints: endpoints, start: seen.clientTime ?? start ?? time,
             end: max(time, start ?? time), requestBytes: bytes.client, responseBytes: bytes.server,
             status: failed ? .error : .ok, notes: note.map { [$0] } ?? [], details: transaction))
+    }
+}
+
+extension TLSTransaction {
+    /// Which hellos were read, and when the ClientHello came: read in place
+    /// (a mutating call on the session's stored transaction). `clientHello
+    /// != nil` and the like, read through the session, copied the optional
+    /// hello out and destroyed it again, arrays retained and released
+    /// (about 1k instructions per handshake in `report`).
+    mutating func hellosSeen() -> (client: Bool, server: Bool, clientTime: UInt64?) {
+        (clientHello != nil, serverHello != nil, clientHello?.time)
+    }
+
+    /// The hellos' fields from the engine's cache, looked up in place.
+    mutating func lookUpFields(in cache: TLSHelloCache) {
+        if clientHello != nil { clientFields = cache.client(clientHello!) }
+        if serverHello != nil { serverFields = cache.server(serverHello!) }
     }
 }
