@@ -72,18 +72,25 @@ struct StreamBuffer {
     /// Index of the first LF at or after `start` (`input.count` if none),
     /// eight bytes at a time: lines are most of what the parsers read.
     static func lineFeed(in input: UnsafeRawBufferPointer, from start: Int) -> Int {
+        firstIndex(of: 0x0A, in: input, from: start)
+    }
+
+    /// Index of the first `byte` at or after `start` (`input.count` if
+    /// none), eight bytes at a time.
+    @inline(__always)
+    static func firstIndex(of byte: UInt8, in input: UnsafeRawBufferPointer, from start: Int) -> Int {
         guard let base = input.baseAddress else { return input.count }
         var index = start
         let ones: UInt64 = 0x0101_0101_0101_0101
         while index &+ 8 <= input.count {
-            // "Has a zero byte" of word ^ LFs; the lowest flagged byte is exact.
+            // "Has a zero byte" of word ^ pattern; the lowest flagged byte is exact.
             let bytes = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-            let word = bytes ^ (ones &* 0x0A)
+            let word = bytes ^ (ones &* UInt64(byte))
             let zero = (word &- ones) & ~word & (ones &* 0x80)
             if zero != 0 { return index &+ zero.trailingZeroBitCount >> 3 }
             index &+= 8
         }
-        while index < input.count && input[index] != 0x0A { index &+= 1 }
+        while index < input.count && input[index] != byte { index &+= 1 }
         return index
     }
 

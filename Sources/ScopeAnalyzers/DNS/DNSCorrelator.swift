@@ -44,11 +44,12 @@ final class DNSCorrelator {
         }
     }
 
-    /// A query waiting for its response, or (`query` nil) a response
-    /// waiting for its query.
+    /// A query waiting for its response, or (`message.isResponse`) a
+    /// response waiting for its query. One message, not an optional pair:
+    /// the entry is moved into and out of the table's dictionary, and half
+    /// of it was always nil.
     struct Pending {
-        var query: DNSMessage?
-        var response: DNSMessage?
+        var message: DNSMessage
         var endpoints: TransactionEndpoints
     }
 
@@ -83,25 +84,25 @@ final class DNSCorrelator {
         let held = table.remove(key)
         if !message.isResponse {
             context.count(.dns) { $0.requests &+= 1 }
-            if let held, !held.query.isSome, let response = held.response {  // its answer came first
+            if let held, held.message.isResponse {  // its answer came first
                 context.count(.dns) { $0.matched &+= 1 }
-                emit(message, response, endpoints: endpoints, notes: [])
+                emit(message, held.message, endpoints: endpoints, notes: [])
                 return
             }
             if let held {
                 report(held, note: "another query with the same id was sent before a response", at: message.time)
             }
-            hold(Pending(query: message, response: nil, endpoints: endpoints), key: key, at: message.time)
+            hold(Pending(message: message, endpoints: endpoints), key: key, at: message.time)
             return
         }
         context.count(.dns) { $0.responses &+= 1 }
-        if let held, let query = held.query {
+        if let held, !held.message.isResponse {
             context.count(.dns) { $0.matched &+= 1 }
-            emit(query, message, endpoints: held.endpoints, notes: [])
+            emit(held.message, message, endpoints: held.endpoints, notes: [])
             return
         }
         if let held { report(held, at: message.time) }  // an earlier response nobody asked for
-        hold(Pending(query: nil, response: message, endpoints: endpoints), key: key, at: message.time)
+        hold(Pending(message: message, endpoints: endpoints), key: key, at: message.time)
     }
 
     private func hold(_ pending: Pending, key: Key, at time: UInt64) {
@@ -113,7 +114,7 @@ final class DNSCorrelator {
     func expire(now: UInt64) {
         let timeout = context.configuration.transactionTimeout
         table.expire(now: now, timeout: timeout) { pending in
-            if pending.query.isSome { context.count(.dns) { $0.timeouts &+= 1 } }
+            if !pending.message.isResponse { context.count(.dns) { $0.timeouts &+= 1 } }
             report(pending, note: "no response within \(timeout / 1_000_000) ms", at: now)
         }
     }
@@ -127,31 +128,36 @@ final class DNSCorrelator {
     /// A query that got no response (`note` says why), or a response whose
     /// query never came (its note is always the same).
     private func report(_ pending: Pending, note: String = "", at time: UInt64, evicted: Bool = false) {
-        guard let query = pending.query else {
+        guard !pending.message.isResponse else {
             context.count(.dns) { $0.unmatchedResponses &+= 1 }
-            emit(nil, pending.response, endpoints: pending.endpoints, notes: ["response without a query"])
+            emit(nil, pending.message, endpoints: pending.endpoints, notes: ["response without a query"])
             return
         }
         context.count(.dns) {
             $0.unmatchedRequests &+= 1
             if evicted { $0.evictions &+= 1 }
         }
-        emit(query, nil, endpoints: pending.endpoints, notes: [note], end: max(time, query.time))
+        emit(pending.message, nil, endpoints: pending.endpoints, notes: [note], end: max(time, pending.message.time))
     }
 
-    private func emit(_ query: DNSMessage?, _ response: DNSMessage?, endpoints: TransactionEndpoints,
-                      notes: [String], end: UInt64? = nil) {
-        var response = response
+    /// Consuming: the messages move into the transaction, not copied.
+    private func emit(_ query: consuming DNSMessage?, _ response: consuming DNSMessage?,
+                      endpoints: TransactionEndpoints, notes: [String], end: UInt64? = nil) {
         var notes = notes
         if let partial = query?.partial { notes.append("query " + partial.note) }
         if let partial = response?.partial { notes.append("response " + partial.note) }
         if !context.configuration.includeDNSAuthorities { response?.authorities = [] }
         if !context.configuration.includeDNSAdditionals { response?.additionals = [] }
         let ok = query.isSome && response?.responseCode == 0
+        // Read into locals first: `??` with a consuming parameter in its
+        // autoclosure crashes the 6.3 compiler (MoveOnlyTypeEliminator).
+        let queryTime = query?.time, responseTime = response?.time
+        let start = queryTime ?? responseTime!
+        let end = end ?? responseTime ?? queryTime!
+        let requestBytes = UInt64(query?.size ?? 0), responseBytes = UInt64(response?.size ?? 0)
         context.emit(TransactionEvent(
-            application: .dns, endpoints: endpoints, start: query?.time ?? response!.time,
-            end: end ?? response?.time ?? query!.time, requestBytes: UInt64(query?.size ?? 0),
-            responseBytes: UInt64(response?.size ?? 0), status: ok ? .ok : .error, notes: notes,
+            application: .dns, endpoints: endpoints, start: start, end: end, requestBytes: requestBytes,
+            responseBytes: responseBytes, status: ok ? .ok : .error, notes: notes,
             details: DNSTransaction(request: query, response: response)))
     }
 }

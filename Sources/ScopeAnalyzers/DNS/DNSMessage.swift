@@ -83,13 +83,37 @@ public struct DNSOpt: Equatable, Sendable {
 }
 
 /// A query and its response; either may be missing (an Error event).
+///
+/// The two messages live in one immutable box: an event holds its details
+/// as `any TransactionDetail`, whose inline buffer is three words, so the
+/// two messages inline were copied into a new heap box and the originals
+/// destroyed on every transaction; one reference fits. With `let` fields
+/// reads borrow in place; setting a side makes a new box.
 public struct DNSTransaction: Sendable {
-    public var request: DNSMessage?
-    public var response: DNSMessage?
+    private var storage: Storage
 
-    public init(request: DNSMessage?, response: DNSMessage?) {
-        self.request = request
-        self.response = response
+    public init(request: consuming DNSMessage?, response: consuming DNSMessage?) {
+        storage = Storage(request: request, response: response)
+    }
+
+    public var request: DNSMessage? {
+        _read { yield storage.request }
+        set { storage = Storage(request: newValue, response: storage.response) }
+    }
+
+    public var response: DNSMessage? {
+        _read { yield storage.response }
+        set { storage = Storage(request: storage.request, response: newValue) }
+    }
+
+    private final class Storage: Sendable {
+        let request: DNSMessage?
+        let response: DNSMessage?
+
+        init(request: consuming DNSMessage?, response: consuming DNSMessage?) {
+            self.request = request
+            self.response = response
+        }
     }
 }
 

@@ -53,7 +53,11 @@ public struct PublicSuffixList: Sendable {
     /// (empty labels, a "*" anywhere but first) ignored. nil past `maxNodes`
     /// trie nodes (about one per distinct rule label).
     public init?(parsing text: some Collection<UInt8>, maxNodes: Int = Self.maxNodes) {
-        for line in text.split(separator: UInt8(ascii: "\n")) {
+        let lines = text.split(separator: UInt8(ascii: "\n"))
+        // About one trie node per line, reserved up front: a dictionary
+        // that grows rehashes every edge (a String hash each) as it doubles.
+        children.reserveCapacity(min(lines.count, maxNodes))
+        for line in lines {
             let rule = line.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }
             guard !rule.isEmpty, !rule.starts(with: "//".utf8) else { continue }
             guard add(rule: Array(rule), maxNodes: maxNodes) else { return nil }

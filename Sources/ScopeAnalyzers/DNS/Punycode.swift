@@ -9,6 +9,11 @@ enum Punycode {
     /// label unchanged otherwise; nil when the arithmetic would overflow
     /// (labels far longer than DNS allows).
     static func asciiLabel(_ label: String) -> String? {
+        // Nearly every label (all but the internationalised rules of the
+        // Public Suffix List, loaded with the first DNS event) is ASCII: its
+        // bytes say so without an array of its scalars (callgrind: 1.2 k
+        // instructions a label, 24 M for the list's 20,000).
+        if label.utf8.allSatisfy({ $0 < 0x80 }) { return label }
         let scalars = label.unicodeScalars.map(\.value)
         guard scalars.contains(where: { $0 >= 0x80 }) else { return label }
         var output = scalars.filter { $0 < 0x80 }.map { UInt8($0) }

@@ -3,7 +3,11 @@
 extension HTTPMessageParser {
     mutating func header(_ line: UnsafeRawBufferPointer, trailer: Bool) {
         guard line[0] != 0x20 && line[0] != 0x09 else { return }  // obsolete line folding: ignored
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return }
+        // Eight bytes at a time: the generic firstIndex(of:) walked the name
+        // byte by byte (callgrind: 75 instructions a header line, 2 % of a
+        // keep-alive transaction).
+        let colon = StreamBuffer.firstIndex(of: UInt8(ascii: ":"), in: line, from: 0)
+        guard colon < line.count, colon > 0 else { return }
         let name = 0..<colon
         var valueStart = colon &+ 1
         var valueEnd = line.count

@@ -2,30 +2,64 @@ import ScopeDecode
 
 /// One Memcache transaction: a request and its response, a request that
 /// expects none (`noreply`, quiet binary opcodes, `quit`), or either alone.
+///
+/// The two messages live in one immutable box: an event holds its details
+/// as `any TransactionDetail`, whose inline buffer is three words, so two
+/// messages inline (about 500 bytes) were copied into a new heap box and
+/// the originals destroyed on every transaction; one reference fits. With
+/// `let` fields reads borrow in place; setting a side makes a new box
+/// (only tests do).
 public struct MemcacheTransaction: Sendable, TransactionDetail {
-    public var request: MemcacheMessage?
-    public var response: MemcacheMessage?
+    private var storage: Storage
+
+    public init(request: consuming MemcacheMessage?, response: consuming MemcacheMessage?) {
+        storage = Storage(request: request, response: response)
+    }
+
+    // For callers outside this file (tests): the event reads `storage`
+    // directly. A `_read` the compiler leaves out of line allocates its
+    // coroutine frame (the message is too big for the fixed buffer): a
+    // malloc and a free per read, three reads per event.
+    public var request: MemcacheMessage? {
+        _read { yield storage.request }
+        set { storage = Storage(request: newValue, response: storage.response) }
+    }
+
+    public var response: MemcacheMessage? {
+        _read { yield storage.response }
+        set { storage = Storage(request: storage.request, response: newValue) }
+    }
+
+    private final class Storage: Sendable {
+        let request: MemcacheMessage?
+        let response: MemcacheMessage?
+
+        init(request: consuming MemcacheMessage?, response: consuming MemcacheMessage?) {
+            self.request = request
+            self.response = response
+        }
+    }
 
     /// No response was due: a `noreply`/quiet request that succeeded silently.
-    var expectsNoResponse: Bool { request.map { $0.noreply || $0.quiet } ?? false }
+    var expectsNoResponse: Bool { storage.request.map { $0.noreply || $0.quiet } ?? false }
 
-    public var isMatched: Bool { request.isSome && (response.isSome || expectsNoResponse) }
+    public var isMatched: Bool { storage.request.isSome && (storage.response.isSome || expectsNoResponse) }
 
     var failed: Bool {
-        guard let request else { return true }
-        guard let response else { return !expectsNoResponse || !request.notes.isEmpty }
+        guard let request = storage.request else { return true }
+        guard let response = storage.response else { return !expectsNoResponse || !request.notes.isEmpty }
         return response.isError || !request.notes.isEmpty || !response.notes.isEmpty
     }
 
     /// The event for this transaction (shared by TCP sessions and UDP).
     /// Consuming: the transaction moves into the event, not copied.
     consuming func event(endpoints: TransactionEndpoints, notes: [String], end: UInt64? = nil) -> TransactionEvent {
-        let start = request?.start ?? response?.start ?? 0
-        let requestNotes = request?.notes.isEmpty ?? true, responseNotes = response?.notes.isEmpty ?? true
+        let start = storage.request?.start ?? storage.response?.start ?? 0
+        let requestNotes = storage.request?.notes.isEmpty ?? true, responseNotes = storage.response?.notes.isEmpty ?? true
         // Most transactions have no notes: no arrays joined for them.
-        let allNotes = requestNotes && responseNotes ? notes : (request?.notes ?? []) + (response?.notes ?? []) + notes
-        let end = end ?? response?.end ?? request?.end ?? 0
-        let requestBytes = request?.bytes ?? 0, responseBytes = response?.bytes ?? 0
+        let allNotes = requestNotes && responseNotes ? notes : (storage.request?.notes ?? []) + (storage.response?.notes ?? []) + notes
+        let end = end ?? storage.response?.end ?? storage.request?.end ?? 0
+        let requestBytes = storage.request?.bytes ?? 0, responseBytes = storage.response?.bytes ?? 0
         let status: TransactionStatus = failed ? .error : .ok
         return TransactionEvent(
             application: .memcache, endpoints: endpoints, start: start, end: end, requestBytes: requestBytes,
@@ -45,13 +79,13 @@ public struct MemcacheTransaction: Sendable, TransactionDetail {
                 &+ (message.errorMessage?.utf8.count ?? 0) &+ (message.version?.utf8.count ?? 0)
             for key in message.keys { room &+= key.utf8.count &* 3 &+ 4 }
         }
-        add(request)
-        add(response)
+        add(storage.request)
+        add(storage.response)
         json.write(reserving: room) { appendFields(to: &$0) }
     }
 
     private func appendFields(to json: inout JSONCursor) {
-        if let request {
+        if let request = storage.request {
             json.field("method", request.command)
             json.key("query")
             json.beginString()
@@ -64,15 +98,15 @@ public struct MemcacheTransaction: Sendable, TransactionDetail {
             if let key = request.keys.first { json.field("resource", key) }
         }
         json.beginObject("memcache")
-        json.field("protocol_type", (request?.binary ?? response?.binary) == true ? "binary" : "text")
-        if let request {
+        json.field("protocol_type", (storage.request?.binary ?? storage.response?.binary) == true ? "binary" : "text")
+        if let request = storage.request {
             json.beginObject("request")
             request.appendRequest(to: &json)
             json.endObject()
         }
-        if let response {
+        if let response = storage.response {
             json.beginObject("response")
-            response.appendResponse(to: &json, request: request)
+            response.appendResponse(to: &json, request: storage.request)
             json.endObject()
         }
         json.endObject()
@@ -80,8 +114,8 @@ public struct MemcacheTransaction: Sendable, TransactionDetail {
 
     /// "get k1 k2 -> VALUE ×2" (either side may be "?").
     public var summary: String {
-        let asked = request.map { ([$0.command] + $0.keys.prefix(3)).joined(separator: " ") + ($0.keyCount > 3 ? " …" : "") } ?? "?"
-        guard let response else { return "\(asked) -> " + (expectsNoResponse ? "(no reply expected)" : "?") }
+        let asked = storage.request.map { ([$0.command] + $0.keys.prefix(3)).joined(separator: " ") + ($0.keyCount > 3 ? " …" : "") } ?? "?"
+        guard let response = storage.response else { return "\(asked) -> " + (expectsNoResponse ? "(no reply expected)" : "?") }
         var answer = response.binary ? response.status : response.word
         if response.countValues > 0 && response.command != "COUNTER" { answer += " ×\(response.countValues)" }
         if let value = response.numericValue { answer += " \(value)" }
@@ -134,13 +168,13 @@ extension MemcacheMessage {
 }
 
 extension MemcacheTransaction {
-    public var methodName: String { request?.command ?? "?" }
+    public var methodName: String { storage.request?.command ?? "?" }
 
     /// The first key, or the command for keyless ones.
-    public func resourceName(endpoints: TransactionEndpoints) -> String { request?.keys.first ?? request?.command ?? "?" }
+    public func resourceName(endpoints: TransactionEndpoints) -> String { storage.request?.keys.first ?? storage.request?.command ?? "?" }
 
     /// A quiet (noreply) request expects no response and is not unanswered.
     public func outcomeName(status: TransactionStatus) -> String {
-        !response.isSome && !expectsNoResponse ? "unanswered" : status.okOrError
+        !storage.response.isSome && !expectsNoResponse ? "unanswered" : status.okOrError
     }
 }

@@ -3,9 +3,30 @@ import ScopeDecode
 /// One MySQL transaction: a command and the server's answer (one per
 /// command, even for multi-statement queries: rows and affected rows are
 /// summed over the results, `mysql.result_sets` says how many there were).
+///
+/// The two messages live in one immutable box: an event holds its details
+/// as `any TransactionDetail`, whose inline buffer is three words, so the
+/// two inline were copied into a new heap box and the originals destroyed
+/// on every transaction; one reference fits.
 public struct MySQLTransaction: Sendable, TransactionDetail {
-    var request: MySQLRequest?
-    var response: MySQLResponse?
+    private let storage: Storage
+
+    init(request: consuming MySQLRequest?, response: consuming MySQLResponse?) {
+        storage = Storage(request: request, response: response)
+    }
+
+    var request: MySQLRequest? { _read { yield storage.request } }
+    var response: MySQLResponse? { _read { yield storage.response } }
+
+    private final class Storage: Sendable {
+        let request: MySQLRequest?
+        let response: MySQLResponse?
+
+        init(request: consuming MySQLRequest?, response: consuming MySQLResponse?) {
+            self.request = request
+            self.response = response
+        }
+    }
 
     /// Commands the server never answers are complete without a response.
     public var isMatched: Bool {

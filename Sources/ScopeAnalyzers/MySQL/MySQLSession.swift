@@ -203,9 +203,10 @@ final class MySQLSession: StreamAnalyzer {
         emit(request: request, response: nil, note: note, end: max(time, request.end))
     }
 
-    func emit(request: MySQLRequest?, response: MySQLResponse?, note: String? = nil, end: UInt64? = nil) {
-        let transaction = MySQLTransaction(request: request, response: response)
-        if transaction.isMatched { context.count(.mysql) { $0.matched &+= 1 } }
+    func emit(request: consuming MySQLRequest?, response: consuming MySQLResponse?, note: String? = nil,
+              end: UInt64? = nil) {
+        // Everything the event needs from the messages is read before they
+        // move into the transaction's box (consumed: not copied).
         var notes = (request?.notes ?? []) + (response?.notes ?? [])
         if let note { notes.append(note) }
         var requestBytes = request?.bytes ?? 0
@@ -213,12 +214,20 @@ final class MySQLSession: StreamAnalyzer {
             requestBytes &+= followUpBytes
             followUpBytes = 0
         }
-        let failed = !transaction.isMatched || response?.isError == true || response?.complete == false
+        // Into locals first: `??` with a consuming parameter in its
+        // autoclosure crashes the 6.3 compiler (MoveOnlyTypeEliminator).
+        let requestStart = request?.start, requestEnd = request?.end
+        let responseStart = response?.start, responseEnd = response?.end
+        let start = requestStart ?? responseStart ?? 0
+        let end = end ?? responseEnd ?? requestEnd ?? 0
+        let responseBytes = response?.bytes ?? 0
+        let responseFailed = response?.isError == true || response?.complete == false
+        let transaction = MySQLTransaction(request: request, response: response)
+        if transaction.isMatched { context.count(.mysql) { $0.matched &+= 1 } }
+        let failed = !transaction.isMatched || responseFailed
         context.emit(TransactionEvent(
-            application: .mysql, endpoints: endpoints, start: request?.start ?? response?.start ?? 0,
-            end: end ?? response?.end ?? request?.end ?? 0, requestBytes: requestBytes,
-            responseBytes: response?.bytes ?? 0, status: failed ? .error : .ok, notes: notes,
-            details: transaction))
+            application: .mysql, endpoints: endpoints, start: start, end: end, requestBytes: requestBytes,
+            responseBytes: responseBytes, status: failed ? .error : .ok, notes: notes, details: transaction))
     }
 
     private func skip(_ count: Int) {
