@@ -112,7 +112,8 @@ paced_run() {
     else
         local json=$out
         [[ $tool == watch-null ]] && json=/dev/null
-        "$scope" watch --file-prefix "$paced_prefix" --tx --json --stats -a "duration:$seconds" >"$json" 2>"$err" &
+        # shellcheck disable=SC2086 # PACED_WATCH_ARGS: options, split on purpose
+        "$scope" watch --file-prefix "$paced_prefix" --tx --json --stats -a "duration:$seconds" ${PACED_WATCH_ARGS:-} >"$json" 2>"$err" &
         local watch=$!
         for _ in $(seq 100); do grep -q Watching "$err" 2>/dev/null && break; sleep 0.1; done
         sleep 1  # the callbacks are enabled just after "Watching"
@@ -144,6 +145,7 @@ paced_run() {
 # Scripts/lib/export-sinks.sh's sinks; watch-null is watch with its JSON
 # lines to /dev/null instead of a file, as bench-analyze.sh measures `read`:
 # the count comes from its --stats either way), and the table (on stdout).
+# PACED_WATCH_ARGS: more options for watch (e.g. --ring-size 65536).
 paced_search() {
     paced_file=$1
     paced_seconds=${PACED_SECONDS:-5}
