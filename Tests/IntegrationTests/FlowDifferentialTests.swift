@@ -54,7 +54,10 @@ extension Integration {
                     ours.append(((source["packets"] as? Int ?? 0) + (destination["packets"] as? Int ?? 0),
                                  (source["bytes"] as? Int ?? 0) + (destination["bytes"] as? Int ?? 0)))
                 }
-                #expect(expected.count >= (transport == "tcp" ? 200 : 40), "\(transport): tshark saw \(expected.count) conversations")
+                // dig picks a random source port per query: two of the 40 can
+                // share one, which tshark and we both count as one conversation
+                // (CI saw 39 once), so the floor leaves room for that.
+                #expect(expected.count >= (transport == "tcp" ? 200 : 30), "\(transport): tshark saw \(expected.count) conversations")
                 #expect(ours.count == expected.count, "\(transport) flows: ours \(ours.count), tshark \(expected.count)")
                 let sortKey = { (t: (frames: Int, bytes: Int)) in t.frames * 1_000_000_000 + t.bytes }
                 #expect(ours.map(sortKey).sorted() == expected.values.map(sortKey).sorted(),
