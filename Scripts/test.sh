@@ -19,7 +19,16 @@ command -v swift >/dev/null || { echo "test: no Swift toolchain on PATH" >&2; ex
 Scripts/setup.sh
 swift build --build-tests
 export DPDKSCOPE_REQUIRE_INTEGRATION=1
-DPDKSCOPE_BIN=$root/.build/debug/dpdkscope swift test --skip-build "$@"
+# Without arguments: every other test first, then the testbed suite
+# (`Integration`, serialized) alone, so that no other suite's processes
+# compete with testpmd and the captures for the two cores.
+integration='IntegrationTests\.Integration/'
+if (($#)); then
+    DPDKSCOPE_BIN=$root/.build/debug/dpdkscope swift test --skip-build "$@"
+else
+    DPDKSCOPE_BIN=$root/.build/debug/dpdkscope swift test --skip-build --skip "$integration"
+    DPDKSCOPE_BIN=$root/.build/debug/dpdkscope swift test --skip-build --filter "$integration"
+fi
 
 # The second platform: the same tests against DPDK 24.11 (Debian 13's
 # testpmd) in a root Scripts/trixie.sh builds under .trixie/, plus the
@@ -29,5 +38,11 @@ DPDKSCOPE_BIN=$root/.build/debug/dpdkscope swift test --skip-build "$@"
 # they test no DPDK code (they run in full on Debian 12 above).
 # DPDKSCOPE_SKIP_TRIXIE=1 runs Debian 12 alone.
 if [[ ${DPDKSCOPE_SKIP_TRIXIE:-} != 1 ]]; then
-    Scripts/trixie.sh all --skip 'DNS(Edge)?OracleTests|HTTPEdgeOracleTests' "$@"
+    oracles='DNS(Edge)?OracleTests|HTTPEdgeOracleTests'
+    if (($#)); then
+        Scripts/trixie.sh all --skip "$oracles" "$@"
+    else
+        Scripts/trixie.sh all --skip "$oracles|$integration"
+        Scripts/trixie.sh suite --filter "$integration"
+    fi
 fi

@@ -12,13 +12,15 @@
 # testbed prefixes tagged (DPDKSCOPE_TEST_PREFIX_TAG, default "t13-") and do
 # not collide with a 22.11 run on the same machine.
 #
-# Usage: Scripts/trixie.sh [root|build|test|all|cross|shell|run CMD...] [swift test args...]
+# Usage: Scripts/trixie.sh [root|build|test|all|suite|cross|shell|run CMD...] [swift test args...]
 #   root   create or complete .trixie/root (debootstrap + apt); idempotent:
 #          each finished stage leaves a marker and is skipped next time
 #   build  root, then swift build --build-tests against DPDK 24.11
 #   test   build, then the tests (default: the integration tests
 #          'Attach|Capture'; pass other swift test arguments to change that)
 #   all    same as test with the full suite (unit + every integration test)
+#   suite  build, then the given swift test arguments alone (no cross check;
+#          test.sh runs the testbed suite by itself this way after `all`)
 #   cross  the mismatch check alone: the 24.11 build against a 22.11 primary
 #          on the host and the host's build (.build/debug) against a 24.11
 #          testpmd in the root must each exit 2 with one line (test and all
@@ -61,12 +63,12 @@ packages=(
 
 say() { echo "trixie: $*" >&2; }
 die() { say "$*"; exit 1; }
-usage() { say "usage: $0 [root|build|test|all|cross|shell|run CMD...] [swift test args...]"; exit 64; }
+usage() { say "usage: $0 [root|build|test|all|suite|cross|shell|run CMD...] [swift test args...]"; exit 64; }
 
 [[ $EUID -eq 0 ]] || { say "must run as root (debootstrap, chroot, mounts)"; exit 2; }
 command=${1:-test}
 (($#)) && shift
-case $command in root|build|test|all|cross|shell|run) ;; *) usage ;; esac
+case $command in root|build|test|all|suite|cross|shell|run) ;; *) usage ;; esac
 
 # Run a stage quietly; on failure show the end of its log.
 quiet() {
@@ -230,6 +232,7 @@ root) ;;
 build) build ;;
 test) build; cross; if (($#)); then run_tests "$@"; else run_tests --filter 'Attach|Capture'; fi ;;
 all) build; cross; run_tests "$@" ;;
+suite) build; run_tests "$@" ;;
 cross) mount_all; cross ;;
 shell) mount_all; in_root sh -c "cd '$repo' && exec bash" ;;
 run) (($#)) || usage; mount_all; in_root sh -c "cd '$repo' && exec \"\$@\"" run "$@" ;;

@@ -30,6 +30,7 @@ extension CaptureCommand {
         }
         defer { capture.workers.forEach { $0.session.release() } }
         let report = CaptureReport(sessions: reportSessions, ports: plan.captured)
+        announce(plan, path: path)
         if !quiet {
             let layout = capture.workers.enumerated().map { "w\($0.offset)@lcore\($0.element.lcore): \($0.element.tuples.count) tuple(s)" }
             writeStderr("Workers: \(layout.joined(separator: ", "))\n")

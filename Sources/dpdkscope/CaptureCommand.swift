@@ -86,10 +86,6 @@ struct CaptureCommand: ParsableCommand {
             limits: .init(seconds: stops.seconds, fileBytes: stops.fileBytes),
             packetLimit: [count, stops.packets].compactMap { $0 }.min())
         let path = output ?? CaptureCommand.defaultPath(for: plan.captured, pcap: pcap)
-        if !quiet {
-            writeStderr("Capturing on \(plan.captured.map { "'\($0.name)'" }.joined(separator: ", "))\n")
-            if output == nil { writeStderr("File: \(path)\n") }
-        }
         let result = multi
             ? try runMulti(plan, path: path, rotation: rotation, attachment: attachment, logger: logger)
             : try runSingle(plan, path: path, rotation: rotation, attachment: attachment, logger: logger)
@@ -123,6 +119,7 @@ struct CaptureCommand: ParsableCommand {
         let report = CaptureReport(sessions: [session], ports: plan.captured)
         let writer = try makeWriter(path: path, ports: plan.captured, rotation: rotation, report: report)
         try session.start()
+        announce(plan, path: path)
         CaptureLoop.prepare(packetLimit: plan.packetLimit)
         var previous = (packets: UInt64(0), time: 0.0)
         let live = !quiet && isatty(2) != 0
@@ -135,6 +132,15 @@ struct CaptureCommand: ParsableCommand {
         if outcome.reason != .outputClosed { try writer.close() }
         if live { writeStderr("\r\u{1B}[K") }
         return CaptureResult(report: report, totals: .init(writers: [writer]), outcome: outcome)
+    }
+
+    /// "Capturing on …", said once the primary's callbacks are installed:
+    /// from this line on, every packet of the captured queues is in the
+    /// file (scripts and tests start their traffic on it).
+    func announce(_ plan: CapturePlan, path: String) {
+        guard !quiet else { return }
+        writeStderr("Capturing on \(plan.captured.map { "'\($0.name)'" }.joined(separator: ", "))\n")
+        if output == nil { writeStderr("File: \(path)\n") }
     }
 
     /// A writer for `ports`, with one IDB each; ISB counters come from the

@@ -77,8 +77,9 @@ struct WatchCommand: ParsableCommand {
         let session = try CaptureSession(attachment: attachment, tuples: tuples, settings: ring.settings(snaplen: snap),
                                          filter: compiled, takeover: takeover, logger: logger)
         defer { session.release() }
-        if !quiet { writeStderr("Watching \(captured.map { "'\($0.name)'" }.joined(separator: ", ")) for \(configuration.selection.enabled.map(\.rawValue).joined(separator: ", "))\n") }
         try session.start()
+        // Said once the callbacks are installed, as with --multi: traffic from here on is seen.
+        if !quiet { writeStderr("Watching \(captured.map { "'\($0.name)'" }.joined(separator: ", ")) for \(configuration.selection.enabled.map(\.rawValue).joined(separator: ", "))\n") }
         // The screen is taken only once the capture runs, and given back on
         // every way out of here: the defer, or at once after the loop so the
         // closing summary lands on the normal screen.

@@ -18,7 +18,8 @@ extension Integration {
                 defer { testbed.stop() }
                 let out = dir.file("signal-\(signal).pcapng")
                 let capture = try Subprocess([Harness.dpdkscope, "capture", "--file-prefix", testbed.prefix, "-i", "0", "-w", out])
-                usleep(1_500_000)
+                // Past attaching and enabling (a signal then would test the attach, not the capture).
+                waitForData(out)
                 capture.signal(signal)
                 #expect(capture.wait(timeout: 5) == 0, "\(capture.stderr)")
                 try Oracle.expectClean(out)
@@ -87,7 +88,7 @@ extension Integration {
             #expect(promiscBefore == [true, true], "testpmd enables promiscuous mode")
 
             let first = try Subprocess([Harness.dpdkscope, "capture", "--file-prefix", testbed.prefix, "-i", "0:0", "--rx", "-w", dir.file("first.pcapng")])
-            usleep(1_500_000)
+            #expect(first.waitForStderr("Capturing on"), "\(first.stderr)")
             let second = try Harness.dpdkscope(["capture", "--file-prefix", testbed.prefix, "-i", "0:0", "--rx", "-w", dir.file("second.pcapng")])
             #expect(second.status == 5)
             #expect(second.stderr.contains("port net_null0 queue 0 rx is already being captured by another secondary"), "\(second.stderr)")
@@ -124,8 +125,8 @@ extension Integration {
             }
             let out = dir.file("http.pcapng")
             let capture = try Subprocess([Harness.dpdkscope, "capture", "--file-prefix", testbed.prefix, "-i", "0", "--rx",
-                                          "-f", "tcp port 8080", "-w", out, "-q"])
-            usleep(1_500_000)
+                                          "-f", "tcp port 8080", "-w", out])
+            #expect(capture.waitForStderr("Capturing on"), "\(capture.stderr)")
             let requests = 7
             for index in 0..<requests {
                 let curl = try Harness.run(["ip", "netns", "exec", namespaceA, "curl", "-s", "-o", "/dev/null",

@@ -29,7 +29,7 @@ extension Integration.Watch {
         try testbed.waitForListener(port: 11211)
         let watch = try Subprocess([Harness.dpdkscope, "watch", "--file-prefix", testbed.prefix, "--json",
                                     "--proto", "redis;memcache;icmp", "--stats"])
-        usleep(1_500_000)
+        #expect(watch.waitForStderr("Watching"), "\(watch.stderr)")  // said once the capture is enabled
 
         // Redis: ten one-command connections, then four commands on one.
         let redisLoad = "for i in $(seq 10); do redis-cli -h \(addressB) SET key$i value$i >/dev/null || exit 1; done; "

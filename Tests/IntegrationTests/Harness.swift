@@ -146,16 +146,23 @@ extension Testbed {
         guard let b = facts["netns-b"], let address = facts["ip-b"] else {
             throw TestbedError(message: "startDNSServer needs the tap testbed")
         }
-        return try Subprocess(["ip", "netns", "exec", b, "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
-                               "--bind-interfaces", "--listen-address=\(address)", "--address=/demo.test/10.0.0.7",
-                               "--pid-file=\(pidFile)"])
+        let server = try Subprocess(["ip", "netns", "exec", b, "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
+                                     "--bind-interfaces", "--listen-address=\(address)", "--address=/demo.test/10.0.0.7",
+                                     "--pid-file=\(pidFile)"])
+        try waitForListener(port: 53, udp: true)
+        return server
     }
 
-    /// Polls namespace B until something listens on TCP `port` (5 s at most).
-    func waitForListener(port: Int) throws {
+    /// Polls namespace B until something listens on `port` (TCP, or UDP);
+    /// throws after 20 s (a loaded machine starts servers slowly, and a test
+    /// whose first requests are refused would fail far from the cause).
+    func waitForListener(port: Int, udp: Bool = false) throws {
         guard let b = facts["netns-b"] else { return }
-        for _ in 0..<50 where try Harness.run(["ip", "netns", "exec", b, "sh", "-c", "ss -ltn | grep -q :\(port)\\b"]).status != 0 {
+        let listing = udp ? "ss -lun" : "ss -ltn"
+        for _ in 0..<200 {
+            if try Harness.run(["ip", "netns", "exec", b, "sh", "-c", "\(listing) | grep -q ':\(port)\\b'"]).status == 0 { return }
             usleep(100_000)
         }
+        throw TestbedError(message: "nothing listens on \(udp ? "udp" : "tcp") port \(port) in \(b) after 20 s")
     }
 }

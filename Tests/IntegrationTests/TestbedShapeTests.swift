@@ -36,8 +36,10 @@ extension Integration {
             let ports = try #require(try jsonObject(listed.stdout)["ports"] as? [[String: Any]])
             #expect(ports.map { $0["driver"] as? String } == ["net_tap", "net_tap"])
 
-            let ping = try Subprocess(["ip", "netns", "exec", namespaceA, "ping", "-c", "30", "-i", "0.05", "-W", "1", addressB])
+            // The ping outlasts the probe, however long the probe takes to attach.
+            let ping = try Subprocess(["ip", "netns", "exec", namespaceA, "ping", "-i", "0.05", "-W", "1", "-w", "60", addressB])
             let probe = try Harness.dpdkscope(["probe", "--file-prefix", testbed.prefix, "--duration", "1.5", "--json"])
+            ping.signal(SIGINT)  // exits 0 when it had replies
             let pingStatus = ping.wait(timeout: 20)
             #expect(pingStatus == 0, "ping through testpmd failed: \(ping.stdout)\(ping.stderr)")
             #expect(probe.status == 0, "\(probe.stderr)")

@@ -27,7 +27,7 @@ extension Integration {
             let tmux = Tmux(socket: "dpdkscope-it-\(getpid())")
             defer { tmux.killServer() }
             let session = try tmux.start("\(Harness.dpdkscope) watch --file-prefix \(testbed.prefix) --proto http:8080", in: dir)
-            usleep(1_500_000)
+            try Self.waitForDashboard(tmux)
             let curl = "curl -s -o /dev/null http://\(addressB):8080"
             let load = try Subprocess(["ip", "netns", "exec", a, "sh", "-c",
                                        "end=$(($(date +%s)+6)); i=0; while [ $(date +%s) -lt $end ]; do i=$((i+1)); \(curl)/testbed.sh; \(curl)/missing-$((i%3)); done"])
@@ -78,7 +78,7 @@ extension Integration {
             defer { tmux.killServer() }
             let session = try tmux.start(
                 "\(Harness.dpdkscope) watch --file-prefix \(testbed.prefix) --multi --workers 2 --proto http:8080", in: dir)
-            usleep(2_000_000)
+            try Self.waitForDashboard(tmux)
             let curl = "curl -s -o /dev/null http://\(addressB):8080"
             let load = try Subprocess(["ip", "netns", "exec", a, "sh", "-c",
                                        "for i in $(seq 60); do \(curl)/testbed.sh; \(curl)/missing-$((i%3)); done"])
@@ -111,6 +111,16 @@ extension Integration {
             guard let line = screen.first(where: { $0.hasPrefix("transactions ") }),
                   let range = line.range(of: "total ") else { return nil }
             return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+
+        /// Waits (30 s at most) for the dashboard's capture row: the screen
+        /// is drawn only once every capture is enabled, so traffic started
+        /// after it is all seen.
+        static func waitForDashboard(_ tmux: Tmux) throws {
+            for _ in 0..<120 {
+                if try tmux.capture().contains(where: { $0.hasPrefix("capture ") }) { return }
+                usleep(250_000)
+            }
         }
 
         /// The http row's rate column (TX/S), "1.2k" style included.

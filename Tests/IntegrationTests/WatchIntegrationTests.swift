@@ -24,7 +24,7 @@ extension Integration {
             defer { dns.signal(SIGTERM); dns.wait(timeout: 5) }
             let watch = try Subprocess([Harness.dpdkscope, "watch", "--file-prefix", testbed.prefix, "--json",
                                         "--proto", "http:8080;dns", "--stats"])
-            usleep(1_500_000)
+            #expect(watch.waitForStderr("Watching"), "\(watch.stderr)")  // said once the capture is enabled
             let load = "for i in $(seq 20); do curl -s -o /dev/null http://\(addressB):8080/testbed.sh; curl -s -o /dev/null http://\(addressB):8080/missing-$i; done; for i in $(seq 15); do dig +short +tries=1 +time=1 @\(addressB) host$i.demo.test >/dev/null; done"
             let client = try Harness.run(["ip", "netns", "exec", a, "sh", "-c", load], timeout: 120)
             #expect(client.status == 0, "\(client.stderr)")

@@ -24,7 +24,7 @@ extension Integration {
             let server = try testbed.startHTTPServer()
             defer { server.signal(SIGTERM); server.wait(timeout: 5) }
             let watch = try Subprocess([Harness.dpdkscope, "watch", "--file-prefix", testbed.prefix, "--multi", "--workers", "2", "--proto", "http:8080", "--stats"])
-            usleep(1_500_000)
+            #expect(watch.waitForStderr("Watching"), "\(watch.stderr)")  // said once every worker is enabled
             let load = "for i in $(seq 40); do curl -s -o /dev/null http://\(addressB):8080/missing-$i; done"
             let client = try Harness.run(["ip", "netns", "exec", a, "sh", "-c", load], timeout: 120)
             #expect(client.status == 0, "\(client.stderr)")

@@ -81,6 +81,20 @@ public final class Subprocess {
 
     public func signal(_ sig: Int32) { if isRunning { kill(pid, sig) } }
 
+    /// Waits up to `timeout` seconds for `text` on stderr (a readiness line
+    /// such as capture's "Capturing on"): whether it came. Gives up early
+    /// when the process exits without it.
+    @discardableResult
+    public func waitForStderr(_ text: String, timeout: Double = 30) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if stderr.contains(text) { return true }
+            if !isRunning { return stderr.contains(text) }
+            usleep(20_000)
+        }
+        return false
+    }
+
     /// Every thread's stack while it still runs (gdb, when installed), for
     /// the message of a test that found it hung; empty once it has exited.
     public func stacks() -> String {
