@@ -44,7 +44,8 @@ extension Integration {
             defer { agent.signal(SIGKILL) }
             try curl(bed, 1...5)
             try bed.redis(5)
-            #expect(receiver.waitFor("/v1/traces", count: 10).count == 10)
+            // At least: a request the 1 s timeout cut may come again (the end compares unique items).
+            #expect(receiver.waitFor("/v1/traces", count: 10).count >= 10)
 
             // The receiver goes away for longer than a request waits for it.
             receiver.stop()

@@ -24,6 +24,10 @@ extension Integration {
         /// highest rate (Scripts/bench-live.sh measures that).
         static let rate = 6_000
         static let seconds = 4
+        /// Each worker's ring: 16,384 entries hold almost 3 s of this rate,
+        /// so a worker the busy machine leaves unscheduled for a moment
+        /// neither overflows nor sheds (exactness is the promise here).
+        static let ring = "16384"
 
         @Test func statsCountEveryPacketAndTransactionAcrossWorkers() throws {
             try Harness.checkPrerequisites()
@@ -33,7 +37,7 @@ extension Integration {
             let primary = try paced.startPrimary(prefix: Harness.prefix("it-exact-stats"))
             defer { primary.stop() }
 
-            let watch = try Subprocess([Harness.dpdkscope, "watch", "--file-prefix", primary.prefix, "--tx", "--multi",
+            let watch = try Subprocess([Harness.dpdkscope, "watch", "--file-prefix", primary.prefix, "--tx", "--multi", "--ring-size", Self.ring,
                                         "--workers", "2", "--json", "--stats", "-a", "duration:\(Self.seconds + 6)"])
             try primary.startWhenAttached { watch.stderr.contains("Watching") }
             #expect(watch.wait(timeout: 60) == 0,
@@ -70,7 +74,7 @@ extension Integration {
             let tmux = Tmux(socket: "dpdkscope-it-exact-\(getpid())")
             defer { tmux.killServer() }
             let session = try tmux.start(
-                "\(Harness.dpdkscope) watch --file-prefix \(primary.prefix) --tx --multi --workers 2", in: dir)
+                "\(Harness.dpdkscope) watch --file-prefix \(primary.prefix) --tx --multi --workers 2 --ring-size \(Self.ring)", in: dir)
             try primary.startWhenAttached { (try? tmux.capture())?.contains { $0.hasPrefix("capture ") } == true }
 
             var screen: [Substring] = []
