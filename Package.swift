@@ -47,6 +47,16 @@ let dpdkLibraries = [
     "rte_mempool", "rte_ring", "rte_meter", "rte_telemetry", "rte_kvargs", "rte_log", "rte_eal",
 ].filter { dpdkAvailable.isEmpty ? $0 != "rte_log" : dpdkAvailable.contains($0) }
 
+// A release dpdkscope links the Swift runtime and Foundation statically
+// (what `swift build --static-swift-stdlib` does, without the flag):
+// calls into the runtime (retain, release, allocation) become direct calls
+// instead of PLT jumps, and start-up skips resolving the Swift libraries'
+// symbols, 4 to 8 % of the CPU of `read --analyze` (BENCHMARKS.md). The
+// executable's own objects compiled with the flag name the static
+// libraries' private dependencies (CoreFoundation, ICU) for the linker.
+let staticSwiftLibraries = SwiftSetting.unsafeFlags(["-static-stdlib"], .when(configuration: .release))
+let staticSwiftLibrariesLink = LinkerSetting.unsafeFlags(["-static-stdlib"], .when(configuration: .release))
+
 let package = Package(
     name: "dpdkscope",
     platforms: [.macOS(.v13)],
@@ -139,7 +149,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: [.unsafeFlags(dpdkImporterFlags)]
+            swiftSettings: [.unsafeFlags(dpdkImporterFlags), staticSwiftLibraries],
+            linkerSettings: [staticSwiftLibrariesLink]
         ),
         .testTarget(name: "ScopeCoreTests", dependencies: ["ScopeCore"]),
         .testTarget(name: "ScopeDecodeTests", dependencies: ["ScopeDecode"]),
