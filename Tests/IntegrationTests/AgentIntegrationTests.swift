@@ -41,7 +41,8 @@ extension Integration {
             let redis = try prometheus.waitFor("sum(dpdkscope_requests_total{protocol=\"redis\",method=\"SET\"})", toEqual: 30)
             #expect(http == 20, "\(prometheus.log.suffix(2000))")
             #expect(redis == 30)
-            let histogram = try prometheus.query("sum(dpdkscope_request_duration_seconds_count{protocol=\"http\"})")
+            // Its own wait: a scrape between an event's counter and its histogram sees one ahead of the other.
+            let histogram = try prometheus.waitFor("sum(dpdkscope_request_duration_seconds_count{protocol=\"http\"})", toEqual: 20)
             #expect(histogram == 20)
             agent.signal(SIGTERM)
             #expect(agent.wait(timeout: 15) == 0, "\(agent.stderr)")
