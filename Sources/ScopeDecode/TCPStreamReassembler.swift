@@ -299,8 +299,10 @@ public struct TCPStreamReassembler: Sendable {
         case .closed: closedList.remove(Int32(slot), links: &connectionLinks)
         }
         for direction in (slot &* 2)...(slot &* 2 &+ 1) {
-            // Normally empty already: closing flushed every hole.
-            while directions[direction].head >= 0 { _ = pool.popHead(of: &directions[direction]) }
+            // Normally empty already: closing flushed every hole. (Tested
+            // first: the pool's array was otherwise made unique on every
+            // release, a copy while it is still the shared empty array.)
+            if directions[direction].head >= 0 { pool.dropAll(of: &directions[direction]) }
             if directions[direction].waiting { waitingList.remove(Int32(direction), links: &directionLinks) }
             directions[direction] = TCPDirectionState()
         }

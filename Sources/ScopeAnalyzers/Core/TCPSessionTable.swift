@@ -49,7 +49,7 @@ struct TCPSessionTable: StreamSink {
         let session = session(for: stream)
         if let analyzer = session.analyzer {
             analyzer.deliver(bytes, fromClient: direction == session.client, timestamp: timestamp)
-            if context.pendingHandOver.isSome { handOver(session, stream: stream, bytes: bytes, direction: direction, timestamp: timestamp) }
+            if context.handOverPending { handOver(session, stream: stream, bytes: bytes, direction: direction, timestamp: timestamp) }
         } else if !session.ignored {
             attribute(session, stream: stream, bytes: bytes, direction: direction, timestamp: timestamp)
         }
@@ -176,7 +176,7 @@ struct TCPSessionTable: StreamSink {
         if !other.isEmpty {
             other.withUnsafeBytes { held in
                 analyzer.deliver(held, fromClient: direction != client, timestamp: timestamp)
-                if context.pendingHandOver.isSome {
+                if context.handOverPending {
                     handOver(session, stream: stream, bytes: held, direction: direction.reversed, timestamp: timestamp)
                 }
             }
@@ -184,7 +184,7 @@ struct TCPSessionTable: StreamSink {
         withData { data in
             // The session may have changed hands on the held bytes.
             session.analyzer?.deliver(data, fromClient: direction == client, timestamp: timestamp)
-            if context.pendingHandOver.isSome { handOver(session, stream: stream, bytes: data, direction: direction, timestamp: timestamp) }
+            if context.handOverPending { handOver(session, stream: stream, bytes: data, direction: direction, timestamp: timestamp) }
         }
     }
 
