@@ -156,6 +156,11 @@ struct SegmentPool {
         return segment
     }
 
+    /// Frees all of `direction`'s segments, undelivered.
+    mutating func dropAll(of direction: inout TCPDirectionState) {
+        while direction.head >= 0 { _ = popHead(of: &direction) }
+    }
+
     /// Sequence number just past `direction`'s last buffered byte, or nil.
     func bufferedEnd(of direction: TCPDirectionState) -> UInt32? {
         var current = direction.head

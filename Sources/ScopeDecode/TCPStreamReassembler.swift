@@ -68,6 +68,8 @@ public struct TCPStreamReassembler: Sendable {
 
     struct Connection {
         var key: FlowKey
+        /// `key`'s hash for the index.
+        var hash: UInt64 = 0
         var generation: UInt32 = 0
         var state = ConnectionState.free
         /// Latest packet time; for a closed connection, when it closed.
@@ -85,7 +87,7 @@ public struct TCPStreamReassembler: Sendable {
     var connections: [Connection] = []
     var freeConnections: [Int32] = []
     /// Open and lingering connections by key.
-    var index: [IndexKey: Int32]
+    var index: TCPConnectionIndex
     /// Seeds the index's key hash (random, as the flow table's).
     let seed: UInt64
     var connectionLinks: [IndexLinks] = []
@@ -102,7 +104,7 @@ public struct TCPStreamReassembler: Sendable {
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        index = Dictionary(minimumCapacity: min(configuration.maxConnections, 1024))
+        index = TCPConnectionIndex(minimumCapacity: min(configuration.maxConnections, 1024))
         var generator = SystemRandomNumberGenerator()
         seed = generator.next()
         pool = SegmentPool(capacity: configuration.maxBufferedSegments)
@@ -160,7 +162,8 @@ public struct TCPStreamReassembler: Sendable {
         let side = Int(direction.rawValue)
 
         var slot = -1
-        if let found = index[IndexKey(key, seed: seed)] {
+        let hash = key.hash(seed: seed)
+        if let found = index.find(key, hash: hash, in: connections) {
             slot = Int(found)
             if connections[slot].state == .closed {
                 guard flags.contains(.syn) && !flags.contains(.ack) else {
@@ -177,7 +180,7 @@ public struct TCPStreamReassembler: Sendable {
         }
         if slot < 0 {
             guard flags.contains(.syn) || !payload.isEmpty, !flags.contains(.rst) else { return nil }
-            slot = open(key, flags: flags, direction: direction, now: timestamp, sink: &sink)
+            slot = open(key, hash: hash, flags: flags, direction: direction, now: timestamp, sink: &sink)
         }
         if timestamp > connections[slot].lastSeen { connections[slot].lastSeen = timestamp }
         openList.moveToBack(Int32(slot), links: &connectionLinks)
@@ -221,8 +224,8 @@ public struct TCPStreamReassembler: Sendable {
 
     // MARK: - Connections
 
-    private mutating func open<Sink: StreamSink>(_ key: FlowKey, flags: TCPFlags, direction: FlowDirection,
-                                                 now: UInt64, sink: inout Sink) -> Int {
+    private mutating func open<Sink: StreamSink>(_ key: FlowKey, hash: UInt64, flags: TCPFlags,
+                                                 direction: FlowDirection, now: UInt64, sink: inout Sink) -> Int {
         if freeConnections.isEmpty && connections.count < configuration.maxConnections { makeSlot() }
         if freeConnections.isEmpty {
             if let lingering = closedList.first {
@@ -233,13 +236,14 @@ public struct TCPStreamReassembler: Sendable {
         }
         let slot = Int(freeConnections.removeLast())  // maxConnections ≥ 1: a slot was made or freed
         connections[slot].key = key
+        connections[slot].hash = hash
         connections[slot].generation &+= 1
         connections[slot].state = .open
         connections[slot].lastSeen = now
         connections[slot].client = flags.contains(.syn) ? (flags.contains(.ack) ? direction.reversed : direction) : nil
         directions[slot &* 2] = TCPDirectionState()
         directions[slot &* 2 &+ 1] = TCPDirectionState()
-        index[IndexKey(key, seed: seed)] = Int32(slot)
+        index.insert(Int32(slot), hash: hash, connections: connections)
         openList.append(Int32(slot), links: &connectionLinks)
         tally.opened &+= 1
         sink.opened(stream(slot), timestamp: now)
@@ -295,12 +299,14 @@ public struct TCPStreamReassembler: Sendable {
         case .closed: closedList.remove(Int32(slot), links: &connectionLinks)
         }
         for direction in (slot &* 2)...(slot &* 2 &+ 1) {
-            // Normally empty already: closing flushed every hole.
-            while directions[direction].head >= 0 { _ = pool.popHead(of: &directions[direction]) }
+            // Normally empty already: closing flushed every hole. (Tested
+            // first: the pool's array was otherwise made unique on every
+            // release, a copy while it is still the shared empty array.)
+            if directions[direction].head >= 0 { pool.dropAll(of: &directions[direction]) }
             if directions[direction].waiting { waitingList.remove(Int32(direction), links: &directionLinks) }
             directions[direction] = TCPDirectionState()
         }
-        index.removeValue(forKey: IndexKey(connections[slot].key, seed: seed))
+        index.remove(Int32(slot), connections: connections)
         connections[slot].state = .free
         freeConnections.append(Int32(slot))
     }

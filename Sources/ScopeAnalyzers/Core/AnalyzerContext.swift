@@ -25,7 +25,13 @@ final class AnalyzerContext {
     @exclusivity(unchecked) private var tallies = Array(repeating: AnalyzerCounters(), count: ApplicationProtocol.allCases.count)
     /// Asked by the session handling the current delivery (`handOver`),
     /// taken by `TCPSessionTable` when the delivery returns.
-    @exclusivity(unchecked) var pendingHandOver: StreamHandOver?
+    @exclusivity(unchecked) var pendingHandOver: StreamHandOver? {
+        didSet { handOverPending = pendingHandOver.isSome }
+    }
+    /// `pendingHandOver` is set; checked after every delivery. Reading the
+    /// optional itself out of the context copied it (its `Any` seed through
+    /// outlined copy and destroy calls) just to look at its case.
+    @exclusivity(unchecked) private(set) var handOverPending = false
     /// Per protocol (by registry index): state its sessions share across
     /// connections (`shared`), made when first needed.
     @exclusivity(unchecked) private var sharedState: [AnyObject?]

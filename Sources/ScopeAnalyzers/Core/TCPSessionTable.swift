@@ -4,7 +4,7 @@ import ScopeDecode
 /// gave it. Until a protocol claims the connection it holds the first bytes
 /// of each side (at most `ProtocolDetection.prefixLength`) for detection.
 final class TCPSession {
-    let generation: UInt32
+    private(set) var generation: UInt32
     // Unchecked exclusivity: see AnalyzerContext.
     @exclusivity(unchecked) var client: FlowDirection?
     @exclusivity(unchecked) var analyzer: StreamAnalyzer?
@@ -18,6 +18,20 @@ final class TCPSession {
         self.generation = generation
         self.client = client
     }
+
+    /// Lets go of the connection's analyzer and held bytes (it closed).
+    func clear() {
+        analyzer = nil
+        held = ([], [])
+    }
+
+    /// A cleared session, new again for another connection.
+    func reuse(generation: UInt32, client: FlowDirection?) {
+        self.generation = generation
+        self.client = client
+        ignored = false
+        rejected = (false, false)
+    }
 }
 
 /// The `StreamSink` the engine gives `TCPStreamReassembler`: finds each
@@ -26,6 +40,9 @@ final class TCPSession {
 /// content — and which side is the client.
 struct TCPSessionTable: StreamSink {
     private(set) var sessions: [TCPSession?]
+    /// Sessions of closed connections, cleared, for the next ones: an
+    /// allocation and a deallocation fewer per connection.
+    private var spares: [TCPSession] = []
     let context: AnalyzerContext
 
     init(context: AnalyzerContext) {
@@ -41,7 +58,15 @@ struct TCPSessionTable: StreamSink {
 
     mutating func opened(_ stream: TCPStream, timestamp: UInt64) {
         makeRoom(for: stream.id.slot)
-        sessions[stream.id.slot] = TCPSession(generation: stream.id.generation, client: stream.client)
+        sessions[stream.id.slot] = makeSession(for: stream)
+    }
+
+    private mutating func makeSession(for stream: TCPStream) -> TCPSession {
+        guard let spare = spares.popLast() else {
+            return TCPSession(generation: stream.id.generation, client: stream.client)
+        }
+        spare.reuse(generation: stream.id.generation, client: stream.client)
+        return spare
     }
 
     mutating func deliver(_ bytes: UnsafeRawBufferPointer, stream: TCPStream, direction: FlowDirection,
@@ -49,7 +74,7 @@ struct TCPSessionTable: StreamSink {
         let session = session(for: stream)
         if let analyzer = session.analyzer {
             analyzer.deliver(bytes, fromClient: direction == session.client, timestamp: timestamp)
-            if context.pendingHandOver.isSome { handOver(session, stream: stream, bytes: bytes, direction: direction, timestamp: timestamp) }
+            if context.handOverPending { handOver(session, stream: stream, bytes: bytes, direction: direction, timestamp: timestamp) }
         } else if !session.ignored {
             attribute(session, stream: stream, bytes: bytes, direction: direction, timestamp: timestamp)
         }
@@ -71,6 +96,8 @@ struct TCPSessionTable: StreamSink {
               session.generation == stream.id.generation else { return }
         session.analyzer?.close(reason: reason, timestamp: timestamp)
         sessions[stream.id.slot] = nil
+        session.clear()
+        spares.append(session)
     }
 
     /// Transaction timeouts, swept over every live session.
@@ -84,7 +111,7 @@ struct TCPSessionTable: StreamSink {
             if session.client == nil { session.client = stream.client }
             return session
         }
-        let session = TCPSession(generation: stream.id.generation, client: stream.client)
+        let session = makeSession(for: stream)
         sessions[stream.id.slot] = session
         return session
     }
@@ -176,7 +203,7 @@ struct TCPSessionTable: StreamSink {
         if !other.isEmpty {
             other.withUnsafeBytes { held in
                 analyzer.deliver(held, fromClient: direction != client, timestamp: timestamp)
-                if context.pendingHandOver.isSome {
+                if context.handOverPending {
                     handOver(session, stream: stream, bytes: held, direction: direction.reversed, timestamp: timestamp)
                 }
             }
@@ -184,7 +211,7 @@ struct TCPSessionTable: StreamSink {
         withData { data in
             // The session may have changed hands on the held bytes.
             session.analyzer?.deliver(data, fromClient: direction == client, timestamp: timestamp)
-            if context.pendingHandOver.isSome { handOver(session, stream: stream, bytes: data, direction: direction, timestamp: timestamp) }
+            if context.handOverPending { handOver(session, stream: stream, bytes: data, direction: direction, timestamp: timestamp) }
         }
     }
 
