@@ -41,8 +41,10 @@ final class TCPSession {
 struct TCPSessionTable: StreamSink {
     private(set) var sessions: [TCPSession?]
     /// Sessions of closed connections, cleared, for the next ones: an
-    /// allocation and a deallocation fewer per connection.
+    /// allocation and a deallocation fewer per connection. At most
+    /// `maxSpares`, so a burst of connections does not keep its peak.
     private var spares: [TCPSession] = []
+    private static let maxSpares = 1024
     let context: AnalyzerContext
 
     init(context: AnalyzerContext) {
@@ -97,7 +99,7 @@ struct TCPSessionTable: StreamSink {
         session.analyzer?.close(reason: reason, timestamp: timestamp)
         sessions[stream.id.slot] = nil
         session.clear()
-        spares.append(session)
+        if spares.count < Self.maxSpares { spares.append(session) }
     }
 
     /// Transaction timeouts, swept over every live session.
