@@ -5,8 +5,8 @@
 /// strict: only known commands / response words / plausible binary
 /// headers start a message; anything else is skipped to the next LF.
 struct MemcacheParser {
-    enum Output: Equatable {
-        case message(MemcacheMessage)
+    enum Output {
+        case message(MemcacheMessage.Sealed)
         /// A line or header over the limit (`oversized`) or unparseable.
         case failed(oversized: Bool)
     }
@@ -16,7 +16,7 @@ struct MemcacheParser {
         var output: Output?
     }
 
-    typealias GapResult = StreamGap<MemcacheMessage>
+    typealias GapResult = StreamGap<MemcacheMessage.Sealed>
 
     enum State: Equatable {
         case idle
@@ -40,7 +40,7 @@ struct MemcacheParser {
     /// stat entries, a request awaiting its data block).
     var current: MemcacheMessage?
     var header: MemcacheBinaryHeader?
-    var deferred: MemcacheMessage?
+    var deferred: MemcacheMessage.Sealed?
     var messageStart: UInt64 = 0
     var messageBytes: UInt64 = 0
     /// Text VA (meta) response: complete after its one data block.
@@ -175,7 +175,7 @@ struct MemcacheParser {
     }
 
     /// End of stream (or of a datagram): the message still in progress.
-    mutating func finish(note: String, timestamp: UInt64) -> MemcacheMessage? {
+    mutating func finish(note: String, timestamp: UInt64) -> MemcacheMessage.Sealed? {
         var partial = deferred
         if !deferred.isSome, var open = current {
             open.notes.append(note)
@@ -206,12 +206,12 @@ struct MemcacheParser {
         return nil
     }
 
-    mutating func complete(_ message: consuming MemcacheMessage, timestamp: UInt64) -> MemcacheMessage {
+    mutating func complete(_ message: consuming MemcacheMessage, timestamp: UInt64) -> MemcacheMessage.Sealed {
         message.start = messageStart
         message.end = timestamp
         message.bytes = messageBytes
         current = nil
         state = .idle
-        return message
+        return MemcacheMessage.Sealed(message)
     }
 }
