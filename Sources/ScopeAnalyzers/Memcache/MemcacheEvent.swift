@@ -94,7 +94,8 @@ extension MemcacheMessage.Sealed {
     fileprivate var roomNeeded: Int {
         var room = message.command.utf8.count &* 3 &+ message.word.utf8.count &+ (message.line?.utf8.count ?? 0)
             &+ (message.errorMessage?.utf8.count ?? 0) &+ (message.version?.utf8.count ?? 0)
-        for key in message.keys { room &+= key.utf8.count &* 3 &+ 4 }
+        if let first = message.firstKey { room &+= first.utf8.count &* 3 &+ 4 }
+        for key in message.laterKeys { room &+= key.utf8.count &* 3 &+ 4 }
         return room
     }
 
@@ -104,12 +105,15 @@ extension MemcacheMessage.Sealed {
         json.key("query")
         json.beginString()
         json.piece(message.command)
-        for key in message.keys {
+        guard let first = message.firstKey else { return json.endString() }
+        json.piece(" ")
+        json.piece(first)
+        for key in message.laterKeys {
             json.piece(" ")
             json.piece(key)
         }
         json.endString()
-        if let key = message.keys.first { json.field("resource", key) }
+        json.field("resource", first)
     }
 
     fileprivate func appendCommon(to object: inout JSONCursor) {
@@ -118,10 +122,11 @@ extension MemcacheMessage.Sealed {
             object.field("opcode_value", UInt64(opcode))
             object.field("opaque", UInt64(message.opaque))
         }
-        if !message.keys.isEmpty {
+        if let first = message.firstKey {
             object.key("keys")
             object.beginArray()
-            for key in message.keys { object.string(key) }
+            object.string(first)
+            for key in message.laterKeys { object.string(key) }
             object.endArray()
         }
         object.field("count_values", UInt64(message.countValues))
@@ -134,7 +139,7 @@ extension MemcacheMessage.Sealed {
         object.field("command", message.command)
         object.field("type", MemcacheNames.type(message.command))
         appendCommon(to: &object)
-        if message.keyCount > message.keys.count { object.field("key_count", UInt64(message.keyCount)) }
+        if message.keyCount > message.keptKeys { object.field("key_count", UInt64(message.keyCount)) }
         if message.noreply { object.field("noreply", true) }
         if message.quiet { object.field("quiet", true) }
         if let exptime = message.exptime { object.field("exptime", UInt64(exptime)) }
@@ -160,7 +165,7 @@ extension MemcacheTransaction {
 
     /// The first key, or the command for keyless ones.
     public func resourceName(endpoints: TransactionEndpoints) -> String {
-        sealedRequest?.message.keys.first ?? sealedRequest?.message.command ?? "?"
+        sealedRequest?.message.firstKey ?? sealedRequest?.message.command ?? "?"
     }
 
     /// A quiet (noreply) request expects no response and is not unanswered.

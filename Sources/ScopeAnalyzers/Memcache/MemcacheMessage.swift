@@ -14,7 +14,10 @@ public struct MemcacheMessage: Sendable, Equatable {
     /// is "VALUE"); binary: the opcode name ("getq").
     public var word: String = ""
     public var opcode: UInt8?
-    public var keys: [String] = []
+    /// The first key (most messages name one, and one needs no array),
+    /// then the others kept.
+    public var firstKey: String?
+    public var laterKeys: [String] = []
     public var keyCount = 0
     /// VALUE blocks (text get), STAT lines, binary values.
     public var countValues = 0
@@ -50,10 +53,35 @@ public struct MemcacheMessage: Sendable, Equatable {
         self.command = command
     }
 
+    /// A one-line text response.
+    init(word: String, errorMessage: String?, version: String?, value: UInt64?) {
+        self.init(isRequest: false, binary: false, command: word)
+        self.word = word
+        self.errorMessage = errorMessage
+        self.version = version
+        numericValue = value
+    }
+
     mutating func addKey(_ key: String) {
         keyCount &+= 1
-        if keys.count < Self.maxKeys { keys.append(key) }
+        if firstKey == nil {
+            firstKey = key
+        } else if laterKeys.count &+ 1 < Self.maxKeys {
+            laterKeys.append(key)
+        }
     }
+
+    mutating func dropKeys() {
+        firstKey = nil
+        laterKeys = []
+    }
+
+    /// Keys kept (at most `maxKeys`).
+    var keptKeys: Int { firstKey == nil ? 0 : 1 &+ laterKeys.count }
+
+    /// Every key kept, in order (for tests and summaries; events read
+    /// `firstKey` and `laterKeys`).
+    public var keys: [String] { firstKey.map { [$0] + laterKeys } ?? [] }
 
     /// Packetbeat's `status` vocabulary, shared by text and binary.
     var status: String { Self.status(code: statusCode, word: word) }

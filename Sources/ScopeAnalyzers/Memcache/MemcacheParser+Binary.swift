@@ -47,7 +47,7 @@ extension MemcacheParser {
         } else {
             if statEntry {
                 message.countValues = 1
-                message.keys = []
+                message.dropKeys()
                 message.keyCount = 0
             }
             current = message
@@ -65,7 +65,7 @@ extension MemcacheParser {
             return nil
         }
         var message = current.take()!
-        if !message.isRequest && message.opcode == 0x10 { message.keys = [] }
+        if !message.isRequest && message.opcode == 0x10 { message.dropKeys() }
         return .message(complete(message, timestamp: timestamp))
     }
 }

@@ -3,13 +3,13 @@
 extension MemcacheParser {
     mutating func line(_ line: UnsafeRawBufferPointer, consumed: Int, timestamp: UInt64) -> Output? {
         if isRequest {
-            guard let (message, dataLength) = MemcacheTextLine.request(line, strict: strict, redact: redact) else {
-                return skip(consumed)
-            }
+            var message = MemcacheMessage(isRequest: true, binary: false, command: "")
+            let request = MemcacheTextLine.request(line, strict: strict, redact: redact, into: &message)
+            guard request != .rejected else { return skip(consumed) }
             strict = false
-            guard let dataLength else { return .message(complete(message, timestamp: timestamp)) }
+            guard case .dataBlock(let length) = request else { return .message(complete(message, timestamp: timestamp)) }
             current = message
-            state = .data(remaining: dataLength &+ 2)
+            state = .data(remaining: length &+ 2)
             return nil
         }
         guard let piece = MemcacheTextLine.response(line, strict: strict) else { return skip(consumed) }
@@ -33,9 +33,10 @@ extension MemcacheParser {
             current!.countValues &+= 1
             state = .textLine
             return nil
-        case .final(let message):
+        case .final(let word, let errorMessage, let version, let value):
+            let message = MemcacheMessage(word: word, errorMessage: errorMessage, version: version, value: value)
             guard current.isSome else { return .message(complete(message, timestamp: timestamp)) }
-            if message.word == "END" { return .message(complete(current.take()!, timestamp: timestamp)) }
+            if word == "END" { return .message(complete(current.take()!, timestamp: timestamp)) }
             let open = current!
             // A multi-line response cut short (an error mid-way): both are reported.
             var cut = open
