@@ -19,25 +19,32 @@ extension MemcacheParser {
         strict = false
         header = parsed
         let head = parsed.extrasLength &+ parsed.keyLength
-        if head == 0 { return startValue(parsed.message(extrasAndKey: nil), timestamp) }
+        if head == 0 { return startValue(parsed, extrasAndKey: nil, timestamp) }
         if head <= buffer.limit {
             state = .binaryBody(extrasAndKey: head)
             return nil
         }
-        var message = parsed.message(extrasAndKey: nil)
-        message.notes.append("key and extras over \(buffer.limit) bytes, not read")
         oversized &+= 1
-        message.valueBytes = UInt64(parsed.bodyLength)
-        return startValue(message, timestamp, skipping: parsed.bodyLength)
+        return startValue(parsed, extrasAndKey: nil, timestamp, keyOverLimit: true)
     }
 
     mutating func binaryBody(_ bytes: UnsafeRawBufferPointer, _ timestamp: UInt64) -> Output? {
         guard let header else { state = .idle; return nil }
-        return startValue(header.message(extrasAndKey: bytes), timestamp)
+        return startValue(header, extrasAndKey: bytes, timestamp)
     }
 
-    private mutating func startValue(_ message: consuming MemcacheMessage, _ timestamp: UInt64, skipping: Int? = nil) -> Output? {
-        let length = skipping ?? max(0, header?.valueLength ?? 0)
+    /// Header, extras and key read: the message is made in place (built
+    /// elsewhere and handed over, it was copied in and the original
+    /// destroyed), then its value is counted. `keyOverLimit`: extras and key
+    /// were not read but are skipped with the value.
+    private mutating func startValue(_ header: MemcacheBinaryHeader, extrasAndKey: UnsafeRawBufferPointer?,
+                                     _ timestamp: UInt64, keyOverLimit: Bool = false) -> Output? {
+        var message = MemcacheMessage(header, extrasAndKey: extrasAndKey)
+        if keyOverLimit {
+            message.notes.append("key and extras over \(buffer.limit) bytes, not read")
+            message.valueBytes = UInt64(header.bodyLength)
+        }
+        let length = keyOverLimit ? header.bodyLength : max(0, header.valueLength)
         if message.valueBytes > 0 && (message.isRequest || message.statusCode == 0) { message.countValues = 1 }
         let statEntry = !message.isRequest && message.opcode == 0x10 && message.keyCount > 0 && message.statusCode == 0
         if openStats, current.isSome {
@@ -64,9 +71,9 @@ extension MemcacheParser {
             state = .idle  // more statistics follow; the message stays open
             return nil
         }
-        var message = current.take()!
-        if !message.isRequest && message.opcode == 0x10 { message.dropKeys() }
-        return .message(complete(message, timestamp: timestamp))
+        // Changed in place and taken as the argument: a local copy was copied again into `complete`.
+        if !current!.isRequest && current!.opcode == 0x10 { current!.dropKeys() }
+        return .message(complete(current.take()!, timestamp: timestamp))
     }
 }
 

@@ -34,18 +34,21 @@ extension MemcacheParser {
             state = .textLine
             return nil
         case .final(let word, let errorMessage, let version, let value):
-            let message = MemcacheMessage(word: word, errorMessage: errorMessage, version: version, value: value)
-            guard current.isSome else { return .message(complete(message, timestamp: timestamp)) }
+            // Made where it is handed on: a message bound to a name first was copied into `complete`.
+            guard current.isSome else {
+                return .message(complete(MemcacheMessage(word: word, errorMessage: errorMessage, version: version, value: value),
+                                         timestamp: timestamp))
+            }
             if word == "END" { return .message(complete(current.take()!, timestamp: timestamp)) }
-            let open = current!
             // A multi-line response cut short (an error mid-way): both are reported.
-            var cut = open
+            var cut = current.take()!
             cut.notes.append("ended without END")
             let lineBytes = UInt64(line.count &+ 2)
             messageBytes = messageBytes > lineBytes ? messageBytes &- lineBytes : 0
             let done = complete(cut, timestamp: timestamp)
             messageBytes = lineBytes
-            deferred = complete(message, timestamp: timestamp)
+            deferred = complete(MemcacheMessage(word: word, errorMessage: errorMessage, version: version, value: value),
+                                timestamp: timestamp)
             return .message(done)
         }
     }
