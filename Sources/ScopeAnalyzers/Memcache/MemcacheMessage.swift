@@ -53,9 +53,12 @@ public struct MemcacheMessage: Sendable, Equatable {
         self.command = command
     }
 
-    /// A one-line text response.
+    /// A one-line text response. Not delegating to `init(isRequest:binary:command:)`:
+    /// that made a second message and copied it over this one.
     init(word: String, errorMessage: String?, version: String?, value: UInt64?) {
-        self.init(isRequest: false, binary: false, command: word)
+        isRequest = false
+        binary = false
+        command = word
         self.word = word
         self.errorMessage = errorMessage
         self.version = version
@@ -75,6 +78,9 @@ public struct MemcacheMessage: Sendable, Equatable {
         firstKey = nil
         laterKeys = []
     }
+
+    /// A binary response carrying one statistic (more follow, then one with no key).
+    var isStatEntry: Bool { !isRequest && opcode == 0x10 && keyCount > 0 && statusCode == 0 }
 
     /// Keys kept (at most `maxKeys`).
     var keptKeys: Int { firstKey == nil ? 0 : 1 &+ laterKeys.count }

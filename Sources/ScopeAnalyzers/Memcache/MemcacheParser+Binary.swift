@@ -33,33 +33,33 @@ extension MemcacheParser {
         return startValue(header, extrasAndKey: bytes, timestamp)
     }
 
-    /// Header, extras and key read: the message is made in place (built
-    /// elsewhere and handed over, it was copied in and the original
+    /// Header, extras and key read: the message is made in `current` (made
+    /// elsewhere and stored there, it was copied in and the original
     /// destroyed), then its value is counted. `keyOverLimit`: extras and key
     /// were not read but are skipped with the value.
     private mutating func startValue(_ header: MemcacheBinaryHeader, extrasAndKey: UnsafeRawBufferPointer?,
                                      _ timestamp: UInt64, keyOverLimit: Bool = false) -> Output? {
-        var message = MemcacheMessage(header, extrasAndKey: extrasAndKey)
-        if keyOverLimit {
-            message.notes.append("key and extras over \(buffer.limit) bytes, not read")
-            message.valueBytes = UInt64(header.bodyLength)
-        }
         let length = keyOverLimit ? header.bodyLength : max(0, header.valueLength)
-        if message.valueBytes > 0 && (message.isRequest || message.statusCode == 0) { message.countValues = 1 }
-        let statEntry = !message.isRequest && message.opcode == 0x10 && message.keyCount > 0 && message.statusCode == 0
         if openStats, current.isSome {
             // Binary stats: one response per statistic, then one with no key.
-            if statEntry { current!.countValues &+= 1 }
-            current!.valueBytes &+= message.valueBytes
+            let entry = MemcacheMessage(header, extrasAndKey: extrasAndKey)
+            openStats = entry.isStatEntry
+            if openStats { current!.countValues &+= 1 }
+            current!.valueBytes &+= keyOverLimit ? UInt64(header.bodyLength) : entry.valueBytes
         } else {
-            if statEntry {
-                message.countValues = 1
-                message.dropKeys()
-                message.keyCount = 0
+            current = MemcacheMessage(header, extrasAndKey: extrasAndKey)
+            if keyOverLimit {
+                current!.notes.append("key and extras over \(buffer.limit) bytes, not read")
+                current!.valueBytes = UInt64(header.bodyLength)
             }
-            current = message
+            if current!.valueBytes > 0 && (current!.isRequest || current!.statusCode == 0) { current!.countValues = 1 }
+            openStats = current!.isStatEntry
+            if openStats {
+                current!.countValues = 1
+                current!.dropKeys()
+                current!.keyCount = 0
+            }
         }
-        openStats = statEntry
         state = .value(remaining: length)
         return length == 0 ? binaryDone(timestamp) : nil
     }
