@@ -53,18 +53,6 @@ public struct MemcacheMessage: Sendable, Equatable {
         self.command = command
     }
 
-    /// A one-line text response. Not delegating to `init(isRequest:binary:command:)`:
-    /// that made a second message and copied it over this one.
-    init(word: String, errorMessage: String?, version: String?, value: UInt64?) {
-        isRequest = false
-        binary = false
-        command = word
-        self.word = word
-        self.errorMessage = errorMessage
-        self.version = version
-        numericValue = value
-    }
-
     mutating func addKey(_ key: String) {
         keyCount &+= 1
         if firstKey == nil {

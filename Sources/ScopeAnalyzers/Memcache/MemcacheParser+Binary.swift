@@ -33,9 +33,8 @@ extension MemcacheParser {
         return startValue(header, extrasAndKey: bytes, timestamp)
     }
 
-    /// Header, extras and key read: the message is made in `current` (made
-    /// elsewhere and stored there, it was copied in and the original
-    /// destroyed), then its value is counted. `keyOverLimit`: extras and key
+    /// Header, extras and key read: the message is made in `current` (see
+    /// `sealCurrent`), then its value is counted. `keyOverLimit`: extras and key
     /// were not read but are skipped with the value.
     private mutating func startValue(_ header: MemcacheBinaryHeader, extrasAndKey: UnsafeRawBufferPointer?,
                                      _ timestamp: UInt64, keyOverLimit: Bool = false) -> Output? {
@@ -71,9 +70,8 @@ extension MemcacheParser {
             state = .idle  // more statistics follow; the message stays open
             return nil
         }
-        // Changed in place and taken as the argument: a local copy was copied again into `complete`.
         if !current!.isRequest && current!.opcode == 0x10 { current!.dropKeys() }
-        return .message(complete(current.take()!, timestamp: timestamp))
+        return .message(sealCurrent(timestamp: timestamp))
     }
 }
 

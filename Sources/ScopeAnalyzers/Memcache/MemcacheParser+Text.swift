@@ -3,12 +3,11 @@
 extension MemcacheParser {
     mutating func line(_ line: UnsafeRawBufferPointer, consumed: Int, timestamp: UInt64) -> Output? {
         if isRequest {
-            var message = MemcacheMessage(isRequest: true, binary: false, command: "")
-            let request = MemcacheTextLine.request(line, strict: strict, redact: redact, into: &message)
+            current = MemcacheMessage(isRequest: true, binary: false, command: "")
+            let request = MemcacheTextLine.request(line, strict: strict, redact: redact, into: &current!)
             guard request != .rejected else { return skip(consumed) }
             strict = false
-            guard case .dataBlock(let length) = request else { return .message(complete(message, timestamp: timestamp)) }
-            current = message
+            guard case .dataBlock(let length) = request else { return .message(sealCurrent(timestamp: timestamp)) }
             state = .data(remaining: length &+ 2)
             return nil
         }
@@ -34,23 +33,31 @@ extension MemcacheParser {
             state = .textLine
             return nil
         case .final(let word, let errorMessage, let version, let value):
-            // Made where it is handed on: a message bound to a name first was copied into `complete`.
-            guard current.isSome else {
-                return .message(complete(MemcacheMessage(word: word, errorMessage: errorMessage, version: version, value: value),
-                                         timestamp: timestamp))
+            if current.isSome {
+                if word == "END" { return .message(sealCurrent(timestamp: timestamp)) }
+                // A multi-line response cut short (an error mid-way): both are reported.
+                current!.notes.append("ended without END")
+                let lineBytes = UInt64(line.count &+ 2)
+                messageBytes = messageBytes > lineBytes ? messageBytes &- lineBytes : 0
+                let done = sealCurrent(timestamp: timestamp)
+                messageBytes = lineBytes
+                openResponse(word: word, errorMessage: errorMessage, version: version, value: value)
+                deferred = sealCurrent(timestamp: timestamp)
+                return .message(done)
             }
-            if word == "END" { return .message(complete(current.take()!, timestamp: timestamp)) }
-            // A multi-line response cut short (an error mid-way): both are reported.
-            var cut = current.take()!
-            cut.notes.append("ended without END")
-            let lineBytes = UInt64(line.count &+ 2)
-            messageBytes = messageBytes > lineBytes ? messageBytes &- lineBytes : 0
-            let done = complete(cut, timestamp: timestamp)
-            messageBytes = lineBytes
-            deferred = complete(MemcacheMessage(word: word, errorMessage: errorMessage, version: version, value: value),
-                                timestamp: timestamp)
-            return .message(done)
+            openResponse(word: word, errorMessage: errorMessage, version: version, value: value)
+            return .message(sealCurrent(timestamp: timestamp))
         }
+    }
+
+    /// A one-line response in `current`, field by field: an initializer
+    /// taking these fields made the message twice and copied one over the other.
+    private mutating func openResponse(word: String, errorMessage: String?, version: String?, value: UInt64?) {
+        current = MemcacheMessage(isRequest: false, binary: false, command: word)
+        current!.word = word
+        current!.errorMessage = errorMessage
+        current!.version = version
+        current!.numericValue = value
     }
 
     mutating func skip(_ count: Int) -> Output? {

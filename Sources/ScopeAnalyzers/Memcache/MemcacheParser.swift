@@ -177,9 +177,9 @@ struct MemcacheParser {
     /// End of stream (or of a datagram): the message still in progress.
     mutating func finish(note: String, timestamp: UInt64) -> MemcacheMessage.Sealed? {
         var partial = deferred
-        if !deferred.isSome, var open = current {
-            open.notes.append(note)
-            partial = complete(open, timestamp: timestamp)
+        if !deferred.isSome, current.isSome {
+            current!.notes.append(note)
+            partial = sealCurrent(timestamp: timestamp)
         }
         deferred = nil
         openStats = false
@@ -200,18 +200,21 @@ struct MemcacheParser {
         guard current.isSome else { state = .idle; return nil }
         if isRequest || singleValue {
             singleValue = false
-            return .message(complete(current.take()!, timestamp: timestamp))
+            return .message(sealCurrent(timestamp: timestamp))
         }
         state = .textLine  // more VALUE blocks, then END
         return nil
     }
 
-    mutating func complete(_ message: consuming MemcacheMessage, timestamp: UInt64) -> MemcacheMessage.Sealed {
-        message.start = messageStart
-        message.end = timestamp
-        message.bytes = messageBytes
-        current = nil
+    /// The message in `current`, finished there and sealed. Every message
+    /// is made in `current`, changed in place and moved out once: made
+    /// elsewhere and handed in or out, it was copied whole and the original
+    /// destroyed (callgrind: about 400 instructions a time).
+    mutating func sealCurrent(timestamp: UInt64) -> MemcacheMessage.Sealed {
+        current!.start = messageStart
+        current!.end = timestamp
+        current!.bytes = messageBytes
         state = .idle
-        return MemcacheMessage.Sealed(message)
+        return MemcacheMessage.Sealed(current.take()!)
     }
 }
