@@ -61,7 +61,8 @@ public struct MemcacheTransaction: Sendable, TransactionDetail {
             request.appendQuery(to: &json)
         }
         json.beginObject("memcache")
-        json.field("protocol_type", (sealedRequest?.message.binary ?? sealedResponse?.message.binary) == true ? "binary" : "text")
+        json.key("protocol_type")
+        json.raw((sealedRequest?.message.binary ?? sealedResponse?.message.binary) == true ? #""binary""# : #""text""#)
         if let request = sealedRequest {
             json.beginObject("request")
             request.appendRequest(to: &json)
@@ -137,7 +138,8 @@ extension MemcacheMessage.Sealed {
 
     fileprivate func appendRequest(to object: inout JSONCursor) {
         object.field("command", message.command)
-        object.field("type", MemcacheNames.type(message.command))
+        object.key("type")
+        object.raw(MemcacheNames.typeJSON(message.command))
         appendCommon(to: &object)
         if message.keyCount > message.keptKeys { object.field("key_count", UInt64(message.keyCount)) }
         if message.noreply { object.field("noreply", true) }
@@ -150,7 +152,8 @@ extension MemcacheMessage.Sealed {
     fileprivate func appendResponse(to object: inout JSONCursor, requestCommand: String?) {
         // Binary responses mirror the request's command (Packetbeat).
         object.field("command", message.binary ? message.command : message.word)
-        object.field("type", MemcacheNames.type(message.binary ? message.command : requestCommand ?? message.command))
+        object.key("type")
+        object.raw(MemcacheNames.typeJSON(message.binary ? message.command : requestCommand ?? message.command))
         object.field("status", MemcacheMessage.status(code: message.statusCode, word: message.word))
         if let statusCode = message.statusCode { object.field("status_code", UInt64(statusCode)) }
         appendCommon(to: &object)
