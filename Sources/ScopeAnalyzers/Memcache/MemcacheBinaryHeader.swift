@@ -55,12 +55,23 @@ struct MemcacheBinaryHeader: Equatable {
     static func be64(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt64 {
         UInt64(be32(bytes, at)) << 32 | UInt64(be32(bytes, at + 4))
     }
+}
 
-    /// The message this header starts; `extrasAndKey` are the body's first
-    /// `extrasLength + keyLength` bytes when they were collected.
-    func message(extrasAndKey: UnsafeRawBufferPointer?) -> MemcacheMessage {
-        let names = MemcacheNames.opcode(opcode)
-        var message = MemcacheMessage(isRequest: isRequest, binary: true, command: names.command)
+extension MemcacheMessage {
+    /// The message `header` starts; `extrasAndKey` are the body's first
+    /// `extrasLength + keyLength` bytes when they were collected. An
+    /// initializer: the message is made where it is stored, not copied there.
+    init(_ header: MemcacheBinaryHeader, extrasAndKey: UnsafeRawBufferPointer?) {
+        let names = MemcacheNames.opcode(header.opcode)
+        self.init(isRequest: header.isRequest, binary: true, command: names.command)
+        header.describe(&self, names: names, extrasAndKey: extrasAndKey)
+    }
+}
+
+extension MemcacheBinaryHeader {
+    /// What the header and its extras say, written into `message`.
+    fileprivate func describe(_ message: inout MemcacheMessage, names: (name: String, command: String, quiet: Bool),
+                              extrasAndKey: UnsafeRawBufferPointer?) {
         message.word = names.name
         message.opcode = opcode
         message.quiet = names.quiet && isRequest
@@ -68,7 +79,7 @@ struct MemcacheBinaryHeader: Equatable {
         if cas != 0 { message.cas = cas }
         if !isRequest { message.statusCode = statusOrVBucket }
         message.valueBytes = UInt64(max(0, valueLength))
-        guard let body = extrasAndKey, body.count >= extrasLength &+ keyLength else { return message }
+        guard let body = extrasAndKey, body.count >= extrasLength &+ keyLength else { return }
         if keyLength > 0 {
             message.addKey(MemcacheTextLine.text(body[extrasLength..<(extrasLength &+ min(keyLength, 250))]))
         }
@@ -86,6 +97,5 @@ struct MemcacheBinaryHeader: Equatable {
         default:
             break
         }
-        return message
     }
 }

@@ -14,10 +14,10 @@ final class MemcacheDatagramCorrelator {
     }
 
     struct Pending {
-        var request: MemcacheMessage
+        var request: MemcacheMessage.Sealed
         var endpoints: TransactionEndpoints
         var responses: MemcacheParser
-        var response: MemcacheMessage?
+        var response: MemcacheMessage.Sealed?
         var nextSequence: UInt16 = 0
         var notes: [String] = []
     }
@@ -52,7 +52,7 @@ final class MemcacheDatagramCorrelator {
     func expire(now: UInt64) {
         let timeout = context.configuration.transactionTimeout
         table.expire(now: now, timeout: timeout) { pending in
-            if pending.response == nil && !pending.request.quiet { context.count(.memcache) { $0.timeouts &+= 1 } }
+            if pending.response == nil && !pending.request.message.quiet { context.count(.memcache) { $0.timeouts &+= 1 } }
             finish(pending, note: "no response within \(timeout / 1_000_000) ms", at: now)
         }
     }
@@ -77,17 +77,18 @@ final class MemcacheDatagramCorrelator {
         var parser = MemcacheParser(isRequest: true, limit: configuration.maxHeaderBytes, redact: configuration.redactSecrets,
                                     strict: false)
         let step = parser.advance(body, from: 0, timestamp: timestamp)
-        var message: MemcacheMessage?
-        if case .message(let parsed)? = step.output { message = parsed }
-        if message == nil { message = parser.finish(note: "incomplete in its datagram", timestamp: timestamp) }
+        var parsed: MemcacheMessage.Sealed?
+        if case .message(let message)? = step.output { parsed = message }
+        if parsed == nil { parsed = parser.finish(note: "incomplete in its datagram", timestamp: timestamp) }
         context.count(.memcache) { $0.skippedBytes &+= parser.takeSkipped() }
-        guard var request = message else {
+        guard var message = parsed?.message else {
             context.count(.memcache) { $0.parseErrors &+= 1 }
             return
         }
-        request.bytes = UInt64(body.count)
+        message.bytes = UInt64(body.count)
+        let request = MemcacheMessage.Sealed(message)
         context.count(.memcache) { $0.requests &+= 1 }
-        if request.noreply || request.quiet {
+        if message.noreply || message.quiet {
             context.emit(MemcacheTransaction(request: request, response: nil).event(endpoints: endpoints, notes: []))
             return
         }
@@ -110,7 +111,7 @@ final class MemcacheDatagramCorrelator {
             let configuration = context.configuration
             var parser = MemcacheParser(isRequest: false, limit: configuration.maxHeaderBytes,
                                         redact: configuration.redactSecrets, strict: false)
-            var response: MemcacheMessage?
+            var response: MemcacheMessage.Sealed?
             if case .message(let parsed)? = parser.advance(body, from: 0, timestamp: timestamp).output { response = parsed }
             response = response ?? parser.finish(note: "incomplete in its datagram", timestamp: timestamp)
             guard let response else { return }
@@ -160,6 +161,6 @@ final class MemcacheDatagramCorrelator {
         if let note { notes.append(note) }
         context.count(.memcache) { $0.unmatchedRequests &+= 1 }
         context.emit(MemcacheTransaction(request: pending.request, response: nil)
-            .event(endpoints: pending.endpoints, notes: notes, end: max(time, pending.request.end)))
+            .event(endpoints: pending.endpoints, notes: notes, end: max(time, pending.request.message.end)))
     }
 }

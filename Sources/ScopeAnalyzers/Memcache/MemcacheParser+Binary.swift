@@ -19,40 +19,46 @@ extension MemcacheParser {
         strict = false
         header = parsed
         let head = parsed.extrasLength &+ parsed.keyLength
-        if head == 0 { return startValue(parsed.message(extrasAndKey: nil), timestamp) }
+        if head == 0 { return startValue(parsed, extrasAndKey: nil, timestamp) }
         if head <= buffer.limit {
             state = .binaryBody(extrasAndKey: head)
             return nil
         }
-        var message = parsed.message(extrasAndKey: nil)
-        message.notes.append("key and extras over \(buffer.limit) bytes, not read")
         oversized &+= 1
-        message.valueBytes = UInt64(parsed.bodyLength)
-        return startValue(message, timestamp, skipping: parsed.bodyLength)
+        return startValue(parsed, extrasAndKey: nil, timestamp, keyOverLimit: true)
     }
 
     mutating func binaryBody(_ bytes: UnsafeRawBufferPointer, _ timestamp: UInt64) -> Output? {
         guard let header else { state = .idle; return nil }
-        return startValue(header.message(extrasAndKey: bytes), timestamp)
+        return startValue(header, extrasAndKey: bytes, timestamp)
     }
 
-    private mutating func startValue(_ message: consuming MemcacheMessage, _ timestamp: UInt64, skipping: Int? = nil) -> Output? {
-        let length = skipping ?? max(0, header?.valueLength ?? 0)
-        if message.valueBytes > 0 && (message.isRequest || message.statusCode == 0) { message.countValues = 1 }
-        let statEntry = !message.isRequest && message.opcode == 0x10 && message.keyCount > 0 && message.statusCode == 0
+    /// Header, extras and key read: the message is made in `current` (see
+    /// `sealCurrent`), then its value is counted. `keyOverLimit`: extras and key
+    /// were not read but are skipped with the value.
+    private mutating func startValue(_ header: MemcacheBinaryHeader, extrasAndKey: UnsafeRawBufferPointer?,
+                                     _ timestamp: UInt64, keyOverLimit: Bool = false) -> Output? {
+        let length = keyOverLimit ? header.bodyLength : max(0, header.valueLength)
         if openStats, current.isSome {
             // Binary stats: one response per statistic, then one with no key.
-            if statEntry { current!.countValues &+= 1 }
-            current!.valueBytes &+= message.valueBytes
+            let entry = MemcacheMessage(header, extrasAndKey: extrasAndKey)
+            openStats = entry.isStatEntry
+            if openStats { current!.countValues &+= 1 }
+            current!.valueBytes &+= keyOverLimit ? UInt64(header.bodyLength) : entry.valueBytes
         } else {
-            if statEntry {
-                message.countValues = 1
-                message.keys = []
-                message.keyCount = 0
+            current = MemcacheMessage(header, extrasAndKey: extrasAndKey)
+            if keyOverLimit {
+                current!.notes.append("key and extras over \(buffer.limit) bytes, not read")
+                current!.valueBytes = UInt64(header.bodyLength)
             }
-            current = message
+            if current!.valueBytes > 0 && (current!.isRequest || current!.statusCode == 0) { current!.countValues = 1 }
+            openStats = current!.isStatEntry
+            if openStats {
+                current!.countValues = 1
+                current!.dropKeys()
+                current!.keyCount = 0
+            }
         }
-        openStats = statEntry
         state = .value(remaining: length)
         return length == 0 ? binaryDone(timestamp) : nil
     }
@@ -64,9 +70,8 @@ extension MemcacheParser {
             state = .idle  // more statistics follow; the message stays open
             return nil
         }
-        var message = current.take()!
-        if !message.isRequest && message.opcode == 0x10 { message.keys = [] }
-        return .message(complete(message, timestamp: timestamp))
+        if !current!.isRequest && current!.opcode == 0x10 { current!.dropKeys() }
+        return .message(sealCurrent(timestamp: timestamp))
     }
 }
 

@@ -3,13 +3,12 @@
 extension MemcacheParser {
     mutating func line(_ line: UnsafeRawBufferPointer, consumed: Int, timestamp: UInt64) -> Output? {
         if isRequest {
-            guard let (message, dataLength) = MemcacheTextLine.request(line, strict: strict, redact: redact) else {
-                return skip(consumed)
-            }
+            current = MemcacheMessage(isRequest: true, binary: false, command: "")
+            let request = MemcacheTextLine.request(line, strict: strict, redact: redact, into: &current!)
+            guard request != .rejected else { return skip(consumed) }
             strict = false
-            guard let dataLength else { return .message(complete(message, timestamp: timestamp)) }
-            current = message
-            state = .data(remaining: dataLength &+ 2)
+            guard case .dataBlock(let length) = request else { return .message(sealCurrent(timestamp: timestamp)) }
+            state = .data(remaining: length &+ 2)
             return nil
         }
         guard let piece = MemcacheTextLine.response(line, strict: strict) else { return skip(consumed) }
@@ -33,20 +32,32 @@ extension MemcacheParser {
             current!.countValues &+= 1
             state = .textLine
             return nil
-        case .final(let message):
-            guard current.isSome else { return .message(complete(message, timestamp: timestamp)) }
-            if message.word == "END" { return .message(complete(current.take()!, timestamp: timestamp)) }
-            let open = current!
-            // A multi-line response cut short (an error mid-way): both are reported.
-            var cut = open
-            cut.notes.append("ended without END")
-            let lineBytes = UInt64(line.count &+ 2)
-            messageBytes = messageBytes > lineBytes ? messageBytes &- lineBytes : 0
-            let done = complete(cut, timestamp: timestamp)
-            messageBytes = lineBytes
-            deferred = complete(message, timestamp: timestamp)
-            return .message(done)
+        case .final(let word, let errorMessage, let version, let value):
+            if current.isSome {
+                if word == "END" { return .message(sealCurrent(timestamp: timestamp)) }
+                // A multi-line response cut short (an error mid-way): both are reported.
+                current!.notes.append("ended without END")
+                let lineBytes = UInt64(line.count &+ 2)
+                messageBytes = messageBytes > lineBytes ? messageBytes &- lineBytes : 0
+                let done = sealCurrent(timestamp: timestamp)
+                messageBytes = lineBytes
+                openResponse(word: word, errorMessage: errorMessage, version: version, value: value)
+                deferred = sealCurrent(timestamp: timestamp)
+                return .message(done)
+            }
+            openResponse(word: word, errorMessage: errorMessage, version: version, value: value)
+            return .message(sealCurrent(timestamp: timestamp))
         }
+    }
+
+    /// A one-line response in `current`, field by field: an initializer
+    /// taking these fields made the message twice and copied one over the other.
+    private mutating func openResponse(word: String, errorMessage: String?, version: String?, value: UInt64?) {
+        current = MemcacheMessage(isRequest: false, binary: false, command: word)
+        current!.word = word
+        current!.errorMessage = errorMessage
+        current!.version = version
+        current!.numericValue = value
     }
 
     mutating func skip(_ count: Int) -> Output? {

@@ -5,8 +5,8 @@
 /// strict: only known commands / response words / plausible binary
 /// headers start a message; anything else is skipped to the next LF.
 struct MemcacheParser {
-    enum Output: Equatable {
-        case message(MemcacheMessage)
+    enum Output {
+        case message(MemcacheMessage.Sealed)
         /// A line or header over the limit (`oversized`) or unparseable.
         case failed(oversized: Bool)
     }
@@ -16,7 +16,7 @@ struct MemcacheParser {
         var output: Output?
     }
 
-    typealias GapResult = StreamGap<MemcacheMessage>
+    typealias GapResult = StreamGap<MemcacheMessage.Sealed>
 
     enum State: Equatable {
         case idle
@@ -40,7 +40,7 @@ struct MemcacheParser {
     /// stat entries, a request awaiting its data block).
     var current: MemcacheMessage?
     var header: MemcacheBinaryHeader?
-    var deferred: MemcacheMessage?
+    var deferred: MemcacheMessage.Sealed?
     var messageStart: UInt64 = 0
     var messageBytes: UInt64 = 0
     /// Text VA (meta) response: complete after its one data block.
@@ -175,11 +175,11 @@ struct MemcacheParser {
     }
 
     /// End of stream (or of a datagram): the message still in progress.
-    mutating func finish(note: String, timestamp: UInt64) -> MemcacheMessage? {
+    mutating func finish(note: String, timestamp: UInt64) -> MemcacheMessage.Sealed? {
         var partial = deferred
-        if !deferred.isSome, var open = current {
-            open.notes.append(note)
-            partial = complete(open, timestamp: timestamp)
+        if !deferred.isSome, current.isSome {
+            current!.notes.append(note)
+            partial = sealCurrent(timestamp: timestamp)
         }
         deferred = nil
         openStats = false
@@ -200,18 +200,21 @@ struct MemcacheParser {
         guard current.isSome else { state = .idle; return nil }
         if isRequest || singleValue {
             singleValue = false
-            return .message(complete(current.take()!, timestamp: timestamp))
+            return .message(sealCurrent(timestamp: timestamp))
         }
         state = .textLine  // more VALUE blocks, then END
         return nil
     }
 
-    mutating func complete(_ message: consuming MemcacheMessage, timestamp: UInt64) -> MemcacheMessage {
-        message.start = messageStart
-        message.end = timestamp
-        message.bytes = messageBytes
-        current = nil
+    /// The message in `current`, finished there and sealed. Every message
+    /// is made in `current`, changed in place and moved out once: made
+    /// elsewhere and handed in or out, it was copied whole and the original
+    /// destroyed (callgrind: about 400 instructions a time).
+    mutating func sealCurrent(timestamp: UInt64) -> MemcacheMessage.Sealed {
+        current!.start = messageStart
+        current!.end = timestamp
+        current!.bytes = messageBytes
         state = .idle
-        return message
+        return MemcacheMessage.Sealed(current.take()!)
     }
 }

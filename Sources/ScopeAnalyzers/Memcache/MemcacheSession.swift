@@ -11,7 +11,7 @@ final class MemcacheSession: StreamAnalyzer {
     let context: AnalyzerContext
     // Unchecked exclusivity: see AnalyzerContext.
     @exclusivity(unchecked) private var parsers: DirectionPair<MemcacheParser>
-    @exclusivity(unchecked) private var pending: FIFOMatcher<MemcacheMessage>
+    @exclusivity(unchecked) private var pending: FIFOMatcher<MemcacheMessage.Sealed>
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
         self.endpoints = endpoints
@@ -56,40 +56,39 @@ final class MemcacheSession: StreamAnalyzer {
     func expire(now: UInt64) {
         pending.expireTransactions(now: now, context: context, proto: .memcache) { request, note in
             unanswered(request, note: note, at: now)
-            return !request.quiet  // a quiet request expects no answer: not a timeout
+            return !request.message.quiet  // a quiet request expects no answer: not a timeout
         }
     }
 
-    private func handle(_ output: consuming MemcacheParser.Output, fromClient: Bool, at time: UInt64) {
-        // Consumed: the message moves into the queue or the event, not copied.
-        switch consume output {
+    private func handle(_ output: MemcacheParser.Output, fromClient: Bool, at time: UInt64) {
+        switch output {
         case .failed(let oversized):
             context.count(.memcache) { oversized ? ($0.oversized &+= 1) : ($0.parseErrors &+= 1) }
         case .message(let request) where fromClient:
             context.count(.memcache) { $0.requests &+= 1 }
-            if request.noreply || (request.quiet && !request.binary) {
+            if request.message.noreply || (request.message.quiet && !request.message.binary) {
                 emit(MemcacheTransaction(request: request, response: nil))
             } else {
-                let end = request.end
+                let end = request.message.end
                 pending.enqueue(request, at: end, context: context, proto: .memcache) { unanswered($0, note: $1, at: end) }
             }
         case .message(let response):
             context.count(.memcache) { $0.responses &+= 1 }
             // Quiet binary requests before the one this answers succeeded silently.
-            // Looked at in place: `pending.first` would copy the whole request out per response.
-            while response.binary,
-                  pending.peek({ $0.binary && $0.quiet && $0.opaque != response.opaque }) == true {
-                if case .matched(let quiet) = pending.match(responseStart: response.start) {
+            while response.message.binary,
+                  pending.peek({ $0.message.binary && $0.message.quiet && $0.message.opaque != response.message.opaque }) == true {
+                if case .matched(let quiet) = pending.match(responseStart: response.message.start) {
                     emit(MemcacheTransaction(request: quiet, response: nil))
                 } else {
                     break
                 }
             }
-            switch pending.match(responseStart: response.start) {
+            switch pending.match(responseStart: response.message.start) {
             case .matched(var request):
                 context.count(.memcache) { $0.matched &+= 1 }
-                if request.binary && response.binary && request.opaque != response.opaque {
-                    request.notes.append("response opaque \(response.opaque) does not match the request's \(request.opaque)")
+                let (asked, answered) = (request.message.opaque, response.message.opaque)
+                if request.message.binary && response.message.binary && asked != answered {
+                    request = request.noting("response opaque \(answered) does not match the request's \(asked)")
                 }
                 emit(MemcacheTransaction(request: request, response: response))
             case .unmatched:
@@ -100,13 +99,13 @@ final class MemcacheSession: StreamAnalyzer {
     }
 
     /// A request given up. Quiet binary requests were answered by silence.
-    private func unanswered(_ request: MemcacheMessage, note: String, at time: UInt64) {
-        if request.quiet {
+    private func unanswered(_ request: MemcacheMessage.Sealed, note: String, at time: UInt64) {
+        if request.message.quiet {
             emit(MemcacheTransaction(request: request, response: nil))
             return
         }
         context.count(.memcache) { $0.unmatchedRequests &+= 1 }
-        emit(MemcacheTransaction(request: request, response: nil), note: note, end: max(time, request.end))
+        emit(MemcacheTransaction(request: request, response: nil), note: note, end: max(time, request.message.end))
     }
 
     private func emit(_ transaction: consuming MemcacheTransaction, note: String? = nil, end: UInt64? = nil) {

@@ -123,32 +123,42 @@ enum MemcacheTextLine {
         "ERROR", "CLIENT_ERROR", "SERVER_ERROR", "VERSION", "RESET", "VA", "HD", "NF", "NS", "EX", "EN", "MN", "ME",
     ]
 
-    /// A request line. `strict`: only known commands (after a gap or at a
-    /// mid-stream start, where a line may be a piece of a data block).
-    /// Returns nil for a line that is not a request; `dataLength` is the
-    /// data block (without its CRLF) a storage command announces.
-    static func request(_ line: UnsafeRawBufferPointer, strict: Bool, redact: Bool)
-        -> (message: MemcacheMessage, dataLength: Int?)? {
+    /// What a request line leaves to do.
+    enum RequestLine: Equatable {
+        /// Not a request (or, when strict, not one of a known command).
+        case rejected
+        case complete
+        /// A storage command: its data block (without the CRLF) follows.
+        case dataBlock(length: Int)
+    }
+
+    /// A request line, parsed into `message` (a new request's, filled in
+    /// place: returned in a tuple or an optional, the message was copied and
+    /// the original destroyed). `strict`: only known commands (after a gap
+    /// or at a mid-stream start, where a line may be a piece of a data block).
+    static func request(_ line: UnsafeRawBufferPointer, strict: Bool, redact: Bool,
+                        into message: inout MemcacheMessage) -> RequestLine {
         var words = Words(line)
-        guard let first = words.next() else { return nil }
+        guard let first = words.next() else { return .rejected }
         let (command, known) = word(first, max: 32, names: requestCommandList, set: requestCommands)
-        var message = MemcacheMessage(isRequest: true, binary: false, command: command)
+        message.command = command
+        let incomplete: RequestLine = strict ? .rejected : .complete
         guard known else {
-            guard !strict, line.count <= 256, line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
+            guard !strict, line.count <= 256, line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return .rejected }
             message.command = "unknown"
             message.line = redact ? command : String(decoding: line, as: UTF8.self)
-            return (message, nil)
+            return .complete
         }
         var dataLength: Int?
         switch family(command) {
         case .retrieval:
             if command.hasPrefix("gat") { message.exptime = words.nextNumber().map(clamp32) }
             while let key = words.nextString() { message.addKey(key) }
-            guard message.keyCount > 0 else { return strict ? nil : (message, nil) }
+            guard message.keyCount > 0 else { return incomplete }
         case .storage:
             guard let key = words.nextString(), let flags = words.nextNumber(), let exptime = words.nextNumber(),
                   let length = words.nextNumber(), length <= UInt64(Int32.max) else {
-                return strict ? nil : (message, nil)  // the server answers CLIENT_ERROR
+                return incomplete  // the server answers CLIENT_ERROR
             }
             message.addKey(key)
             message.flags = clamp32(flags)
@@ -159,7 +169,7 @@ enum MemcacheTextLine {
             message.countValues = 1
             dataLength = Int(length)
         case .keyed:
-            guard let key = words.nextString() else { return strict ? nil : (message, nil) }
+            guard let key = words.nextString() else { return incomplete }
             message.addKey(key)
             var last: String?
             while let word = words.nextString() {
@@ -171,10 +181,10 @@ enum MemcacheTextLine {
             if command == "delete" { message.delta = nil }
             message.noreply = last == "noreply"
         case .meta:
-            guard let key = words.nextString() else { return strict ? nil : (message, nil) }
+            guard let key = words.nextString() else { return incomplete }
             message.addKey(key)
             if command == "ms" {
-                guard let length = words.nextNumber(), length <= UInt64(Int32.max) else { return strict ? nil : (message, nil) }
+                guard let length = words.nextNumber(), length <= UInt64(Int32.max) else { return incomplete }
                 message.valueBytes = length
                 message.countValues = 1
                 dataLength = Int(length)
@@ -187,7 +197,8 @@ enum MemcacheTextLine {
             while let word = words.nextString() { last = word }
             message.noreply = last == "noreply" || command == "quit"
         }
-        return (message, dataLength)
+        guard let dataLength else { return .complete }
+        return .dataBlock(length: dataLength)
     }
 
     /// How a request's line goes on, by its command.
@@ -225,8 +236,11 @@ enum MemcacheTextLine {
         case value(key: String?, length: Int, flags: UInt32?, cas: UInt64?)
         /// A STAT line (more follow until END).
         case stat
-        /// A complete one-line response, or the END of a multi-line one.
-        case final(MemcacheMessage)
+        /// A complete one-line response, or the END of a multi-line one:
+        /// its word ("COUNTER" for an incr/decr value) and what follows it.
+        /// Not the message: a case holding one copied it in and destroyed
+        /// the original.
+        case final(word: String, errorMessage: String?, version: String?, value: UInt64?)
     }
 
     static func response(_ line: UnsafeRawBufferPointer, strict: Bool) -> ResponsePiece? {
@@ -246,23 +260,18 @@ enum MemcacheTextLine {
         default:
             break
         }
-        var message = MemcacheMessage(isRequest: false, binary: false, command: word)
-        message.word = word
         switch word {
         case "CLIENT_ERROR", "SERVER_ERROR":
-            message.errorMessage = words.rest()
+            return .final(word: word, errorMessage: words.rest(), version: nil, value: nil)
         case "VERSION":
-            message.version = words.nextString(max: 64)
+            return .final(word: word, errorMessage: nil, version: words.nextString(max: 64), value: nil)
         default:
-            if let number = Words.number(first) {
-                message.word = "COUNTER"
-                message.command = "COUNTER"
-                message.numericValue = number
-            } else if !known {
+            if let number = Words.number(first) { return .final(word: "COUNTER", errorMessage: nil, version: nil, value: number) }
+            if !known {
                 guard !strict, line.count <= 1024, line.allSatisfy({ $0 >= 0x09 && $0 < 0x7F }) else { return nil }
             }
+            return .final(word: word, errorMessage: nil, version: nil, value: nil)
         }
-        return .final(message)
     }
 
     static func clamp32(_ value: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: min(value, UInt64(UInt32.max))) }
