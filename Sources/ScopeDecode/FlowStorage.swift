@@ -101,22 +101,8 @@ struct FlowStorage {
         freeRecords.append(index)
     }
 
-    /// Backward-shift deletion: later members of the probe run move into
-    /// the hole if their home slot allows, so lookups never need tombstones.
     private mutating func deleteSlot(_ start: Int) {
-        var hole = start
-        var probe = start
-        while true {
-            probe = (probe &+ 1) & mask
-            let candidate = slots[probe]
-            if candidate < 0 { break }
-            let home = Int(truncatingIfNeeded: records[Int(candidate)].hash) & mask
-            if (probe &- home) & mask >= (probe &- hole) & mask {
-                slots[hole] = candidate
-                hole = probe
-            }
-        }
-        slots[hole] = -1
+        LinearProbing.empty(start, in: &slots, mask: mask) { [records] in records[Int($0)].hash }
     }
 
     mutating func moveToFront(_ index: Int32) {

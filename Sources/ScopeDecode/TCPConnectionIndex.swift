@@ -6,7 +6,7 @@
 /// witnesses) plus a rehash of the key on insert and remove.
 ///
 /// Kept at most half full, doubling as the reassembler makes slots;
-/// backward-shift deletion, so no tombstones build up.
+/// backward-shift deletion (`LinearProbing`), so no tombstones build up.
 struct TCPConnectionIndex {
     typealias Connection = TCPStreamReassembler.Connection
 
@@ -44,19 +44,7 @@ struct TCPConnectionIndex {
     mutating func remove(_ slot: Int32, connections: [Connection]) {
         var hole = Int(truncatingIfNeeded: connections[Int(slot)].hash) & mask
         while entries[hole] != slot { hole = (hole &+ 1) & mask }
-        // Later members of the probe run move into the hole if their home allows.
-        var probe = hole
-        while true {
-            probe = (probe &+ 1) & mask
-            let candidate = entries[probe]
-            if candidate < 0 { break }
-            let home = Int(truncatingIfNeeded: connections[Int(candidate)].hash) & mask
-            if (probe &- home) & mask >= (probe &- hole) & mask {
-                entries[hole] = candidate
-                hole = probe
-            }
-        }
-        entries[hole] = -1
+        LinearProbing.empty(hole, in: &entries, mask: mask) { connections[Int($0)].hash }
         count &-= 1
     }
 
