@@ -102,12 +102,8 @@ struct AgentBed {
     }
 
     func waitFor(_ agent: Subprocess, toSay text: String, seconds: Double = 30) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !agent.stderr.contains(text) {
-            guard agent.isRunning, Date() < deadline else {
-                throw TestbedError(message: "agent did not say '\(text)': status \(String(describing: agent.status)) \(agent.stderr)")
-            }
-            usleep(100_000)
+        guard agent.waitForStderr(text, timeout: seconds) else {
+            throw TestbedError(message: "agent did not say '\(text)': status \(String(describing: agent.status)) \(agent.stderr)")
         }
     }
 

@@ -127,13 +127,7 @@ extension Integration {
                                   outputs: "  metrics: { address: 127.0.0.1, port: \(port)\(metrics) }")
             }
             func waitForHTTP(_ count: Double) throws -> Double {
-                var seen = 0.0
-                for _ in 0..<50 {
-                    seen = try AgentWorkers.metric(port, "dpdkscope_requests_total", [#"protocol="http""#])
-                    if seen >= count { break }
-                    usleep(100_000)
-                }
-                return seen
+                try AgentWorkers.waitForMetric(port, "dpdkscope_requests_total", [#"protocol="http""#], toReach: count)
             }
             let agent = try bed.startAgent(config: try bed.writeConfiguration(configuration("")))
             defer { agent.signal(SIGKILL) }

@@ -123,26 +123,20 @@ extension Integration {
                                                                       outputs: outputs(topic: "before", port: firstPort)))
             let agent = try bed.startAgent(config: config)
             defer { agent.signal(SIGKILL) }
-            /// The page on `port` once it shows `sent` Kafka messages (15 s at most): delivery, not a guess at its time.
-            func metrics(port: Int, sent: Int) throws -> String {
-                var page = ""
-                for _ in 0..<150 {
-                    page = try Harness.run(["curl", "-s", "http://127.0.0.1:\(port)/metrics"]).stdout
-                    if page.contains(#"dpdkscope_output_sent_total{output="kafka"} \#(sent)"#) { break }
-                    usleep(100_000)
-                }
-                return page
+            /// Kafka messages sent, once `port` shows `count` (15 s at most): delivery, not a guess at its time.
+            func sent(port: Int, reaching count: Double) throws -> Double {
+                try AgentWorkers.waitForMetric(port, "dpdkscope_output_sent_total", [#"output="kafka""#],
+                                               toReach: count, seconds: 15)
             }
             try bed.curl(3)
-            _ = try metrics(port: firstPort, sent: 3)
+            _ = try sent(port: firstPort, reaching: 3)
             _ = try bed.writeConfiguration(bed.configuration(protocols: Agent.httpAndRedis,
                                                              outputs: outputs(topic: "after", port: secondPort)))
             agent.signal(SIGHUP)
             try bed.waitFor(agent, toSay: "configuration reloaded", seconds: 15)
             #expect(!agent.stderr.contains("take effect after a restart"), "\(agent.stderr)")
             try bed.redis(4)
-            let page = try metrics(port: secondPort, sent: 7)
-            #expect(page.contains(#"dpdkscope_output_sent_total{output="kafka"} 7"#), "\(page.suffix(1200))")
+            #expect(try sent(port: secondPort, reaching: 7) == 7, "\(agent.stderr)")
             // Kafka taken out by a reload, then configured again: the exit
             // summary counts on from the 7 (it said 0 when counters restarted).
             for kafka in [false, true] {

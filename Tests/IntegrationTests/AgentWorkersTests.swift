@@ -62,6 +62,18 @@ extension Integration {
             return total
         }
 
+        /// Polls `metric` until it reaches `target` (or `seconds` pass): its last value.
+        static func waitForMetric(_ port: Int, _ name: String, _ labels: [String] = [], toReach target: Double,
+                                  seconds: Double = 5) throws -> Double {
+            let deadline = Date().addingTimeInterval(seconds)
+            var seen = try metric(port, name, labels)
+            while seen < target, Date() < deadline {
+                usleep(100_000)
+                seen = try metric(port, name, labels)
+            }
+            return seen
+        }
+
         @Test func everyRequestReachesTheFileAndMetricsOnce() throws {
             try Harness.checkPrerequisites()
             let bed = try AgentBed(prefix: "it-agentw-count", testbed: Self.queues)

@@ -68,11 +68,11 @@ func captureQueues(_ summary: [String: Any]) -> [[String: Any]] {
     summary["queues"] as? [[String: Any]] ?? []
 }
 
-/// Waits (20 s at most) until a capture file holds 64 KiB: the capture got
-/// past attaching and enabling. A loaded machine starts a secondary slowly,
-/// and a primary killed while it answers a pdump request leaves DPDK's own
-/// request waiting 5 s: not what a kill test means to test.
-func waitForData(_ path: String) {
+/// Waits (20 s at most) until a capture file holds `bytes` (64 KiB: the
+/// capture got past attaching and enabling). A loaded machine starts a
+/// secondary slowly, and a primary killed while it answers a pdump request
+/// leaves DPDK's own request waiting 5 s: not what a kill test means to test.
+func waitForData(_ path: String, bytes: Int = 65_536) {
     var info = stat()
-    for _ in 0..<400 where stat(path, &info) != 0 || info.st_size < 65_536 { usleep(50_000) }
+    for _ in 0..<400 where stat(path, &info) != 0 || info.st_size < bytes { usleep(50_000) }
 }

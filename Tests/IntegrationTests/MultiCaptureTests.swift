@@ -122,8 +122,7 @@ extension Integration.MultiCapture {
         // Both running before the traffic: our workers enabled ("Workers:"
         // follows every enable), dumpcap's file begun.
         #expect(capture.waitForStderr("Workers:"), "\(capture.stderr)")
-        var info = stat()
-        for _ in 0..<200 where stat(ground, &info) != 0 || info.st_size == 0 { usleep(50_000) }
+        waitForData(ground, bytes: 1)
         usleep(300_000)
         let load = "for i in $(seq 40); do curl -s -o /dev/null http://\(addressB):8080/testbed.sh; done; ping -c 10 -i 0.05 \(addressB) >/dev/null"
         #expect(try Harness.run(["ip", "netns", "exec", a, "sh", "-c", load], timeout: 120).status == 0)
