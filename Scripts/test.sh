@@ -18,16 +18,16 @@ command -v swift >/dev/null || { echo "test: no Swift toolchain on PATH" >&2; ex
 
 Scripts/setup.sh
 swift build --build-tests
-export DPDKSCOPE_REQUIRE_INTEGRATION=1
+export DPDKSCOPE_REQUIRE_INTEGRATION=1 DPDKSCOPE_BIN=$root/.build/debug/dpdkscope
 # Without arguments: every other test first, then the testbed suite
 # (`Integration`, serialized) alone, so that no other suite's processes
 # compete with testpmd and the captures for the two cores.
 integration='IntegrationTests\.Integration/'
 if (($#)); then
-    DPDKSCOPE_BIN=$root/.build/debug/dpdkscope swift test --skip-build "$@"
+    swift test --skip-build "$@"
 else
-    DPDKSCOPE_BIN=$root/.build/debug/dpdkscope swift test --skip-build --skip "$integration"
-    DPDKSCOPE_BIN=$root/.build/debug/dpdkscope swift test --skip-build --filter "$integration"
+    swift test --skip-build --skip "$integration"
+    swift test --skip-build --filter "$integration"
 fi
 
 # The second platform: the same tests against DPDK 24.11 (Debian 13's
