@@ -6,11 +6,12 @@ import ScopeDecode
 /// the queue, and a later response (by opaque, typically the NOOP ending a
 /// pipeline) settles every quiet request queued before it as answered by
 /// silence.
-final class MemcacheSession: StreamAnalyzer {
+final class MemcacheSession: ParsedStreamSession {
+    static let proto = ApplicationProtocol.memcache
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
     // Unchecked exclusivity: see AnalyzerContext.
-    @exclusivity(unchecked) private var parsers: DirectionPair<MemcacheParser>
+    @exclusivity(unchecked) var parsers: DirectionPair<MemcacheParser>
     @exclusivity(unchecked) private var pending: FIFOMatcher<MemcacheMessage.Sealed>
 
     init(endpoints: TransactionEndpoints, context: AnalyzerContext) {
@@ -21,36 +22,24 @@ final class MemcacheSession: StreamAnalyzer {
         pending = FIFOMatcher(capacity: configuration.maxPendingPerConnection)
     }
 
-    func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
-        // A response held back (a multi-line one cut short) comes out even at the end of the input.
-        parseMessages(bytes.count, more: { !fromClient && parsers.server.hasDeferred }) {
-            parsers.step(fromClient: fromClient, bytes, from: $0, timestamp: timestamp)
-        } handle: {
-            handle($0, fromClient: fromClient, at: timestamp)
-        }
-        collectCounts()
-    }
+    /// A response held back (a multi-line one cut short) comes out even at the end of the input.
+    func holdsMore(fromClient: Bool) -> Bool { !fromClient && parsers.server.hasDeferred }
 
-    func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
-        context.settleGap(parsers[fromClient].gap(length: length, timestamp: timestamp), .memcache, length: length) {
-            handle(.message($0), fromClient: fromClient, at: timestamp)
-        } lose: {
-            pending.lose(fromClient: fromClient, note: "response lost in a gap of \(length) bytes") {
-                unanswered($0, note: $1, at: timestamp)
-            }
+    func lose(fromClient: Bool, length: Int, timestamp: UInt64) {
+        pending.lose(fromClient: fromClient, note: "response lost in a gap of \(length) bytes") {
+            unanswered($0, note: $1, at: timestamp)
         }
-        collectCounts()
     }
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {
         if let response = parsers.server.finish(note: "incomplete at \(reason.phrase)", timestamp: timestamp) {
-            handle(.message(response), fromClient: false, at: timestamp)
+            take(.message(response), fromClient: false, timestamp: timestamp)
         }
         if let request = parsers.client.finish(note: "incomplete at \(reason.phrase)", timestamp: timestamp) {
-            handle(.message(request), fromClient: true, at: timestamp)
+            take(.message(request), fromClient: true, timestamp: timestamp)
         }
         pending.drain(closing: reason) { unanswered($0, note: $1, at: timestamp) }
-        collectCounts()
+        collectParserCounts()
     }
 
     func expire(now: UInt64) {
@@ -60,8 +49,8 @@ final class MemcacheSession: StreamAnalyzer {
         }
     }
 
-    private func handle(_ output: MemcacheParser.Output, fromClient: Bool, at time: UInt64) {
-        switch output {
+    func take(_ output: consuming MemcacheParser.Output, fromClient: Bool, timestamp time: UInt64) {
+        switch consume output {
         case .failed(let oversized):
             context.count(.memcache) { oversized ? ($0.oversized &+= 1) : ($0.parseErrors &+= 1) }
         case .message(let request) where fromClient:
@@ -112,7 +101,7 @@ final class MemcacheSession: StreamAnalyzer {
         context.emit(transaction.event(endpoints: endpoints, notes: note.map { [$0] } ?? [], end: end))
     }
 
-    private func collectCounts() {
+    func collectParserCounts() {
         let skipped = parsers.client.takeSkipped() &+ parsers.server.takeSkipped()
         let oversized = parsers.client.takeOversized() &+ parsers.server.takeOversized()
         guard skipped > 0 || oversized > 0 else { return }
@@ -132,5 +121,11 @@ extension MemcacheParser: StreamParser {
         -> (consumed: Int, message: Output?) {
         let step = advance(bytes, from: offset, timestamp: timestamp)
         return (step.consumed, step.output)
+    }
+}
+
+extension MemcacheParser: GapReportingParser {
+    mutating func outputAfterGap(length: Int, timestamp: UInt64) -> StreamGap<Output> {
+        gap(length: length, timestamp: timestamp).map(Output.message)
     }
 }

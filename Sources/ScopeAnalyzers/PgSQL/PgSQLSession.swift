@@ -5,11 +5,12 @@ import ScopeDecode
 /// the prepared statements and portals by name (so an Execute knows its
 /// text), and the request whose results are arriving. Startup, SSL and
 /// authentication are framed and passed over; passwords are never read.
-final class PgSQLSession: StreamAnalyzer {
+final class PgSQLSession: ParsedStreamSession {
+    static let proto = ApplicationProtocol.pgsql
     let endpoints: TransactionEndpoints
     let context: AnalyzerContext
     // Unchecked exclusivity: see AnalyzerContext.
-    @exclusivity(unchecked) private(set) var parsers: DirectionPair<PgSQLFrameParser>
+    @exclusivity(unchecked) var parsers: DirectionPair<PgSQLFrameParser>
     @exclusivity(unchecked) var pending: FIFOMatcher<PgSQLOperation>
     /// Statement text by prepared-statement name and by portal name ("" is
     /// the unnamed one): at most `maxPendingPerConnection` names each, and
@@ -36,27 +37,14 @@ final class PgSQLSession: StreamAnalyzer {
         portals = PgSQLNames(maxNames: context.configuration.maxPendingPerConnection, maxTextBytes: .max)
     }
 
-    func deliver(_ bytes: UnsafeRawBufferPointer, fromClient: Bool, timestamp: UInt64) {
-        parseMessages(bytes.count) {
-            parsers.step(fromClient: fromClient, bytes, from: $0, timestamp: timestamp)
-        } handle: {
-            handle($0, fromClient: fromClient, timestamp: timestamp)
-        }
-        collectSkipped()
-    }
-
-    func gap(length: Int, fromClient: Bool, timestamp: UInt64) {
-        context.settleGap(parsers[fromClient].gap(length: length, timestamp: timestamp), .pgsql, length: length) {
-            handle(.frame($0), fromClient: fromClient, timestamp: timestamp)
-        } lose: {
-            lost(fromClient: fromClient, note: "lost in a gap of \(length) bytes", at: timestamp)
-        }
+    func lose(fromClient: Bool, length: Int, timestamp: UInt64) {
+        lost(fromClient: fromClient, note: "lost in a gap of \(length) bytes", at: timestamp)
     }
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {
         if active != nil { finishActive(note: "response incomplete: \(reason.phrase)", at: timestamp) }
         pending.drain(closing: reason) { unanswered($0, note: $1, at: timestamp) }
-        collectSkipped()
+        collectParserCounts()
     }
 
     func expire(now: UInt64) {
@@ -68,7 +56,7 @@ final class PgSQLSession: StreamAnalyzer {
         }
     }
 
-    private func handle(_ output: consuming PgSQLFrameParser.Output, fromClient: Bool, timestamp: UInt64) {
+    func take(_ output: consuming PgSQLFrameParser.Output, fromClient: Bool, timestamp: UInt64) {
         switch consume output {
         case .frame(let frame):
             if fromClient { clientFrame(frame) } else { serverFrame(frame) }
@@ -200,7 +188,8 @@ final class PgSQLSession: StreamAnalyzer {
             notes: allNotes, details: detail))
     }
 
-    private func collectSkipped() {
+    @inline(__always)
+    func collectParserCounts() {
         context.collectSkipped(.pgsql, &parsers.client.skippedBytes, &parsers.server.skippedBytes)
     }
 }
@@ -214,5 +203,11 @@ extension PgSQLFrameParser: StreamParser {
         -> (consumed: Int, message: Output?) {
         var step = advance(bytes, from: offset, timestamp: timestamp)
         return (step.consumed, step.output.take())  // frames move along: a copy retains the body
+    }
+}
+
+extension PgSQLFrameParser: GapReportingParser {
+    mutating func outputAfterGap(length: Int, timestamp: UInt64) -> StreamGap<Output> {
+        gap(length: length, timestamp: timestamp).map(Output.frame)
     }
 }
