@@ -229,6 +229,38 @@ struct ExporterTests {
         #expect(transport.receivedNow == records(0..<1000))
     }
 
+    @Test("a slow backend fills the spool, not the drop counter: nothing is refused while the spool has room, and every record arrives once, in order")
+    func slowBackendSpools() throws {
+        let directory = temporaryDirectory("slow")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let slow = ScriptedTransport()
+        slow.delay = 100_000  // 100 ms a request: 100 records a second
+        let small = Exporter.Settings(name: "slow", batchSize: 10, interval: 0.05, queueCapacity: 1000,
+                                      retry: .init(initial: 0.05, maximum: 0.2))
+        let exporter = Exporter(settings: small, transport: slow,
+                                spool: try Spool(directory: directory, maxBytes: 1 << 22), log: { _ in })
+        exporter.start()
+        // 2,000 records a second for 1.5 s: the queue alone is full after half a second.
+        for start in stride(from: 0, to: 3000, by: 10) {
+            exporter.enqueue(records(start..<start + 10))
+            usleep(5_000)
+        }
+        let during = exporter.counters.snapshot
+        #expect(during.dropped == 0)
+        #expect(during.spooled >= 1000)
+        exporter.close(timeout: 0.3)
+        #expect(exporter.counters.snapshot.dropped == 0)
+
+        let fast = ScriptedTransport()
+        let next = Exporter(settings: small, transport: fast,
+                            spool: try Spool(directory: directory, maxBytes: 1 << 22), log: { _ in })
+        next.start()
+        next.close(timeout: 10)
+        let delivered = slow.receivedNow + fast.receivedNow
+        #expect(delivered.count == 3000)
+        #expect(delivered.elementsEqual(records(0..<3000)))  // once each, in order
+    }
+
     @Test("newline-separated buffers are split on the output's thread, in order; a full queue refuses a buffer whole")
     func ndjsonBuffers() {
         let transport = ScriptedTransport()

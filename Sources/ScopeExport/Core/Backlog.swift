@@ -13,6 +13,8 @@ protocol Backlog: AnyObject {
     var records: Int { get }
     /// Records lost since the last call (unreadable files), to be counted as dropped.
     func takeLost() -> Int
+    /// `batch` fits without pushing anything out.
+    func hasRoom(for batch: [[UInt8]]) -> Bool
 }
 
 /// The backlog when no spool is configured: memory, bounded by records.
@@ -41,6 +43,8 @@ final class MemoryBacklog: Backlog {
     func oldest() throws -> [[UInt8]]? { isEmpty ? nil : batches[head] }
 
     func takeLost() -> Int { 0 }
+
+    func hasRoom(for batch: [[UInt8]]) -> Bool { records + batch.count <= capacity }
 
     func removeOldest() throws {
         guard !isEmpty else { return }

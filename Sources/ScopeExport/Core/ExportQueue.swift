@@ -2,9 +2,10 @@ import Foundation
 
 /// The hand-off between the caller (a capture loop) and an output's thread:
 /// bounded, and never blocking the caller. When it is full the newest items
-/// are refused and counted: the thread behind it moves items to the spool
-/// far faster than traffic fills it, so a full queue means the process
-/// itself is starved, and refusing at once keeps the capture loop going.
+/// are refused and counted. While the output's thread waits on a request,
+/// its relief thread moves items past half the queue to the spool, so a
+/// full queue means the process itself is starved (or the spool full), and
+/// refusing at once keeps the capture loop going.
 final class ExportQueue: @unchecked Sendable {
     /// One record, or a buffer of newline-separated lines (split later, on
     /// the output's thread, so the caller pays one copy per buffer).
@@ -51,6 +52,35 @@ final class ExportQueue: @unchecked Sendable {
         weight += lines
         condition.signal()
         return 0
+    }
+
+    /// Records (lines) queued now.
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return weight
+    }
+
+    var isClosed: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closed
+    }
+
+    /// The oldest entries holding at least `lines` records (or all there
+    /// are), without waiting.
+    func take(upTo lines: Int) -> [Entry] {
+        condition.lock()
+        defer { condition.unlock() }
+        var end = 0, taken = 0
+        while end < items.count && taken < lines {
+            taken += items[end].lines
+            end += 1
+        }
+        let entries = Array(items[..<end])
+        items.removeFirst(end)
+        weight -= taken
+        return entries
     }
 
     /// Everything queued; waits up to `until` (monotonic ns) when empty.

@@ -55,10 +55,17 @@ public final class Exporter: @unchecked Sendable {
     private var retryAt: UInt64 = 0
     /// A batch being sent that is not in the backlog yet.
     private var inFlight: [[UInt8]]?
+    /// The output's thread is inside a request (the state lock is free).
+    private var sending = false
+    /// The relief thread moved the fresh batch in flight to the backlog's
+    /// head (`inFlight` is nil then): it leaves the backlog once sent.
+    private var inFlightSpilledAhead = false
     /// Set by a close whose time ran out: the thread touches nothing more.
     private var abandoned = false
 
     private var pendingCount: Int { pending.count - pendingHead }
+    /// Queued records past which the relief thread spills during a request.
+    private var highWater: Int { max(settings.batchSize, settings.queueCapacity / 2) }
 
     /// `spool`: the on-disk backlog; nil keeps it in memory. `counters`:
     /// the counts to go on from (a reload's predecessor's, `ExportCounters.byOutput`).
@@ -87,6 +94,12 @@ public final class Exporter: @unchecked Sendable {
         thread.name = "dpdkscope-\(settings.name)"
         self.thread = thread
         thread.start()
+        let relief = Thread { [self] in
+            ThreadName.setCurrent(settings.name + "+")
+            relieve()
+        }
+        relief.name = "dpdkscope-\(settings.name)-relief"
+        relief.start()
     }
 
     /// The caller's side: never blocks on the backend. Refused items (queue
@@ -206,19 +219,19 @@ public final class Exporter: @unchecked Sendable {
         let now = MonotonicClock.now
         let due = force || now &- pendingSince >= UInt64(settings.interval * 1e9)
         while pendingCount >= settings.batchSize || (pendingCount > 0 && due) {
-            let end = min(pending.count, pendingHead + settings.batchSize)
-            let batch = Array(pending[pendingHead..<end])
-            pendingHead = end
-            if pendingHead == pending.count {
-                pending.removeAll(keepingCapacity: true)
-                pendingHead = 0
-            }
+            let batch = takePendingBatch()
             // Past a close's deadline nothing more is attempted: the rest
             // waits in the backlog (the spool) for the next start.
             let overdue = deadline.map { MonotonicClock.now >= $0 } ?? false
             if backlog.isEmpty && now >= retryAt && !overdue {
-                if !deliver(batch, fresh: true) {
-                    if abandoned { return }
+                let done = deliver(batch, fresh: true)
+                if abandoned { return }
+                if inFlightSpilledAhead {
+                    // At the backlog's head already: it stays there to be
+                    // replayed unless it is done with.
+                    inFlightSpilledAhead = false
+                    if done { try? backlog.removeOldest() }
+                } else if !done {
                     spill(batch)
                 }
             } else {
@@ -236,6 +249,64 @@ public final class Exporter: @unchecked Sendable {
             guard let batch else { break }
             guard deliver(batch, fresh: false), !abandoned else { break }
             try? backlog.removeOldest()
+        }
+    }
+
+    /// The oldest `batchSize` pending records (fewer if fewer are pending).
+    private func takePendingBatch() -> [[UInt8]] {
+        let end = min(pending.count, pendingHead + settings.batchSize)
+        let batch = Array(pending[pendingHead..<end])
+        pendingHead = end
+        if pendingHead == pending.count {
+            pending.removeAll(keepingCapacity: true)
+            pendingHead = 0
+        }
+        return batch
+    }
+
+    /// The relief thread. While the output's thread waits on a request
+    /// (a slow backend, or one that does not answer until the timeout), the
+    /// queue fills and would refuse the caller's records. Past `highWater`,
+    /// this thread moves them to the backlog instead, behind the batch in
+    /// flight and in order, as long as the backlog has room: a slow backend
+    /// fills the spool, not the drop counter, and the output's thread sends
+    /// from the backlog once the backend keeps up.
+    private func relieve() {
+        while !queue.isClosed {
+            usleep(10_000)
+            guard queue.count >= highWater else { continue }
+            state.lock()
+            if abandoned || deadline != nil {
+                state.unlock()
+                return
+            }
+            if sending { spillQueued() }
+            state.unlock()
+        }
+    }
+
+    /// Queued records to the backlog, down to half the high-water mark or
+    /// until the backlog is full (nothing is pushed out for them).
+    private func spillQueued() {
+        if let batch = inFlight {
+            // A fresh batch in flight goes first, so everything after it
+            // stays behind it. The backlog was empty when it was sent.
+            guard backlog.isEmpty, backlog.hasRoom(for: batch) else { return }
+            spill(batch)
+            inFlight = nil
+            inFlightSpilledAhead = true
+        }
+        while true {
+            if pendingCount < settings.batchSize {
+                let taken = queue.take(upTo: settings.batchSize)
+                guard !taken.isEmpty else { return }
+                accept(taken)
+                continue
+            }
+            let next = pending[pendingHead..<(pendingHead + settings.batchSize)]
+            guard backlog.hasRoom(for: Array(next)) else { return }
+            spill(takePendingBatch())
+            if queue.count < highWater / 2 { return }
         }
     }
 
@@ -274,9 +345,11 @@ public final class Exporter: @unchecked Sendable {
     /// The state lock is released while the request runs.
     private func deliver(_ batch: [[UInt8]], fresh: Bool) -> Bool {
         inFlight = fresh ? batch : nil
+        sending = true
         state.unlock()
         let result = transport.send(batch)
         state.lock()
+        sending = false
         inFlight = nil
         if abandoned { return false }
         switch result {

@@ -65,6 +65,15 @@ public final class Spool: Backlog {
     public var isEmpty: Bool { head == files.count }
     public var batches: Int { files.count - head }
 
+    public func hasRoom(for batch: [[UInt8]]) -> Bool {
+        bytes + Self.fileSize(of: batch) <= maxBytes
+    }
+
+    /// The file `append` writes for `batch`: magic, count, and a length per record.
+    static func fileSize(of batch: [[UInt8]]) -> Int {
+        batch.reduce(magic.count + 4) { $0 + 4 + $1.count }
+    }
+
     public func append(_ batch: [[UInt8]]) throws -> Int {
         var data = Self.magic
         Self.appendUInt32(UInt32(batch.count), to: &data)
