@@ -38,6 +38,24 @@ extension JSONCursor {
         escaped(bytes)
     }
 
+    // MARK: Values written again by copying.
+
+    /// How many bytes this block holds so far. Two marks around a value
+    /// let `repeatValue(from:to:)` write it again later.
+    @inlinable public var mark: Int { position - start }
+
+    /// The text between two marks of this block (one whole value: a
+    /// string, a number, an object) written again as the next value: a copy
+    /// instead of rendering again what an event repeats (its protocol name,
+    /// start time, each side as source then as client). Marks outside what
+    /// was written write nothing and count as an overflow.
+    @inlinable public mutating func repeatValue(from first: Int, to last: Int) {
+        guard first >= 0, first <= last, last <= position - start else { return isFull = true }
+        let count = last &- first
+        if room(count) { JSONText.copy(start + first, count, &position) }
+        needsComma = true
+    }
+
     // MARK: Fixed-shape values, rendered in place.
 
     /// RFC 3339 UTC with nanoseconds, as `Timestamp.rfc3339`.

@@ -179,13 +179,30 @@ enum JSONText {
         var rest = value
         var position = cursor + digits
         while position - cursor >= 2 {
-            let pair = Int(truncatingIfNeeded: rest % 100)
-            rest /= 100
+            let quotient = rest / 100
             position -= 2
-            position[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: pair / 10)
-            position[1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: pair % 10)
+            putPair(rest &- quotient &* 100, at: position)
+            rest = quotient
         }
         if position > cursor { cursor[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10) }
         cursor += digits
+    }
+
+    /// The two digits of `pair` (0...99) at `target`: one two-byte copy
+    /// from `digitPairs` instead of a division and two stores.
+    @inlinable @inline(__always)
+    static func putPair(_ pair: UInt64, at target: UnsafeMutablePointer<UInt8>) {
+        let digits = UnsafeRawPointer(digitPairs.utf8Start).loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: pair) &* 2,
+                                                                          as: UInt16.self)
+        UnsafeMutableRawPointer(target).storeBytes(of: digits, as: UInt16.self)
+    }
+
+    /// "00" to "99" in a row, for `putPair`. A literal: no lazy global, no
+    /// bounds check.
+    @inlinable
+    static var digitPairs: StaticString {
+        @inline(__always) get {
+            "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+        }
     }
 }

@@ -60,10 +60,10 @@ extension JSONCursor {
         return ()
     }
 
-    /// One side of the exchange: `"name":{"ip":…,"port":…,"bytes":…}`
-    /// (`head` is everything up to the address).
-    mutating func side(_ head: StaticString, _ address: IPAddress, _ port: UInt16, _ bytes: UInt64) {
-        verbatim(head)
+    /// One side of the exchange as an object: `{"ip":…,"port":…,"bytes":…}`.
+    @inline(__always)
+    mutating func side(_ address: IPAddress, _ port: UInt16, _ bytes: UInt64) {
+        verbatim(#"{"ip":"#)
         self.address(address)
         verbatim(#""port":"#)
         number(UInt64(port))
@@ -94,19 +94,27 @@ extension TransactionEvent {
     /// "status":…,["error":{"message":…},]"source":{"ip":…,"port":…,"bytes":…},
     /// "destination":{…},"client":{…},"server":{…},"network":{"transport":…,
     /// "type":…,"protocol":…,"community_id":…,"bytes":…[,"vlan":{"id":…}]}`.
+    ///
+    /// What the event repeats is rendered once and copied after
+    /// (`JSONCursor.repeatValue`): the protocol name (type, dataset,
+    /// protocol), the start time (@timestamp, start) and each side's object
+    /// (source is client, destination is server).
     private func appendShared(to json: inout JSONCursor) {
         json.verbatim(#"{"@timestamp":"#)
+        let startTime = json.mark
         json.timestamp(start)
-        let name = application.rawValue
+        let startTimeEnd = json.mark
         json.verbatim(#""type":"#)
-        json.string(name)
+        let name = json.mark
+        json.string(application.rawValue)
+        let nameEnd = json.mark
         json.verbatim(#","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"#)
-        json.string(name)
+        json.repeatValue(from: name, to: nameEnd)
         json.verbatim(#","start":"#)
-        json.timestamp(start)
-        json.verbatim(#""end":"#)
+        json.repeatValue(from: startTime, to: startTimeEnd)
+        json.verbatim(#","end":"#)
         json.timestamp(end)
-        json.verbatim(#""duration":"#)
+        json.verbatim(#","duration":"#)
         json.number(duration)
         switch status {
         case .ok: json.verbatim(#"},"status":"OK""#)
@@ -123,10 +131,18 @@ extension TransactionEvent {
             json.verbatim("}")
         }
         let ends = endpoints
-        json.side(#""source":{"ip":"#, ends.client, ends.clientPort, requestBytes)
-        json.side(#""destination":{"ip":"#, ends.server, ends.serverPort, responseBytes)
-        json.side(#""client":{"ip":"#, ends.client, ends.clientPort, requestBytes)
-        json.side(#""server":{"ip":"#, ends.server, ends.serverPort, responseBytes)
+        json.verbatim(#""source":"#)
+        let client = json.mark
+        json.side(ends.client, ends.clientPort, requestBytes)
+        let clientEnd = json.mark
+        json.verbatim(#","destination":"#)
+        let server = json.mark
+        json.side(ends.server, ends.serverPort, responseBytes)
+        let serverEnd = json.mark
+        json.verbatim(#","client":"#)
+        json.repeatValue(from: client, to: clientEnd)
+        json.verbatim(#","server":"#)
+        json.repeatValue(from: server, to: serverEnd)
         let ipv4 = ends.client.family == .ipv4
         switch ends.transport {
         case .tcp: json.verbatim(#""network":{"transport":"tcp""#)
@@ -135,8 +151,8 @@ extension TransactionEvent {
         case .icmp: json.verbatim(ipv4 ? #""network":{"transport":"icmp""# : #""network":{"transport":"ipv6-icmp""#)
         }
         json.verbatim(ipv4 ? #""type":"ipv4""# : #""type":"ipv6""#)
-        json.verbatim(#""protocol":"#)
-        json.string(name)
+        json.verbatim(#","protocol":"#)
+        json.repeatValue(from: name, to: nameEnd)
         json.verbatim(#","community_id":"#)
         json.communityID(ends.communityID)
         json.verbatim(#""bytes":"#)
