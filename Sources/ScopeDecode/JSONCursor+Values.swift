@@ -52,7 +52,7 @@ extension JSONCursor {
     @inlinable public mutating func repeatValue(from first: Int, to last: Int) {
         guard first >= 0, first <= last, last <= position - start else { return isFull = true }
         let count = last &- first
-        if room(count) { JSONText.copy(start + first, count, &position) }
+        if room(count) { JSONText.copyValue(start + first, count, &position) }
         needsComma = true
     }
 
@@ -78,27 +78,11 @@ extension JSONCursor {
         needsComma = true
     }
 
-    /// As `IPAddress.description`.
+    /// As `IPAddress.description`. (A value an event repeats is copied
+    /// with `repeatValue(from:to:)`.)
     @inlinable public mutating func address(_ address: IPAddress) {
-        if room(41) {
-            JSONText.put(UInt8(ascii: "\""), &position)
-            let offset = position - start
-            if let seen = recentAddresses.0, seen.address == address {
-                copy(seen)
-            } else if let seen = recentAddresses.1, seen.address == address {
-                copy(seen)
-            } else {
-                JSONText.putAddress(address, &position)
-                recentAddresses = (RenderedAddress(address: address, offset: offset, count: position - start - offset),
-                                   recentAddresses.0)
-            }
-            JSONText.put(UInt8(ascii: "\""), &position)
-        }
+        if room(41) { JSONText.putQuoted(&position) { JSONText.putAddress(address, &$0) } }
         needsComma = true
-    }
-
-    @inlinable mutating func copy(_ rendered: RenderedAddress) {
-        JSONText.copy(start + rendered.offset, rendered.count, &position)
     }
 
     /// As `CommunityID.string`.

@@ -16,22 +16,10 @@ public struct JSONCursor {
     @usableFromInline let start: UnsafeMutablePointer<UInt8>
     @usableFromInline var needsComma: Bool
     @usableFromInline var isFull = false
-    /// Where the last timestamp and the last two addresses were written in
-    /// this block: an event repeats them (start is @timestamp, each address
-    /// appears twice), and a copy is cheaper than rendering again.
+    /// Where the last timestamp was written in this block: an event's end
+    /// is nearly always in its start's second, and copying that second's
+    /// text is cheaper than rendering it again.
     @usableFromInline var lastTimestamp: (nanoseconds: UInt64, offset: Int)?
-    @usableFromInline var recentAddresses: (RenderedAddress?, RenderedAddress?) = (nil, nil)
-
-    @usableFromInline
-    struct RenderedAddress {
-        @usableFromInline var address: IPAddress
-        @usableFromInline var offset: Int
-        @usableFromInline var count: Int
-
-        @usableFromInline init(address: IPAddress, offset: Int, count: Int) {
-            (self.address, self.offset, self.count) = (address, offset, count)
-        }
-    }
 
     /// A value did not fit: it and everything after it were not written.
     public var overflowed: Bool { isFull }

@@ -142,6 +142,28 @@ enum JSONText {
         cursor += count
     }
 
+    /// `copy` for a length known only at run time that is often 17 to 64
+    /// bytes (a repeated timestamp or side object): overlapping 16-byte
+    /// moves instead of a call to memmove. Kept out of `copy`, which is
+    /// inlined everywhere.
+    @inlinable
+    static func copyValue(_ source: UnsafePointer<UInt8>, _ count: Int, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        guard count > 16 && count <= 64 else { return copy(source, count, &cursor) }
+        let target = UnsafeMutableRawPointer(cursor)
+        let from = UnsafeRawPointer(source)
+        let first = from.loadUnaligned(as: SIMD16<UInt8>.self)
+        let last = from.loadUnaligned(fromByteOffset: count &- 16, as: SIMD16<UInt8>.self)
+        if count > 32 {
+            let second = from.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self)
+            let third = from.loadUnaligned(fromByteOffset: count &- 32, as: SIMD16<UInt8>.self)
+            target.storeBytes(of: second, toByteOffset: 16, as: SIMD16<UInt8>.self)
+            target.storeBytes(of: third, toByteOffset: count &- 32, as: SIMD16<UInt8>.self)
+        }
+        target.storeBytes(of: first, as: SIMD16<UInt8>.self)
+        target.storeBytes(of: last, toByteOffset: count &- 16, as: SIMD16<UInt8>.self)
+        cursor += count
+    }
+
     private static func putEscape(_ byte: UInt8, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         put(UInt8(ascii: "\\"), &cursor)
         switch byte {
@@ -160,11 +182,18 @@ enum JSONText {
         }
     }
 
-    /// Decimal digits, at most 20; counted by comparison, written two at a time.
+    /// Decimal digits, at most 20; counted by comparison, written two at a
+    /// time. One or two digits (small sizes and counts) take a short cut.
     @inlinable
     static func putDecimal(_ value: UInt64, _ cursor: inout UnsafeMutablePointer<UInt8>) {
-        var digits = 1
-        var limit: UInt64 = 10
+        if value < 10 { return put(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value), &cursor) }
+        if value < 100 {
+            putPair(value, at: cursor)
+            cursor += 2
+            return
+        }
+        var digits = 3
+        var limit: UInt64 = 1000
         while value >= limit {
             digits &+= 1
             guard digits < 20 else { break }  // 10^19 is the last power of ten below 2^64
