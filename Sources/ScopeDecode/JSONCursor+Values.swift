@@ -91,6 +91,20 @@ extension JSONCursor {
         needsComma = true
     }
 
+    /// As `CommunityID.string`, from text rendered earlier: a copy.
+    @inlinable public mutating func communityID(_ text: CommunityIDText) {
+        if room(CommunityIDText.count &+ 4) {
+            JSONText.putQuoted(&position) { cursor in
+                JSONText.put(UInt8(ascii: "1"), &cursor)
+                JSONText.put(UInt8(ascii: ":"), &cursor)
+                withUnsafeBytes(of: text.base64) { raw in
+                    JSONText.copy(raw.baseAddress!.assumingMemoryBound(to: UInt8.self), CommunityIDText.count, &cursor)
+                }
+            }
+        }
+        needsComma = true
+    }
+
     /// ASCII that needs no escaping, at most `maxLength` bytes, written by
     /// `body` at the pointer it gets; it returns how many it wrote.
     @inlinable public mutating func asciiString(maxLength: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {

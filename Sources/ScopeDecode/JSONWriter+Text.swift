@@ -192,8 +192,13 @@ enum JSONText {
             cursor += 2
             return
         }
-        var digits = 3
-        var limit: UInt64 = 1000
+        // Three to five digits (ports, sizes, durations in microseconds) by
+        // two comparisons; longer ones counted on.
+        if value < 100_000 {
+            return putDecimal(value, digits: value < 1000 ? 3 : value < 10_000 ? 4 : 5, &cursor)
+        }
+        var digits = 6
+        var limit: UInt64 = 1_000_000
         while value >= limit {
             digits &+= 1
             guard digits < 20 else { break }  // 10^19 is the last power of ten below 2^64

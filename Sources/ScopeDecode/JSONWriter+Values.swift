@@ -97,6 +97,12 @@ extension JSONText {
     static func putCommunityID(_ digest: SHA1Digest, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         put(UInt8(ascii: "1"), &cursor)
         put(UInt8(ascii: ":"), &cursor)
+        putBase64(digest, &cursor)
+    }
+
+    /// 28 bytes: the digest's base64 (one '=').
+    @usableFromInline
+    static func putBase64(_ digest: SHA1Digest, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         // The digest's 20 bytes and a zero byte of padding, three bytes per
         // four sextets; each sextet's digit is one load from `base64Digits`.
         var words = (digest.h0.bigEndian, digest.h1.bigEndian, digest.h2.bigEndian, digest.h3.bigEndian,

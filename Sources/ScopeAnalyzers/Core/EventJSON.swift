@@ -154,7 +154,11 @@ extension TransactionEvent {
         json.verbatim(#","protocol":"#)
         json.repeatValue(from: name, to: nameEnd)
         json.verbatim(#","community_id":"#)
-        json.communityID(ends.communityID)
+        if let text = ends.cachedCommunityID {
+            json.communityID(text)
+        } else {
+            json.communityID(ends.communityID)
+        }
         json.verbatim(#""bytes":"#)
         json.number(requestBytes &+ responseBytes)
         if ends.vlanID != 0 {
