@@ -8,18 +8,22 @@ extension JSONText {
         let seconds = nanoseconds / Timestamp.nanosecondsPerSecond
         let secondOfDay = seconds % 86_400
         let (year, month, day) = Timestamp.civilDate(daysSinceEpoch: seconds / 86_400)
-        putDecimal(year, digits: 4, &cursor)
-        put(UInt8(ascii: "-"), &cursor)
-        putDecimal(month, digits: 2, &cursor)
-        put(UInt8(ascii: "-"), &cursor)
-        putDecimal(day, digits: 2, &cursor)
-        put(UInt8(ascii: "T"), &cursor)
-        putDecimal(secondOfDay / 3600, digits: 2, &cursor)
-        put(UInt8(ascii: ":"), &cursor)
-        putDecimal(secondOfDay / 60 % 60, digits: 2, &cursor)
-        put(UInt8(ascii: ":"), &cursor)
-        putDecimal(secondOfDay % 60, digits: 2, &cursor)
-        put(UInt8(ascii: "."), &cursor)
+        // Every field but the fraction is below 100 (the year in two):
+        // one table load each.
+        putPair(year / 100, at: cursor)
+        putPair(year % 100, at: cursor + 2)
+        cursor[4] = UInt8(ascii: "-")
+        putPair(month, at: cursor + 5)
+        cursor[7] = UInt8(ascii: "-")
+        putPair(day, at: cursor + 8)
+        cursor[10] = UInt8(ascii: "T")
+        putPair(secondOfDay / 3600, at: cursor + 11)
+        cursor[13] = UInt8(ascii: ":")
+        putPair(secondOfDay / 60 % 60, at: cursor + 14)
+        cursor[16] = UInt8(ascii: ":")
+        putPair(secondOfDay % 60, at: cursor + 17)
+        cursor[19] = UInt8(ascii: ".")
+        cursor += 20
         putDecimal(nanoseconds % Timestamp.nanosecondsPerSecond, digits: 9, &cursor)
         put(UInt8(ascii: "Z"), &cursor)
     }

@@ -130,21 +130,20 @@ extension TransactionEvent {
             json.endString()
             json.verbatim("}")
         }
-        let ends = endpoints
         json.verbatim(#""source":"#)
         let client = json.mark
-        json.side(ends.client, ends.clientPort, requestBytes)
+        json.side(endpoints.client, endpoints.clientPort, requestBytes)
         let clientEnd = json.mark
         json.verbatim(#","destination":"#)
         let server = json.mark
-        json.side(ends.server, ends.serverPort, responseBytes)
+        json.side(endpoints.server, endpoints.serverPort, responseBytes)
         let serverEnd = json.mark
         json.verbatim(#","client":"#)
         json.repeatValue(from: client, to: clientEnd)
         json.verbatim(#","server":"#)
         json.repeatValue(from: server, to: serverEnd)
-        let ipv4 = ends.client.family == .ipv4
-        switch ends.transport {
+        let ipv4 = endpoints.client.family == .ipv4
+        switch endpoints.transport {
         case .tcp: json.verbatim(#""network":{"transport":"tcp""#)
         case .udp: json.verbatim(#""network":{"transport":"udp""#)
         // Packetbeat/ECS name ICMPv6 "ipv6-icmp".
@@ -154,17 +153,17 @@ extension TransactionEvent {
         json.verbatim(#","protocol":"#)
         json.repeatValue(from: name, to: nameEnd)
         json.verbatim(#","community_id":"#)
-        if let text = ends.cachedCommunityID {
+        if let text = endpoints.cachedCommunityID {
             json.communityID(text)
         } else {
-            json.communityID(ends.communityID)
+            json.communityID(endpoints.communityID)
         }
         json.verbatim(#""bytes":"#)
         json.number(requestBytes &+ responseBytes)
-        if ends.vlanID != 0 {
+        if endpoints.vlanID != 0 {
             json.verbatim(#""vlan":{"id":"#)
             json.beginString()
-            json.piece(UInt64(ends.vlanID))
+            json.piece(UInt64(endpoints.vlanID))
             json.endString()
             json.verbatim("}")
         }
