@@ -47,10 +47,10 @@ extension JSONCursor {
     /// The text between two marks of this block (one whole value: a
     /// string, a number, an object) written again as the next value: a copy
     /// instead of rendering again what an event repeats (its protocol name,
-    /// start time, each side as source then as client). Marks outside what
-    /// was written write nothing and count as an overflow.
+    /// start time, each side as source then as client). The marks must come
+    /// from this run of the block's body (a retry takes them afresh).
     @inlinable public mutating func repeatValue(from first: Int, to last: Int) {
-        guard first >= 0, first <= last, last <= position - start else { return isFull = true }
+        precondition(first >= 0 && first <= last && last <= position - start, "marks outside what was written")
         let count = last &- first
         if room(count) { JSONText.copyValue(start + first, count, &position) }
         needsComma = true
