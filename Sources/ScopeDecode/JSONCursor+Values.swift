@@ -56,6 +56,15 @@ extension JSONCursor {
         needsComma = true
     }
 
+    /// A whole value's JSON text rendered ahead (a string with its quotes,
+    /// say) as the next value: a copy. The caller vouches for the text.
+    @inlinable public mutating func rendered(_ json: UnsafeRawBufferPointer) {
+        if let base = json.baseAddress, room(json.count) {
+            JSONText.copy(base.assumingMemoryBound(to: UInt8.self), json.count, &position)
+        }
+        needsComma = true
+    }
+
     // MARK: Fixed-shape values, rendered in place.
 
     /// RFC 3339 UTC with nanoseconds, as `Timestamp.rfc3339`.

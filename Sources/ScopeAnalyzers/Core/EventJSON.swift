@@ -73,6 +73,26 @@ extension JSONCursor {
     }
 }
 
+/// A protocol's name as JSON text, quotes included, when that fits 16
+/// bytes and needs no escaping (every registered name): built once per
+/// protocol, so an event copies it instead of reading a String.
+struct QuotedProtocolName {
+    var text: (UInt64, UInt64) = (0, 0)
+    /// 0 when the name does not fit: it is written with `string` then.
+    var count = 0
+
+    init(_ name: String) {
+        let utf8 = Array(name.utf8)
+        guard utf8.count <= 14, utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x80 && $0 != 0x22 && $0 != 0x5C }) else { return }
+        let quoted = [0x22] + utf8 + [0x22]
+        withUnsafeMutableBytes(of: &text) { $0.copyBytes(from: quoted) }
+        count = quoted.count
+    }
+
+    /// Indexed like `ProtocolRegistry.definitions`.
+    static let all = ApplicationProtocol.allCases.map { QuotedProtocolName($0.rawValue) }
+}
+
 extension TransactionEvent {
     /// Appends the event as one ECS/Packetbeat JSON object, no newline.
     public func appendJSON(to output: inout [UInt8]) {
@@ -106,7 +126,12 @@ extension TransactionEvent {
         let startTimeEnd = json.mark
         json.verbatim(#""type":"#)
         let name = json.mark
-        json.string(application.rawValue)
+        let quotedName = QuotedProtocolName.all[application.index]
+        if quotedName.count > 0 {
+            withUnsafeBytes(of: quotedName.text) { json.rendered(UnsafeRawBufferPointer(rebasing: $0[..<quotedName.count])) }
+        } else {
+            json.string(application.rawValue)
+        }
         let nameEnd = json.mark
         json.verbatim(#","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"#)
         json.repeatValue(from: name, to: nameEnd)
