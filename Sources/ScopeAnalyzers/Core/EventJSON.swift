@@ -96,8 +96,7 @@ struct QuotedProtocolName {
 extension TransactionEvent {
     /// Appends the event as one ECS/Packetbeat JSON object, no newline.
     public func appendJSON(to output: inout [UInt8]) {
-        var json = JSONWriter(reservingCapacity: 0)
-        swap(&json.output, &output)
+        var json = JSONWriter(continuing: &output)
         defer { swap(&json.output, &output) }
         // The shared part in one block: at most about 800 bytes plus the notes.
         var room = 1024
