@@ -146,7 +146,7 @@ enum JSONText {
     /// bytes (a repeated timestamp or side object): overlapping 16-byte
     /// moves instead of a call to memmove. Kept out of `copy`, which is
     /// inlined everywhere.
-    @inlinable
+    @inlinable @inline(__always)
     static func copyValue(_ source: UnsafePointer<UInt8>, _ count: Int, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         guard count > 16 && count <= 64 else { return copy(source, count, &cursor) }
         let target = UnsafeMutableRawPointer(cursor)
