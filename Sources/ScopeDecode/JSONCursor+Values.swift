@@ -9,7 +9,7 @@ extension JSONCursor {
     }
 
     @inlinable public mutating func endString() {
-        guard !isFull, position < end else { return isFull = true }
+        guard position < end else { return isFull = true }
         JSONText.put(UInt8(ascii: "\""), &position)
         needsComma = true
     }

@@ -1,8 +1,11 @@
 /// Writes JSON into space reserved up front (`JSONWriter.write(reserving:_:)`):
 /// each value is a bounds check and a few stores, with no per-value trip
-/// through Array. When the space runs out the cursor stops writing and
-/// says so (`overflowed`); the writer then reserves more and runs the body
-/// again, so a low estimate costs time, never correctness.
+/// through Array. When a value does not fit, the cursor skips it and says
+/// so (`overflowed`); the writer then drops the block's text, reserves more
+/// and runs the body again, so a low estimate costs time, never
+/// correctness. (Later values that fit may still be written, never past
+/// the end: the text is dropped anyway, and one bounds check per value is
+/// all the hot path pays.)
 ///
 /// Keys given as `StaticString` are literals of this code base and are
 /// written as they are (they never need escaping); every other string is
@@ -36,7 +39,7 @@ public struct JSONCursor {
     /// Room for a value of at most `count` bytes and the comma before it.
     @inlinable @inline(__always)
     mutating func room(_ count: Int) -> Bool {
-        guard !isFull, end - position > count else {
+        guard end - position > count else {
             isFull = true
             return false
         }
@@ -56,7 +59,7 @@ public struct JSONCursor {
     }
 
     @inlinable @inline(__always) mutating func close(_ bracket: UInt8) {
-        guard !isFull, position < end else { return isFull = true }
+        guard position < end else { return isFull = true }
         JSONText.put(bracket, &position)
         needsComma = true
     }
