@@ -117,3 +117,28 @@ public enum CommunityID {
         return String(decoding: output, as: UTF8.self)
     }
 }
+
+/// A Community ID's text after the "1:" (28 characters of base64), held
+/// inline in 28 bytes: a TCP session renders it once and each of its
+/// events copies it (`JSONCursor.communityID(_:)`) instead of encoding the
+/// digest again.
+public struct CommunityIDText: Equatable, Sendable {
+    @usableFromInline var base64: (UInt64, UInt64, UInt64, UInt32) = (0, 0, 0, 0)
+    @inlinable static var count: Int { 28 }
+
+    public init(_ digest: SHA1Digest) {
+        withUnsafeMutableBytes(of: &base64) { raw in
+            var cursor = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            JSONText.putBase64(digest, &cursor)
+        }
+    }
+
+    /// As `CommunityID.string`.
+    public var string: String {
+        "1:" + withUnsafeBytes(of: base64) { String(decoding: $0.prefix(Self.count), as: UTF8.self) }
+    }
+
+    public static func == (lhs: CommunityIDText, rhs: CommunityIDText) -> Bool {
+        lhs.base64 == rhs.base64
+    }
+}

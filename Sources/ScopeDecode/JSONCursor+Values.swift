@@ -9,7 +9,7 @@ extension JSONCursor {
     }
 
     @inlinable public mutating func endString() {
-        guard !isFull, position < end else { return isFull = true }
+        guard position < end else { return isFull = true }
         JSONText.put(UInt8(ascii: "\""), &position)
         needsComma = true
     }
@@ -38,6 +38,33 @@ extension JSONCursor {
         escaped(bytes)
     }
 
+    // MARK: Values written again by copying.
+
+    /// How many bytes this block holds so far. Two marks around a value
+    /// let `repeatValue(from:to:)` write it again later.
+    @inlinable public var mark: Int { position - start }
+
+    /// The text between two marks of this block (one whole value: a
+    /// string, a number, an object) written again as the next value: a copy
+    /// instead of rendering again what an event repeats (its protocol name,
+    /// start time, each side as source then as client). The marks must come
+    /// from this run of the block's body (a retry takes them afresh).
+    @inlinable public mutating func repeatValue(from first: Int, to last: Int) {
+        precondition(first >= 0 && first <= last && last <= position - start, "marks outside what was written")
+        let count = last &- first
+        if room(count) { JSONText.copyValue(start + first, count, &position) }
+        needsComma = true
+    }
+
+    /// A whole value's JSON text rendered ahead (a string with its quotes,
+    /// say) as the next value: a copy. The caller vouches for the text.
+    @inlinable public mutating func rendered(_ json: UnsafeRawBufferPointer) {
+        if let base = json.baseAddress, room(json.count) {
+            JSONText.copy(base.assumingMemoryBound(to: UInt8.self), json.count, &position)
+        }
+        needsComma = true
+    }
+
     // MARK: Fixed-shape values, rendered in place.
 
     /// RFC 3339 UTC with nanoseconds, as `Timestamp.rfc3339`.
@@ -60,32 +87,30 @@ extension JSONCursor {
         needsComma = true
     }
 
-    /// As `IPAddress.description`.
+    /// As `IPAddress.description`. (A value an event repeats is copied
+    /// with `repeatValue(from:to:)`.)
     @inlinable public mutating func address(_ address: IPAddress) {
-        if room(41) {
-            JSONText.put(UInt8(ascii: "\""), &position)
-            let offset = position - start
-            if let seen = recentAddresses.0, seen.address == address {
-                copy(seen)
-            } else if let seen = recentAddresses.1, seen.address == address {
-                copy(seen)
-            } else {
-                JSONText.putAddress(address, &position)
-                recentAddresses = (RenderedAddress(address: address, offset: offset, count: position - start - offset),
-                                   recentAddresses.0)
-            }
-            JSONText.put(UInt8(ascii: "\""), &position)
-        }
+        if room(41) { JSONText.putQuoted(&position) { JSONText.putAddress(address, &$0) } }
         needsComma = true
-    }
-
-    @inlinable mutating func copy(_ rendered: RenderedAddress) {
-        JSONText.copy(start + rendered.offset, rendered.count, &position)
     }
 
     /// As `CommunityID.string`.
     @inlinable public mutating func communityID(_ digest: SHA1Digest) {
         if room(32) { JSONText.putQuoted(&position) { JSONText.putCommunityID(digest, &$0) } }
+        needsComma = true
+    }
+
+    /// As `CommunityID.string`, from text rendered earlier: a copy.
+    @inlinable public mutating func communityID(_ text: CommunityIDText) {
+        if room(CommunityIDText.count &+ 4) {
+            JSONText.putQuoted(&position) { cursor in
+                JSONText.put(UInt8(ascii: "1"), &cursor)
+                JSONText.put(UInt8(ascii: ":"), &cursor)
+                withUnsafeBytes(of: text.base64) { raw in
+                    JSONText.copy(raw.baseAddress!.assumingMemoryBound(to: UInt8.self), CommunityIDText.count, &cursor)
+                }
+            }
+        }
         needsComma = true
     }
 

@@ -1,8 +1,11 @@
 /// Writes JSON into space reserved up front (`JSONWriter.write(reserving:_:)`):
 /// each value is a bounds check and a few stores, with no per-value trip
-/// through Array. When the space runs out the cursor stops writing and
-/// says so (`overflowed`); the writer then reserves more and runs the body
-/// again, so a low estimate costs time, never correctness.
+/// through Array. When a value does not fit, the cursor skips it and says
+/// so (`overflowed`); the writer then drops the block's text, reserves more
+/// and runs the body again, so a low estimate costs time, never
+/// correctness. (Later values that fit may still be written, never past
+/// the end: the text is dropped anyway, and one bounds check per value is
+/// all the hot path pays.)
 ///
 /// Keys given as `StaticString` are literals of this code base and are
 /// written as they are (they never need escaping); every other string is
@@ -16,22 +19,10 @@ public struct JSONCursor {
     @usableFromInline let start: UnsafeMutablePointer<UInt8>
     @usableFromInline var needsComma: Bool
     @usableFromInline var isFull = false
-    /// Where the last timestamp and the last two addresses were written in
-    /// this block: an event repeats them (start is @timestamp, each address
-    /// appears twice), and a copy is cheaper than rendering again.
+    /// Where the last timestamp was written in this block: an event's end
+    /// is nearly always in its start's second, and copying that second's
+    /// text is cheaper than rendering it again.
     @usableFromInline var lastTimestamp: (nanoseconds: UInt64, offset: Int)?
-    @usableFromInline var recentAddresses: (RenderedAddress?, RenderedAddress?) = (nil, nil)
-
-    @usableFromInline
-    struct RenderedAddress {
-        @usableFromInline var address: IPAddress
-        @usableFromInline var offset: Int
-        @usableFromInline var count: Int
-
-        @usableFromInline init(address: IPAddress, offset: Int, count: Int) {
-            (self.address, self.offset, self.count) = (address, offset, count)
-        }
-    }
 
     /// A value did not fit: it and everything after it were not written.
     public var overflowed: Bool { isFull }
@@ -48,7 +39,7 @@ public struct JSONCursor {
     /// Room for a value of at most `count` bytes and the comma before it.
     @inlinable @inline(__always)
     mutating func room(_ count: Int) -> Bool {
-        guard !isFull, end - position > count else {
+        guard end - position > count else {
             isFull = true
             return false
         }
@@ -68,7 +59,7 @@ public struct JSONCursor {
     }
 
     @inlinable @inline(__always) mutating func close(_ bracket: UInt8) {
-        guard !isFull, position < end else { return isFull = true }
+        guard position < end else { return isFull = true }
         JSONText.put(bracket, &position)
         needsComma = true
     }

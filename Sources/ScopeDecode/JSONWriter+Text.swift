@@ -142,6 +142,28 @@ enum JSONText {
         cursor += count
     }
 
+    /// `copy` for a length known only at run time that is often 17 to 64
+    /// bytes (a repeated timestamp or side object): overlapping 16-byte
+    /// moves instead of a call to memmove. Kept out of `copy`, which is
+    /// inlined everywhere.
+    @inlinable @inline(__always)
+    static func copyValue(_ source: UnsafePointer<UInt8>, _ count: Int, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        guard count > 16 && count <= 64 else { return copy(source, count, &cursor) }
+        let target = UnsafeMutableRawPointer(cursor)
+        let from = UnsafeRawPointer(source)
+        let first = from.loadUnaligned(as: SIMD16<UInt8>.self)
+        let last = from.loadUnaligned(fromByteOffset: count &- 16, as: SIMD16<UInt8>.self)
+        if count > 32 {
+            let second = from.loadUnaligned(fromByteOffset: 16, as: SIMD16<UInt8>.self)
+            let third = from.loadUnaligned(fromByteOffset: count &- 32, as: SIMD16<UInt8>.self)
+            target.storeBytes(of: second, toByteOffset: 16, as: SIMD16<UInt8>.self)
+            target.storeBytes(of: third, toByteOffset: count &- 32, as: SIMD16<UInt8>.self)
+        }
+        target.storeBytes(of: first, as: SIMD16<UInt8>.self)
+        target.storeBytes(of: last, toByteOffset: count &- 16, as: SIMD16<UInt8>.self)
+        cursor += count
+    }
+
     private static func putEscape(_ byte: UInt8, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         put(UInt8(ascii: "\\"), &cursor)
         switch byte {
@@ -160,11 +182,23 @@ enum JSONText {
         }
     }
 
-    /// Decimal digits, at most 20; counted by comparison, written two at a time.
+    /// Decimal digits, at most 20; counted by comparison, written two at a
+    /// time. One or two digits (small sizes and counts) take a short cut.
     @inlinable
     static func putDecimal(_ value: UInt64, _ cursor: inout UnsafeMutablePointer<UInt8>) {
-        var digits = 1
-        var limit: UInt64 = 10
+        if value < 10 { return put(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value), &cursor) }
+        if value < 100 {
+            putPair(value, at: cursor)
+            cursor += 2
+            return
+        }
+        // Three to five digits (ports, sizes, durations in microseconds) by
+        // two comparisons; longer ones counted on.
+        if value < 100_000 {
+            return putDecimal(value, digits: value < 1000 ? 3 : value < 10_000 ? 4 : 5, &cursor)
+        }
+        var digits = 6
+        var limit: UInt64 = 1_000_000
         while value >= limit {
             digits &+= 1
             guard digits < 20 else { break }  // 10^19 is the last power of ten below 2^64
@@ -179,13 +213,30 @@ enum JSONText {
         var rest = value
         var position = cursor + digits
         while position - cursor >= 2 {
-            let pair = Int(truncatingIfNeeded: rest % 100)
-            rest /= 100
+            let quotient = rest / 100
             position -= 2
-            position[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: pair / 10)
-            position[1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: pair % 10)
+            putPair(rest &- quotient &* 100, at: position)
+            rest = quotient
         }
         if position > cursor { cursor[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10) }
         cursor += digits
+    }
+
+    /// The two digits of `pair` (0...99) at `target`: one two-byte copy
+    /// from `digitPairs` instead of a division and two stores.
+    @inlinable @inline(__always)
+    static func putPair(_ pair: UInt64, at target: UnsafeMutablePointer<UInt8>) {
+        let digits = UnsafeRawPointer(digitPairs.utf8Start).loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: pair) &* 2,
+                                                                          as: UInt16.self)
+        UnsafeMutableRawPointer(target).storeBytes(of: digits, as: UInt16.self)
+    }
+
+    /// "00" to "99" in a row, for `putPair`. A literal: no lazy global, no
+    /// bounds check.
+    @inlinable
+    static var digitPairs: StaticString {
+        @inline(__always) get {
+            "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+        }
     }
 }

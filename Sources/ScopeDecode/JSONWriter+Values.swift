@@ -8,18 +8,22 @@ extension JSONText {
         let seconds = nanoseconds / Timestamp.nanosecondsPerSecond
         let secondOfDay = seconds % 86_400
         let (year, month, day) = Timestamp.civilDate(daysSinceEpoch: seconds / 86_400)
-        putDecimal(year, digits: 4, &cursor)
-        put(UInt8(ascii: "-"), &cursor)
-        putDecimal(month, digits: 2, &cursor)
-        put(UInt8(ascii: "-"), &cursor)
-        putDecimal(day, digits: 2, &cursor)
-        put(UInt8(ascii: "T"), &cursor)
-        putDecimal(secondOfDay / 3600, digits: 2, &cursor)
-        put(UInt8(ascii: ":"), &cursor)
-        putDecimal(secondOfDay / 60 % 60, digits: 2, &cursor)
-        put(UInt8(ascii: ":"), &cursor)
-        putDecimal(secondOfDay % 60, digits: 2, &cursor)
-        put(UInt8(ascii: "."), &cursor)
+        // Every field but the fraction is below 100 (the year in two):
+        // one table load each.
+        putPair(year / 100, at: cursor)
+        putPair(year % 100, at: cursor + 2)
+        cursor[4] = UInt8(ascii: "-")
+        putPair(month, at: cursor + 5)
+        cursor[7] = UInt8(ascii: "-")
+        putPair(day, at: cursor + 8)
+        cursor[10] = UInt8(ascii: "T")
+        putPair(secondOfDay / 3600, at: cursor + 11)
+        cursor[13] = UInt8(ascii: ":")
+        putPair(secondOfDay / 60 % 60, at: cursor + 14)
+        cursor[16] = UInt8(ascii: ":")
+        putPair(secondOfDay % 60, at: cursor + 17)
+        cursor[19] = UInt8(ascii: ".")
+        cursor += 20
         putDecimal(nanoseconds % Timestamp.nanosecondsPerSecond, digits: 9, &cursor)
         put(UInt8(ascii: "Z"), &cursor)
     }
@@ -28,10 +32,13 @@ extension JSONText {
     @usableFromInline
     static func putAddress(_ address: IPAddress, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         if address.family == .ipv4 {
-            for shift in stride(from: 24, through: 0, by: -8) {
-                putDecimal((address.low >> UInt64(shift)) & 0xFF, &cursor)
-                if shift != 0 { put(UInt8(ascii: "."), &cursor) }
-            }
+            putOctet(address.low >> 24 & 0xFF, &cursor)
+            put(UInt8(ascii: "."), &cursor)
+            putOctet(address.low >> 16 & 0xFF, &cursor)
+            put(UInt8(ascii: "."), &cursor)
+            putOctet(address.low >> 8 & 0xFF, &cursor)
+            put(UInt8(ascii: "."), &cursor)
+            putOctet(address.low & 0xFF, &cursor)
             return
         }
         func group(_ index: Int) -> UInt16 {
@@ -62,6 +69,22 @@ extension JSONText {
         }
     }
 
+    /// 0...255 in one to three digits, the last two from `digitPairs`.
+    @inline(__always)
+    private static func putOctet(_ value: UInt64, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        if value >= 100 {
+            let hundreds = value >= 200 ? 2 : 1 as UInt64
+            put(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: hundreds), &cursor)
+            putPair(value &- hundreds &* 100, at: cursor)
+            cursor += 2
+        } else if value >= 10 {
+            putPair(value, at: cursor)
+            cursor += 2
+        } else {
+            put(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value), &cursor)
+        }
+    }
+
     /// Lowercase, no leading zeros.
     private static func putHex(_ value: UInt16, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         var shift: UInt16 = 12
@@ -78,29 +101,31 @@ extension JSONText {
     static func putCommunityID(_ digest: SHA1Digest, _ cursor: inout UnsafeMutablePointer<UInt8>) {
         put(UInt8(ascii: "1"), &cursor)
         put(UInt8(ascii: ":"), &cursor)
-        // The digest's 20 bytes and a zero byte of padding, three bytes per four sextets.
+        putBase64(digest, &cursor)
+    }
+
+    /// 28 bytes: the digest's base64 (one '=').
+    @usableFromInline
+    static func putBase64(_ digest: SHA1Digest, _ cursor: inout UnsafeMutablePointer<UInt8>) {
+        // The digest's 20 bytes and a zero byte of padding, three bytes per
+        // four sextets; each sextet's digit is one load from `base64Digits`.
         var words = (digest.h0.bigEndian, digest.h1.bigEndian, digest.h2.bigEndian, digest.h3.bigEndian,
                      digest.h4.bigEndian, UInt32(0))
+        let digits = base64Digits.utf8Start
         withUnsafeBytes(of: &words) { bytes in
             for group in stride(from: 0, to: 21, by: 3) {
-                let bits = UInt32(bytes[group]) << 16 | UInt32(bytes[group &+ 1]) << 8 | UInt32(bytes[group &+ 2])
-                put(base64Digit(UInt8(truncatingIfNeeded: bits >> 18) & 0x3F), &cursor)
-                put(base64Digit(UInt8(truncatingIfNeeded: bits >> 12) & 0x3F), &cursor)
-                put(base64Digit(UInt8(truncatingIfNeeded: bits >> 6) & 0x3F), &cursor)
-                if group < 18 { put(base64Digit(UInt8(truncatingIfNeeded: bits) & 0x3F), &cursor) }
+                let bits = Int(bytes[group]) << 16 | Int(bytes[group &+ 1]) << 8 | Int(bytes[group &+ 2])
+                put(digits[bits >> 18], &cursor)
+                put(digits[bits >> 12 & 0x3F], &cursor)
+                put(digits[bits >> 6 & 0x3F], &cursor)
+                if group < 18 { put(digits[bits & 0x3F], &cursor) }
             }
         }
         put(UInt8(ascii: "="), &cursor)
     }
 
-    @inline(__always)
-    private static func base64Digit(_ value: UInt8) -> UInt8 {
-        switch value {
-        case 0..<26: UInt8(ascii: "A") &+ value
-        case 26..<52: UInt8(ascii: "a") &+ (value &- 26)
-        case 52..<62: UInt8(ascii: "0") &+ (value &- 52)
-        case 62: UInt8(ascii: "+")
-        default: UInt8(ascii: "/")
-        }
+    /// The base64 alphabet (RFC 4648) in order, indexed by sextet.
+    private static var base64Digits: StaticString {
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
     }
 }

@@ -14,6 +14,14 @@ public struct JSONWriter: Sendable {
         output.reserveCapacity(capacity)
     }
 
+    /// A writer that continues `output` (left empty until the writer's
+    /// `output` is swapped back): no copy of the buffer and no reservation,
+    /// for a caller that appends one event to a long-lived buffer.
+    public init(continuing output: inout [UInt8]) {
+        self.output = []
+        swap(&self.output, &output)
+    }
+
     /// Runs `body` on a cursor over `reserving` bytes of spare capacity and
     /// keeps what it wrote. A body that needs more is run again on twice the
     /// space (it must only write), so the estimate only affects speed.

@@ -46,4 +46,22 @@ struct EventLineTests {
         let accents = String(repeating: "é", count: 80)
         #expect(PgSQLTransaction.oneLine(accents) == accents)
     }
+
+    /// The JSON shares its repeated parts by copying; a TCP session's cached
+    /// community ID text is the same as the one hashed per event, and
+    /// endpoints changed after caching are hashed afresh.
+    @Test func sharedJSONWithAndWithoutACachedCommunityID() {
+        var event = Self.event(client: "2001:db8::1", server: "10.0.0.2", duration: 1_500_000_000, query: "SELECT 1",
+                               notes: ["a \"b\""], status: .error)
+        event.endpoints.vlanID = 7
+        let hashed = event.json
+        let communityID = CommunityID.string(event.endpoints.communityID)
+        #expect(hashed.hasPrefix(#"{"@timestamp":"2023-11-14T22:13:20.123456789Z","type":"pgsql","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"pgsql","start":"2023-11-14T22:13:20.123456789Z","end":"2023-11-14T22:13:21.623456789Z","duration":1500000000},"status":"Error","error":{"message":"a \"b\""},"source":{"ip":"2001:db8::1","port":40000,"bytes":10},"destination":{"ip":"10.0.0.2","port":5432,"bytes":20},"client":{"ip":"2001:db8::1","port":40000,"bytes":10},"server":{"ip":"10.0.0.2","port":5432,"bytes":20},"network":{"transport":"tcp","type":"ipv6","protocol":"pgsql","community_id":""#
+            + communityID + #"","bytes":30,"vlan":{"id":"7"}},"#))
+        event.endpoints.cacheCommunityID()
+        #expect(event.json == hashed)
+        event.endpoints.serverPort = 5433
+        let moved = CommunityID.string(event.endpoints.communityID)
+        #expect(moved != communityID && event.json.contains(#""community_id":""# + moved + #"""#))
+    }
 }

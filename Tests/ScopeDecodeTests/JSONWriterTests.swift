@@ -237,4 +237,65 @@ struct JSONWriterTests {
             #expect(Self.written { $0.address(IPAddress(text)!) } == "\"\(text)\"")
         }
     }
+
+    /// Every digit count, both sides of each power of ten.
+    @Test func numbersOfEveryLength() {
+        var values: [UInt64] = [0, UInt64.max]
+        var power: UInt64 = 1
+        for _ in 0..<19 {
+            power *= 10
+            values += [power - 1, power, power + 1]
+        }
+        for value in values {
+            #expect(Self.written { $0.number(value) } == String(value))
+            #expect(Self.written { $0.write(reserving: 1) { cursor in cursor.number(value) } } == String(value))
+        }
+    }
+
+    /// What was written between two marks goes out again as a value, with
+    /// its comma; a block too small for the copies is retried whole.
+    @Test func marksRepeatValues() throws {
+        for reserving in [1, 4096] {
+            let text = Self.written { json in
+                json.write(reserving: reserving) { cursor in
+                    cursor.beginObject()
+                    cursor.key("name")
+                    let name = cursor.mark
+                    cursor.string("memcache")
+                    let nameEnd = cursor.mark
+                    cursor.verbatim(#""side":"#)
+                    let side = cursor.mark
+                    cursor.verbatim(#"{"ip":"#)
+                    cursor.address(IPAddress("2001:db8::1")!)
+                    cursor.verbatim(#""port":"#)
+                    cursor.number(11211)
+                    cursor.verbatim("}")
+                    let sideEnd = cursor.mark
+                    cursor.key("again")
+                    cursor.repeatValue(from: side, to: sideEnd)
+                    cursor.key("list")
+                    cursor.beginArray()
+                    cursor.repeatValue(from: name, to: nameEnd)
+                    cursor.repeatValue(from: name, to: nameEnd)
+                    cursor.endArray()
+                    cursor.endObject()
+                }
+            }
+            let side = #"{"ip":"2001:db8::1","port":11211}"#
+            #expect(text == #"{"name":"memcache","side":"# + side + #","again":"# + side + #","list":["memcache","memcache"]}"#)
+        }
+    }
+
+    /// A community ID rendered ahead (a TCP session's) writes the same text.
+    @Test func communityIDTextMatchesTheDigest() {
+        var random = Bytes(state: 9)
+        func word() -> UInt32 { (0..<4).reduce(0) { value, _ in value << 8 | UInt32(random.next()) } }
+        for _ in 0..<200 {
+            let digest = SHA1Digest(h0: word(), h1: word(), h2: word(), h3: word(), h4: word())
+            let text = CommunityIDText(digest)
+            #expect(text.string == CommunityID.string(digest))
+            #expect(Self.written { $0.write(reserving: 1) { cursor in cursor.communityID(text) } }
+                == "\"" + CommunityID.string(digest) + "\"")
+        }
+    }
 }

@@ -60,10 +60,10 @@ extension JSONCursor {
         return ()
     }
 
-    /// One side of the exchange: `"name":{"ip":…,"port":…,"bytes":…}`
-    /// (`head` is everything up to the address).
-    mutating func side(_ head: StaticString, _ address: IPAddress, _ port: UInt16, _ bytes: UInt64) {
-        verbatim(head)
+    /// One side of the exchange as an object: `{"ip":…,"port":…,"bytes":…}`.
+    @inline(__always)
+    mutating func side(_ address: IPAddress, _ port: UInt16, _ bytes: UInt64) {
+        verbatim(#"{"ip":"#)
         self.address(address)
         verbatim(#""port":"#)
         number(UInt64(port))
@@ -73,11 +73,30 @@ extension JSONCursor {
     }
 }
 
+/// A protocol's name as JSON text, quotes included, when that fits 16
+/// bytes and needs no escaping (every registered name): built once per
+/// protocol, so an event copies it instead of reading a String.
+struct QuotedProtocolName {
+    var text: (UInt64, UInt64) = (0, 0)
+    /// 0 when the name does not fit: it is written with `string` then.
+    var count = 0
+
+    init(_ name: String) {
+        let utf8 = Array(name.utf8)
+        guard utf8.count <= 14, utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x80 && $0 != 0x22 && $0 != 0x5C }) else { return }
+        let quoted = [0x22] + utf8 + [0x22]
+        withUnsafeMutableBytes(of: &text) { $0.copyBytes(from: quoted) }
+        count = quoted.count
+    }
+
+    /// Indexed like `ProtocolRegistry.definitions`.
+    static let all = ApplicationProtocol.allCases.map { QuotedProtocolName($0.rawValue) }
+}
+
 extension TransactionEvent {
     /// Appends the event as one ECS/Packetbeat JSON object, no newline.
     public func appendJSON(to output: inout [UInt8]) {
-        var json = JSONWriter(reservingCapacity: 0)
-        swap(&json.output, &output)
+        var json = JSONWriter(continuing: &output)
         defer { swap(&json.output, &output) }
         // The shared part in one block: at most about 800 bytes plus the notes.
         var room = 1024
@@ -94,19 +113,32 @@ extension TransactionEvent {
     /// "status":…,["error":{"message":…},]"source":{"ip":…,"port":…,"bytes":…},
     /// "destination":{…},"client":{…},"server":{…},"network":{"transport":…,
     /// "type":…,"protocol":…,"community_id":…,"bytes":…[,"vlan":{"id":…}]}`.
+    ///
+    /// What the event repeats is rendered once and copied after
+    /// (`JSONCursor.repeatValue`): the protocol name (type, dataset,
+    /// protocol), the start time (@timestamp, start) and each side's object
+    /// (source is client, destination is server).
     private func appendShared(to json: inout JSONCursor) {
         json.verbatim(#"{"@timestamp":"#)
+        let startTime = json.mark
         json.timestamp(start)
-        let name = application.rawValue
+        let startTimeEnd = json.mark
         json.verbatim(#""type":"#)
-        json.string(name)
+        let name = json.mark
+        let quotedName = QuotedProtocolName.all[application.index]
+        if quotedName.count > 0 {
+            withUnsafeBytes(of: quotedName.text) { json.rendered(UnsafeRawBufferPointer(rebasing: $0[..<quotedName.count])) }
+        } else {
+            json.string(application.rawValue)
+        }
+        let nameEnd = json.mark
         json.verbatim(#","event":{"kind":"event","category":["network"],"type":["connection","protocol"],"dataset":"#)
-        json.string(name)
+        json.repeatValue(from: name, to: nameEnd)
         json.verbatim(#","start":"#)
-        json.timestamp(start)
-        json.verbatim(#""end":"#)
+        json.repeatValue(from: startTime, to: startTimeEnd)
+        json.verbatim(#","end":"#)
         json.timestamp(end)
-        json.verbatim(#""duration":"#)
+        json.verbatim(#","duration":"#)
         json.number(duration)
         switch status {
         case .ok: json.verbatim(#"},"status":"OK""#)
@@ -122,29 +154,40 @@ extension TransactionEvent {
             json.endString()
             json.verbatim("}")
         }
-        let ends = endpoints
-        json.side(#""source":{"ip":"#, ends.client, ends.clientPort, requestBytes)
-        json.side(#""destination":{"ip":"#, ends.server, ends.serverPort, responseBytes)
-        json.side(#""client":{"ip":"#, ends.client, ends.clientPort, requestBytes)
-        json.side(#""server":{"ip":"#, ends.server, ends.serverPort, responseBytes)
-        let ipv4 = ends.client.family == .ipv4
-        switch ends.transport {
+        json.verbatim(#""source":"#)
+        let client = json.mark
+        json.side(endpoints.client, endpoints.clientPort, requestBytes)
+        let clientEnd = json.mark
+        json.verbatim(#","destination":"#)
+        let server = json.mark
+        json.side(endpoints.server, endpoints.serverPort, responseBytes)
+        let serverEnd = json.mark
+        json.verbatim(#","client":"#)
+        json.repeatValue(from: client, to: clientEnd)
+        json.verbatim(#","server":"#)
+        json.repeatValue(from: server, to: serverEnd)
+        let ipv4 = endpoints.client.family == .ipv4
+        switch endpoints.transport {
         case .tcp: json.verbatim(#""network":{"transport":"tcp""#)
         case .udp: json.verbatim(#""network":{"transport":"udp""#)
         // Packetbeat/ECS name ICMPv6 "ipv6-icmp".
         case .icmp: json.verbatim(ipv4 ? #""network":{"transport":"icmp""# : #""network":{"transport":"ipv6-icmp""#)
         }
         json.verbatim(ipv4 ? #""type":"ipv4""# : #""type":"ipv6""#)
-        json.verbatim(#""protocol":"#)
-        json.string(name)
+        json.verbatim(#","protocol":"#)
+        json.repeatValue(from: name, to: nameEnd)
         json.verbatim(#","community_id":"#)
-        json.communityID(ends.communityID)
+        if let text = endpoints.cachedCommunityID {
+            json.communityID(text)
+        } else {
+            json.communityID(endpoints.communityID)
+        }
         json.verbatim(#""bytes":"#)
         json.number(requestBytes &+ responseBytes)
-        if ends.vlanID != 0 {
+        if endpoints.vlanID != 0 {
             json.verbatim(#""vlan":{"id":"#)
             json.beginString()
-            json.piece(UInt64(ends.vlanID))
+            json.piece(UInt64(endpoints.vlanID))
             json.endString()
             json.verbatim("}")
         }

@@ -8,10 +8,11 @@ public struct TransactionEndpoints: Equatable, Sendable {
     public var serverPort: UInt16
     public var transport: TransactionTransport
     public var vlanID: UInt16
-    /// A TCP session's endpoints never change: it hashes them once, not
-    /// once per event (`cacheCommunityID`). The cache remembers what it
-    /// hashed, so endpoints changed since are hashed afresh.
-    private var cached: (digest: SHA1Digest, of: TransactionEndpointsKey)?
+    /// A TCP session's endpoints never change: it hashes them and renders
+    /// the hash's text once, not once per event (`cacheCommunityID`). The
+    /// cache remembers what it hashed, so endpoints changed since are
+    /// hashed afresh.
+    private var cached: (text: CommunityIDText, of: TransactionEndpointsKey)?
 
     public init(client: IPAddress, clientPort: UInt16, server: IPAddress, serverPort: UInt16,
                 transport: TransactionTransport, vlanID: UInt16 = 0) {
@@ -53,14 +54,18 @@ public struct TransactionEndpoints: Equatable, Sendable {
     }
 
     mutating func cacheCommunityID() {
-        cached = (computeCommunityID(), key)
+        cached = (CommunityIDText(computeCommunityID()), key)
     }
 
     /// For ICMP, the ports hold the request's type and code (the
     /// `CommunityID.digest` convention).
-    var communityID: SHA1Digest {
-        if let cached, cached.of == key { return cached.digest }
-        return computeCommunityID()
+    var communityID: SHA1Digest { computeCommunityID() }
+
+    /// `communityID` as text, when `cacheCommunityID` rendered it for
+    /// these endpoints (a TCP session's); nil otherwise.
+    var cachedCommunityID: CommunityIDText? {
+        if let cached, cached.of == key { return cached.text }
+        return nil
     }
 
     private func computeCommunityID() -> SHA1Digest {
