@@ -16,7 +16,10 @@ final class ExportQueue: @unchecked Sendable {
     }
 
     private let condition = NSCondition()
+    /// Queued entries: `items[head...]` (`take(upTo:)` advances `head`
+    /// instead of shifting the rest while the caller may be waiting).
     private var items: [Entry] = []
+    private var head = 0
     /// Records (lines) queued: what `capacity` bounds.
     private var weight = 0
     private let capacity: Int
@@ -72,13 +75,20 @@ final class ExportQueue: @unchecked Sendable {
     func take(upTo lines: Int) -> [Entry] {
         condition.lock()
         defer { condition.unlock() }
-        var end = 0, taken = 0
+        var end = head, taken = 0
         while end < items.count && taken < lines {
             taken += items[end].lines
             end += 1
         }
-        let entries = Array(items[..<end])
-        items.removeFirst(end)
+        let entries = Array(items[head..<end])
+        head = end
+        if head == items.count {
+            items.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head > 1024 && head * 2 > items.count {
+            items.removeFirst(head)  // taken entries are at most half: amortized, and their bytes freed
+            head = 0
+        }
         weight -= taken
         return entries
     }
@@ -87,13 +97,19 @@ final class ExportQueue: @unchecked Sendable {
     func take(waitingUntil deadline: UInt64) -> [Entry] {
         condition.lock()
         defer { condition.unlock() }
-        while items.isEmpty && !closed {
+        while head == items.count && !closed {
             let now = MonotonicClock.now
             guard deadline > now else { break }
             _ = condition.wait(until: Date(timeIntervalSinceNow: Double(deadline - now) / 1e9))
         }
         var taken: [Entry] = []
-        swap(&taken, &items)
+        if head == 0 {
+            swap(&taken, &items)
+        } else {
+            taken = Array(items[head...])
+            items.removeAll(keepingCapacity: true)
+            head = 0
+        }
         weight = 0
         return taken
     }

@@ -291,8 +291,7 @@ public final class Exporter: @unchecked Sendable {
         if let batch = inFlight {
             // A fresh batch in flight goes first, so everything after it
             // stays behind it. The backlog was empty when it was sent.
-            guard backlog.isEmpty, backlog.hasRoom(for: batch) else { return }
-            spill(batch)
+            guard backlog.isEmpty, backlog.hasRoom(for: batch), spill(batch) else { return }
             inFlight = nil
             inFlightSpilledAhead = true
         }
@@ -305,7 +304,8 @@ public final class Exporter: @unchecked Sendable {
             }
             let next = pending[pendingHead..<(pendingHead + settings.batchSize)]
             guard backlog.hasRoom(for: Array(next)) else { return }
-            spill(takePendingBatch())
+            // A failed write (a full or broken disk): the rest waits for the output's thread.
+            guard spill(takePendingBatch()) else { return }
             if queue.count < highWater / 2 { return }
         }
     }
@@ -383,7 +383,9 @@ public final class Exporter: @unchecked Sendable {
         }
     }
 
-    private func spill(_ batch: [[UInt8]]) {
+    /// False when the backlog could not take the batch (counted as dropped).
+    @discardableResult
+    private func spill(_ batch: [[UInt8]]) -> Bool {
         do {
             let dropped = try backlog.append(batch)
             counters.add {
@@ -391,9 +393,11 @@ public final class Exporter: @unchecked Sendable {
                 $0.dropped &+= UInt64(dropped)
             }
             if dropped > 0 { log("output \(settings.name): backlog full, dropped the \(dropped) oldest records") }
+            return true
         } catch {
             counters.add { $0.dropped &+= UInt64(batch.count) }
             log("output \(settings.name): \(error); \(batch.count) records dropped")
+            return false
         }
     }
 }

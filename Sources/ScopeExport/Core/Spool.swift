@@ -47,12 +47,20 @@ public final class Spool: Backlog {
     }
 
     /// flock on the directory itself (no lock file among the batches).
+    /// Tried for up to a second: a child process being started elsewhere in
+    /// this process holds a copy of a just-released spool's descriptor (and
+    /// so its lock) until its exec closes it.
     private static func lock(_ directory: String) throws -> Int32 {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw error("cannot open \(directory)") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            Glibc.close(fd)
-            throw SpoolInUse(directory: directory)
+        var tries = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            tries += 1
+            guard tries < 50 else {
+                Glibc.close(fd)
+                throw SpoolInUse(directory: directory)
+            }
+            usleep(20_000)
         }
         return fd
     }
