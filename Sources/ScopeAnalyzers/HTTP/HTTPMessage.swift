@@ -81,7 +81,8 @@ public struct HTTPMessage: Sendable {
 /// The box's fields are constants, so reading them borrows in place; a
 /// change makes a new box (only tests change a transaction).
 public struct HTTPTransaction: Sendable {
-    private var storage: Storage
+    /// Read in place by the event writer (`HTTPEvent.swift`).
+    private(set) var storage: Storage
 
     public init(request: consuming HTTPMessage?, response: consuming HTTPMessage?) {
         storage = Storage(request: request, response: response)
@@ -97,7 +98,7 @@ public struct HTTPTransaction: Sendable {
         set { storage = Storage(request: storage.request, response: newValue) }
     }
 
-    private final class Storage: Sendable {
+    final class Storage: Sendable {
         let request: HTTPMessage?
         let response: HTTPMessage?
 
