@@ -88,6 +88,12 @@ public struct HTTPTransaction: Sendable {
         storage = Storage(request: request, response: response)
     }
 
+    /// The messages moved out of where they lie (the memory is left
+    /// uninitialised), straight into the box: HTTP/2's streams.
+    init(movingRequest request: UnsafeMutablePointer<HTTPMessage>?, response: UnsafeMutablePointer<HTTPMessage>?) {
+        storage = Storage(movingRequest: request, response: response)
+    }
+
     public var request: HTTPMessage? {
         _read { yield storage.request }
         set { storage = Storage(request: newValue, response: storage.response) }
@@ -105,6 +111,11 @@ public struct HTTPTransaction: Sendable {
         init(request: consuming HTTPMessage?, response: consuming HTTPMessage?) {
             self.request = request
             self.response = response
+        }
+
+        init(movingRequest request: UnsafeMutablePointer<HTTPMessage>?, response: UnsafeMutablePointer<HTTPMessage>?) {
+            self.request = request?.move()
+            self.response = response?.move()
         }
     }
 }
