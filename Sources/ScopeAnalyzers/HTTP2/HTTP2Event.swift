@@ -15,6 +15,11 @@ public struct GRPCCall: Sendable, Equatable {
     public var requestMessages = GRPCMessageCounter()
     public var responseMessages = GRPCMessageCounter()
 
+    init(service: String, method: String) {
+        self.service = service
+        self.method = method
+    }
+
     /// "/package.Service/Method" → ("package.Service", "Method").
     init(path: String) {
         var path = path

@@ -143,7 +143,7 @@ extension HTTP2Session {
         // Edited in place in its slot (no copy, no copy-on-write of its strings).
         let asRequest = fromClient || promise
         let trailer = asRequest ? slot.pointee.requestSeen : slot.pointee.responseSeen
-        var fields = HTTP2Fields(configuration: context.configuration, trailer: trailer, request: asRequest)
+        var fields = HTTP2Fields(configuration: context.configuration, trailer: trailer, request: asRequest, recent: recentValues)
         let lostBefore = fromClient ? decoders.request.lostFields : decoders.response.lostFields
         let ok = fromClient ? decoders.request.decode(block) { fields.add($0, $1, to: &slot.pointee) }
                             : decoders.response.decode(block) { fields.add($0, $1, to: &slot.pointee) }

@@ -29,6 +29,7 @@ final class HTTP2Session: StreamAnalyzer {
     @exclusivity(unchecked) var goaway: (lastStream: UInt32, code: UInt32)?
     @exclusivity(unchecked) var skippedSoFar: UInt64 = 0
     @exclusivity(unchecked) var flow = HTTP2FlowControl()
+    let recentValues = HTTP2RecentValues()
     let maxStreams: Int
     let blockLimit: Int
 
