@@ -50,27 +50,31 @@ public struct GRPCCall: Sendable, Equatable {
 
     /// `rpc.*` (OpenTelemetry's names) and `grpc.*`.
     func append(to json: inout JSONCursor) {
-        json.beginObject("rpc")
-        json.field("system", "grpc")
-        json.field("service", service)
-        json.field("method", method)
+        // Literal keys in runs, values copied as they are when clean (HTTPJSONText).
+        json.verbatim(#""rpc":{"system":"grpc","service":"#)
+        HTTPJSONText.string(service, to: &json)
+        json.verbatim(#""method":"#)
+        HTTPJSONText.string(method, to: &json)
         if let statusCode {
-            json.beginObject("grpc")
-            json.field("status_code", UInt64(statusCode))
+            json.verbatim(#""grpc":{"status_code":"#)
+            json.number(UInt64(statusCode))
             json.endObject()
         }
         json.endObject()
-        json.beginObject("grpc")
-        if let statusCode { json.field("status", GRPCNames.status(statusCode)) }
+        json.verbatim(#""grpc":{"#)
+        if let statusCode {
+            json.verbatim(#""status":"#)
+            HTTPJSONText.string(GRPCNames.status(statusCode), to: &json)
+        }
         if let message, !message.isEmpty { json.field("message", message) }
         if let timeout {
             json.field("timeout", timeout)
             if let nanoseconds = GRPCNames.timeout(timeout) { json.field("timeout_ns", nanoseconds) }
         }
-        json.beginObject("request")
+        json.verbatim(#""request":{"#)
         requestMessages.append(to: &json, encoding: requestEncoding)
         json.endObject()
-        json.beginObject("response")
+        json.verbatim(#""response":{"#)
         responseMessages.append(to: &json, encoding: responseEncoding)
         json.endObject()
         json.endObject()

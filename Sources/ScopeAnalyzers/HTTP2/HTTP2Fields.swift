@@ -60,16 +60,16 @@ struct HTTP2Fields {
         case 12 where HTTP2HeaderName.equals(name, "content-type"):
             let type = recent.requestType.text(value)
             stream.request.contentType = type
-            if recent.isGRPC(type), stream.grpc == nil { stream.grpc = recent.grpcCall(path: stream.request.target) }
+            if case .none = stream.grpc, recent.isGRPC(type) { stream.grpc = recent.grpcCall(path: stream.request.target) }
         case 11 where HTTP2HeaderName.equals(name, "traceparent"):
             if let context = TraceParent(value) {
                 stream.request.traceID = context.traceID
                 stream.request.parentSpanID = context.parentID
             }
         case 12 where HTTP2HeaderName.equals(name, "grpc-timeout"):
-            if stream.grpc != nil { stream.grpc!.timeout = recent.timeout.text(value) }
+            stream.grpc?.timeout = recent.timeout.text(value)
         case 13 where HTTP2HeaderName.equals(name, "grpc-encoding"):
-            if stream.grpc != nil { stream.grpc!.requestEncoding = recent.requestEncoding.text(value) }
+            stream.grpc?.requestEncoding = recent.requestEncoding.text(value)
         default:
             break
         }
@@ -87,11 +87,11 @@ struct HTTP2Fields {
             stream.response.contentType = recent.responseType.text(value)
         case 11 where HTTP2HeaderName.equals(name, "grpc-status"):
             // A non-negative number only (it is written as an unsigned JSON number).
-            if stream.grpc != nil, let code = Self.status(value), code >= 0 { stream.grpc!.statusCode = code }
+            if let code = Self.status(value), code >= 0 { stream.grpc?.statusCode = code }
         case 12 where HTTP2HeaderName.equals(name, "grpc-message"):
-            if stream.grpc != nil { stream.grpc!.message = recent.grpcMessage.text(value) }
+            stream.grpc?.message = recent.grpcMessage.text(value)
         case 13 where !trailer && HTTP2HeaderName.equals(name, "grpc-encoding"):
-            if stream.grpc != nil { stream.grpc!.responseEncoding = recent.responseEncoding.text(value) }
+            stream.grpc?.responseEncoding = recent.responseEncoding.text(value)
         default:
             break
         }
