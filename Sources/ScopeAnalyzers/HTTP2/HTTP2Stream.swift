@@ -13,18 +13,29 @@ struct HTTP2Stream {
     var notes: [String] = []
     var windows: HTTP2StreamWindows
 
-    /// The messages and windows have no default values and are set once,
-    /// here, inlined into `open` (no defaults built and then replaced).
+    /// Builds a new stream in `slot`, field by field where it lies: a
+    /// stream built as a value and then stored was copied into the slot
+    /// (an outlined copy, then the destroy of the value: about 1.3k
+    /// instructions per stream). Every stored property is set here.
     @inline(__always)
-    init(time: UInt64, windows: HTTP2StreamWindows, fromClient: Bool) {
-        request = HTTPMessage(isRequest: true)
-        request.version = "2"
-        request.start = time
-        request.end = time
-        response = HTTPMessage(isRequest: false)
-        response.version = "2"
-        if !fromClient { response.start = time }
-        self.windows = windows
+    static func initialize(_ slot: UnsafeMutablePointer<HTTP2Stream>, time: UInt64, windows: HTTP2StreamWindows, fromClient: Bool) {
+        let request = field(\.request, in: slot), response = field(\.response, in: slot)
+        request.initialize(to: HTTPMessage(isRequest: true))
+        request.pointee.version = "2"
+        request.pointee.start = time
+        request.pointee.end = time
+        response.initialize(to: HTTPMessage(isRequest: false))
+        response.pointee.version = "2"
+        if !fromClient { response.pointee.start = time }
+        field(\.requestSeen, in: slot).initialize(to: false)
+        field(\.responseSeen, in: slot).initialize(to: false)
+        field(\.clientEnded, in: slot).initialize(to: false)
+        field(\.serverEnded, in: slot).initialize(to: false)
+        field(\.reset, in: slot).initialize(to: nil)
+        field(\.pushed, in: slot).initialize(to: false)
+        field(\.grpc, in: slot).initialize(to: nil)
+        field(\.notes, in: slot).initialize(to: [])
+        field(\.windows, in: slot).initialize(to: windows)
     }
 
     var finished: Bool { reset != nil || (clientEnded && serverEnded) }
@@ -126,14 +137,15 @@ final class HTTP2StreamTable {
     /// stream is built in its slot.
     func open(_ id: UInt32, time: UInt64, windows: HTTP2StreamWindows, fromClient: Bool) {
         let key = HTTP2StreamID(id)
-        if let slot = slots[key] {
-            slot.deinitialize(count: 1)
-            slot.initialize(to: HTTP2Stream(time: time, windows: windows, fromClient: fromClient))
-            return
+        let slot: Slot
+        if let open = slots[key] {
+            open.deinitialize(count: 1)
+            slot = open
+        } else {
+            slot = spare.popLast() ?? Slot.allocate(capacity: 1)
+            slots[key] = slot
         }
-        let slot = spare.popLast() ?? Slot.allocate(capacity: 1)
-        slot.initialize(to: HTTP2Stream(time: time, windows: windows, fromClient: fromClient))
-        slots[key] = slot
+        HTTP2Stream.initialize(slot, time: time, windows: windows, fromClient: fromClient)
     }
 
     /// Takes stream `id` out of the table, still in its slot: `body` must
