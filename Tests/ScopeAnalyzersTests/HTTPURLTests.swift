@@ -57,4 +57,31 @@ struct HTTPURLTests {
         let notAbsolute = try url("ä://x", host: "h")
         #expect(notAbsolute["scheme"] as? String == "ä" && notAbsolute["path"] as? String == "/")
     }
+
+    /// Origin-form ASCII targets with a Host are written byte by byte
+    /// (`HTTPTransaction.appendURLFast`); the parts must be HTTPURL's.
+    @Test func byteWriterAgreesWithHTTPURL() throws {
+        // Text needing escapes takes HTTPURL's own path (and `HTTPURL.full` is JSON text then).
+        let targets = ["/", "/a", "/index.html", "/a/b?c=d", "/?", "/x?y?z", "/a b", "/%22?q=%5C",
+                       "/a/long/path/with/several/segments/and/more?and=a&long=query&string=here"]
+        let hosts = ["h", "h:81", "h:80", "h:", "h:99999", "h:+5", "h:-1", "[fd00::1]", "[fd00::1]:8443", "[fd00::1", "a:b:c",
+                     "10.0.0.2:8080", "x", "[]:9"]
+        let ends = TransactionEndpoints(client: IPAddress("10.0.0.1")!, clientPort: 1, server: IPAddress("10.0.0.2")!,
+                                        serverPort: 80, transport: .tcp)
+        for target in targets {
+            for host in hosts {
+                let fields = try url(target, host: host)
+                var request = HTTPMessage(isRequest: true)
+                request.method = "GET"
+                request.target = target
+                request.host = host
+                let reference = HTTPURL(request: request, endpoints: ends)
+                #expect(fields["domain"] as? String == reference.domain.map(reference.text), "\(target) \(host)")
+                #expect(fields["port"] as? Int == Int(reference.port), "\(target) \(host)")
+                #expect(fields["path"] as? String == reference.pathText, "\(target) \(host)")
+                #expect(fields["query"] as? String == reference.query.map(reference.text), "\(target) \(host)")
+                #expect(fields["query_field"] as? String == "GET " + reference.pathText, "\(target) \(host)")
+            }
+        }
+    }
 }

@@ -81,10 +81,17 @@ public struct HTTPMessage: Sendable {
 /// The box's fields are constants, so reading them borrows in place; a
 /// change makes a new box (only tests change a transaction).
 public struct HTTPTransaction: Sendable {
-    private var storage: Storage
+    /// Read in place by the event writer (`HTTPEvent.swift`).
+    private(set) var storage: Storage
 
     public init(request: consuming HTTPMessage?, response: consuming HTTPMessage?) {
         storage = Storage(request: request, response: response)
+    }
+
+    /// The messages moved out of where they lie (the memory is left
+    /// uninitialised), straight into the box: HTTP/2's streams.
+    init(movingRequest request: UnsafeMutablePointer<HTTPMessage>?, response: UnsafeMutablePointer<HTTPMessage>?) {
+        storage = Storage(movingRequest: request, response: response)
     }
 
     public var request: HTTPMessage? {
@@ -97,13 +104,18 @@ public struct HTTPTransaction: Sendable {
         set { storage = Storage(request: storage.request, response: newValue) }
     }
 
-    private final class Storage: Sendable {
+    final class Storage: Sendable {
         let request: HTTPMessage?
         let response: HTTPMessage?
 
         init(request: consuming HTTPMessage?, response: consuming HTTPMessage?) {
             self.request = request
             self.response = response
+        }
+
+        init(movingRequest request: UnsafeMutablePointer<HTTPMessage>?, response: UnsafeMutablePointer<HTTPMessage>?) {
+            self.request = request?.move()
+            self.response = response?.move()
         }
     }
 }

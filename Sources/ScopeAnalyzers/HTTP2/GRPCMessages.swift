@@ -53,10 +53,16 @@ public struct GRPCMessageCounter: Equatable, Sendable {
 
     /// `grpc.request` or `grpc.response`'s fields.
     func append(to json: inout JSONCursor, encoding: String?) {
-        json.field("messages", messages)
-        json.field("bytes", bytes)
-        json.field("compressed", compressed)
-        json.optional("encoding", encoding)
+        json.verbatim(#""messages":"#)
+        json.number(messages)
+        json.verbatim(#""bytes":"#)
+        json.number(bytes)
+        json.verbatim(#""compressed":"#)
+        json.number(compressed)
+        if let encoding {
+            json.verbatim(#""encoding":"#)
+            HTTPJSONText.string(encoding, to: &json)
+        }
         if lost { json.field("framing_lost", true) }
     }
 }

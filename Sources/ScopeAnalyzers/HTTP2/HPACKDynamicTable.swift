@@ -35,8 +35,9 @@ struct HPACKDynamicTable {
     /// Adds the newest entry.
     mutating func append(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         entries.append(Entry(start: bytes.count, nameLength: name.count, valueLength: value.count))
-        bytes.append(contentsOf: name)
-        bytes.append(contentsOf: value)
+        // As typed buffers: appending an UnsafeRawBufferPointer went byte by byte.
+        bytes.append(contentsOf: name.assumingMemoryBound(to: UInt8.self))
+        bytes.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
     }
 
     /// Drops the oldest entry.

@@ -15,6 +15,11 @@ public struct GRPCCall: Sendable, Equatable {
     public var requestMessages = GRPCMessageCounter()
     public var responseMessages = GRPCMessageCounter()
 
+    init(service: String, method: String) {
+        self.service = service
+        self.method = method
+    }
+
     /// "/package.Service/Method" → ("package.Service", "Method").
     init(path: String) {
         var path = path
@@ -45,27 +50,31 @@ public struct GRPCCall: Sendable, Equatable {
 
     /// `rpc.*` (OpenTelemetry's names) and `grpc.*`.
     func append(to json: inout JSONCursor) {
-        json.beginObject("rpc")
-        json.field("system", "grpc")
-        json.field("service", service)
-        json.field("method", method)
+        // Literal keys in runs, values copied as they are when clean (HTTPJSONText).
+        json.verbatim(#""rpc":{"system":"grpc","service":"#)
+        HTTPJSONText.string(service, to: &json)
+        json.verbatim(#""method":"#)
+        HTTPJSONText.string(method, to: &json)
         if let statusCode {
-            json.beginObject("grpc")
-            json.field("status_code", UInt64(statusCode))
+            json.verbatim(#""grpc":{"status_code":"#)
+            json.number(UInt64(statusCode))
             json.endObject()
         }
         json.endObject()
-        json.beginObject("grpc")
-        if let statusCode { json.field("status", GRPCNames.status(statusCode)) }
+        json.verbatim(#""grpc":{"#)
+        if let statusCode {
+            json.verbatim(#""status":"#)
+            HTTPJSONText.string(GRPCNames.status(statusCode), to: &json)
+        }
         if let message, !message.isEmpty { json.field("message", message) }
         if let timeout {
             json.field("timeout", timeout)
             if let nanoseconds = GRPCNames.timeout(timeout) { json.field("timeout_ns", nanoseconds) }
         }
-        json.beginObject("request")
+        json.verbatim(#""request":{"#)
         requestMessages.append(to: &json, encoding: requestEncoding)
         json.endObject()
-        json.beginObject("response")
+        json.verbatim(#""response":{"#)
         responseMessages.append(to: &json, encoding: responseEncoding)
         json.endObject()
         json.endObject()
@@ -100,23 +109,41 @@ public struct HTTP2Transaction: Sendable, TransactionDetail {
 
     public func appendFields(to json: inout JSONWriter, endpoints: TransactionEndpoints) {
         http.appendFields(to: &json, endpoints: endpoints)
-        // One reserved block per part: a `JSONWriter` call per value
-        // reserved and checked space for each.
-        json.write(reserving: 96) { object in
-            object.beginObject("http2")
-            object.field("stream_id", UInt64(streamID))
-            if let reset {
-                object.field("error_code", HTTP2Names.errorCode(reset.code))
-                object.field("reset_by", reset.byClient ? "client" : "server")
-            }
-            if pushed { object.field("pushed", true) }
+        // One reserved block for `http2` and the gRPC fields: a `JSONWriter`
+        // call per value reserved and checked space for each. Flow-control
+        // stalls (rare) are written between two blocks.
+        var room = 96
+        if let grpc {
+            let text = grpc.service.utf8.count &+ grpc.method.utf8.count &+ (grpc.message?.utf8.count ?? 0) &* 6
+                &+ (grpc.timeout?.utf8.count ?? 0) &+ (grpc.requestEncoding?.utf8.count ?? 0)
+                &+ (grpc.responseEncoding?.utf8.count ?? 0)
+            room &+= 512 &+ text &* 2
         }
-        flowStalls?.append(to: &json)
-        json.write(reserving: 1) { $0.endObject() }
-        guard let grpc else { return }
-        let text = grpc.service.utf8.count &+ grpc.method.utf8.count &+ (grpc.message?.utf8.count ?? 0) &* 6
-            &+ (grpc.timeout?.utf8.count ?? 0) &+ (grpc.requestEncoding?.utf8.count ?? 0) &+ (grpc.responseEncoding?.utf8.count ?? 0)
-        json.write(reserving: 512 &+ text &* 2) { grpc.append(to: &$0) }
+        if let flowStalls {
+            json.write(reserving: 96) { appendHTTP2(to: &$0) }
+            flowStalls.append(to: &json)
+            json.write(reserving: room) { object in
+                object.endObject()
+                grpc?.append(to: &object)
+            }
+            return
+        }
+        json.write(reserving: room) { object in
+            appendHTTP2(to: &object)
+            object.endObject()
+            grpc?.append(to: &object)
+        }
+    }
+
+    /// `"http2":{` and its members (the object left open).
+    private func appendHTTP2(to object: inout JSONCursor) {
+        object.beginObject("http2")
+        object.field("stream_id", UInt64(streamID))
+        if let reset {
+            object.field("error_code", HTTP2Names.errorCode(reset.code))
+            object.field("reset_by", reset.byClient ? "client" : "server")
+        }
+        if pushed { object.field("pushed", true) }
     }
 
     public var methodName: String { http.request?.method ?? "?" }

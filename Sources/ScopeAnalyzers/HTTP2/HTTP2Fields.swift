@@ -9,12 +9,15 @@ struct HTTP2Fields {
     let limit: Int
     let trailer: Bool
     let request: Bool
+    /// The connection's last values: a repeated one is the same String again.
+    let recent: HTTP2RecentValues
     private var size = 0
     private(set) var overflow = false
     /// A 1xx response head: the real one follows.
     private(set) var interim = false
 
-    init(configuration: AnalyzerConfiguration, trailer: Bool, request: Bool) {
+    init(configuration: AnalyzerConfiguration, trailer: Bool, request: Bool, recent: HTTP2RecentValues) {
+        self.recent = recent
         includeHeaders = configuration.includeHTTPHeaders
         redact = configuration.redactSecrets
         limit = configuration.maxHeaderBytes
@@ -41,32 +44,32 @@ struct HTTP2Fields {
         guard !trailer else { return }
         switch name.count {
         case 5 where HTTP2HeaderName.equals(name, ":path"):
-            stream.request.target = HTTP2HeaderName.text(value)
+            stream.request.target = recent.path.text(value)
         case 7 where HTTP2HeaderName.equals(name, ":method"):
-            stream.request.method = HTTP2HeaderName.text(value)
+            stream.request.method = recent.method.text(value)
         case 7 where HTTP2HeaderName.equals(name, ":scheme"):
             break  // url.scheme stays HTTP/1's (h2c is http)
         case 10 where HTTP2HeaderName.equals(name, ":authority"):
-            stream.request.host = HTTP2HeaderName.text(value)
+            stream.request.host = recent.authority.text(value)
         case 4 where HTTP2HeaderName.equals(name, "host"):
-            if stream.request.host == nil { stream.request.host = HTTP2HeaderName.text(value) }
+            if stream.request.host == nil { stream.request.host = recent.host.text(value) }
         case 10 where HTTP2HeaderName.equals(name, "user-agent"):
-            stream.request.userAgent = HTTP2HeaderName.text(value)
+            stream.request.userAgent = recent.userAgent.text(value)
         case 7 where HTTP2HeaderName.equals(name, "referer"):
             stream.request.referrer = HTTP2HeaderName.text(value)
         case 12 where HTTP2HeaderName.equals(name, "content-type"):
-            let type = HTTP2HeaderName.text(value)
+            let type = recent.requestType.text(value)
             stream.request.contentType = type
-            if type.hasPrefix("application/grpc"), stream.grpc == nil { stream.grpc = GRPCCall(path: stream.request.target) }
+            if case .none = stream.grpc, recent.isGRPC(type) { stream.grpc = recent.grpcCall(path: stream.request.target) }
         case 11 where HTTP2HeaderName.equals(name, "traceparent"):
             if let context = TraceParent(value) {
                 stream.request.traceID = context.traceID
                 stream.request.parentSpanID = context.parentID
             }
         case 12 where HTTP2HeaderName.equals(name, "grpc-timeout"):
-            stream.grpc?.timeout = HTTP2HeaderName.text(value)
+            stream.grpc?.timeout = recent.timeout.text(value)
         case 13 where HTTP2HeaderName.equals(name, "grpc-encoding"):
-            stream.grpc?.requestEncoding = HTTP2HeaderName.text(value)
+            stream.grpc?.requestEncoding = recent.requestEncoding.text(value)
         default:
             break
         }
@@ -81,16 +84,28 @@ struct HTTP2Fields {
             stream.response.statusCode = code
             interim = code >= 100 && code < 200
         case 12 where !trailer && HTTP2HeaderName.equals(name, "content-type"):
-            stream.response.contentType = HTTP2HeaderName.text(value)
+            stream.response.contentType = recent.responseType.text(value)
         case 11 where HTTP2HeaderName.equals(name, "grpc-status"):
             // A non-negative number only (it is written as an unsigned JSON number).
-            if stream.grpc != nil, let code = Int(HTTP2HeaderName.text(value)), code >= 0 { stream.grpc!.statusCode = code }
+            if let code = Self.status(value), code >= 0 { stream.grpc?.statusCode = code }
         case 12 where HTTP2HeaderName.equals(name, "grpc-message"):
-            stream.grpc?.message = HTTP2HeaderName.text(value)
+            stream.grpc?.message = recent.grpcMessage.text(value)
         case 13 where !trailer && HTTP2HeaderName.equals(name, "grpc-encoding"):
-            stream.grpc?.responseEncoding = HTTP2HeaderName.text(value)
+            stream.grpc?.responseEncoding = recent.responseEncoding.text(value)
         default:
             break
         }
+    }
+
+    /// grpc-status as `Int(String)` reads it: one to nine plain digits
+    /// (every real status) in place, anything else through the String.
+    static func status(_ value: UnsafeRawBufferPointer) -> Int? {
+        guard !value.isEmpty && value.count <= 9 else { return Int(HTTP2HeaderName.text(value)) }
+        var code = 0
+        for byte in value {
+            guard byte >= 0x30 && byte <= 0x39 else { return Int(HTTP2HeaderName.text(value)) }
+            code = code &* 10 &+ Int(byte &- 0x30)
+        }
+        return code
     }
 }

@@ -89,28 +89,28 @@ extension HTTP2Session {
         let length = Int64(header.length)
         let connection = flow.connection[fromClient]
         flow.connection[fromClient] = connection &- length
-        guard let index = streams.index(forKey: header.stream) else {
+        guard let slot = streams.slot(header.stream) else {
             if length > connection { context.count(.http2) { $0.flowControlErrors &+= 1 } }
             return
         }
-        let window = streams.values[index].side(fromClient).window
-        streams.values[index].windows.sides[fromClient].window = window &- length
+        let window = slot.pointee.windows.sides[fromClient].window
+        slot.pointee.windows.sides[fromClient].window = window &- length
         if length > min(connection, window) {
             context.count(.http2) { $0.flowControlErrors &+= 1 }
-            if !streams.values[index].side(fromClient).overrun {
-                streams.values[index].windows.sides[fromClient].overrun = true
-                streams.values[index].notes.append("DATA beyond the flow-control window \(fromClient ? "from the client" : "from the server")")
+            if !slot.pointee.windows.sides[fromClient].overrun {
+                slot.pointee.windows.sides[fromClient].overrun = true
+                slot.pointee.notes.append("DATA beyond the flow-control window \(fromClient ? "from the client" : "from the server")")
             }
         }
         if header.endStream {
             // Sent all it had: whatever the window says, it was not waiting.
-            if streams.values[index].side(fromClient).blockedSince != nil {
-                streams.values[index].windows.sides[fromClient].blockedSince = nil
+            if slot.pointee.windows.sides[fromClient].blockedSince != nil {
+                slot.pointee.windows.sides[fromClient].blockedSince = nil
                 flow.blocked &-= 1
             }
         } else if min(flow.connection[fromClient], window &- length) <= 0,
-                  streams.values[index].side(fromClient).blockedSince == nil {
-            streams.values[index].windows.sides[fromClient].blockedSince = time
+                  slot.pointee.windows.sides[fromClient].blockedSince == nil {
+            slot.pointee.windows.sides[fromClient].blockedSince = time
             flow.blocked &+= 1
         }
     }
@@ -125,10 +125,10 @@ extension HTTP2Session {
         if increment == 0 { context.count(.http2) { $0.flowControlErrors &+= 1 } }
         if header.stream == 0 {
             flow.connection[sender] = opened(flow.connection[sender], by: increment)
-            if flow.blocked > 0 { forEachStream { unblock($0, sender: sender, at: time) } }
-        } else if let index = streams.index(forKey: header.stream) {
-            streams.values[index].windows.sides[sender].window = opened(streams.values[index].side(sender).window, by: increment)
-            unblock(index, sender: sender, at: time)
+            if flow.blocked > 0 { streams.forEach { unblock($0, sender: sender, at: time) } }
+        } else if let slot = streams.slot(header.stream) {
+            slot.pointee.windows.sides[sender].window = opened(slot.pointee.windows.sides[sender].window, by: increment)
+            unblock(slot, sender: sender, at: time)
         }
     }
 
@@ -145,9 +145,9 @@ extension HTTP2Session {
         let change = value &- flow.initialStream[sender]
         flow.initialStream[sender] = value
         guard change != 0 else { return }
-        forEachStream { index in
-            streams.values[index].windows.sides[sender].window = opened(streams.values[index].side(sender).window, by: change)
-            unblock(index, sender: sender, at: time)
+        streams.forEach { slot in
+            slot.pointee.windows.sides[sender].window = opened(slot.pointee.windows.sides[sender].window, by: change)
+            unblock(slot, sender: sender, at: time)
         }
     }
 
@@ -155,9 +155,9 @@ extension HTTP2Session {
     func flowLost() {
         guard flow.known else { return }
         flow.known = false
-        forEachStream { index in
-            streams.values[index].windows.sides.client.blockedSince = nil
-            streams.values[index].windows.sides.server.blockedSince = nil
+        streams.forEach { slot in
+            slot.pointee.windows.sides.client.blockedSince = nil
+            slot.pointee.windows.sides.server.blockedSince = nil
         }
         flow.blocked = 0
     }
@@ -180,16 +180,6 @@ extension HTTP2Session {
         flow.blocked &-= 1
     }
 
-    /// Every open stream's index, for changes in place: iterating
-    /// `streams.indices` would hold the storage and copy it at the first change.
-    private func forEachStream(_ body: (HTTP2Streams.Index) -> Void) {
-        var index = streams.startIndex
-        while index != streams.endIndex {
-            body(index)
-            streams.formIndex(after: &index)
-        }
-    }
-
     private func opened(_ window: Int64, by increment: Int64) -> Int64 {
         let sum = window &+ increment
         guard sum <= HTTP2FlowControl.maxWindow else {
@@ -200,12 +190,12 @@ extension HTTP2Session {
     }
 
     /// The sender of a blocked stream may send again: one stall, its length.
-    private func unblock(_ index: HTTP2Streams.Index, sender: Bool, at time: UInt64) {
-        guard let since = streams.values[index].side(sender).blockedSince,
-              min(flow.connection[sender], streams.values[index].side(sender).window) > 0 else { return }
-        streams.values[index].windows.sides[sender].blockedSince = nil
-        streams.values[index].windows.sides[sender].stalls &+= 1
-        streams.values[index].windows.sides[sender].stalledNanoseconds &+= time >= since ? time &- since : 0
+    private func unblock(_ slot: HTTP2StreamTable.Slot, sender: Bool, at time: UInt64) {
+        guard let since = slot.pointee.windows.sides[sender].blockedSince,
+              min(flow.connection[sender], slot.pointee.windows.sides[sender].window) > 0 else { return }
+        slot.pointee.windows.sides[sender].blockedSince = nil
+        slot.pointee.windows.sides[sender].stalls &+= 1
+        slot.pointee.windows.sides[sender].stalledNanoseconds &+= time >= since ? time &- since : 0
         flow.blocked &-= 1
     }
 }

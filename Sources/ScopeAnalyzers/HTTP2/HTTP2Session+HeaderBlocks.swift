@@ -20,7 +20,7 @@ extension HTTP2Session {
 
     func headers(_ header: HTTP2FrameHeader, _ payload: UnsafeRawBufferPointer, fromClient: Bool, at time: UInt64) {
         let id = header.stream
-        if streams.index(forKey: id) == nil {
+        if !streams.contains(id) {
             guard id != 0, opens(id, fromClient: fromClient) else {
                 // A closed stream's late HEADERS: decoded (the table must stay in step), not a new stream.
                 return unknownHeaders(header, payload, fromClient: fromClient)
@@ -71,8 +71,10 @@ extension HTTP2Session {
         guard payload.count >= start &+ 4 else { return }
         let promised = Self.word(payload, start) & 0x7FFF_FFFF
         open(promised, at: time, fromClient: true)
-        streams[promised]?.pushed = true
-        streams[promised]?.clientEnded = true
+        if let slot = streams.slot(promised) {
+            slot.pointee.pushed = true
+            slot.pointee.clientEnded = true
+        }
         if header.endHeaders {
             decodeBlock(fragment, stream: promised, endStream: false, fromClient: false, promise: true, at: time)
         } else {
@@ -108,7 +110,7 @@ extension HTTP2Session {
             // Never decoded, so the table misses what it added (endless CONTINUATION ends here).
             context.count(.http2) { $0.oversized &+= 1 }
             let id = block.promised != 0 ? block.promised : block.stream
-            streams[id]?.notes.append("header block over \(blockLimit) bytes")
+            streams.slot(id)?.pointee.notes.append("header block over \(blockLimit) bytes")
             lose(fromClient: fromClient)
             if block.endStream { endStream(id, fromClient: fromClient, at: time) }
             return
@@ -133,45 +135,38 @@ extension HTTP2Session {
     /// 1xx ones dropped) or either side's trailers.
     func decodeBlock(_ block: UnsafeRawBufferPointer, stream id: UInt32, endStream: Bool, fromClient: Bool,
                              promise: Bool = false, at time: UInt64) {
-        guard let index = streams.index(forKey: id) else {
+        guard let slot = streams.slot(id) else {
             // Decoded all the same: the table must stay in step.
             if fromClient { decoders.request.decode(block) { _, _ in } } else { decoders.response.decode(block) { _, _ in } }
             return
         }
-        // Moved out and edited as a local (no copy, no copy-on-write of its strings), put back below.
-        var stream = streams.remove(at: index).value
+        // Edited in place in its slot (no copy, no copy-on-write of its strings).
         let asRequest = fromClient || promise
-        let trailer = asRequest ? stream.requestSeen : stream.responseSeen
-        var fields = HTTP2Fields(configuration: context.configuration, trailer: trailer, request: asRequest)
+        let trailer = asRequest ? slot.pointee.requestSeen : slot.pointee.responseSeen
+        var fields = HTTP2Fields(configuration: context.configuration, trailer: trailer, request: asRequest, recent: recentValues)
         let lostBefore = fromClient ? decoders.request.lostFields : decoders.response.lostFields
-        let ok = fromClient ? decoders.request.decode(block) { fields.add($0, $1, to: &stream) }
-                            : decoders.response.decode(block) { fields.add($0, $1, to: &stream) }
+        let ok = fromClient ? decoders.request.decode(block) { fields.add($0, $1, to: &slot.pointee) }
+                            : decoders.response.decode(block) { fields.add($0, $1, to: &slot.pointee) }
         let lost = (fromClient ? decoders.request.lostFields : decoders.response.lostFields) &- lostBefore
         if !ok || lost > 0 || fields.overflow {
             context.count(.http2) { ok && !fields.overflow ? ($0.parseErrors &+= 1) : fields.overflow ? ($0.oversized &+= 1) : ($0.parseErrors &+= 1) }
-            stream.notes.append(!ok ? "header block not decoded (HPACK)"
+            slot.pointee.notes.append(!ok ? "header block not decoded (HPACK)"
                                 : fields.overflow ? "header list over \(context.configuration.maxHeaderBytes) bytes"
                                 : "\(lost) header fields refer to HPACK entries sent before the capture")
         }
-        if asRequest && !stream.requestSeen {
-            stream.requestSeen = true
+        if asRequest && !slot.pointee.requestSeen {
+            slot.pointee.requestSeen = true
             context.count(.http2) { $0.requests &+= 1 }
-        } else if !asRequest && !stream.responseSeen {
+        } else if !asRequest && !slot.pointee.responseSeen {
             if fields.interim {
                 context.count(.http2) { $0.interimResponses &+= 1 }
-                streams[id] = consume stream
                 return
             }
-            stream.responseSeen = true
-            stream.response.start = time
+            slot.pointee.responseSeen = true
+            slot.pointee.response.start = time
             context.count(.http2) { $0.responses &+= 1 }
         }
-        if asRequest { stream.request.end = time } else { stream.response.end = time }
-        if endStream {
-            // Ended here, as `endStream` would after putting it back: a finished stream is reported without going back.
-            if fromClient { stream.clientEnded = true } else { stream.serverEnded = true }
-            if stream.finished { return report(consume stream, id: id, note: nil, at: time) }
-        }
-        streams[id] = consume stream
+        if asRequest { slot.pointee.request.end = time } else { slot.pointee.response.end = time }
+        if endStream { self.endStream(at: slot, id: id, fromClient: fromClient, at: time) }
     }
 }

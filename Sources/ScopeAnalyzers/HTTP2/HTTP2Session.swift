@@ -18,10 +18,8 @@ final class HTTP2Session: StreamAnalyzer {
     /// `request` decodes what the client sends; `response` what the server sends.
     @exclusivity(unchecked) var decoders: (request: HPACKDecoder, response: HPACKDecoder)
     @exclusivity(unchecked) var blocks = DirectionPair { _ in HeaderBlock() }
-    /// Looked up with `index(forKey:)` and changed through `values[index]`,
-    /// in place: `streams[id] != nil` or `streams[id]!.x += 1` move or copy
-    /// the whole stream (hundreds of bytes, its strings retained) per frame.
-    @exclusivity(unchecked) var streams: HTTP2Streams = [:]
+    /// Changed in place through their slots (`HTTP2StreamTable`).
+    let streams = HTTP2StreamTable()
     /// Stream ids in the order they opened (some finished since), for
     /// evicting the oldest open one without a scan.
     @exclusivity(unchecked) var openOrder: [UInt32] = []
@@ -31,6 +29,7 @@ final class HTTP2Session: StreamAnalyzer {
     @exclusivity(unchecked) var goaway: (lastStream: UInt32, code: UInt32)?
     @exclusivity(unchecked) var skippedSoFar: UInt64 = 0
     @exclusivity(unchecked) var flow = HTTP2FlowControl()
+    let recentValues = HTTP2RecentValues()
     let maxStreams: Int
     let blockLimit: Int
 
@@ -77,12 +76,12 @@ final class HTTP2Session: StreamAnalyzer {
         // Stream 1 opens as any client stream does (no SETTINGS yet: the
         // initial windows are the protocol's), already half-closed.
         open(1, at: upgrade.request.start, fromClient: true)
-        guard let index = streams.index(forKey: 1) else { return }
-        streams.values[index].request = upgrade.request
-        streams.values[index].requestSeen = true
-        streams.values[index].clientEnded = true
-        streams.values[index].response.bytes = upgrade.response.bytes
-        streams.values[index].notes.append("upgraded from HTTP/\(upgrade.request.version) (101 Switching Protocols to h2c)")
+        guard let slot = streams.slot(1) else { return }
+        slot.pointee.request = upgrade.request
+        slot.pointee.requestSeen = true
+        slot.pointee.clientEnded = true
+        slot.pointee.response.bytes = upgrade.response.bytes
+        slot.pointee.notes.append("upgraded from HTTP/\(upgrade.request.version) (101 Switching Protocols to h2c)")
         clientStreams = (1, 1)
         context.count(.http2) { $0.requests &+= 1 }
     }
@@ -102,26 +101,26 @@ final class HTTP2Session: StreamAnalyzer {
         // A header block may have been in it: HPACK's history is unknown from here, and the windows.
         lose(fromClient: fromClient)
         flowLost()
-        for key in streams.keys { loseFraming(key.id, fromClient: fromClient, note: note) }
+        for id in streams.ids { loseFraming(id, fromClient: fromClient, note: note) }
     }
 
     func loseFraming(_ id: UInt32, fromClient: Bool, note: String) {
-        guard let index = streams.index(forKey: id) else { return }
+        guard let slot = streams.slot(id) else { return }
         if fromClient {
-            streams.values[index].grpc?.requestMessages.loseFraming()
+            slot.pointee.grpc?.requestMessages.loseFraming()
         } else {
-            streams.values[index].grpc?.responseMessages.loseFraming()
+            slot.pointee.grpc?.responseMessages.loseFraming()
         }
-        streams.values[index].notes.append(note)
+        slot.pointee.notes.append(note)
     }
 
     func close(reason: StreamCloseReason, timestamp: UInt64) {
-        for key in streams.keys.sorted() {
-            let id = key.id
-            guard let stream = streams.removeValue(forKey: key) else { continue }
-            var note = "stream open at \(reason.phrase)"
-            if let goaway, id > goaway.lastStream, !stream.responseSeen { note = "not processed (GOAWAY after stream \(goaway.lastStream))" }
-            report(stream, id: id, note: note, at: timestamp)
+        for id in streams.ids.sorted() {
+            streams.remove(id) { slot in
+                var note = "stream open at \(reason.phrase)"
+                if let goaway, id > goaway.lastStream, !slot.pointee.responseSeen { note = "not processed (GOAWAY after stream \(goaway.lastStream))" }
+                report(slot, id: id, note: note, at: timestamp)
+            }
         }
         collectSkipped()
     }
@@ -149,7 +148,7 @@ final class HTTP2Session: StreamAnalyzer {
             if header.type == HTTP2FrameType.headers || header.type == HTTP2FrameType.continuation
                 || header.type == HTTP2FrameType.pushPromise {
                 lose(fromClient: fromClient)
-                streams[header.stream]?.notes.append("header block over \(blockLimit) bytes")
+                streams.slot(header.stream)?.pointee.notes.append("header block over \(blockLimit) bytes")
             }
         case .lostSync:
             lose(fromClient: fromClient)
@@ -159,14 +158,14 @@ final class HTTP2Session: StreamAnalyzer {
 
     /// Frame bytes (header included) on a stream count towards its side.
     func count(_ header: HTTP2FrameHeader, fromClient: Bool) {
-        guard header.stream != 0, let index = streams.index(forKey: header.stream) else { return }
-        count(header, at: index, fromClient: fromClient)
+        guard header.stream != 0, let slot = streams.slot(header.stream) else { return }
+        count(header, at: slot, fromClient: fromClient)
     }
 
     /// `count` for a stream already looked up (each look-up hashes the id).
-    func count(_ header: HTTP2FrameHeader, at index: HTTP2Streams.Index, fromClient: Bool) {
+    func count(_ header: HTTP2FrameHeader, at slot: HTTP2StreamTable.Slot, fromClient: Bool) {
         let bytes = UInt64(HTTP2FrameHeader.size &+ header.length)
-        if fromClient { streams.values[index].request.bytes &+= bytes } else { streams.values[index].response.bytes &+= bytes }
+        if fromClient { slot.pointee.request.bytes &+= bytes } else { slot.pointee.response.bytes &+= bytes }
     }
 
     func frame(_ header: HTTP2FrameHeader, _ payload: UnsafeRawBufferPointer, fromClient: Bool, at time: UInt64) {
@@ -183,11 +182,11 @@ final class HTTP2Session: StreamAnalyzer {
         case HTTP2FrameType.pushPromise:
             pushPromise(header, payload, fromClient: fromClient, at: time)
         case HTTP2FrameType.rstStream:
-            guard payload.count == 4, let index = streams.index(forKey: header.stream) else { return }
-            count(header, at: index, fromClient: fromClient)
-            streams.values[index].reset = (Self.word(payload, 0), fromClient)
-            if fromClient { streams.values[index].request.end = time } else { streams.values[index].response.end = time }
-            finishIfDone(at: index, id: header.stream, at: time)
+            guard payload.count == 4, let slot = streams.slot(header.stream) else { return }
+            count(header, at: slot, fromClient: fromClient)
+            slot.pointee.reset = (Self.word(payload, 0), fromClient)
+            if fromClient { slot.pointee.request.end = time } else { slot.pointee.response.end = time }
+            finishIfDone(at: slot, id: header.stream, at: time)
         case HTTP2FrameType.settings:
             guard header.flags & HTTP2Flag.ack == 0 else { return }
             settings(payload, fromClient: fromClient, at: time)
@@ -229,108 +228,101 @@ final class HTTP2Session: StreamAnalyzer {
             while openOrderHead < openOrder.count {
                 let oldest = openOrder[openOrderHead]
                 openOrderHead &+= 1
-                guard let stream = streams.removeValue(forKey: oldest) else { continue }
+                guard streams.remove(oldest, { report($0, id: oldest, note: "evicted: more than \(maxStreams) streams open", at: time) })
+                else { continue }
                 context.count(.http2) { $0.evictions &+= 1 }
-                report(stream, id: oldest, note: "evicted: more than \(maxStreams) streams open", at: time)
                 break
             }
         }
         if openOrder.count &- openOrderHead > 2 &* maxStreams || openOrderHead > maxStreams {
             // Finished streams' ids leave the order list here, in one pass per `maxStreams` openings.
-            openOrder = openOrder[openOrderHead...].filter { streams.index(forKey: $0) != nil }
+            openOrder = openOrder[openOrderHead...].filter { streams.contains($0) }
             openOrderHead = 0
         }
         openOrder.append(id)
-        let stream = HTTP2Stream(time: time, windows: HTTP2StreamWindows(initial: flow.initialStream), fromClient: fromClient)
-        streams[id] = consume stream  // moved in, not copied (a stream is hundreds of bytes)
+        streams.open(id, time: time, windows: HTTP2StreamWindows(initial: flow.initialStream), fromClient: fromClient)
     }
 
     func data(_ header: HTTP2FrameHeader, _ chunk: UnsafeRawBufferPointer, last: Bool, fromClient: Bool, at time: UInt64) {
         let id = header.stream
         if last { flowData(header, fromClient: fromClient, at: time) }
-        guard let index = streams.index(forKey: id) else {
+        guard let slot = streams.slot(id) else {
             if last { context.count(.http2) { $0.skippedBytes &+= UInt64(HTTP2FrameHeader.size &+ header.length) } }
             return
         }
         if fromClient {
-            streams.values[index].request.bodyBytes &+= UInt64(chunk.count)
-            streams.values[index].grpc?.requestMessages.consume(chunk)
+            slot.pointee.request.bodyBytes &+= UInt64(chunk.count)
+            slot.pointee.grpc?.requestMessages.consume(chunk)
         } else {
-            streams.values[index].response.bodyBytes &+= UInt64(chunk.count)
-            streams.values[index].grpc?.responseMessages.consume(chunk)
+            slot.pointee.response.bodyBytes &+= UInt64(chunk.count)
+            slot.pointee.grpc?.responseMessages.consume(chunk)
         }
         guard last else { return }
-        count(header, at: index, fromClient: fromClient)
-        if fromClient { streams.values[index].request.end = time } else { streams.values[index].response.end = time }
-        if header.endStream { endStream(at: index, id: id, fromClient: fromClient, at: time) }
+        count(header, at: slot, fromClient: fromClient)
+        if fromClient { slot.pointee.request.end = time } else { slot.pointee.response.end = time }
+        if header.endStream { endStream(at: slot, id: id, fromClient: fromClient, at: time) }
     }
 
     func endStream(_ id: UInt32, fromClient: Bool, at time: UInt64) {
-        guard let index = streams.index(forKey: id) else { return }
-        endStream(at: index, id: id, fromClient: fromClient, at: time)
+        guard let slot = streams.slot(id) else { return }
+        endStream(at: slot, id: id, fromClient: fromClient, at: time)
     }
 
-    func endStream(at index: HTTP2Streams.Index, id: UInt32, fromClient: Bool, at time: UInt64) {
-        if fromClient { streams.values[index].clientEnded = true } else { streams.values[index].serverEnded = true }
-        finishIfDone(at: index, id: id, at: time)
+    func endStream(at slot: HTTP2StreamTable.Slot, id: UInt32, fromClient: Bool, at time: UInt64) {
+        if fromClient { slot.pointee.clientEnded = true } else { slot.pointee.serverEnded = true }
+        finishIfDone(at: slot, id: id, at: time)
     }
 
     func finishIfDone(_ id: UInt32, at time: UInt64) {
-        guard let index = streams.index(forKey: id) else { return }
-        finishIfDone(at: index, id: id, at: time)
+        guard let slot = streams.slot(id) else { return }
+        finishIfDone(at: slot, id: id, at: time)
     }
 
-    func finishIfDone(at index: HTTP2Streams.Index, id: UInt32, at time: UInt64) {
-        guard streams.values[index].isFinished() else { return }
-        report(streams.remove(at: index).value, id: id, note: nil, at: time)
+    func finishIfDone(at slot: HTTP2StreamTable.Slot, id: UInt32, at time: UInt64) {
+        guard slot.pointee.finished else { return }
+        streams.remove(id) { report($0, id: id, note: nil, at: time) }
     }
 
-    /// The stream's notes, messages and gRPC call are moved into the event
-    /// (swapped with empty ones), not copied: a copy retained each of their
-    /// strings and the stream's end released them again.
-    func report(_ stream: consuming HTTP2Stream, id: UInt32, note: String?, at time: UInt64) {
-        var notes: [String] = []
-        swap(&notes, &stream.notes)
+    /// Reports the stream in `slot`, taken out of the table, and leaves the
+    /// slot uninitialised: its notes, messages and gRPC call are moved into
+    /// the event (never copied, no empty ones left to destroy), a message
+    /// not seen is destroyed, and the rest is plain values.
+    func report(_ slot: HTTP2StreamTable.Slot, id: UInt32, note: String?, at time: UInt64) {
+        let reset = slot.pointee.reset, pushed = slot.pointee.pushed, windows = slot.pointee.windows
+        let requestSeen = slot.pointee.requestSeen, responseSeen = slot.pointee.responseSeen
+        let ended = (slot.pointee.clientEnded || reset != nil) && (slot.pointee.serverEnded || reset != nil)
+        var notes = HTTP2Stream.field(\.notes, in: slot).move()
+        let grpc = HTTP2Stream.field(\.grpc, in: slot).move()
+        let request = HTTP2Stream.field(\.request, in: slot), response = HTTP2Stream.field(\.response, in: slot)
         if let note { notes.append(note) }
-        if let reset = stream.reset {
+        if let reset {
             notes.append("stream reset by the \(reset.byClient ? "client" : "server"): \(HTTP2Names.errorCode(reset.code))")
             // A client gives up a gRPC call at its deadline with RST_STREAM CANCEL, before any status.
-            if reset.byClient, reset.code == 8, stream.grpc?.statusCode == nil, let text = stream.grpc?.timeout,
-               let timeout = GRPCNames.timeout(text), stream.request.end &- stream.request.start >= timeout {
+            if reset.byClient, reset.code == 8, grpc?.statusCode == nil, let text = grpc?.timeout,
+               let timeout = GRPCNames.timeout(text), request.pointee.end &- request.pointee.start >= timeout {
                 notes.append("deadline exceeded (grpc-timeout \(text))")
             }
         }
-        var request: HTTPMessage?, response: HTTPMessage?
-        if stream.requestSeen {
-            request = HTTPMessage(isRequest: true)
-            swap(&request!, &stream.request)
-        }
-        if stream.responseSeen {
-            response = HTTPMessage(isRequest: false)
-            swap(&response!, &stream.response)
-        }
         context.count(.http2) {
-            if request != nil && response != nil { $0.matched &+= 1 }
-            if request != nil && response == nil { $0.unmatchedRequests &+= 1 }
-            if request == nil && response != nil { $0.unmatchedResponses &+= 1 }
+            if requestSeen && responseSeen { $0.matched &+= 1 }
+            if requestSeen && !responseSeen { $0.unmatchedRequests &+= 1 }
+            if !requestSeen && responseSeen { $0.unmatchedResponses &+= 1 }
         }
-        if request == nil && response != nil { notes.append("request headers not seen") }
-        if request != nil && response == nil && stream.reset == nil && note == nil { notes.append("no response") }
-        var failed = request == nil || response == nil || (response?.statusCode ?? 0) >= 400
-        if let reset = stream.reset, reset.code != 0 || response == nil { failed = true }
-        if let code = stream.grpc?.statusCode, code != 0 { failed = true }
-        if stream.grpc != nil && stream.grpc?.statusCode == nil { failed = true }
-        let start = request?.start ?? response?.start ?? time
-        let end = max(request?.end ?? start, response?.end ?? start, start)
-        if !(stream.clientEnded || stream.reset != nil) || !(stream.serverEnded || stream.reset != nil) {
-            if note == nil { notes.append("stream not ended") }
-        }
-        let requestBytes = request?.bytes ?? 0, responseBytes = response?.bytes ?? 0
-        var detail = HTTP2Transaction(http: HTTPTransaction(request: consume request, response: consume response), streamID: id)
-        detail.reset = stream.reset
-        detail.pushed = stream.pushed
-        swap(&detail.grpc, &stream.grpc)
-        detail.flowStalls = flowReport(stream.windows, at: time)
+        if !requestSeen && responseSeen { notes.append("request headers not seen") }
+        if requestSeen && !responseSeen && reset == nil && note == nil { notes.append("no response") }
+        var failed = !requestSeen || !responseSeen || (responseSeen && response.pointee.statusCode >= 400)
+        if let reset, reset.code != 0 || !responseSeen { failed = true }
+        if let code = grpc?.statusCode, code != 0 { failed = true }
+        if grpc != nil && grpc?.statusCode == nil { failed = true }
+        let start = requestSeen ? request.pointee.start : responseSeen ? response.pointee.start : time
+        let end = max(requestSeen ? request.pointee.end : start, responseSeen ? response.pointee.end : start, start)
+        if !ended && note == nil { notes.append("stream not ended") }
+        let requestBytes = requestSeen ? request.pointee.bytes : 0, responseBytes = responseSeen ? response.pointee.bytes : 0
+        if !requestSeen { request.deinitialize(count: 1) }
+        if !responseSeen { response.deinitialize(count: 1) }
+        let http = HTTPTransaction(movingRequest: requestSeen ? request : nil, response: responseSeen ? response : nil)
+        let detail = HTTP2Transaction(http: http, streamID: id, reset: reset, pushed: pushed, grpc: grpc,
+                                      flowStalls: flowReport(windows, at: time))
         context.emit(TransactionEvent(
             application: .http2, endpoints: endpoints, start: start, end: end, requestBytes: requestBytes,
             responseBytes: responseBytes, status: failed ? .error : .ok, notes: notes, details: detail))
