@@ -240,3 +240,16 @@ enum JSONText {
         }
     }
 }
+
+extension JSONCursor {
+    /// Copies `bytes` to `target` the way the cursor's own writes do (short
+    /// copies without memmove), for callers that write inside a reserved
+    /// block (`asciiString(maxLength:)`); returns the end.
+    @inlinable @inline(__always)
+    public static func copy(_ bytes: UnsafeRawBufferPointer, to target: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        guard let source = bytes.baseAddress else { return target }
+        var cursor = target
+        JSONText.copy(source.assumingMemoryBound(to: UInt8.self), bytes.count, &cursor)
+        return cursor
+    }
+}

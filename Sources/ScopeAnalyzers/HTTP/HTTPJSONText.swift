@@ -45,26 +45,7 @@ enum HTTPJSONText {
     /// Copies `bytes` to `target`; returns the end.
     @inline(__always)
     static func put(_ bytes: UnsafeRawBufferPointer, at target: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        let count = bytes.count
-        guard let source = bytes.baseAddress else { return target }
-        let out = UnsafeMutableRawPointer(target)
-        switch count {
-        case 8...16:
-            let head = source.loadUnaligned(as: UInt64.self), tail = source.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
-            out.storeBytes(of: head, as: UInt64.self)
-            out.storeBytes(of: tail, toByteOffset: count &- 8, as: UInt64.self)
-        case 4..<8:
-            let head = source.loadUnaligned(as: UInt32.self), tail = source.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
-            out.storeBytes(of: head, as: UInt32.self)
-            out.storeBytes(of: tail, toByteOffset: count &- 4, as: UInt32.self)
-        case 0:
-            break
-        case 1..<4:
-            for offset in 0..<count { target[offset] = source.load(fromByteOffset: offset, as: UInt8.self) }
-        default:
-            out.copyMemory(from: source, byteCount: count)
-        }
-        return target + count
+        JSONCursor.copy(bytes, to: target)
     }
 
     @inline(__always)
