@@ -24,7 +24,8 @@ public struct JSONCursor {
     /// text is cheaper than rendering it again.
     @usableFromInline var lastTimestamp: (nanoseconds: UInt64, offset: Int)?
 
-    /// A value did not fit: it and everything after it were not written.
+    /// A value did not fit: the block is run again with more room (values
+    /// after it may have been written; they are dropped with the block).
     public var overflowed: Bool { isFull }
 
     init(_ buffer: UnsafeMutablePointer<UInt8>, count: Int, needsComma: Bool) {
