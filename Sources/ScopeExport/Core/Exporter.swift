@@ -290,8 +290,11 @@ public final class Exporter: @unchecked Sendable {
     private func spillQueued() {
         if let batch = inFlight {
             // A fresh batch in flight goes first, so everything after it
-            // stays behind it. The backlog was empty when it was sent.
-            guard backlog.isEmpty, backlog.hasRoom(for: batch), spill(batch) else { return }
+            // stays behind it. The backlog was empty when it was sent. A
+            // failed write counts nothing: the request may still succeed,
+            // and if it fails the output's thread spills the batch itself.
+            guard backlog.isEmpty, backlog.hasRoom(for: batch), (try? backlog.append(batch)) == 0 else { return }
+            counters.add { $0.spooled &+= UInt64(batch.count) }
             inFlight = nil
             inFlightSpilledAhead = true
         }
