@@ -23,7 +23,7 @@ final class ExportQueue: @unchecked Sendable {
     /// Records (lines) queued: what `capacity` bounds.
     private var weight = 0
     private let capacity: Int
-    private(set) var closed = false
+    private var closed = false
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)

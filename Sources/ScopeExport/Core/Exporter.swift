@@ -185,7 +185,7 @@ public final class Exporter: @unchecked Sendable {
             state.lock()
             if abandoned { return }
             accept(items)
-            if let stop = deadline, queue.closed {
+            if let stop = deadline, queue.isClosed {
                 // What was offered between the take above and the close is
                 // still queued (a closed queue refuses anything later): take
                 // it, then the final flush.
