@@ -1,3 +1,5 @@
+import ScopeCore
+
 extension AgentConfiguration {
     /// `ring:` the ring and mbuf pool the primary copies packets into.
     public struct Ring: Equatable, Sendable {
@@ -8,10 +10,13 @@ extension AgentConfiguration {
         public var size: Int
         /// Mbufs in the copy pool; nil = `2 * size - 1`.
         public var mbufs: Int?
+        /// The pool's mempool ops; why lock-free by default: `CapturePoolOps`.
+        public var poolOps: CapturePoolOps
 
-        public init(size: Int = 4096, mbufs: Int? = nil) {
+        public init(size: Int = 4096, mbufs: Int? = nil, poolOps: CapturePoolOps = .lockFree) {
             self.size = size
             self.mbufs = mbufs
+            self.poolOps = poolOps
         }
 
         /// The pool size to create.
@@ -25,6 +30,7 @@ extension AgentConfiguration {
             }
             let smallest = size / 2
             section.read("mbufs", into: &mbufs) { $0.nullable { $0.integer(in: smallest...Self.maxMbufs) } }
+            section.read("pool_ops", into: &poolOps) { $0.choice() }
         }
     }
 

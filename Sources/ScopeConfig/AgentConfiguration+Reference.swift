@@ -111,6 +111,12 @@ ring:
   # Packet buffers (mbufs) in the copy pool: size/2-33554432.
   # null = 2*size-1, enough for a full ring plus the batch being read.
   mbufs: null
+  # How buffers travel between the primary and the agent: lf_stack (a
+  # lock-free stack, so an agent killed with SIGKILL cannot stall the
+  # primary) or ring_mp_mc (dpdk-dumpcap's: cheaper per copied packet for
+  # the primary, but an agent killed while freeing into it can hang the
+  # primary's forwarding lcore). A primary without lf_stack gets the ring.
+  pool_ops: lf_stack
 
 protocols:
   # Also recognise enabled protocols on ports not listed below, from the

@@ -96,7 +96,7 @@ public struct AgentConfiguration: Equatable, Sendable {
                 captures = items.map { Capture(reading: $0, checkFilter: checkFilter) }
             }
         }
-        ring = Ring(reading: root.section("ring", keys: ["size", "mbufs"]))
+        ring = Ring(reading: root.section("ring", keys: ["size", "mbufs", "pool_ops"]))
         limits = Limits(reading: root.section("limits", keys: Limits.keys))
         protocols = Protocols(reading: root.section("protocols", keys: Protocols.keys),
                               maxMessageBytes: limits.maxMessageBytes)

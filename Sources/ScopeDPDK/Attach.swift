@@ -36,6 +36,10 @@ public struct Attachment: Sendable {
     /// otherwise why not, so later checks can name the risk.
     public let opsAlignmentProblem: String?
     public let pdumpAvailable: Bool
+    /// The primary's mempool ops, in its order, once ours match them; nil
+    /// when they could not be read or aligned (then only dumpcap's
+    /// `ring_mp_mc` is assumed: see `CapturePoolOps`).
+    public let alignedOpsNames: [String]?
 
     /// The primary is still there (EAL's own check: its config lock is held).
     /// Called from every worker lcore, so the path is always ours: with nil,
@@ -103,6 +107,7 @@ public enum EAL {
         if pdump { _ = cdpdk_pdump_secondary_init() }
 
         var problem: String?
+        var alignedNames: [String]?
         switch primaryOps {
         case .success where options.skipOpsAlignment:
             problem = "skipped on request (--skip-ops-alignment)"
@@ -110,6 +115,7 @@ public enum EAL {
             do {
                 let before = MempoolOpsAlignmentApplier.ownNames()
                 let plan = try MempoolOpsAlignmentApplier.align(toPrimary: names)
+                alignedNames = names
                 logger.debug("mempool ops aligned", metadata: [
                     "table": "\(location.definedIn)@0x\(String(location.address, radix: 16))",
                     "primary": "\(names)", "ours-before": "\(before)", "identity": "\(plan.isIdentity)"])
@@ -128,7 +134,8 @@ public enum EAL {
             throw ScopeError(.usageOrAttach,
                              "the primary (pid \(primary.pid)) never called rte_pdump_init(): it cannot serve captures (its 'rte_pdump_stats' memzone does not exist)")
         }
-        return Attachment(primary: primary, lcores: lcores, opsAlignmentProblem: problem, pdumpAvailable: pdump)
+        return Attachment(primary: primary, lcores: lcores, opsAlignmentProblem: problem, pdumpAvailable: pdump,
+                          alignedOpsNames: alignedNames)
     }
 
     /// rte_eal_init with DPDK's log captured, so failure is one line; a bus

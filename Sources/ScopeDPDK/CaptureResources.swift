@@ -33,7 +33,8 @@ public final class CaptureResources {
     ///   - mbufs: pool size; larger than the ring so a slow reader shows up
     ///     as `ringfull`, which names the cause, rather than `nombuf`.
     ///   - dataRoom: bytes per mbuf; longer packets become chains.
-    public init(ringSize: UInt32, mbufs: UInt32, dataRoom: UInt16, instance: Int = 0) throws {
+    ///   - ops: the pool's mempool ops (see `CapturePoolOps`).
+    public init(ringSize: UInt32, mbufs: UInt32, dataRoom: UInt16, ops: CapturePoolOps, instance: Int = 0) throws {
         // "<pid>" or "<pid>-<instance>": pid(in:) reads the digits up to '-'.
         let pid = instance == 0 ? "\(getpid())" : "\(getpid())-\(instance)"
         let socket = rte_socket_id_by_idx(0)
@@ -48,7 +49,7 @@ public final class CaptureResources {
             throw ScopeError(.failure, "cannot create a \(ringSize)-entry capture ring: \(Self.lastError())")
         }
         self.ring = ring
-        guard let pool = rte_pktmbuf_pool_create_by_ops("\(Self.poolPrefix)\(pid)", mbufs, 32, 0, dataRoom, socket, "ring_mp_mc") else {
+        guard let pool = rte_pktmbuf_pool_create_by_ops("\(Self.poolPrefix)\(pid)", mbufs, 32, 0, dataRoom, socket, ops.rawValue) else {
             rte_ring_free(ring)
             rte_memzone_free(zone)
             throw ScopeError(.failure, "cannot create a pool of \(mbufs) mbufs of \(dataRoom) bytes in hugepage memory: \(Self.lastError()) (try smaller --mbufs or reserve more hugepages)")

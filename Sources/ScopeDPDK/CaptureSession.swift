@@ -24,10 +24,14 @@ public final class CaptureSession {
         /// the cause) before the pool runs dry (`nombuf`).
         public static func defaultMbufs(ringSize: UInt32) -> UInt32 { ringSize * 2 - 1 }
 
-        public init(snaplen: UInt32, ringSize: UInt32 = defaultRingSize, mbufs: UInt32? = nil) {
+        public var poolOps: CapturePoolOps
+
+        public init(snaplen: UInt32, ringSize: UInt32 = defaultRingSize, mbufs: UInt32? = nil,
+                    poolOps: CapturePoolOps = .lockFree) {
             self.snaplen = snaplen
             self.ringSize = ringSize
             self.mbufs = mbufs ?? Self.defaultMbufs(ringSize: ringSize)
+            self.poolOps = poolOps
         }
 
         /// Per-mbuf data room: enough for a full-size Ethernet frame plus
@@ -64,8 +68,12 @@ public final class CaptureSession {
         self.tuples = tuples
         self.settings = settings
         if instance == 0 { CaptureResources.reclaimAbandoned(logger: logger) }
+        let ops = settings.poolOps.usable(primaryOps: attachment.alignedOpsNames)
+        if ops != settings.poolOps {
+            logger.info("capture pool uses \(ops.rawValue): the primary has no \(settings.poolOps.rawValue) mempool ops we could align with; a dpdkscope killed by SIGKILL while freeing can then stall the primary's lcores")
+        }
         resources = try CaptureResources(ringSize: settings.ringSize, mbufs: settings.mbufs, dataRoom: settings.dataRoom,
-                                         instance: instance)
+                                         ops: ops, instance: instance)
         enabler = PdumpEnabler(resources: resources, snaplen: settings.snaplen, filter: filter, takeover: takeover, logger: logger)
     }
 

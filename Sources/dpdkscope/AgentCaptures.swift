@@ -48,7 +48,8 @@ final class AgentCaptures {
                     claimed[tuple] = index
                     if let expression = capture.filter, filterOfPort[tuple.port] == nil { filterOfPort[tuple.port] = expression }
                 }
-                let settings = CaptureSession.Settings(snaplen: snaplen, ringSize: UInt32(ring.size), mbufs: UInt32(ring.effectiveMbufs))
+                let settings = CaptureSession.Settings(snaplen: snaplen, ringSize: UInt32(ring.size), mbufs: UInt32(ring.effectiveMbufs),
+                                                       poolOps: ring.poolOps)
                 entries.append((tuples, settings, filter))
             }
             let groups = workers == 0 ? [entries.flatMap(\.tuples)]

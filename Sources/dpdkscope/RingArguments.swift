@@ -1,4 +1,5 @@
 import ArgumentParser
+import ScopeCore
 import ScopeDPDK
 
 /// Sizing of the capture ring and pool, shared by `capture` and `probe`.
@@ -7,6 +8,12 @@ struct RingArguments: ParsableArguments {
     var ringSize: UInt32 = CaptureSession.Settings.defaultRingSize
     @Option(help: "Mbufs in the capture pool (default: twice the ring).")
     var mbufs: UInt32?
+    @Option(help: ArgumentHelp(
+        "Mempool ops of the capture pool: lf_stack or ring_mp_mc.",
+        discussion: "lf_stack (the default, when the primary has it) is lock-free: a dpdkscope killed with SIGKILL "
+            + "cannot stall the primary. ring_mp_mc, dpdk-dumpcap's choice, costs the primary less per copied "
+            + "packet, but a dpdkscope killed while freeing into it can hang the primary's forwarding lcore."))
+    var poolOps: CapturePoolOps = .lockFree
 
     func validate() throws {
         guard ringSize >= 64, ringSize <= 1 << 24, ringSize & (ringSize - 1) == 0 else {
@@ -19,6 +26,8 @@ struct RingArguments: ParsableArguments {
 
     func settings(snaplen: UInt32) -> CaptureSession.Settings {
         CaptureSession.Settings(snaplen: snaplen, ringSize: ringSize,
-                                mbufs: mbufs ?? CaptureSession.Settings.defaultMbufs(ringSize: ringSize))
+                                mbufs: mbufs ?? CaptureSession.Settings.defaultMbufs(ringSize: ringSize), poolOps: poolOps)
     }
 }
+
+extension CapturePoolOps: ExpressibleByArgument {}

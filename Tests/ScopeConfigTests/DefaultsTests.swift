@@ -30,7 +30,7 @@ struct DefaultsTests {
         #expect(d.attach == AgentConfiguration.Attach(filePrefix: "rte", lcores: nil, logLevel: .warning, eal: "",
                                                       takeover: false, waitForPrimary: false, workers: 0))
         #expect(d.captures == [AgentConfiguration.Capture(interfaces: [], direction: .rx, filter: nil, snaplen: 262_144)])
-        #expect(d.ring.size == 4096 && d.ring.mbufs == nil && d.ring.effectiveMbufs == 8191)
+        #expect(d.ring.size == 4096 && d.ring.mbufs == nil && d.ring.effectiveMbufs == 8191 && d.ring.poolOps == .lockFree)
         #expect(d.protocols.detectByContent)
         for proto in ApplicationProtocol.allCases {
             #expect(d.protocols.ports(for: proto) == proto.defaultPorts)
@@ -56,7 +56,7 @@ struct DefaultsTests {
     func referenceCoversSchema() {
         let keys = AgentConfiguration.keys + AgentConfiguration.Attach.keys + AgentConfiguration.Capture.keys
             + AgentConfiguration.Limits.keys + AgentConfiguration.Outputs.keys + AgentConfiguration.Protocols.keys
-            + ["size", "mbufs", "period", "credentials", "format", "path", "rotate_bytes", "keep", "permissions",
+            + ["size", "mbufs", "pool_ops", "period", "credentials", "format", "path", "rotate_bytes", "keep", "permissions",
                "address", "labels", "max_label_values", "headers", "include_body_for", "max_body_bytes",
                "include_authorities", "include_additionals"]
         for key in keys {

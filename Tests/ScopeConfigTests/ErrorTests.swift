@@ -82,6 +82,8 @@ struct ErrorTests {
         expectOneError("ring:\n  size: 1000\n", path: "ring.size", line: 2, "1000 is not a power of two")
         expectOneError("ring:\n  size: 32\n", path: "ring.size", line: 2, "out of range (64...16777216)")
         expectOneError("ring:\n  size: 8192\n  mbufs: 100\n", path: "ring.mbufs", line: 3, "out of range (4096...33554432)")
+        expectOneError("ring:\n  pool_ops: lf-stack\n", path: "ring.pool_ops", line: 2,
+                       "\"lf-stack\" is not one of lf_stack, ring_mp_mc; did you mean lf_stack?")
         expectOneError("limits:\n  max_header_bytes: 1TiB\n", path: "limits.max_header_bytes", line: 2, "out of range (256...16MiB)")
         expectOneError("limits:\n  transaction_timeout: 2h\n", path: "limits.transaction_timeout", line: 2, "out of range (1ms...1h)")
         expectOneError("flows:\n  period: 500ms\n", path: "flows.period", line: 2, "0 (at flow end only) or at least 1s")

@@ -23,6 +23,7 @@ captures:
 ring:
   size: 16384
   mbufs: 20000
+  pool_ops: ring_mp_mc
 protocols:
   detect_by_content: false
   http:
@@ -106,7 +107,7 @@ struct FullConfigTests {
 
     @Test("ring and flows")
     func ringAndFlows() {
-        #expect(config.ring == .init(size: 16_384, mbufs: 20_000))
+        #expect(config.ring == .init(size: 16_384, mbufs: 20_000, poolOps: .ring))
         #expect(config.ring.effectiveMbufs == 20_000)
         #expect(config.flows == .init(enabled: true, period: .seconds(60)))
         #expect(config.flows.periodNanoseconds == 60_000_000_000)
