@@ -8,6 +8,9 @@ public struct ExportCounts: Sendable, Equatable {
     /// Requests that failed in a way worth trying again (refused, 429, 5xx).
     public var retried: UInt64 = 0
     /// Records written to the spool (or the in-memory backlog) to wait.
+    /// A flow, not a level: a record spooled and later sent counts here
+    /// and in `sent` (also one the relief thread spooled while its own
+    /// request was still under way, `Exporter.spillQueued`).
     public var spooled: UInt64 = 0
     /// Records lost, for any reason: queue full, spool past its bound,
     /// rejected by the backend, left unsent at exit with no spool.

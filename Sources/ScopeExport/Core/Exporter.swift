@@ -60,6 +60,9 @@ public final class Exporter: @unchecked Sendable {
     /// The relief thread moved the fresh batch in flight to the backlog's
     /// head (`inFlight` is nil then): it leaves the backlog once sent.
     private var inFlightSpilledAhead = false
+    /// Signalled as each request starts: the relief thread sleeps on it
+    /// while no request is in flight (an idle output wakes nobody).
+    private let requestStarted = DispatchSemaphore(value: 0)
     /// Set by a close whose time ran out: the thread touches nothing more.
     private var abandoned = false
 
@@ -271,17 +274,23 @@ public final class Exporter: @unchecked Sendable {
     /// flight and in order, as long as the backlog has room: a slow backend
     /// fills the spool, not the drop counter, and the output's thread sends
     /// from the backlog once the backend keeps up.
+    /// It polls every 10 ms during a request and sleeps between requests.
     private func relieve() {
         while !queue.isClosed {
-            usleep(10_000)
-            guard queue.count >= highWater else { continue }
-            state.lock()
-            if abandoned || deadline != nil {
+            // The timeout only notices a close that came with no request.
+            guard requestStarted.wait(timeout: .now() + 0.5) == .success else { continue }
+            while !queue.isClosed {
+                usleep(10_000)
+                state.lock()
+                if abandoned || deadline != nil {
+                    state.unlock()
+                    return
+                }
+                let inRequest = sending
+                if inRequest && queue.count >= highWater { spillQueued() }
                 state.unlock()
-                return
+                if !inRequest { break }
             }
-            if sending { spillQueued() }
-            state.unlock()
         }
     }
 
@@ -349,6 +358,7 @@ public final class Exporter: @unchecked Sendable {
     private func deliver(_ batch: [[UInt8]], fresh: Bool) -> Bool {
         inFlight = fresh ? batch : nil
         sending = true
+        requestStarted.signal()
         state.unlock()
         let result = transport.send(batch)
         state.lock()
