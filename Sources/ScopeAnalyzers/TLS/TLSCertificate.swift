@@ -16,60 +16,97 @@ import X509
 /// event fields are rendered once, here (`json`): the fields are set only
 /// by this initializer, so the rendering never goes stale.
 public struct TLSCertificate: Sendable, Equatable {
-    /// Distinguished names as (attribute, value), in the certificate's order.
-    public private(set) var subject: [(key: String, value: String)] = []
-    public private(set) var issuer: [(key: String, value: String)] = []
-    public private(set) var alternativeNames: [String] = []
-    /// Uppercase hex, no colons (ECS).
-    public private(set) var serialNumber: String?
-    /// Seconds since 1970.
-    public private(set) var notBefore: Int64?
-    public private(set) var notAfter: Int64?
-    public private(set) var publicKeyAlgorithm: String?
-    public private(set) var publicKeySize: Int?
-    public private(set) var signatureAlgorithm: String?
-    public private(set) var versionNumber: Int?
-    /// Uppercase hex of the DER's SHA-1 and SHA-256 (as Packetbeat writes them).
-    public private(set) var sha1: String
-    public private(set) var sha256: String
-    /// swift-certificates read the certificate (else only the fingerprints are known).
-    public private(set) var parsed: Bool
-    /// The fields as the event writes them (`TLSCertificateFields`).
-    private(set) var json = TLSCertificateJSON()
+    /// What the initializer read, behind one reference: a certificate is
+    /// copied out of the cache into each event, and through the output;
+    /// as a struct of arrays and strings each copy retained every field
+    /// (about 1.3k instructions per TLS 1.2 handshake, BENCHMARKS.md).
+    private let box: Box
 
-    public init(der: [UInt8]) {
-        self.init(reading: der)
-        json = TLSCertificateFields.render(self)
+    private final class Box: Sendable {
+        let contents: Contents
+        /// The fields as the event writes them (`TLSCertificateFields`).
+        let json: TLSCertificateJSON
+
+        init(contents: Contents, json: TLSCertificateJSON) {
+            self.contents = contents
+            self.json = json
+        }
     }
 
-    private init(reading der: [UInt8]) {
-        sha1 = Hex.string(Insecure.SHA1.hash(data: der)).uppercased()
-        sha256 = Hex.string(SHA256.hash(data: der)).uppercased()
-        guard let certificate = try? Certificate(derEncoded: der) else {
-            parsed = false
-            return
-        }
-        parsed = true
-        subject = Self.attributes(certificate.subject)
-        issuer = Self.attributes(certificate.issuer)
-        serialNumber = Hex.string(certificate.serialNumber.bytes).uppercased()
-        notBefore = Self.seconds(certificate.notValidBefore)
-        notAfter = Self.seconds(certificate.notValidAfter)
-        (publicKeyAlgorithm, publicKeySize) = Self.keyKind(certificate.publicKey)
-        signatureAlgorithm = Self.signatureName(certificate.signatureAlgorithm)
-        versionNumber = certificate.version == .v3 ? 3 : certificate.version == .v1 ? 1 : 2
+    struct Contents: Sendable {
+        var subject: [(key: String, value: String)] = []
+        var issuer: [(key: String, value: String)] = []
+        var alternativeNames: [String] = []
+        var serialNumber: String?
+        var notBefore: Int64?
+        var notAfter: Int64?
+        var publicKeyAlgorithm: String?
+        var publicKeySize: Int?
+        var signatureAlgorithm: String?
+        var versionNumber: Int?
+        var sha1 = ""
+        var sha256 = ""
+        var parsed = false
+    }
+
+    /// Distinguished names as (attribute, value), in the certificate's order.
+    public var subject: [(key: String, value: String)] { box.contents.subject }
+    public var issuer: [(key: String, value: String)] { box.contents.issuer }
+    public var alternativeNames: [String] { box.contents.alternativeNames }
+    /// Uppercase hex, no colons (ECS).
+    public var serialNumber: String? { box.contents.serialNumber }
+    /// Seconds since 1970.
+    public var notBefore: Int64? { box.contents.notBefore }
+    public var notAfter: Int64? { box.contents.notAfter }
+    public var publicKeyAlgorithm: String? { box.contents.publicKeyAlgorithm }
+    public var publicKeySize: Int? { box.contents.publicKeySize }
+    public var signatureAlgorithm: String? { box.contents.signatureAlgorithm }
+    public var versionNumber: Int? { box.contents.versionNumber }
+    /// Uppercase hex of the DER's SHA-1 and SHA-256 (as Packetbeat writes them).
+    public var sha1: String { box.contents.sha1 }
+    public var sha256: String { box.contents.sha256 }
+    /// swift-certificates read the certificate (else only the fingerprints are known).
+    public var parsed: Bool { box.contents.parsed }
+    /// The fields as the event writes them (`TLSCertificateFields`).
+    var json: TLSCertificateJSON { box.json }
+
+    public init(der: [UInt8]) {
+        // Rendered from the fields read, so the rendering never goes stale.
+        let unrendered = TLSCertificate(box: Box(contents: Self.read(der), json: TLSCertificateJSON()))
+        box = Box(contents: unrendered.box.contents, json: TLSCertificateFields.render(unrendered))
+    }
+
+    private init(box: Box) {
+        self.box = box
+    }
+
+    private static func read(_ der: [UInt8]) -> Contents {
+        var contents = Contents()
+        contents.sha1 = Hex.string(Insecure.SHA1.hash(data: der)).uppercased()
+        contents.sha256 = Hex.string(SHA256.hash(data: der)).uppercased()
+        guard let certificate = try? Certificate(derEncoded: der) else { return contents }
+        contents.parsed = true
+        contents.subject = Self.attributes(certificate.subject)
+        contents.issuer = Self.attributes(certificate.issuer)
+        contents.serialNumber = Hex.string(certificate.serialNumber.bytes).uppercased()
+        contents.notBefore = Self.seconds(certificate.notValidBefore)
+        contents.notAfter = Self.seconds(certificate.notValidAfter)
+        (contents.publicKeyAlgorithm, contents.publicKeySize) = Self.keyKind(certificate.publicKey)
+        contents.signatureAlgorithm = Self.signatureName(certificate.signatureAlgorithm)
+        contents.versionNumber = certificate.version == .v3 ? 3 : certificate.version == .v1 ? 1 : 2
         if let names = try? certificate.extensions.subjectAlternativeNames {
             for name in names {
                 switch name {
                 case .dnsName(let text), .rfc822Name(let text), .uniformResourceIdentifier(let text):
-                    alternativeNames.append(text)
+                    contents.alternativeNames.append(text)
                 case .ipAddress(let octets):
-                    if let address = Self.address(Array(octets.bytes)) { alternativeNames.append(address) }
+                    if let address = Self.address(Array(octets.bytes)) { contents.alternativeNames.append(address) }
                 default:
                     break
                 }
             }
         }
+        return contents
     }
 
     /// "CN=leaf,O=Org,C=US": the most specific attribute first, as
