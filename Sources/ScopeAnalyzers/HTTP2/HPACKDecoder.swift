@@ -160,7 +160,7 @@ struct HPACKDecoder {
         while table.count > 0 && (incoming == .max || tableBytes &+ incoming > limit) {
             // Evicted here but not by the peer (whose limit is `tableLimit`): its index is lost.
             if incoming != .max && tableBytes &+ incoming <= tableLimit { truncated = true }
-            tableBytes &-= table.withEntry(table.count) { $0.count &+ $1.count &+ 32 }
+            tableBytes &-= table.oldestLength &+ 32
             table.removeOldest()
         }
     }

@@ -32,6 +32,13 @@ struct HPACKDynamicTable {
         }
     }
 
+    /// The oldest entry's name and value bytes together (`count` > 0):
+    /// what an eviction frees, without reaching into the bytes.
+    var oldestLength: Int {
+        let entry = entries[first]
+        return entry.nameLength &+ entry.valueLength
+    }
+
     /// Adds the newest entry.
     mutating func append(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         entries.append(Entry(start: bytes.count, nameLength: name.count, valueLength: value.count))
