@@ -6,8 +6,8 @@
 /// ring's tail behind for good: the next producer spins forever waiting
 /// for it. We free into the pool, so a dpdkscope killed with SIGKILL
 /// inside a free (roughly one kill in ten at full rate against testpmd,
-/// in our measurements) hangs the primary's forwarding lcore at its next free into
-/// the pool: the primary stops forwarding, and only restarting it helps.
+/// in our measurements) hangs the primary's forwarding lcore at its next
+/// free into the pool: the primary stops forwarding until it restarts.
 /// The lock-free stack publishes with one compare-and-swap, so a death
 /// mid-operation can only leak the objects in flight, never block.
 /// It costs the primary's lcore more per copied packet (see BENCHMARKS.md).

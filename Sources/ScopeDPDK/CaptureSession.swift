@@ -24,6 +24,7 @@ public final class CaptureSession {
         /// the cause) before the pool runs dry (`nombuf`).
         public static func defaultMbufs(ringSize: UInt32) -> UInt32 { ringSize * 2 - 1 }
 
+        /// Asked for; a primary without it gets the ring (`CapturePoolOps.usable`).
         public var poolOps: CapturePoolOps
 
         public init(snaplen: UInt32, ringSize: UInt32 = defaultRingSize, mbufs: UInt32? = nil,
