@@ -89,9 +89,7 @@ public struct TLSTransaction: Sendable, TransactionDetail {
         if hasServerHello || !certificates.isEmpty {
             json.write(reserving: 16) { $0.beginObject("server") }
             if let serverFields { json.rendered(serverFields.fingerprints) }
-            // Passed by index, borrowed: `if let leaf = certificates.first`
-            // copied the certificate out (each of its fields retained).
-            if !certificates.isEmpty { TLSCertificateFields.appendLeaf(certificates[0], to: &json) }
+            if let leaf = certificates.first { TLSCertificateFields.appendLeaf(leaf, to: &json) }
             json.endObject()
         }
         json.write(reserving: 48) { detailed in
@@ -112,7 +110,7 @@ public struct TLSTransaction: Sendable, TransactionDetail {
         if certificates.count > 1 {
             json.key("server_certificate_chain")
             json.beginArray()
-            for index in certificates.indices.dropFirst() { TLSCertificateFields.appendChainEntry(certificates[index], to: &json) }
+            for certificate in certificates.dropFirst() { TLSCertificateFields.appendChainEntry(certificate, to: &json) }
             json.endArray()
         }
         if encryptedAlert { json.field("encrypted_alert", true) }
