@@ -225,6 +225,8 @@ import Testing
         let ok = block.withUnsafeBytes { decoder.decode($0) { _, _ in count += 1 } }
         #expect(ok && count == 100)
         #expect(decoder.tableBytes <= 4096 && decoder.dynamicCount == 3)
+        // Storage within twice the live bytes plus one entry, and 4 KiB.
+        #expect(decoder.tableStorageBytes <= 2 * (4096 + 1032) + 4096, "\(decoder.tableStorageBytes)")
         // The peer still has entry 10; this decoder does not: counted, not a failure.
         #expect(Self.decode(&decoder, "c7") == [])
         #expect(decoder.lostFields == 1)
@@ -256,5 +258,7 @@ import Testing
         #expect(Self.table(decoder) == Array(added.suffix(decoder.dynamicCount).reversed()))
         #expect(decoder.tableBytes == added.suffix(decoder.dynamicCount).reduce(0) { $0 + $1.utf8.count - 2 + 32 })
         #expect(decoder.lostFields == 0)
+        // The evicted room is reused: storage stays near the table's size.
+        #expect(decoder.tableStorageBytes <= 2 * (4096 + 141) + 4096, "\(decoder.tableStorageBytes)")
     }
 }

@@ -35,6 +35,8 @@ struct HPACKDecoder {
     }
 
     var dynamicCount: Int { table.count }
+    /// Bytes the table's storage holds, evicted room included (tests: it stays bounded).
+    var tableStorageBytes: Int { table.storageBytes }
 
     /// Dynamic entry `index` (1 = newest), as text: for tests and debugging.
     func dynamicEntry(_ index: Int) -> (name: String, value: String)? {
