@@ -77,7 +77,8 @@ extension Integration.NullPrimary {
     /// full rate died inside a free into the pool's ring and left the
     /// primary's forwarding lcore spinning for good: its counters froze.
     /// The default lock-free pool must survive every kill; twelve kills
-    /// caught the ring's hang with a probability of about 0.7 here.
+    /// caught the ring's hang with a probability of about 0.7 here
+    /// (`DPDKSCOPE_TEST_POOL_OPS=ring_mp_mc` runs it against the ring).
     @Test func repeatedKillsNeverStallThePrimary() throws {
         let options = ProcessInfo.processInfo.environment["DPDKSCOPE_TEST_POOL_OPS"].map { ["--pool-ops", $0] } ?? []
         try Harness.checkPrerequisites()

@@ -72,12 +72,8 @@ public struct TLSCertificate: Sendable, Equatable {
 
     public init(der: [UInt8]) {
         // Rendered from the fields read, so the rendering never goes stale.
-        let unrendered = TLSCertificate(box: Box(contents: Self.read(der), json: TLSCertificateJSON()))
-        box = Box(contents: unrendered.box.contents, json: TLSCertificateFields.render(unrendered))
-    }
-
-    private init(box: Box) {
-        self.box = box
+        let contents = Self.read(der)
+        box = Box(contents: contents, json: TLSCertificateFields.render(contents))
     }
 
     private static func read(_ der: [UInt8]) -> Contents {

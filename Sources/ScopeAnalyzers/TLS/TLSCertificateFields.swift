@@ -19,7 +19,7 @@ enum TLSCertificateFields {
     }
 
     /// The fragments both forms are made of, rendered once per certificate.
-    static func render(_ certificate: TLSCertificate) -> TLSCertificateJSON {
+    static func render(_ certificate: TLSCertificate.Contents) -> TLSCertificateJSON {
         var names = JSONWriter(reservingCapacity: 256)
         var dates = JSONWriter(reservingCapacity: 96)
         var details = JSONWriter(reservingCapacity: 1024)
@@ -34,14 +34,14 @@ enum TLSCertificateFields {
         return TLSCertificateJSON(names: names.output, dates: dates.output, details: details.output)
     }
 
-    private static func hashes(_ certificate: TLSCertificate, to json: inout JSONWriter) {
+    private static func hashes(_ certificate: TLSCertificate.Contents, to json: inout JSONWriter) {
         json.object("hash") { hash in
             hash.field("sha1", certificate.sha1)
             hash.field("sha256", certificate.sha256)
         }
     }
 
-    private static func x509(_ certificate: TLSCertificate, to x509: inout JSONWriter) {
+    private static func x509(_ certificate: TLSCertificate.Contents, to x509: inout JSONWriter) {
         if !certificate.alternativeNames.isEmpty { x509.strings("alternative_names", certificate.alternativeNames) }
         x509.object("issuer") { name(&$0, certificate.issuer) }
         x509.object("subject") { name(&$0, certificate.subject) }
