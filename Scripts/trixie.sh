@@ -106,7 +106,8 @@ make_root() {
         quiet apt in_root sh -c "
             export DEBIAN_FRONTEND=noninteractive
             echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
-            apt-get update -q && apt-get install -y -q --no-install-recommends ${packages[*]}"
+            apt-get update -q && apt-get install -y -q --no-install-recommends ${packages[*]} &&
+            apt-get clean"  # the downloaded .debs (about 400 MB): CI's disk can be short
         echo "${packages[*]}" >"$base/.packages"
     fi
     # The OTLP test receiver decodes with the official schema from PyPI, as
