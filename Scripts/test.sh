@@ -35,25 +35,45 @@ fi
 # 1.4 GiB). The disk is shared with other machines and its free space varies:
 # one CI run ran out in the middle of the root. Where it is short, Debian 12's
 # build makes room first, all but the binary the cross-release check runs
-# (the next `swift build` starts over). DPDKSCOPE_TRIXIE_NEED_MB overrides the
-# estimate.
+# (the next `swift build` starts over); where that is not enough and memory
+# is (24 GiB here), a new root goes on a tmpfs over .trixie for this run
+# only (whatever .trixie held is hidden, not deleted). DPDKSCOPE_TRIXIE_NEED_MB
+# overrides the estimate.
+trixie_tmpfs=0
+disk_free() { df -Pm . | awk 'NR == 2 { print $4 }'; }
 make_room_for_trixie() {
-    local need=${DPDKSCOPE_TRIXIE_NEED_MB:-0} free bin
+    local need=${DPDKSCOPE_TRIXIE_NEED_MB:-0} root_need=2800 free bin memory
     if ((need == 0)); then
-        [[ -e .trixie/.packages ]] || need=$((need + 2800))
+        [[ -e .trixie/.packages ]] || need=$((need + root_need))
         [[ -x .build-trixie/debug/dpdkscope ]] || need=$((need + 1500))
         need=$((need + 500)) # logs, test files, the testbed's captures
     fi
-    free=$(df -Pm . | awk 'NR == 2 { print $4 }')
+    free=$(disk_free)
     ((free < need)) || return 0
-    bin=$(readlink -f .build/debug)
-    echo "test: $free MiB free, the Debian 13 stage needs about $need: removing Debian 12's build but for $bin/dpdkscope" >&2
-    find .build -mindepth 1 -maxdepth 1 ! -name debug ! -name "$(basename "$(dirname "$bin")")" -exec rm -rf {} +
-    find "$bin" -mindepth 1 -maxdepth 1 ! -name dpdkscope -exec rm -rf {} +
-    find "$(dirname "$bin")" -mindepth 1 -maxdepth 1 ! -name "$(basename "$bin")" -exec rm -rf {} +
-    free=$(df -Pm . | awk 'NR == 2 { print $4 }')
-    ((free >= need)) || echo "test: still only $free MiB free of about $need: the Debian 13 stage may run out of disk" >&2
+    if [[ -x .build/debug/dpdkscope ]]; then
+        bin=$(readlink -f .build/debug)
+        echo "test: $free MiB free, the Debian 13 stage needs about $need: removing Debian 12's build but for $bin/dpdkscope" >&2
+        find .build -mindepth 1 -maxdepth 1 ! -name debug ! -name "$(basename "$(dirname "$bin")")" -exec rm -rf {} +
+        find "$bin" -mindepth 1 -maxdepth 1 ! -name dpdkscope -exec rm -rf {} +
+        find "$(dirname "$bin")" -mindepth 1 -maxdepth 1 ! -name "$(basename "$bin")" -exec rm -rf {} +
+        free=$(disk_free)
+        ((free < need)) || return 0
+    fi
+    memory=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+    if [[ ! -e .trixie/.packages ]] && ! mountpoint -q .trixie && ((memory > root_need + 12288)); then
+        echo "test: $free MiB free: the Debian 13 root goes on a tmpfs for this run ($memory MiB of memory available)" >&2
+        mkdir -p .trixie
+        mount -t tmpfs -o size=$((root_need + 1024))m,mode=755 dpdkscope-trixie .trixie
+        trixie_tmpfs=1
+        return 0
+    fi
+    echo "test: still only $free MiB free of about $need: the Debian 13 stage may run out of disk" >&2
 }
+drop_trixie_tmpfs() {
+    ((trixie_tmpfs)) || return 0
+    umount .trixie 2>/dev/null || umount -l .trixie
+}
+trap drop_trixie_tmpfs EXIT
 
 # The second platform: the same tests against DPDK 24.11 (Debian 13's
 # testpmd) in a root Scripts/trixie.sh builds under .trixie/, plus the
