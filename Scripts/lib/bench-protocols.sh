@@ -102,9 +102,10 @@ bp_cleanup() {
     netns_pair_cleanup
 }
 
-# One protocol's load, SECONDS long (or a fixed count that takes about that);
-# TLS and gRPC 6 times as long: their clients make far fewer transactions a
-# second, and a file needs some tens of thousands to be timed.
+# One protocol's load, SECONDS long (or a fixed count that takes about that;
+# HTTP/2 always a count, 40,000 streams per second of SECONDS); TLS and gRPC
+# 6 times as long: their clients make far fewer transactions a second, and a
+# file needs some tens of thousands to be timed.
 bp_load() {
     local s=$bp_server n=$seconds
     [[ $1 != tls1? && $1 != grpc ]] || n=$((seconds * 6))
