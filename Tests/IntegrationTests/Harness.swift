@@ -8,12 +8,9 @@ import Glibc
 
 /// Runs real programs: the testbed script, dpdkscope itself, and helpers.
 enum Harness {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
+    static let packageRoot = DPDKScopeBinary.packageRoot
 
-    static var dpdkscope: String {
-        ProcessInfo.processInfo.environment["DPDKSCOPE_BIN"] ?? packageRoot + "/.build/debug/dpdkscope"
-    }
+    static var dpdkscope: String { DPDKScopeBinary.path }
 
     static var testbed: String { packageRoot + "/Scripts/testbed.sh" }
     /// The primary testbed.sh runs: Debian's, or another release's built

@@ -89,12 +89,7 @@ struct ReadAnalyzeCommandTests {
 }
 
 enum AnalyzeCLI {
-    /// The binary under test: `DPDKSCOPE_BIN` as Scripts/test.sh sets it (in
-    /// the Debian 13 stage the host's `.build` binary cannot even load: its
-    /// DPDK libraries are 22.11's), else this checkout's debug build.
-    static let binary = ProcessInfo.processInfo.environment["DPDKSCOPE_BIN"]
-        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/dpdkscope").path
+    static let binary = DPDKScopeBinary.path
 
     static let analyzersBuiltIn: Bool = {
         // Scripts/test.sh runs every test: there a binary that cannot run fails them instead of skipping them.

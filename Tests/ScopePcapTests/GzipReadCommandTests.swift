@@ -78,10 +78,3 @@ struct GzipReadCommandTests {
         #expect(broken.status == bad.status && broken.stderr.split(separator: "\n").count == 1, "\(broken.stderr)")
     }
 }
-
-enum DPDKScopeBinary {
-    static var path: String {
-        ProcessInfo.processInfo.environment["DPDKSCOPE_BIN"]
-            ?? GzipReaderTests.root + "/.build/debug/dpdkscope"
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ScopeTestSupport
 import ScopeCore
 @testable import ScopePcap
 
@@ -18,16 +19,7 @@ import ScopeCore
         return (plain, gz)
     }
 
-    /// The repository (through any symlinked scratch package: resolved).
-    static var root: String {
-        var file = #filePath
-        if let resolved = realpath(#filePath, nil) {
-            file = String(cString: resolved)
-            free(resolved)
-        }
-        return URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }
+    static var root: String { DPDKScopeBinary.packageRoot }
 
     static var fixtures: String { root + "/Tests/Fixtures/captures" }
 
