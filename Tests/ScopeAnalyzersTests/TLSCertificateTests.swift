@@ -23,32 +23,55 @@ struct TLSCertificateTests {
         return records
     }
 
-    static func serverOutputs(_ bytes: [UInt8], limit: Int) -> (outputs: [TLSRecordReader.Output], reader: TLSRecordReader) {
-        var reader = TLSRecordReader(limit: limit, collectsCertificates: true)
+    /// What a server side's reader said: its outputs but the certificates,
+    /// and each Certificate message's DERs and omitted count, copied during
+    /// the output call (the message's bytes are the reader's).
+    struct ServerRead {
         var outputs: [TLSRecordReader.Output] = []
-        // Byte by byte: records and the message straddle every boundary.
-        for byte in bytes { [byte].withUnsafeBytes { reader.deliver($0, timestamp: 1) { outputs.append($0) } } }
-        return (outputs, reader)
+        var chains: [(ders: [[UInt8]], omitted: Int)] = []
+        var reader: TLSRecordReader
+    }
+
+    /// `bytes` in pieces of `piece` bytes: by default byte by byte, so that
+    /// records and the message straddle every boundary.
+    static func serverOutputs(_ bytes: [UInt8], limit: Int, piece: Int = 1) -> ServerRead {
+        var read = ServerRead(reader: TLSRecordReader(limit: limit, collectsCertificates: true))
+        for start in stride(from: 0, to: bytes.count, by: piece) {
+            Array(bytes[start..<min(start + piece, bytes.count)]).withUnsafeBytes { chunk in
+                read.reader.deliver(chunk, timestamp: 1) { output in
+                    guard case .certificates(let body) = output else { return read.outputs.append(output) }
+                    var ders: [[UInt8]] = []
+                    let omitted = TLSCertificateMessage.forEach(body) { ders.append(Array($0)) }
+                    read.chains.append((ders, omitted ?? -1))
+                }
+            }
+        }
+        return read
     }
 
     @Test func anOversizedCertificateMessageIsDroppedAndTheRecordsGoOn() {
         let bytes = Self.serverHello12 + Self.certificateRecords([[UInt8](repeating: 0x30, count: 3_000)])
             + [0x16, 0x03, 0x03, 0x00, 0x04, TLSHandshake.serverHelloDone, 0, 0, 0] + TLSOracleTests.record(20, length: 1)
             + TLSOracleTests.record(23, length: 40)
-        let (outputs, reader) = Self.serverOutputs(bytes, limit: 1_024)
-        #expect(!reader.lost && reader.parseErrors == 0)
-        #expect(outputs.contains { if case .certificatesDropped = $0 { true } else { false } })
-        #expect(outputs.contains { if case .applicationData = $0 { true } else { false } })
+        for piece in [1, bytes.count] {
+            let read = Self.serverOutputs(bytes, limit: 1_024, piece: piece)
+            #expect(!read.reader.lost && read.reader.parseErrors == 0 && read.chains.isEmpty)
+            #expect(read.outputs.contains { if case .certificatesDropped = $0 { true } else { false } })
+            #expect(read.outputs.contains { if case .applicationData = $0 { true } else { false } })
+        }
     }
 
     @Test func aLongChainKeepsTenAndCountsTheRest() throws {
         let chain = (0..<12).map { [UInt8](repeating: UInt8($0), count: 20 + $0) }
-        let (outputs, reader) = Self.serverOutputs(Self.serverHello12 + Self.certificateRecords(chain), limit: 1 << 16)
-        #expect(!reader.lost)
-        let list = try #require(outputs.compactMap { if case .certificates(let list) = $0 { list } else { nil } }.first)
-        #expect(list.certificates == Array(chain.prefix(10)) && list.omitted == 2)
+        let bytes = Self.serverHello12 + Self.certificateRecords(chain)
+        // Byte by byte (the message buffered), in one piece (read where it lies), and cut in two.
+        for piece in [1, bytes.count, bytes.count / 2] {
+            let read = Self.serverOutputs(bytes, limit: 1 << 16, piece: piece)
+            #expect(!read.reader.lost && read.chains.count == 1, "pieces of \(piece)")
+            #expect(read.chains.first?.ders == Array(chain.prefix(10)) && read.chains.first?.omitted == 2, "pieces of \(piece)")
+        }
         // Not DER: only the fingerprints (of the bytes as they came).
-        let certificate = TLSCertificate(der: list.certificates[0])
+        let certificate = TLSCertificate(der: chain[0])
         #expect(!certificate.parsed && certificate.subject.isEmpty && certificate.sha256.count == 64)
         // FIPS 180's empty-message digests.
         let empty = TLSCertificate(der: [])
@@ -75,7 +98,7 @@ struct TLSCertificateTests {
             _ = cache.certificate(large)
             #expect(cache.bytes <= TLSCertificateCache.maxBytes)
         }
-        // Same length, first and last 64 bytes: the same hash, yet two certificates.
+        // Same length, same bytes where the slot is taken from: one slot, yet two certificates.
         var twin = der
         twin[350] = 0x31
         #expect(cache.certificate(twin).sha256 == TLSCertificate(der: twin).sha256)
@@ -85,12 +108,28 @@ struct TLSCertificateTests {
         #expect(cache.certificate(huge).sha1 == TLSCertificate(der: huge).sha1 && cache.bytes <= TLSCertificateCache.maxBytes)
     }
 
+    /// A message header claiming 60,000 bytes, then 10 of them: the reader
+    /// holds room for about what came, not for what was claimed (a header
+    /// per connection must not commit the limit's memory).
+    @Test func aClaimedLengthIsNotReservedAhead() {
+        let claim = [0x16, 0x03, 0x03, 0x40, 0x00, TLSHandshake.certificate] + Self.u24(60_000) + [UInt8](repeating: 0x30, count: 10)
+        let read = Self.serverOutputs(Self.serverHello12 + claim, limit: 1 << 16, piece: Self.serverHello12.count + claim.count)
+        #expect(!read.reader.lost && read.chains.isEmpty)
+        #expect(read.reader.bufferedCapacity >= 14 && read.reader.bufferedCapacity <= 64)
+    }
+
     @Test func aCertificateListThatDoesNotAddUpIsAParseError() {
         // The list claims 10 bytes, the entry inside claims 200.
         let message = [TLSHandshake.certificate] + Self.u24(13) + Self.u24(10) + Self.u24(200) + [UInt8](repeating: 1, count: 7)
         let record = [0x16, 0x03, 0x03, 0x00, UInt8(message.count)] + message
-        let (outputs, reader) = Self.serverOutputs(Self.serverHello12 + record, limit: 1 << 16)
-        #expect(reader.parseErrors == 1 && !reader.lost)
-        #expect(!outputs.contains { if case .certificates = $0 { true } else { false } })
+        for piece in [1, Self.serverHello12.count + record.count] {
+            let read = Self.serverOutputs(Self.serverHello12 + record, limit: 1 << 16, piece: piece)
+            #expect(read.reader.parseErrors == 1 && !read.reader.lost && read.chains.isEmpty)
+        }
     }
+}
+
+extension TLSCertificateCache {
+    /// The tests' DERs are arrays; the sessions look up bytes where they lie.
+    func certificate(_ der: [UInt8]) -> TLSCertificate { der.withUnsafeBytes { certificate($0) } }
 }

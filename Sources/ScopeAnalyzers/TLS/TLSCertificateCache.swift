@@ -9,55 +9,69 @@ import Darwin
 /// Certificates already read, by their DER bytes, shared by an engine's
 /// TLS sessions: a server sends the same chain on every full handshake,
 /// and reading X.509 and hashing it was half of a TLS 1.2 handshake's
-/// analysis. Bounded in entries and bytes; when full it starts over (a
-/// flood of distinct certificates costs what it cost without a cache).
+/// analysis. Looked up with the DER where it lies in the Certificate
+/// message: a hit copies nothing (a copy of each DER was about 5 % of a
+/// handshake, BENCHMARKS.md, issue 16). Bounded in entries and bytes; when
+/// full it starts over (a flood of distinct certificates costs what it
+/// cost without a cache).
 final class TLSCertificateCache {
     static let maxEntries = 256
     static let maxBytes = 1 << 20
 
-    private var entries: [DER: TLSCertificate] = [:]
+    /// By `slot(of:)`; each entry keeps its whole DER, compared with `memcmp`.
+    private var entries: [Int: Entry] = [:]
     private(set) var bytes = 0
     var count: Int { entries.count }
 
-    func certificate(_ der: [UInt8]) -> TLSCertificate {
-        if let known = entries[DER(bytes: der)] { return known }
-        let certificate = TLSCertificate(der: der)
-        // The DER and its rendered fields.
-        let size = der.count &+ certificate.json.byteCount
+    private struct Entry {
+        let der: [UInt8]
+        let certificate: TLSCertificate
+        /// The DER and its rendered fields.
+        let size: Int
+    }
+
+    func certificate(_ der: UnsafeRawBufferPointer) -> TLSCertificate {
+        let slot = Self.slot(of: der)
+        let known = entries[slot]
+        if let known, Self.equal(known.der, der) { return known.certificate }
+        let copy = [UInt8](der)
+        let certificate = TLSCertificate(der: copy)
+        let size = copy.count &+ certificate.json.byteCount
         guard size <= Self.maxBytes / 4 else { return certificate }
+        // Another DER in the slot (same length, first and last bytes): the newer one takes it.
+        if let known { bytes &-= known.size }
         if entries.count >= Self.maxEntries || bytes &+ size > Self.maxBytes {
             entries.removeAll(keepingCapacity: true)
             bytes = 0
         }
-        entries[DER(bytes: der)] = certificate
+        entries[slot] = Entry(der: copy, certificate: certificate, size: size)
         bytes &+= size
         return certificate
     }
-}
 
-/// A certificate's DER as a dictionary key. Hashed from its length and its
-/// first and last 64 bytes (the serial number and the signature, which
-/// differ between certificates) and compared with `memcmp`: `[UInt8]`'s own
-/// hash and `==` walk every byte, which was most of a look-up
-/// (BENCHMARKS.md, issue 16). Certificates made to share those bytes only
-/// collide, and the cache holds at most `maxEntries` of them.
-private struct DER: Hashable {
-    let bytes: [UInt8]
-
-    func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { memory in
-            hasher.combine(memory.count)
-            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: memory.prefix(64)))
-            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: memory.suffix(64)))
+    /// The DER's length, 8 bytes where a certificate's serial number
+    /// usually lies, and the last 16 (the signature's), which differ between
+    /// certificates; the dictionary hashes this again with its seed. Hashing
+    /// 128 bytes with `Hasher` was 2k instructions per TLS 1.2 handshake.
+    /// Certificates made to share those bytes only take turns in one slot.
+    private static func slot(of der: UnsafeRawBufferPointer) -> Int {
+        let mix: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var slot = UInt64(der.count)
+        guard der.count >= 24 else {
+            for byte in der { slot = slot &* mix ^ UInt64(byte) }
+            return Int(truncatingIfNeeded: slot)
         }
+        for offset in [15, der.count &- 16, der.count &- 8] {
+            slot = slot &* mix ^ der.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        }
+        return Int(truncatingIfNeeded: slot)
     }
 
-    static func == (left: DER, right: DER) -> Bool {
-        left.bytes.count == right.bytes.count && left.bytes.withUnsafeBytes { leftMemory in
-            right.bytes.withUnsafeBytes { rightMemory in
-                guard let leftBase = leftMemory.baseAddress, let rightBase = rightMemory.baseAddress else { return true }
-                return memcmp(leftBase, rightBase, leftMemory.count) == 0
-            }
+    private static func equal(_ kept: [UInt8], _ der: UnsafeRawBufferPointer) -> Bool {
+        guard kept.count == der.count else { return false }
+        return kept.withUnsafeBytes { memory in
+            guard let keptBase = memory.baseAddress, let base = der.baseAddress else { return true }
+            return memcmp(keptBase, base, der.count) == 0
         }
     }
 }

@@ -14,7 +14,7 @@ public struct TLSTransaction: Sendable, TransactionDetail {
     /// size of an encrypted alert, not of a Finished message.
     public var encryptedAlert = false
     /// The server's chain in clear (TLS ≤ 1.2), leaf first; certificates
-    /// past `TLSCertificateList.maximum` are only counted, and a Certificate
+    /// past `TLSCertificateMessage.maximum` are only counted, and a Certificate
     /// message over the size limit is dropped whole.
     public var certificates: [TLSCertificate] = []
     public var certificatesOmitted = 0

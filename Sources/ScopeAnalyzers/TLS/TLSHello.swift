@@ -145,7 +145,7 @@ struct TLSHelloParser {
     /// `server_name`: the first host_name entry.
     private static func serverName(_ data: inout TLSBytes) -> String? {
         guard let listLength = data.u16(), var list = data.sub(Int(listLength)) else { return nil }
-        while let kind = list.u8(), let length = list.u16(), let name = list.bytes(Int(length)) {
+        while let kind = list.u8(), let length = list.u16(), let name = list.slice(Int(length)) {
             if kind == 0 { return String(decoding: name, as: UTF8.self) }
         }
         return nil
@@ -223,9 +223,12 @@ struct TLSBytes {
     }
 
     /// The next `count` bytes as their own cursor.
-    mutating func sub(_ count: Int) -> TLSBytes? {
+    mutating func sub(_ count: Int) -> TLSBytes? { slice(count).map(TLSBytes.init) }
+
+    /// The next `count` bytes where they lie (no copy).
+    mutating func slice(_ count: Int) -> UnsafeRawBufferPointer? {
         guard count >= 0, remaining >= count else { return nil }
         defer { offset &+= count }
-        return TLSBytes(UnsafeRawBufferPointer(rebasing: base[offset..<(offset &+ count)]))
+        return UnsafeRawBufferPointer(rebasing: base[offset..<(offset &+ count)])
     }
 }

@@ -85,10 +85,11 @@ final class TLSSession: StreamAnalyzer {
             context.count(.tls) { $0.responses &+= 1 }
         case .applicationData(let time, let length, let recordStart):
             encryptedRecord(fromClient: fromClient, time: time, length: length, start: recordStart)
-        case .certificates(let list):
+        case .certificates(let body):
             let cache = context.shared(.tls) { TLSSharedState() }.certificates
-            transaction.certificates = list.certificates.map { cache.certificate($0) }
-            transaction.certificatesOmitted = list.omitted
+            var chain: [TLSCertificate] = []
+            transaction.certificatesOmitted = TLSCertificateMessage.forEach(body) { chain.append(cache.certificate($0)) } ?? 0
+            transaction.certificates = chain
         case .certificatesDropped:
             transaction.certificatesDropped = true
             context.count(.tls) { $0.oversized &+= 1 }
@@ -170,10 +171,14 @@ final class TLSSession: StreamAnalyzer {
         }
         transaction.lookUpFields(in: context.shared(.tls) { TLSSharedState() }.hellos)
         let failed = !transaction.established && !transaction.handshakeMissing
+        // Moved out, not copied: the session reports once, and a copy was a
+        // retain and a release of each of the hellos' lists.
+        var details = TLSTransaction()
+        swap(&details, &transaction)
         context.emit(TransactionEvent(
             application: .tls, endpoints: endpoints, start: seen.clientTime ?? start ?? time,
             end: max(time, start ?? time), requestBytes: bytes.client, responseBytes: bytes.server,
-            status: failed ? .error : .ok, notes: note.map { [$0] } ?? [], details: transaction))
+            status: failed ? .error : .ok, notes: note.map { [$0] } ?? [], details: details))
     }
 }
 
