@@ -14,14 +14,19 @@ context.verify_mode = ssl.CERT_NONE  # the bench CA is not the point; the server
 pinned = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}[version]
 context.minimum_version = context.maximum_version = pinned
 request = b"GET / HTTP/1.0\r\nHost: bench.example.test\r\n\r\n"
-done = 0
+done = failures = 0
 while done < count:
-    with socket.create_connection((host, port)) as plain:
-        with context.wrap_socket(plain, server_hostname="bench.example.test") as tls:
-            tls.sendall(request)
-            try:
-                while tls.recv(65536):
-                    pass
-            except (ssl.SSLEOFError, ConnectionResetError):
-                pass  # a close without close_notify still ends the exchange
-    done += 1
+    try:
+        with socket.create_connection((host, port), timeout=10) as plain:
+            with context.wrap_socket(plain, server_hostname="bench.example.test") as tls:
+                tls.sendall(request)
+                try:
+                    while tls.recv(65536):
+                        pass
+                except (ssl.SSLEOFError, ConnectionResetError):
+                    pass  # a close without close_notify still ends the exchange
+        done += 1
+    except OSError as error:  # ssl.SSLError and timeouts too: counted, the count still made
+        failures += 1
+        if failures > 100:
+            sys.exit(f"tls-handshakes.py: {failures} connections failed after {done} handshakes, the last: {error}")

@@ -102,8 +102,11 @@ struct TLSCertificateTests {
         var twin = der
         twin[350] = 0x31
         #expect(cache.certificate(twin).sha256 == TLSCertificate(der: twin).sha256)
+        // Each takes the other's place: the same count and bytes (the one replaced is no longer counted).
+        let (count, bytes) = (cache.count, cache.bytes)
         #expect(cache.certificate(der).sha256 == TLSCertificate(der: der).sha256)
         #expect(cache.certificate(twin).sha256 != cache.certificate(der).sha256)
+        #expect(cache.count == count && cache.bytes == bytes)
         let huge = [UInt8](repeating: 1, count: TLSCertificateCache.maxBytes)
         #expect(cache.certificate(huge).sha1 == TLSCertificate(der: huge).sha1 && cache.bytes <= TLSCertificateCache.maxBytes)
     }
