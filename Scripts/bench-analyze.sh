@@ -20,8 +20,8 @@
 # and binary, ICMP flood, all of them at once; then TLS 1.2 and 1.3 full
 # handshakes, HTTP/2 streams and gRPC calls) with real servers and clients
 # on a veth pair, cached in /var/tmp/dpdkscope-bench-proto/ (SECONDS of load
-# each, default 5; TLS and gRPC 6 times that; HTTP/2 40,000 streams per
-# second of it, a count), then prints per file the
+# each, default 5; gRPC 6 times that; counts for HTTP/2, 40,000 streams,
+# and TLS, 8,000 full handshakes, per second of it), then prints per file the
 # transactions per CPU second (user + sys; perf task-clock when there is
 # perf) of `dpdkscope read --analyze --json --no-output-thread` (one thread,
 # decode included, best of ROUNDS, default 3) and of tshark dissecting the
